@@ -1,0 +1,79 @@
+// swift-tools-version: 6.2
+//
+// Argus — a self-hosted network security monitor.
+// SPDX-License-Identifier: Apache-2.0
+
+import PackageDescription
+
+/// Settings every Argus target shares: explicit `any`, imports that must be spelled out,
+/// and internal imports unless a dependency's types appear in public API.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "Argus",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "Argus", targets: ["Argus"]),
+        .library(name: "ArgusSQLite", targets: ["ArgusSQLite"]),
+        .library(name: "ArgusHTTP", targets: ["ArgusHTTP"]),
+        .executable(name: "argus-server", targets: ["argus-server"]),
+        .executable(name: "argus-cli", targets: ["argus-cli"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2")
+    ],
+    targets: [
+        // C shims over the system libraries (apt: libxml2-dev, libsqlite3-dev).
+        .systemLibrary(
+            name: "CLibXML2",
+            pkgConfig: "libxml-2.0",
+            providers: [.apt(["libxml2-dev"]), .brew(["libxml2"])]
+        ),
+        .systemLibrary(
+            name: "CSQLite3",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"]), .brew(["sqlite3"])]
+        ),
+
+        // The protocol-oriented core: model, nmap XML reader. Knows nothing of HTTP or SQLite.
+        .target(name: "Argus", dependencies: ["CLibXML2"], swiftSettings: swiftSettings),
+        // The default DeviceStore on the system libsqlite3.
+        .target(name: "ArgusSQLite", dependencies: ["Argus", "CSQLite3"], swiftSettings: swiftSettings),
+        // Web UI and REST API.
+        .target(name: "ArgusHTTP", dependencies: ["Argus"], swiftSettings: swiftSettings),
+
+        // Thin executables that only compose the library.
+        .executableTarget(
+            name: "argus-server",
+            dependencies: [
+                "ArgusHTTP", "ArgusSQLite",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "argus-cli",
+            dependencies: [
+                "Argus", "ArgusSQLite",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        .testTarget(
+            name: "ArgusTests",
+            dependencies: ["Argus"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ArgusCLITests",
+            dependencies: ["argus-cli"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,131 @@
+//
+// This file is part of Argus, a self-hosted network security monitor.
+// SPDX-License-Identifier: Apache-2.0
+//
+
+import Argus
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// Renders a scan while it streams in.
+protocol ScanPrinter: AnyObject {
+    /// Called for each reader event.
+    func handle(_ event: NmapXMLEvent)
+    /// Called once the reader finished.
+    func finish(_ run: ScanRun)
+    /// Called when the input turned out unreadable: close what was opened.
+    func abandon()
+}
+
+/// The readable summary: a line per host, its open ports, then totals.
+final class TextScanPrinter: ScanPrinter {
+    private let output: OutputBuffer
+    private let listAllHosts: Bool
+    private var summary = ScanSummary()
+
+    init(output: OutputBuffer, listAllHosts: Bool) {
+        self.output = output
+        self.listAllHosts = listAllHosts
+    }
+
+    func handle(_ event: NmapXMLEvent) {
+        switch event {
+        case .started(let run):
+            var line = "\(run.scanner) \(run.version ?? "?")"
+            if let start = run.startTime { line += ", started \(start.formatted(.iso8601))" }
+            output.write(line + "\n")
+            if let arguments = run.arguments { output.write("  \(arguments)\n") }
+            output.write("\n")
+        case .host(let host):
+            summary.add(host)
+            if host.isUp || listAllHosts { write(host) }
+        case .taskBegan, .taskEnded, .progress, .hostHint:
+            break
+        }
+    }
+
+    private func write(_ host: HostObservation) {
+        var line = host.primaryAddress ?? "(no address)"
+        if let name = host.primaryHostname { line += " (\(name))" }
+        if let mac = host.mac {
+            line += "  MAC \(mac.address)"
+            if let vendor = mac.vendor { line += " \(vendor)" }
+        }
+        if !host.isUp { line += "  \(host.status.state.rawValue)" }
+        if let os = host.os?.bestMatch { line += "  OS: \(os.name) (\(os.accuracy)%)" }
+        output.write(line + "\n")
+        for port in host.openPorts {
+            let service = port.service
+            var portLine = "  \(port.number)/\(port.protocol.rawValue)".padding(toLength: 14) + (service?.name ?? "unknown").padding(toLength: 14)
+            if let service, service.product != nil || service.version != nil {
+                portLine += service.summary
+            }
+            output.write(portLine + "\n")
+        }
+    }
+
+    func finish(_ run: ScanRun) {
+        output.write("\n")
+        output.write("Hosts: \(summary.hostsUp) up, \(summary.hostsDown) down")
+        if summary.hostsOther > 0 { output.write(", \(summary.hostsOther) not probed") }
+        output.write(" (\(summary.hostsTotal) read)\n")
+        output.write("Open ports: \(summary.openPorts)\n")
+        if !summary.services.isEmpty {
+            let services = ScanSummary.ranked(summary.services).prefix(20).map { "\($0.name) \($0.count)" }
+            output.write("Services: \(services.joined(separator: ", "))\n")
+        }
+        if !summary.operatingSystems.isEmpty {
+            let systems = ScanSummary.ranked(summary.operatingSystems).prefix(10).map { "\($0.name) \($0.count)" }
+            output.write("OS: \(systems.joined(separator: ", "))\n")
+        }
+        if let finished = run.runStats?.finished, let elapsed = finished.elapsed {
+            output.write("nmap ran for \(elapsed) s and finished with \(finished.exit?.rawValue ?? "no status")\n")
+        }
+    }
+
+    func abandon() {}
+}
+
+/// One JSON document, written as the hosts stream in: `{"hosts":[…],"run":{…}}`.
+final class JSONScanPrinter: ScanPrinter {
+    private let output: OutputBuffer
+    private let encoder: JSONEncoder
+    private var first = true
+
+    init(output: OutputBuffer) {
+        self.output = output
+        encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        output.write("{\"hosts\":[")
+    }
+
+    func handle(_ event: NmapXMLEvent) {
+        guard case .host(let host) = event else { return }
+        if !first { output.write(",\n") }
+        first = false
+        // Encoding a model value cannot fail; a failure would be a bug worth seeing.
+        output.write(bytes: try! encoder.encode(host))
+    }
+
+    func finish(_ run: ScanRun) {
+        output.write("],\n\"run\":")
+        output.write(bytes: try! encoder.encode(run))
+        output.write("}\n")
+    }
+
+    func abandon() {
+        output.write("]}\n")
+    }
+}
+
+extension String {
+    /// Pads with spaces to at least `length` characters.
+    fileprivate func padding(toLength length: Int) -> String {
+        count >= length ? self + " " : self + String(repeating: " ", count: length - count)
+    }
+}
