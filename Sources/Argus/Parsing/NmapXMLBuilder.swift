@@ -121,9 +121,12 @@ final class NmapXMLBuilder {
     }
 
     func markTruncated() {
-        let detail = libraryFailure?.message ?? "the document ends early"
+        markTruncated(detail: libraryFailure?.message ?? "the document ends early", line: libraryFailure?.line ?? line, column: libraryFailure?.column ?? column)
+    }
+
+    func markTruncated(detail: String, line: Int, column: Int) {
         let partial = (host != nil && stack.contains(.host)) ? (host?.primaryAddress ?? "(address not yet read)") : nil
-        run.truncation = Truncation(line: libraryFailure?.line ?? line, column: libraryFailure?.column ?? column, partialHost: partial, detail: detail)
+        run.truncation = Truncation(line: line, column: column, partialHost: partial, detail: detail)
     }
 
     func finishRun() -> ScanRun {
@@ -169,7 +172,32 @@ final class NmapXMLBuilder {
     }
 
     private func string(_ attribute: Attribute) -> String? {
-        raw(attribute).map { String(decoding: $0, as: UTF8.self) }
+        guard let bytes = raw(attribute) else { return nil }
+        guard let base = bytes.baseAddress, memchr(base, Int32(UInt8(ascii: "&")), bytes.count) != nil else {
+            return String(decoding: bytes, as: UTF8.self)
+        }
+        return Self.decodeAmpersands(bytes)
+    }
+
+    /// Without entity substitution, libxml2 hands on every `&` of an attribute value (from
+    /// `&amp;` or `&#38;`) as the text `&#38;`, and decodes every other reference itself; since
+    /// declared entities are refused, this is the only escape left to undo.
+    static func decodeAmpersands(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+        let escape: [UInt8] = Array("#38;".utf8)
+        var decoded: [UInt8] = []
+        decoded.reserveCapacity(bytes.count)
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            decoded.append(byte)
+            index += 1
+            if byte == UInt8(ascii: "&"), index + escape.count <= bytes.count,
+                bytes[index..<(index + escape.count)].elementsEqual(escape)
+            {
+                index += escape.count
+            }
+        }
+        return String(decoding: decoded, as: UTF8.self)
     }
 
     private func int(_ attribute: Attribute) -> Int? {

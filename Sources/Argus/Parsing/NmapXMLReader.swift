@@ -53,7 +53,7 @@ public final class NmapXMLReader {
     private var context: xmlParserCtxtPtr?
     private var failure: NmapXMLError?
     private var result: ScanRun?
-    private var bytesFed = 0
+    private var sawContent = false
 
     private static let libraryInitialized: Bool = {
         xmlInitParser()
@@ -124,6 +124,10 @@ public final class NmapXMLReader {
         }
     }
 
+    private static func isBlank(_ byte: UInt8) -> Bool {
+        byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D
+    }
+
     deinit {
         if let context { xmlFreeParserCtxt(context) }
     }
@@ -145,8 +149,10 @@ public final class NmapXMLReader {
             let status = (base + offset).withMemoryRebound(to: CChar.self, capacity: size) {
                 xmlParseChunk(context, $0, Int32(size), 0)
             }
+            if !sawContent {
+                sawContent = UnsafeRawBufferPointer(start: base + offset, count: size).contains { !Self.isBlank($0) }
+            }
             offset += size
-            bytesFed += size
             if status != 0 || builder.failure != nil || builder.libraryFailure != nil {
                 let error = builder.failure ?? builder.libraryFailure.map { builder.malformed($0) }
                     ?? NmapXMLError(.malformed, line: builder.line, column: builder.column, message: "libxml2 stopped with error \(status)")
@@ -175,13 +181,21 @@ public final class NmapXMLReader {
         guard let context else { throw NmapXMLError(.unreadable, line: 0, column: 0, message: "no parser") }
         let status = xmlParseChunk(context, nil, 0, 1)
         if let error = builder.failure {
-            failure = error
-            throw error
+            // At the end of input libxml2 still reports the start tag it was reading, with its
+            // attributes cut short: a value that fails our checks there is part of the cut.
+            guard builder.sawRoot else {
+                failure = error
+                throw error
+            }
+            builder.markTruncated(detail: error.message, line: error.line, column: error.column)
+            let run = builder.finishRun()
+            result = run
+            return run
         }
         if status != 0 || builder.libraryFailure != nil {
             guard builder.sawRoot else {
                 let error: NmapXMLError
-                if bytesFed == 0 || builder.libraryFailure?.code == Int32(XML_ERR_DOCUMENT_EMPTY.rawValue) {
+                if !sawContent || builder.libraryFailure?.code == Int32(XML_ERR_DOCUMENT_EMPTY.rawValue) {
                     error = NmapXMLError(.empty, line: 0, column: 0, message: "the input is empty: no nmap XML to read")
                 } else {
                     error = builder.libraryFailure.map { builder.malformed($0) }

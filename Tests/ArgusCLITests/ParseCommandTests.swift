@@ -1,0 +1,123 @@
+//
+// This file is part of Argus, a self-hosted network security monitor.
+// SPDX-License-Identifier: Apache-2.0
+//
+
+import Foundation
+import Testing
+
+/// Runs the built `argus-cli` binary, as a user would.
+struct CLI {
+    struct Result {
+        var status: Int32
+        var standardOutput: String
+        var standardError: String
+    }
+
+    /// The binary next to the test bundle, or `ARGUS_CLI` when set.
+    static var executable: URL {
+        if let path = ProcessInfo.processInfo.environment["ARGUS_CLI"] { return URL(fileURLWithPath: path) }
+        var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        if directory.lastPathComponent == "MacOS" {  // inside an .xctest bundle
+            directory = directory.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        }
+        return directory.appendingPathComponent("argus-cli")
+    }
+
+    static let fixtures = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("ArgusTests/Fixtures")
+
+    static func fixture(_ name: String) -> String { fixtures.appendingPathComponent("\(name).xml").path }
+
+    static func run(_ arguments: [String], input: Data? = nil) throws -> Result {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        let output = Pipe()
+        let error = Pipe()
+        process.standardOutput = output
+        process.standardError = error
+        let inputPipe = Pipe()
+        process.standardInput = input == nil ? FileHandle.nullDevice : inputPipe
+        try process.run()
+        if let input {
+            inputPipe.fileHandleForWriting.write(input)
+            try inputPipe.fileHandleForWriting.close()
+        }
+        // Read both pipes before waiting so a large output cannot block the child.
+        let outputData = output.fileHandleForReading.readDataToEndOfFile()
+        let errorData = error.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, standardOutput: String(decoding: outputData, as: UTF8.self), standardError: String(decoding: errorData, as: UTF8.self))
+    }
+}
+
+@Suite struct ParseCommandTests {
+    @Test func summarisesAScan() throws {
+        let result = try CLI.run(["parse", CLI.fixture("mac")])
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(result.standardOutput.contains("10.213.0.2  MAC 00:1B:21:3A:4B:5C Intel Corporate"))
+        #expect(result.standardOutput.contains("22022/tcp"))
+        #expect(result.standardOutput.contains("OpenSSH 7.4p1 Debian 10+deb9u7 (protocol 2.0)"))
+        #expect(result.standardOutput.contains("Hosts: 1 up, 1 down (2 read)"))
+        #expect(result.standardOutput.contains("Services: http 1, ssh 1"))
+        #expect(!result.standardOutput.contains("10.213.0.3"))
+        #expect(result.standardError.isEmpty)
+        let all = try CLI.run(["parse", "--all", CLI.fixture("mac")])
+        #expect(all.standardOutput.contains("10.213.0.3  down"))
+    }
+
+    @Test func printsEveryFieldAsJSON() throws {
+        let result = try CLI.run(["parse", "--json", CLI.fixture("dtd-coverage")])
+        #expect(result.status == 0, "\(result.standardError)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any])
+        let hosts = try #require(object["hosts"] as? [[String: Any]])
+        #expect(hosts.count == 3)
+        let run = try #require(object["run"] as? [String: Any])
+        #expect(run["profileName"] as? String == "Intense scan")
+        #expect(run["startTime"] as? String == "2023-11-14T22:13:20Z")
+        let ports = try #require(hosts[0]["ports"] as? [[String: Any]])
+        #expect((ports[0]["service"] as? [String: Any])?["version"] as? String == "8.9p1 Ubuntu 3ubuntu0.6")
+    }
+
+    @Test func readsStandardInput() throws {
+        let data = try Data(contentsOf: URL(fileURLWithPath: CLI.fixture("range")))
+        let result = try CLI.run(["parse", "-"], input: data)
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(result.standardOutput.contains("Hosts: 6 up, 0 down (6 read)"))
+    }
+
+    @Test func aTruncatedScanIsShownAndExitsTwo() throws {
+        let data = try Data(contentsOf: URL(fileURLWithPath: CLI.fixture("range")))
+        let cut = data.prefix(data.count * 2 / 3)
+        let result = try CLI.run(["parse", "-"], input: cut)
+        #expect(result.status == 2)
+        #expect(result.standardOutput.contains("127.0.0.1"))
+        #expect(result.standardError.contains("warning: the scan is incomplete: the output ends early at line"))
+    }
+
+    @Test func badInputIsAClearErrorAndExitsOne() throws {
+        let garbage = try CLI.run(["parse", "-"], input: Data([0x7F, 0x45, 0x4C, 0x46, 0, 1, 2]))
+        #expect(garbage.status == 1)
+        #expect(garbage.standardError.hasPrefix("argus-cli: standard input: line 1, column"))
+        let html = try CLI.run(["parse", "-"], input: Data("<html/>".utf8))
+        #expect(html.status == 1)
+        #expect(html.standardError.contains("not nmap XML output"))
+        let missing = try CLI.run(["parse", "/nonexistent/scan.xml"])
+        #expect(missing.status == 1)
+        #expect(missing.standardError.contains("cannot open /nonexistent/scan.xml: No such file or directory"))
+        let json = try CLI.run(["parse", "--json", "-"], input: Data("<nmaprun><host>".utf8 + [0xFF, 0xFE] + "</host></nmaprun>".utf8))
+        #expect(json.status == 1)
+        // Even a failed --json run leaves well-formed JSON behind.
+        #expect((try? JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8))) != nil)
+    }
+
+    @Test func helpExplainsExitStatus() throws {
+        let result = try CLI.run(["parse", "--help"])
+        #expect(result.status == 0)
+        #expect(result.standardOutput.contains("argus-cli parse"))
+        let words = result.standardOutput.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        #expect(words.contains("the exit status is 2"))
+    }
+}
