@@ -20,16 +20,40 @@ final class OutputBuffer {
         bytes.reserveCapacity(1 << 16)
     }
 
-    /// Appends text; writes out when 64 KiB are pending.
+    /// Appends text.
     func write(_ text: String) {
         bytes.append(contentsOf: text.utf8)
-        if bytes.count >= 1 << 16 { flush() }
     }
 
     /// Appends raw bytes.
     func write(bytes more: some Sequence<UInt8>) {
         bytes.append(contentsOf: more)
+    }
+
+    /// Ends the line; writes out when 64 KiB are pending (only at line ends, so that
+    /// ``pad(toColumn:)`` always sees the whole line).
+    func newline() {
+        bytes.append(UInt8(ascii: "\n"))
         if bytes.count >= 1 << 16 { flush() }
+    }
+
+    /// Appends a number in decimal.
+    func write(number: Int) {
+        if number < 0 { bytes.append(UInt8(ascii: "-")) }
+        var value = number.magnitude
+        let start = bytes.count
+        repeat {
+            bytes.append(UInt8(ascii: "0") + UInt8(value % 10))
+            value /= 10
+        } while value > 0
+        bytes[start...].reverse()
+    }
+
+    /// Appends spaces until the current line is `column` characters long (at least one space).
+    func pad(toColumn column: Int) {
+        let lineStart = (bytes.lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 }) ?? 0
+        let spaces = max(1, column - (bytes.count - lineStart))
+        bytes.append(contentsOf: repeatElement(UInt8(ascii: " "), count: spaces))
     }
 
     /// Writes out everything pending. A closed pipe (`| head`) ends the output quietly.

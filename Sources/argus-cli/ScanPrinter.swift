@@ -37,9 +37,13 @@ final class TextScanPrinter: ScanPrinter {
         case .started(let run):
             var line = "\(run.scanner) \(run.version ?? "?")"
             if let start = run.startTime { line += ", started \(start.formatted(.iso8601))" }
-            output.write(line + "\n")
-            if let arguments = run.arguments { output.write("  \(arguments)\n") }
-            output.write("\n")
+            output.write(line)
+            output.newline()
+            if let arguments = run.arguments {
+                output.write("  \(arguments)")
+                output.newline()
+            }
+            output.newline()
         case .host(let host):
             summary.add(host)
             if host.isUp || listAllHosts { write(host) }
@@ -49,27 +53,51 @@ final class TextScanPrinter: ScanPrinter {
     }
 
     private func write(_ host: HostObservation) {
-        var line = host.primaryAddress ?? "(no address)"
-        if let name = host.primaryHostname { line += " (\(name))" }
-        if let mac = host.mac {
-            line += "  MAC \(mac.address)"
-            if let vendor = mac.vendor { line += " \(vendor)" }
+        output.write(host.primaryAddress ?? "(no address)")
+        if let name = host.primaryHostname {
+            output.write(" (")
+            output.write(name)
+            output.write(")")
         }
-        if !host.isUp { line += "  \(host.status.state.rawValue)" }
-        if let os = host.os?.bestMatch { line += "  OS: \(os.name) (\(os.accuracy)%)" }
-        output.write(line + "\n")
-        for port in host.openPorts {
-            let service = port.service
-            var portLine = "  \(port.number)/\(port.protocol.rawValue)".padding(toLength: 14) + (service?.name ?? "unknown").padding(toLength: 14)
-            if let service, service.product != nil || service.version != nil {
-                portLine += service.summary
+        if let mac = host.mac {
+            output.write("  MAC ")
+            output.write(mac.address)
+            if let vendor = mac.vendor {
+                output.write(" ")
+                output.write(vendor)
             }
-            output.write(portLine + "\n")
+        }
+        if !host.isUp {
+            output.write("  ")
+            output.write(host.status.state.rawValue)
+        }
+        if let os = host.os?.bestMatch {
+            output.write("  OS: ")
+            output.write(os.name)
+            output.write(" (")
+            output.write(number: os.accuracy)
+            output.write("%)")
+        }
+        output.newline()
+        host.ports.withUnsafeBufferPointer { ports in
+            for index in ports.indices where ports[index].state.state == .open {
+                output.write("  ")
+                output.write(number: ports[index].number)
+                output.write("/")
+                output.write(ports[index].protocol.rawValue)
+                output.pad(toColumn: 14)
+                output.write(ports[index].service?.name ?? "unknown")
+                if ports[index].service?.product != nil || ports[index].service?.version != nil {
+                    output.pad(toColumn: 28)
+                    output.write(ports[index].service?.summary ?? "")
+                }
+                output.newline()
+            }
         }
     }
 
     func finish(_ run: ScanRun) {
-        output.write("\n")
+        output.newline()
         output.write("Hosts: \(summary.hostsUp) up, \(summary.hostsDown) down")
         if summary.hostsOther > 0 { output.write(", \(summary.hostsOther) not probed") }
         output.write(" (\(summary.hostsTotal) read)\n")
@@ -106,7 +134,10 @@ final class JSONScanPrinter: ScanPrinter {
 
     func handle(_ event: NmapXMLEvent) {
         guard case .host(let host) = event else { return }
-        if !first { output.write(",\n") }
+        if !first {
+            output.write(",")
+            output.newline()
+        }
         first = false
         // Encoding a model value cannot fail; a failure would be a bug worth seeing.
         output.write(bytes: try! encoder.encode(host))
@@ -120,12 +151,5 @@ final class JSONScanPrinter: ScanPrinter {
 
     func abandon() {
         output.write("]}\n")
-    }
-}
-
-extension String {
-    /// Pads with spaces to at least `length` characters.
-    fileprivate func padding(toLength length: Int) -> String {
-        count >= length ? self + " " : self + String(repeating: " ", count: length - count)
     }
 }

@@ -21,9 +21,11 @@ import Darwin
 
 /// The SAX2 callbacks' state: turns libxml2's element events into the Argus model.
 ///
-/// Owned by one ``NmapXMLReader``; reached from the C callbacks through the parser's user
-/// data pointer.
-final class NmapXMLBuilder {
+/// Owned by one ``NmapXMLReader``, which keeps it in memory of its own and passes a pointer
+/// to it as libxml2's user data. Being a struct reached through that pointer (not a class),
+/// its fields are mutated without Swift's run-time exclusivity checks, which would otherwise
+/// cost more than the parsing itself on large scans.
+struct NmapXMLBuilder {
     /// libxml2's first error, copied out of its struct.
     struct LibraryError {
         var code: Int32
@@ -45,10 +47,15 @@ final class NmapXMLBuilder {
     private var run = ScanRun()
     private var startedSent = false
     private var stack: [Element] = []
-    private var host: HostObservation?
-    private var port: PortObservation?
+    // The host, port and service being read. They are plain values with a flag, not optionals:
+    // mutating a field through an optional of a large struct costs a copy of the whole struct.
+    private var host = HostObservation()
+    private var inHost = false
+    // A port is built in place as the last element of `host.ports` (copying ports and services
+    // around costs more than reading them).
+    private var inPort = false
     private var portHasState = false
-    private var service: Service?
+    private var inService = false
     private var osMatch: OSMatch?
     private var osClass: OSClass?
     private var extraPorts: ExtraPorts?
@@ -62,27 +69,19 @@ final class NmapXMLBuilder {
     private var capturingText = false
 
     // Attribute values of the element being opened, indexed by `Attribute.rawValue`.
-    private let attributeValues: UnsafeMutableBufferPointer<UnsafeBufferPointer<UInt8>?>
-    private var touchedAttributes: [Int] = []
-    // libxml2 interns names in its dictionary, so a name's pointer identifies it; each hit is
-    // still checked with strcmp, so a reused pointer can never be misread.
-    private var elementCache: [UnsafeRawPointer: (element: Element, name: [CChar])] = [:]
-    private var attributeCache: [UnsafeRawPointer: (attribute: Attribute?, name: [CChar])] = [:]
+    private var attributes = AttributeValues()
+    private var elementNames = NameTable<Element>()
+    private var attributeNames = NameTable<Attribute?>()
 
     init(limits: NmapXMLReader.Limits, onEvent: @escaping (NmapXMLEvent) -> Void) {
         self.limits = limits
         self.onEvent = onEvent
-        attributeValues = .allocate(capacity: Attribute.allCases.count)
-        attributeValues.initialize(repeating: nil)
         text.reserveCapacity(4096)
     }
 
-    deinit {
-        attributeValues.deallocate()
-    }
-
-    static func from(_ pointer: UnsafeMutableRawPointer) -> NmapXMLBuilder {
-        Unmanaged<NmapXMLBuilder>.fromOpaque(pointer).takeUnretainedValue()
+    /// The builder behind libxml2's user-data pointer.
+    static func at(_ pointer: UnsafeMutableRawPointer) -> UnsafeMutablePointer<NmapXMLBuilder> {
+        pointer.assumingMemoryBound(to: NmapXMLBuilder.self)
     }
 
     // MARK: - Position and failure
@@ -97,18 +96,18 @@ final class NmapXMLBuilder {
         return Int(xmlSAX2GetColumnNumber(UnsafeMutableRawPointer(context)))
     }
 
-    private func fail(_ code: NmapXMLError.Code, _ message: String) {
+    private mutating func fail(_ code: NmapXMLError.Code, _ message: String) {
         guard failure == nil else { return }
         failure = NmapXMLError(code, line: line, column: column, message: message)
         if let context { xmlStopParser(context) }
     }
 
-    func refuseDeclaration(_ what: String, _ name: UnsafePointer<xmlChar>?) {
+    mutating func refuseDeclaration(_ what: String, _ name: UnsafePointer<xmlChar>?) {
         let named = name.map { String(cString: $0) } ?? "?"
         fail(.declarationsRefused, "the document declares \(what) '\(named)' in a DTD; nmap never writes declarations, so the file is refused (external entities and entity expansion are never processed)")
     }
 
-    func libraryError(_ error: xmlError) {
+    mutating func libraryError(_ error: xmlError) {
         guard libraryFailure == nil, error.level.rawValue >= XML_ERR_ERROR.rawValue else { return }
         var message = error.message.map { String(cString: $0) } ?? "error \(error.code)"
         message = message.split(whereSeparator: \.isNewline).joined(separator: " ")
@@ -120,22 +119,22 @@ final class NmapXMLBuilder {
         NmapXMLError(.malformed, line: error.line, column: error.column, message: "not well-formed XML: \(error.message)")
     }
 
-    func markTruncated() {
+    mutating func markTruncated() {
         markTruncated(detail: libraryFailure?.message ?? "the document ends early", line: libraryFailure?.line ?? line, column: libraryFailure?.column ?? column)
     }
 
-    func markTruncated(detail: String, line: Int, column: Int) {
-        let partial = (host != nil && stack.contains(.host)) ? (host?.primaryAddress ?? "(address not yet read)") : nil
+    mutating func markTruncated(detail: String, line: Int, column: Int) {
+        let partial = (inHost && stack.contains(.host)) ? (host.primaryAddress ?? "(address not yet read)") : nil
         run.truncation = Truncation(line: line, column: column, partialHost: partial, detail: detail)
     }
 
-    func finishRun() -> ScanRun {
+    mutating func finishRun() -> ScanRun {
         sendStartedIfNeeded()
         if let finished { run.runStats = RunStats(finished: finished, hosts: hostCounts) }
         return run
     }
 
-    private func sendStartedIfNeeded() {
+    private mutating func sendStartedIfNeeded() {
         guard !startedSent, sawRoot else { return }
         startedSent = true
         onEvent(.started(run))
@@ -143,99 +142,33 @@ final class NmapXMLBuilder {
 
     // MARK: - Names
 
-    private func resolveElement(_ name: UnsafePointer<xmlChar>) -> Element {
-        let key = UnsafeRawPointer(name)
-        if let cached = elementCache[key], strcmp(key.assumingMemoryBound(to: CChar.self), cached.name) == 0 {
-            return cached.element
-        }
-        let string = String(cString: name)
-        let element = Element.byName[string] ?? .unknown
-        elementCache[key] = (element, Array(string.utf8CString))
+    private mutating func resolveElement(_ name: UnsafePointer<xmlChar>) -> Element {
+        if let element = elementNames.value(for: name) { return element }
+        let element = Element.byName[String(cString: name)] ?? .unknown
+        elementNames.insert(element, for: name)
         return element
     }
 
-    private func resolveAttribute(_ name: UnsafePointer<xmlChar>) -> Attribute? {
-        let key = UnsafeRawPointer(name)
-        if let cached = attributeCache[key], strcmp(key.assumingMemoryBound(to: CChar.self), cached.name) == 0 {
-            return cached.attribute
-        }
-        let string = String(cString: name)
-        let attribute = Attribute.byName[string]
-        attributeCache[key] = (attribute, Array(string.utf8CString))
+    private mutating func resolveAttribute(_ name: UnsafePointer<xmlChar>) -> Attribute? {
+        if let attribute = attributeNames.value(for: name) { return attribute }
+        let attribute = Attribute.byName[String(cString: name)]
+        attributeNames.insert(attribute, for: name)
         return attribute
     }
 
-    // MARK: - Attribute values
-
-    private func raw(_ attribute: Attribute) -> UnsafeBufferPointer<UInt8>? {
-        attributeValues[attribute.rawValue]
-    }
-
-    private func string(_ attribute: Attribute) -> String? {
-        guard let bytes = raw(attribute) else { return nil }
-        guard let base = bytes.baseAddress, memchr(base, Int32(UInt8(ascii: "&")), bytes.count) != nil else {
-            return String(decoding: bytes, as: UTF8.self)
-        }
-        return Self.decodeAmpersands(bytes)
-    }
-
-    /// Without entity substitution, libxml2 hands on every `&` of an attribute value (from
-    /// `&amp;` or `&#38;`) as the text `&#38;`, and decodes every other reference itself; since
-    /// declared entities are refused, this is the only escape left to undo.
-    static func decodeAmpersands(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
-        let escape: [UInt8] = Array("#38;".utf8)
-        var decoded: [UInt8] = []
-        decoded.reserveCapacity(bytes.count)
-        var index = 0
-        while index < bytes.count {
-            let byte = bytes[index]
-            decoded.append(byte)
-            index += 1
-            if byte == UInt8(ascii: "&"), index + escape.count <= bytes.count,
-                bytes[index..<(index + escape.count)].elementsEqual(escape)
-            {
-                index += escape.count
-            }
-        }
-        return String(decoding: decoded, as: UTF8.self)
-    }
-
-    private func int(_ attribute: Attribute) -> Int? {
-        guard let bytes = raw(attribute), !bytes.isEmpty, bytes.count <= 18 else { return nil }
-        var index = 0
-        var negative = false
-        if bytes[0] == UInt8(ascii: "-") {
-            negative = true
-            index = 1
-            guard bytes.count > 1 else { return nil }
-        }
-        var value = 0
-        while index < bytes.count {
-            let digit = bytes[index] &- UInt8(ascii: "0")
-            guard digit < 10 else { return nil }
-            value = value * 10 + Int(digit)
-            index += 1
-        }
-        return negative ? -value : value
-    }
-
-    private func double(_ attribute: Attribute) -> Double? {
-        string(attribute).flatMap { Double($0) }
-    }
-
-    private func date(_ attribute: Attribute) -> Date? {
-        int(attribute).map { Date(timeIntervalSince1970: Double($0)) }
-    }
-
-    private func required(_ attribute: Attribute, of element: Element) -> String? {
-        if let value = string(attribute) { return value }
+    private mutating func required(_ attribute: Attribute, of element: Element) -> String? {
+        if let value = attributes.string(attribute) { return value }
         fail(.invalidValue, "<\(element)> has no \(attribute.xmlName) attribute")
         return nil
     }
 
-    private func requiredEnum<T: RawRepresentable>(_ attribute: Attribute, of element: Element, as _: T.Type) -> T? where T.RawValue == String {
-        guard let value = required(attribute, of: element) else { return nil }
-        guard let parsed = T(rawValue: value) else {
+    private mutating func requiredEnum<T>(_ attribute: Attribute, of element: Element, in keywords: Keywords<T>) -> T? {
+        guard let bytes = attributes.raw(attribute) else {
+            fail(.invalidValue, "<\(element)> has no \(attribute.xmlName) attribute")
+            return nil
+        }
+        guard let parsed = keywords.match(bytes) else {
+            let value = attributes.string(attribute) ?? ""
             fail(.invalidValue, "<\(element) \(attribute.xmlName)=\"\(value.prefix(40))\"> is not a value nmap writes")
             return nil
         }
@@ -244,14 +177,13 @@ final class NmapXMLBuilder {
 
     // MARK: - SAX events
 
-    func startElement(_ name: UnsafePointer<xmlChar>, attributeCount: Int, attributes: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?) {
+    mutating func startElement(_ name: UnsafePointer<xmlChar>, attributeCount: Int, attributes attributeList: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?) {
         guard failure == nil else { return }
         let element = resolveElement(name)
-        for index in touchedAttributes { attributeValues[index] = nil }
-        touchedAttributes.removeAll(keepingCapacity: true)
-        if attributeCount > 0, let attributes {
+        attributes.removeAll()
+        if attributeCount > 0, let attributeList {
             for index in 0..<attributeCount {
-                let entry = attributes + index * 5
+                let entry = attributeList + index * 5
                 guard let localname = entry[0], let start = entry[3], let end = entry[4] else { continue }
                 let length = end - start
                 guard length <= limits.maxAttributeLength else {
@@ -259,8 +191,7 @@ final class NmapXMLBuilder {
                     return
                 }
                 if let attribute = resolveAttribute(localname) {
-                    attributeValues[attribute.rawValue] = UnsafeBufferPointer(start: start, count: length)
-                    touchedAttributes.append(attribute.rawValue)
+                    attributes.set(attribute, UnsafeBufferPointer(start: start, count: length))
                 }
             }
         }
@@ -282,128 +213,147 @@ final class NmapXMLBuilder {
         open(element, parent: parent, name: name)
     }
 
-    private func open(_ element: Element, parent: Element?, name: UnsafePointer<xmlChar>) {
+    private mutating func open(_ element: Element, parent: Element?, name: UnsafePointer<xmlChar>) {
         switch element {
         case .nmaprun:
-            run.scanner = string(.scanner) ?? "nmap"
-            run.arguments = string(.args)
-            run.startTime = date(.start)
-            run.startTimeText = string(.startstr)
-            run.version = string(.version)
-            run.xmlOutputVersion = string(.xmloutputversion)
-            run.profileName = string(.profileName)
+            run.scanner = attributes.string(.scanner) ?? "nmap"
+            run.arguments = attributes.string(.args)
+            run.startTime = attributes.date(.start)
+            run.startTimeText = attributes.string(.startstr)
+            run.version = attributes.string(.version)
+            run.xmlOutputVersion = attributes.string(.xmloutputversion)
+            run.profileName = attributes.string(.profileName)
         case .scaninfo:
-            run.scanInfo.append(ScanInfo(type: string(.type) ?? "", scanFlags: string(.scanflags), protocol: string(.protocol) ?? "", numberOfServices: int(.numservices), services: string(.services)))
+            run.scanInfo.append(ScanInfo(type: attributes.string(.type) ?? "", scanFlags: attributes.string(.scanflags), protocol: attributes.string(.protocol) ?? "", numberOfServices: attributes.int(.numservices), services: attributes.string(.services)))
         case .verbose:
-            run.verbosity = int(.level)
+            run.verbosity = attributes.int(.level)
         case .debugging:
-            run.debugging = int(.level)
+            run.debugging = attributes.int(.level)
         case .target:
             guard checkRunItems(run.skippedTargets.count, "<target>") else { return }
-            run.skippedTargets.append(SkippedTarget(specification: string(.specification) ?? "", status: string(.status), reason: string(.reason)))
+            run.skippedTargets.append(SkippedTarget(specification: attributes.string(.specification) ?? "", status: attributes.string(.status), reason: attributes.string(.reason)))
         case .taskbegin, .taskend:
-            let event = TaskEvent(task: string(.task) ?? "", time: date(.time), extraInfo: string(.extrainfo))
+            let event = TaskEvent(task: attributes.string(.task) ?? "", time: attributes.date(.time), extraInfo: attributes.string(.extrainfo))
             onEvent(element == .taskbegin ? .taskBegan(event) : .taskEnded(event))
         case .taskprogress:
-            onEvent(.progress(TaskProgress(task: string(.task) ?? "", time: date(.time), percent: double(.percent) ?? 0, remaining: int(.remaining), estimatedCompletion: date(.etc))))
+            onEvent(.progress(TaskProgress(task: attributes.string(.task) ?? "", time: attributes.date(.time), percent: attributes.double(.percent) ?? 0, remaining: attributes.int(.remaining), estimatedCompletion: attributes.date(.etc))))
         case .host, .hosthint:
             var observation = HostObservation()
-            observation.startTime = date(.starttime)
-            observation.endTime = date(.endtime)
-            observation.timedOut = string(.timedout) == "true"
-            observation.comment = string(.comment)
+            observation.startTime = attributes.date(.starttime)
+            observation.endTime = attributes.date(.endtime)
+            observation.timedOut = attributes.string(.timedout) == "true"
+            observation.comment = attributes.string(.comment)
             host = observation
+            inHost = true
         case .status:
-            guard let state = requiredEnum(.state, of: .status, as: HostStatus.State.self) else { return }
-            host?.status = HostStatus(state: state, reason: string(.reason), reasonTTL: int(.reasonTTL))
+            guard let state = requiredEnum(.state, of: .status, in: HostStatus.State.keywords) else { return }
+            let value = HostStatus(state: state, reason: attributes.string(.reason), reasonTTL: attributes.int(.reasonTTL))
+            host.status = value
         case .address:
             guard let address = required(.addr, of: .address) else { return }
             var type = HostAddress.AddressType.ipv4
-            if raw(.addrtype) != nil {
-                guard let parsed = requiredEnum(.addrtype, of: .address, as: HostAddress.AddressType.self) else { return }
+            if attributes.raw(.addrtype) != nil {
+                guard let parsed = requiredEnum(.addrtype, of: .address, in: HostAddress.AddressType.keywords) else { return }
                 type = parsed
             }
-            host?.addresses.append(HostAddress(address: address, type: type, vendor: string(.vendor)))
+            let value = HostAddress(address: address, type: type, vendor: attributes.string(.vendor))
+            host.addresses.append(value)
         case .hostname:
-            guard let hostname = string(.name) else { return }
-            host?.hostnames.append(Hostname(name: hostname, type: string(.type).flatMap(Hostname.NameType.init(rawValue:))))
+            guard let hostname = attributes.string(.name) else { return }
+            let value = Hostname(name: hostname, type: attributes.string(.type).flatMap(Hostname.NameType.init(rawValue:)))
+            host.hostnames.append(value)
         case .smurf:
-            if let responses = int(.responses) { host?.smurfResponses.append(responses) }
+            if let responses = attributes.int(.responses) { host.smurfResponses.append(responses) }
         case .extraports:
-            extraPorts = ExtraPorts(state: string(.state) ?? "", count: int(.count) ?? 0)
+            extraPorts = ExtraPorts(state: attributes.string(.state) ?? "", count: attributes.int(.count) ?? 0)
         case .extrareasons:
-            extraPorts?.reasons.append(ExtraPorts.ExtraReasons(reason: string(.reason) ?? "", count: int(.count) ?? 0, protocol: string(.proto), ports: string(.ports)))
+            let value = ExtraPorts.ExtraReasons(reason: attributes.string(.reason) ?? "", count: attributes.int(.count) ?? 0, protocol: attributes.string(.proto), ports: attributes.string(.ports))
+            extraPorts?.reasons.append(value)
         case .port:
-            guard let proto = requiredEnum(.protocol, of: .port, as: TransportProtocol.self) else { return }
-            guard let number = int(.portid), (0...65535).contains(number) else {
-                fail(.invalidValue, "<port portid=\"\(string(.portid)?.prefix(20) ?? "")\"> is not a port number (0–65535)")
+            guard let proto = requiredEnum(.protocol, of: .port, in: TransportProtocol.keywords) else { return }
+            guard let number = attributes.int(.portid), (0...65535).contains(number) else {
+                fail(.invalidValue, "<port portid=\"\(attributes.string(.portid)?.prefix(20) ?? "")\"> is not a port number (0–65535)")
                 return
             }
-            port = PortObservation(protocol: proto, number: number, state: PortState(state: .closed))
+            host.ports.append(PortObservation(protocol: proto, number: number, state: PortState(state: .closed)))
+            inPort = true
             portHasState = false
         case .state:
-            guard parent == .port, let state = requiredEnum(.state, of: .state, as: PortState.State.self) else { return }
-            port?.state = PortState(state: state, reason: string(.reason), reasonTTL: int(.reasonTTL), reasonIP: string(.reasonIP))
+            guard parent == .port, let state = requiredEnum(.state, of: .state, in: PortState.State.keywords) else { return }
+            let value = PortState(state: state, reason: attributes.string(.reason), reasonTTL: attributes.int(.reasonTTL), reasonIP: attributes.string(.reasonIP))
+            if inPort { host.ports[host.ports.count - 1].state = value }
             portHasState = true
         case .owner:
-            port?.owner = string(.name)
+            let value = attributes.string(.name)
+            if inPort { host.ports[host.ports.count - 1].owner = value }
         case .service:
-            var value = Service(name: string(.name) ?? "unknown")
-            value.product = string(.product)
-            value.version = string(.version)
-            value.extraInfo = string(.extrainfo)
-            value.hostname = string(.hostname)
-            value.osType = string(.ostype)
-            value.deviceType = string(.devicetype)
-            value.tunnel = string(.tunnel)
-            value.method = string(.method).flatMap(Service.Method.init(rawValue:))
-            value.confidence = int(.conf)
-            value.rpcProtocol = string(.proto)
-            value.rpcNumber = int(.rpcnum)
-            value.rpcLowVersion = int(.lowver)
-            value.rpcHighVersion = int(.highver)
-            value.fingerprint = string(.servicefp)
-            service = value
+            var value = Service(name: attributes.string(.name) ?? "unknown")
+            value.product = attributes.string(.product)
+            value.version = attributes.string(.version)
+            value.extraInfo = attributes.string(.extrainfo)
+            value.hostname = attributes.string(.hostname)
+            value.osType = attributes.string(.ostype)
+            value.deviceType = attributes.string(.devicetype)
+            value.tunnel = attributes.string(.tunnel)
+            value.method = attributes.string(.method).flatMap(Service.Method.init(rawValue:))
+            value.confidence = attributes.int(.conf)
+            value.rpcProtocol = attributes.string(.proto)
+            value.rpcNumber = attributes.int(.rpcnum)
+            value.rpcLowVersion = attributes.int(.lowver)
+            value.rpcHighVersion = attributes.int(.highver)
+            value.fingerprint = attributes.string(.servicefp)
+            if inPort {
+                host.ports[host.ports.count - 1].service = value
+                inService = true
+            }
         case .cpe, .elem, .output:
-            if element == .elem { elemKey = string(.key) }
+            if element == .elem { elemKey = attributes.string(.key) }
             text.removeAll(keepingCapacity: true)
             capturingText = true
         case .script:
-            script = ScriptResult(id: string(.id) ?? "", output: string(.output) ?? "")
+            script = ScriptResult(id: attributes.string(.id) ?? "", output: attributes.string(.output) ?? "")
             scriptLevels = [(nil, [])]
         case .table:
-            if script != nil { scriptLevels.append((string(.key), [])) }
+            if script != nil { scriptLevels.append((attributes.string(.key), [])) }
         case .os:
-            host?.os = OSDetection()
+            host.os = OSDetection()
         case .portused:
-            host?.os?.portsUsed.append(OSDetection.PortUsed(state: string(.state) ?? "", protocol: string(.proto) ?? "", port: int(.portid) ?? 0))
+            let value = OSDetection.PortUsed(state: attributes.string(.state) ?? "", protocol: attributes.string(.proto) ?? "", port: attributes.int(.portid) ?? 0)
+            host.os?.portsUsed.append(value)
         case .osmatch:
-            osMatch = OSMatch(name: string(.name) ?? "", accuracy: int(.accuracy) ?? 0, line: int(.line))
+            osMatch = OSMatch(name: attributes.string(.name) ?? "", accuracy: attributes.int(.accuracy) ?? 0, line: attributes.int(.line))
         case .osclass:
-            osClass = OSClass(type: string(.type), vendor: string(.vendor) ?? "", family: string(.osfamily) ?? "", generation: string(.osgen), accuracy: int(.accuracy) ?? 0)
+            osClass = OSClass(type: attributes.string(.type), vendor: attributes.string(.vendor) ?? "", family: attributes.string(.osfamily) ?? "", generation: attributes.string(.osgen), accuracy: attributes.int(.accuracy) ?? 0)
         case .osfingerprint:
-            if let fingerprint = string(.fingerprint) { host?.os?.fingerprints.append(fingerprint) }
+            if let fingerprint = attributes.string(.fingerprint) { host.os?.fingerprints.append(fingerprint) }
         case .distance:
-            host?.distance = int(.value)
+            let value = attributes.int(.value)
+            host.distance = value
         case .uptime:
-            host?.uptime = Uptime(seconds: int(.seconds) ?? 0, lastBoot: string(.lastboot))
+            let value = Uptime(seconds: attributes.int(.seconds) ?? 0, lastBoot: attributes.string(.lastboot))
+            host.uptime = value
         case .tcpsequence:
-            host?.tcpSequence = TCPSequence(index: int(.index) ?? 0, difficulty: string(.difficulty) ?? "", values: string(.values) ?? "")
+            let value = TCPSequence(index: attributes.int(.index) ?? 0, difficulty: attributes.string(.difficulty) ?? "", values: attributes.string(.values) ?? "")
+            host.tcpSequence = value
         case .ipidsequence:
-            host?.ipIDSequence = SequenceClass(class: string(.class) ?? "", values: string(.values))
+            let value = SequenceClass(class: attributes.string(.class) ?? "", values: attributes.string(.values))
+            host.ipIDSequence = value
         case .tcptssequence:
-            host?.tcpTimestampSequence = SequenceClass(class: string(.class) ?? "", values: string(.values))
+            let value = SequenceClass(class: attributes.string(.class) ?? "", values: attributes.string(.values))
+            host.tcpTimestampSequence = value
         case .trace:
-            trace = Trace(protocol: string(.proto), port: int(.port))
+            trace = Trace(protocol: attributes.string(.proto), port: attributes.int(.port))
         case .hop:
-            trace?.hops.append(Trace.Hop(ttl: int(.ttl) ?? 0, address: string(.ipaddr), rtt: double(.rtt), host: string(.host)))
+            let value = Trace.Hop(ttl: attributes.int(.ttl) ?? 0, address: attributes.string(.ipaddr), rtt: attributes.double(.rtt), host: attributes.string(.host))
+            trace?.hops.append(value)
         case .times:
-            host?.times = Times(smoothedRTT: int(.srtt), rttVariance: int(.rttvar), timeout: int(.to))
+            let value = Times(smoothedRTT: attributes.int(.srtt), rttVariance: attributes.int(.rttvar), timeout: attributes.int(.to))
+            host.times = value
         case .finished:
-            finished = RunStats.Finished(time: date(.time), timeText: string(.timestr), summary: string(.summary), elapsed: double(.elapsed), exit: string(.exit).flatMap(RunStats.ExitStatus.init(rawValue:)), errorMessage: string(.errormsg))
+            finished = RunStats.Finished(time: attributes.date(.time), timeText: attributes.string(.timestr), summary: attributes.string(.summary), elapsed: attributes.double(.elapsed), exit: attributes.string(.exit).flatMap(RunStats.ExitStatus.init(rawValue:)), errorMessage: attributes.string(.errormsg))
         case .hosts:
             if parent == .runstats {
-                hostCounts = RunStats.HostCounts(up: int(.up) ?? 0, down: int(.down) ?? 0, total: int(.total) ?? 0)
+                hostCounts = RunStats.HostCounts(up: attributes.int(.up) ?? 0, down: attributes.int(.down) ?? 0, total: attributes.int(.total) ?? 0)
             }
         case .hostnames, .ports, .hostscript, .prescript, .postscript, .runstats:
             break
@@ -415,7 +365,7 @@ final class NmapXMLBuilder {
         }
     }
 
-    private func checkRunItems(_ count: Int, _ what: String) -> Bool {
+    private mutating func checkRunItems(_ count: Int, _ what: String) -> Bool {
         guard count < limits.maxRunItems else {
             fail(.tooLong, "more than \(limits.maxRunItems) \(what) elements")
             return false
@@ -423,7 +373,7 @@ final class NmapXMLBuilder {
         return true
     }
 
-    func characters(_ bytes: UnsafePointer<xmlChar>, count: Int) {
+    mutating func characters(_ bytes: UnsafePointer<xmlChar>, count: Int) {
         guard capturingText, failure == nil else { return }
         guard text.count + count <= limits.maxTextLength else {
             fail(.tooLong, "a text is longer than \(limits.maxTextLength) bytes")
@@ -432,41 +382,39 @@ final class NmapXMLBuilder {
         text.append(contentsOf: UnsafeBufferPointer(start: bytes, count: count))
     }
 
-    private func takeText() -> String {
+    private mutating func takeText() -> String {
         capturingText = false
         return String(decoding: text, as: UTF8.self)
     }
 
-    func endElement(_ name: UnsafePointer<xmlChar>) {
+    mutating func endElement(_ name: UnsafePointer<xmlChar>) {
         guard failure == nil, let element = stack.popLast() else { return }
         let parent = stack.last
         switch element {
         case .host:
-            if let finishedHost = host {
+            if inHost {
+                inHost = false
                 run.hostsRead += 1
-                host = nil
-                onEvent(.host(finishedHost))
+                onEvent(.host(host))
             }
         case .hosthint:
-            if let hint = host {
-                host = nil
-                onEvent(.hostHint(hint))
+            if inHost {
+                inHost = false
+                onEvent(.hostHint(host))
             }
         case .port:
-            guard let finishedPort = port else { return }
+            guard inPort else { return }
+            inPort = false
             guard portHasState else {
-                fail(.invalidValue, "<port portid=\"\(finishedPort.number)\"> has no <state>")
+                fail(.invalidValue, "<port portid=\"\(host.ports.last?.number ?? 0)\"> has no <state>")
                 return
             }
-            host?.ports.append(finishedPort)
-            port = nil
         case .service:
-            port?.service = service
-            service = nil
+            inService = false
         case .cpe:
             let cpe = takeText()
             if parent == .service {
-                service?.cpes.append(cpe)
+                if inService { host.ports[host.ports.count - 1].service?.cpes.append(cpe) }
             } else if parent == .osclass {
                 osClass?.cpes.append(cpe)
             }
@@ -486,8 +434,8 @@ final class NmapXMLBuilder {
             script = nil
             scriptLevels.removeAll(keepingCapacity: true)
             switch parent {
-            case .port: port?.scripts.append(result)
-            case .hostscript: host?.hostScripts.append(result)
+            case .port: if inPort { host.ports[host.ports.count - 1].scripts.append(result) }
+            case .hostscript: host.hostScripts.append(result)
             case .prescript:
                 guard checkRunItems(run.preScripts.count, "pre-scan <script>") else { return }
                 run.preScripts.append(result)
@@ -501,21 +449,100 @@ final class NmapXMLBuilder {
             guard checkRunItems(run.messages.count, "<output>") else { return }
             run.messages.append(message)
         case .osclass:
-            if let finishedClass = osClass { osMatch?.classes.append(finishedClass) }
-            osClass = nil
+            if let finishedClass = osClass.take() { osMatch?.classes.append(finishedClass) }
         case .osmatch:
-            if let finishedMatch = osMatch { host?.os?.matches.append(finishedMatch) }
-            osMatch = nil
+            if let finishedMatch = osMatch.take() { host.os?.matches.append(finishedMatch) }
         case .extraports:
-            if let summary = extraPorts { host?.extraPorts.append(summary) }
-            extraPorts = nil
+            if let summary = extraPorts.take() { host.extraPorts.append(summary) }
         case .trace:
-            host?.trace = trace
-            trace = nil
+            host.trace = trace.take()
         case .nmaprun:
             sendStartedIfNeeded()
         default:
             break
+        }
+    }
+}
+
+// MARK: - Attribute values
+
+extension NmapXMLBuilder {
+    /// The attribute values of the element being opened, as pointers into libxml2's buffer
+    /// (valid only during the callback), indexed by attribute.
+    ///
+    /// Kept apart from the builder so that reading a value never copies the builder itself.
+    struct AttributeValues {
+        private var values: [UnsafeBufferPointer<UInt8>?] = Array(repeating: nil, count: Attribute.allCases.count)
+        private var touched: [Int] = []
+
+        mutating func removeAll() {
+            for index in touched { values[index] = nil }
+            touched.removeAll(keepingCapacity: true)
+        }
+
+        mutating func set(_ attribute: Attribute, _ value: UnsafeBufferPointer<UInt8>) {
+            values[attribute.rawValue] = value
+            touched.append(attribute.rawValue)
+        }
+
+        func raw(_ attribute: Attribute) -> UnsafeBufferPointer<UInt8>? {
+            values[attribute.rawValue]
+        }
+
+        func string(_ attribute: Attribute) -> String? {
+            guard let bytes = raw(attribute) else { return nil }
+            guard let base = bytes.baseAddress, memchr(base, Int32(UInt8(ascii: "&")), bytes.count) != nil else {
+                return String(decoding: bytes, as: UTF8.self)
+            }
+            return Self.decodeAmpersands(bytes)
+        }
+
+        /// Without entity substitution, libxml2 hands on every `&` of an attribute value (from
+        /// `&amp;` or `&#38;`) as the text `&#38;`, and decodes every other reference itself; since
+        /// declared entities are refused, this is the only escape left to undo.
+        static func decodeAmpersands(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+            let escape: [UInt8] = Array("#38;".utf8)
+            var decoded: [UInt8] = []
+            decoded.reserveCapacity(bytes.count)
+            var index = 0
+            while index < bytes.count {
+                let byte = bytes[index]
+                decoded.append(byte)
+                index += 1
+                if byte == UInt8(ascii: "&"), index + escape.count <= bytes.count,
+                    bytes[index..<(index + escape.count)].elementsEqual(escape)
+                {
+                    index += escape.count
+                }
+            }
+            return String(decoding: decoded, as: UTF8.self)
+        }
+
+        func int(_ attribute: Attribute) -> Int? {
+            guard let bytes = raw(attribute), !bytes.isEmpty, bytes.count <= 18 else { return nil }
+            var index = 0
+            var negative = false
+            if bytes[0] == UInt8(ascii: "-") {
+                negative = true
+                index = 1
+                guard bytes.count > 1 else { return nil }
+            }
+            var value = 0
+            while index < bytes.count {
+                let digit = bytes[index] &- UInt8(ascii: "0")
+                guard digit < 10 else { return nil }
+                value = value * 10 + Int(digit)
+                index += 1
+            }
+            return negative ? -value : value
+        }
+
+        func double(_ attribute: Attribute) -> Double? {
+            string(attribute).flatMap { Double($0) }
+        }
+
+        func date(_ attribute: Attribute) -> Date? {
+            int(attribute).map { Date(timeIntervalSince1970: Double($0)) }
         }
     }
 }

@@ -49,7 +49,10 @@ public final class NmapXMLReader {
         }
     }
 
-    private let builder: NmapXMLBuilder
+    private let state: UnsafeMutablePointer<NmapXMLBuilder>
+    private var builder: NmapXMLBuilder {
+        _read { yield state.pointee }
+    }
     private var context: xmlParserCtxtPtr?
     private var failure: NmapXMLError?
     private var result: ScanRun?
@@ -68,57 +71,57 @@ public final class NmapXMLReader {
     ///     ``feed(_:)`` and ``finish()``.
     public init(limits: Limits = Limits(), onEvent: @escaping (NmapXMLEvent) -> Void) {
         _ = Self.libraryInitialized
-        builder = NmapXMLBuilder(limits: limits, onEvent: onEvent)
+        state = .allocate(capacity: 1)
+        state.initialize(to: NmapXMLBuilder(limits: limits, onEvent: onEvent))
         var handler = xmlSAXHandler()
         handler.initialized = XML_SAX2_MAGIC
         handler.startElementNs = { ctx, localname, _, _, _, _, count, _, attributes in
             guard let ctx, let localname else { return }
-            NmapXMLBuilder.from(ctx).startElement(localname, attributeCount: Int(count), attributes: attributes)
+            NmapXMLBuilder.at(ctx).pointee.startElement(localname, attributeCount: Int(count), attributes: attributes)
         }
         handler.endElementNs = { ctx, localname, _, _ in
             guard let ctx, let localname else { return }
-            NmapXMLBuilder.from(ctx).endElement(localname)
+            NmapXMLBuilder.at(ctx).pointee.endElement(localname)
         }
         handler.characters = { ctx, text, length in
             guard let ctx, let text else { return }
-            NmapXMLBuilder.from(ctx).characters(text, count: Int(length))
+            NmapXMLBuilder.at(ctx).pointee.characters(text, count: Int(length))
         }
         handler.cdataBlock = handler.characters
         // Declarations are refused: nmap never writes them, and they are what XXE and
         // entity-expansion ("billion laughs") attacks are made of.
         handler.entityDecl = { ctx, name, _, _, _, _ in
             guard let ctx else { return }
-            NmapXMLBuilder.from(ctx).refuseDeclaration("an entity", name)
+            NmapXMLBuilder.at(ctx).pointee.refuseDeclaration("an entity", name)
         }
         handler.elementDecl = { ctx, name, _, _ in
             guard let ctx else { return }
-            NmapXMLBuilder.from(ctx).refuseDeclaration("an element", name)
+            NmapXMLBuilder.at(ctx).pointee.refuseDeclaration("an element", name)
         }
         handler.attributeDecl = { ctx, element, _, _, _, _, tree in
             if let tree { xmlFreeEnumeration(tree) }
             guard let ctx else { return }
-            NmapXMLBuilder.from(ctx).refuseDeclaration("an attribute of", element)
+            NmapXMLBuilder.at(ctx).pointee.refuseDeclaration("an attribute of", element)
         }
         handler.notationDecl = { ctx, name, _, _ in
             guard let ctx else { return }
-            NmapXMLBuilder.from(ctx).refuseDeclaration("a notation", name)
+            NmapXMLBuilder.at(ctx).pointee.refuseDeclaration("a notation", name)
         }
         handler.unparsedEntityDecl = { ctx, name, _, _, _ in
             guard let ctx else { return }
-            NmapXMLBuilder.from(ctx).refuseDeclaration("an unparsed entity", name)
+            NmapXMLBuilder.at(ctx).pointee.refuseDeclaration("an unparsed entity", name)
         }
         handler.serror = { ctx, error in
             guard let ctx, let error else { return }
-            NmapXMLBuilder.from(ctx).libraryError(error.pointee)
+            NmapXMLBuilder.at(ctx).pointee.libraryError(error.pointee)
         }
-        let userData = Unmanaged.passUnretained(builder).toOpaque()
-        context = xmlCreatePushParserCtxt(&handler, userData, nil, 0, nil)
+        context = xmlCreatePushParserCtxt(&handler, UnsafeMutableRawPointer(state), nil, 0, nil)
         if let context {
             // No network, no DTD loading, no entity substitution (XML_PARSE_NOENT is never set),
             // libxml2's own diagnostics go to `serror` only.
             let options = XML_PARSE_NONET.rawValue | XML_PARSE_NOERROR.rawValue | XML_PARSE_NOWARNING.rawValue
             xmlCtxtUseOptions(context, Int32(options))
-            builder.context = context
+            state.pointee.context = context
         } else {
             failure = NmapXMLError(.unreadable, line: 0, column: 0, message: "libxml2 could not create a parser (out of memory)")
         }
@@ -130,6 +133,8 @@ public final class NmapXMLReader {
 
     deinit {
         if let context { xmlFreeParserCtxt(context) }
+        state.deinitialize(count: 1)
+        state.deallocate()
     }
 
     /// Reads more bytes of the document.
@@ -187,8 +192,8 @@ public final class NmapXMLReader {
                 failure = error
                 throw error
             }
-            builder.markTruncated(detail: error.message, line: error.line, column: error.column)
-            let run = builder.finishRun()
+            state.pointee.markTruncated(detail: error.message, line: error.line, column: error.column)
+            let run = state.pointee.finishRun()
             result = run
             return run
         }
@@ -204,9 +209,9 @@ public final class NmapXMLReader {
                 failure = error
                 throw error
             }
-            builder.markTruncated()
+            state.pointee.markTruncated()
         }
-        let run = builder.finishRun()
+        let run = state.pointee.finishRun()
         result = run
         return run
     }

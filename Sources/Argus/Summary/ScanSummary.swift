@@ -28,15 +28,17 @@ public struct ScanSummary: Sendable, Hashable, Codable {
     public var hostsTotal: Int { hostsUp + hostsDown + hostsOther }
 
     /// Counts one host.
-    public mutating func add(_ host: HostObservation) {
+    public mutating func add(_ host: borrowing HostObservation) {
         switch host.status.state {
         case .up: hostsUp += 1
         case .down: hostsDown += 1
         case .unknown, .skipped: hostsOther += 1
         }
-        for port in host.ports where port.state.state == .open {
-            openPorts += 1
-            services[port.service?.name ?? "unknown", default: 0] += 1
+        host.ports.withUnsafeBufferPointer { ports in
+            for index in ports.indices where ports[index].state.state == .open {
+                openPorts += 1
+                services[ports[index].service?.name ?? "unknown", default: 0] += 1
+            }
         }
         if let os = host.os?.bestMatch {
             operatingSystems[os.name, default: 0] += 1

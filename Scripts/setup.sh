@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs what Argus needs from Debian's packages, only when something is missing:
+# the C libraries it links (libxml2, libsqlite3), pkg-config to find them, and nmap.
+# The Swift toolchain itself must already be on PATH (swift.org's Linux build, 6.2 or newer).
+set -euo pipefail
+
+packages=(libxml2-dev libsqlite3-dev pkg-config nmap)
+missing=()
+for package in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "setup: installing ${missing[*]}" >&2
+    sudo=()
+    [ "$(id -u)" -ne 0 ] && sudo=(sudo)
+    "${sudo[@]}" apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "${missing[@]}" >&2
+fi
+
+if ! command -v swift >/dev/null; then
+    echo "setup: the Swift toolchain is not on PATH; install Swift 6.2 or newer from swift.org" >&2
+    exit 1
+fi
