@@ -71,6 +71,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "ArgusSQLiteTests",
+            dependencies: ["Argus", "ArgusSQLite"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "ArgusCLITests",
             dependencies: ["argus-cli"],
             swiftSettings: swiftSettings

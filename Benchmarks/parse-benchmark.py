@@ -28,8 +28,11 @@ PYTHON_NMAP = ("import nmap, sys\n"
 LIBNMAP = ("import sys\nfrom libnmap.parser import NmapParser\n"
            "print(len(NmapParser.parse_fromfile(sys.argv[1]).hosts))")
 
+FLOOR = os.path.join(ROOT, ".build", "sax-floor")
+
 TOOLS = [
     ("argus-cli parse", lambda f: [CLI, "parse", f]),
+    ("libxml2 SAX2 alone (floor)", lambda f: [FLOOR, f]),
     ("argus-cli parse --json", lambda f: [CLI, "parse", "--json", f]),
     ("xmllint --stream", lambda f: ["xmllint", "--stream", "--noout", f]),
     ("python-nmap", lambda f: [sys.executable, "-c", PYTHON_NMAP, f]),
@@ -69,6 +72,8 @@ def main():
     args = parser.parse_args()
     if not os.path.exists(CLI):
         raise SystemExit("build argus-cli first: swift build -c release --product argus-cli")
+    flags = subprocess.run(["pkg-config", "--cflags", "--libs", "libxml-2.0"], capture_output=True, text=True, check=True).stdout.split()
+    subprocess.run(["cc", "-O2", "-o", FLOOR, os.path.join(ROOT, "Benchmarks", "sax-floor.c")] + flags, check=True)
     files = [os.path.join(DATA, name) for name in ("scan-256.xml", "scan-65536.xml")]
     for path in files:
         if not os.path.exists(path):

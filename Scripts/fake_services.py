@@ -70,6 +70,7 @@ class Handler(socketserver.BaseRequestHandler):
 class Server(socketserver.ThreadingTCPServer):
     allow_reuse_address = True
     daemon_threads = True
+    request_queue_size = 4096  # nmap connects faster than a 5-deep backlog drains
 
 
 def main():

@@ -1,0 +1,394 @@
+//
+// This file is part of Argus, a self-hosted network security monitor.
+// SPDX-License-Identifier: Apache-2.0
+//
+
+#if canImport(FoundationEssentials)
+public import FoundationEssentials
+#else
+public import Foundation
+#endif
+
+/// A ``DeviceStore`` that keeps everything in memory: for tests, for embedding Argus without a
+/// database, and as the reference the SQLite store is checked against.
+public actor InMemoryDeviceStore: DeviceStore {
+    private var scanRecords: [ScanID: ScanRecord] = [:]
+    private var deviceRecords: [DeviceID: Device] = [:]
+    private var observationsByScan: [ScanID: [DeviceObservation]] = [:]
+    private var historyByDevice: [DeviceID: [DeviceObservation]] = [:]
+    private var assessments: [DeviceID: String] = [:]
+    private var changeRecords: [ChangeRecord] = []
+    private var userRecords: [UserID: User] = [:]
+    private var keyRecords: [APIKeyID: APIKey] = [:]
+    private var auditLog: [AuditEntry] = []
+    private var outbox: [OutboxMessage] = []
+    private var settingValues: [String: String] = [:]
+    private var scheduleRecords: [ScheduleID: Schedule] = [:]
+    private var nextID: Int64 = 1
+
+    /// Creates an empty store.
+    public init() {}
+
+    private func makeID<T>() -> Identifier<T> {
+        defer { nextID += 1 }
+        return Identifier(nextID)
+    }
+
+    // MARK: Scans
+
+    public func createScan(_ scan: NewScan) throws -> ScanRecord {
+        let record = ScanRecord(id: makeID(), status: scan.status, kind: scan.kind, profile: scan.profile, targets: scan.targets, createdAt: scan.createdAt, startedAt: scan.status == .running ? scan.createdAt : nil)
+        scanRecords[record.id] = record
+        return record
+    }
+
+    public func markScan(_ id: ScanID, as status: ScanStatus, at date: Date, error: String?) throws -> ScanRecord {
+        guard var record = scanRecords[id] else { throw StoreError.notFound("scan \(id)") }
+        guard !record.status.isFinal else {
+            throw StoreError(.invalidArgument, "scan \(id) is already \(record.status.rawValue)")
+        }
+        record.status = status
+        if status == .running, record.startedAt == nil { record.startedAt = date }
+        if status.isFinal {
+            record.finishedAt = date
+            record.errorMessage = error
+        }
+        scanRecords[id] = record
+        return record
+    }
+
+    public func record(_ result: ScanResult) throws -> RecordedScan {
+        guard var scan = scanRecords[result.scanID] else { throw StoreError.notFound("scan \(result.scanID)") }
+        guard !scan.status.isFinal else {
+            throw StoreError(.invalidArgument, "scan \(scan.id) is already \(scan.status.rawValue); a scan is recorded once")
+        }
+        guard result.status.isFinal else {
+            throw StoreError(.invalidArgument, "a scan result must end the scan (completed, failed or cancelled), not \(result.status.rawValue)")
+        }
+        for update in result.devices {
+            if let id = update.deviceID, deviceRecords[id] == nil { throw StoreError.notFound("device \(id)") }
+        }
+        for change in result.changes {
+            switch change.device {
+            case .known(let id): if deviceRecords[id] == nil { throw StoreError.notFound("device \(id)") }
+            case .update(let index): if !result.devices.indices.contains(index) { throw StoreError(.invalidArgument, "change refers to device update \(index), which does not exist") }
+            case nil: break
+            }
+        }
+
+        var ids: [DeviceID] = []
+        var newDevices = 0
+        var observations: [DeviceObservation] = []
+        for update in result.devices {
+            let id: DeviceID
+            var device: Device
+            if let known = update.deviceID, let existing = deviceRecords[known] {
+                id = known
+                device = existing
+                device.timesSeen += 1
+                device.lastSeen = result.finishedAt
+            } else {
+                id = makeID()
+                newDevices += 1
+                device = Device(id: id, ip: update.ip, firstSeen: result.finishedAt, lastSeen: result.finishedAt)
+            }
+            device.ip = update.ip
+            device.mac = update.mac ?? device.mac
+            device.hostname = update.hostname ?? device.hostname
+            device.vendor = update.vendor ?? device.vendor
+            device.deviceType = update.deviceType
+            device.osName = update.osName ?? device.osName
+            device.osAccuracy = update.osName != nil ? update.osAccuracy : device.osAccuracy
+            device.lastScanID = scan.id
+            device.isOnline = true
+            device.riskLevel = update.riskLevel
+            device.riskScore = update.riskScore
+            deviceRecords[id] = device
+            if let assessment = update.assessment { assessments[id] = assessment }
+            let observation = DeviceObservation(scanID: scan.id, deviceID: id, observedAt: result.finishedAt, ip: update.ip, mac: update.mac, hostname: update.hostname, vendor: update.vendor, osName: update.osName, osAccuracy: update.osAccuracy, ports: update.ports, riskLevel: update.riskLevel, riskScore: update.riskScore)
+            observations.append(observation)
+            historyByDevice[id, default: []].append(observation)
+            ids.append(id)
+        }
+        for id in result.devicesNowOffline {
+            deviceRecords[id]?.isOnline = false
+        }
+        observationsByScan[scan.id] = observations
+
+        var changeIDs: [ChangeID] = []
+        for change in result.changes {
+            let deviceID: DeviceID? = switch change.device {
+            case .known(let id): id
+            case .update(let index): ids[index]
+            case nil: nil
+            }
+            let record = ChangeRecord(id: makeID(), scanID: scan.id, deviceID: deviceID, kind: change.kind, severity: change.severity, ip: change.ip, mac: change.mac, port: change.port, protocol: change.protocol, oldValue: change.oldValue, newValue: change.newValue, description: change.description, detectedAt: result.finishedAt)
+            changeRecords.append(record)
+            changeIDs.append(record.id)
+        }
+        enqueueMessages(result.outbox, at: result.finishedAt)
+
+        scan.status = result.status
+        scan.startedAt = result.startedAt ?? scan.startedAt
+        scan.finishedAt = result.finishedAt
+        scan.nmapVersion = result.nmapVersion
+        scan.nmapArguments = result.nmapArguments
+        scan.hostsUp = result.hostsUp
+        scan.hostsDown = result.hostsDown
+        scan.devicesFound = result.devices.count
+        scan.openPorts = result.devices.reduce(0) { $0 + $1.ports.count { $0.state == .open } }
+        scan.errorMessage = result.errorMessage
+        scanRecords[scan.id] = scan
+        return RecordedScan(scan: scan, deviceIDs: ids, newDevices: newDevices, changeIDs: changeIDs)
+    }
+
+    public func scan(_ id: ScanID) -> ScanRecord? { scanRecords[id] }
+
+    public func scans(_ query: ScanQuery) -> Page<ScanRecord> {
+        let matching = scanRecords.values
+            .filter { query.status == nil || $0.status == query.status }
+            .filter { query.kind == nil || $0.kind == query.kind }
+            .sorted { $0.id > $1.id }
+        return Page(items: Array(matching.dropFirst(query.offset).prefix(query.limit)), total: matching.count)
+    }
+
+    public func markInterruptedScans(at date: Date) -> [ScanID] {
+        let open = scanRecords.values.filter { !$0.status.isFinal }.map(\.id).sorted()
+        for id in open {
+            scanRecords[id]?.status = .interrupted
+            scanRecords[id]?.finishedAt = date
+            scanRecords[id]?.errorMessage = "Argus stopped while the scan ran"
+        }
+        return open
+    }
+
+    // MARK: Devices
+
+    public func devices(_ query: DeviceQuery) -> Page<DeviceListing> {
+        let seenBy: Set<DeviceID>? = query.scanID.map { Set((observationsByScan[$0] ?? []).map(\.deviceID)) }
+        let needle = query.search?.lowercased()
+        var matching = deviceRecords.values.filter { device in
+            if let seenBy, !seenBy.contains(device.id) { return false }
+            if let level = query.riskLevel, device.riskLevel != level { return false }
+            if let trusted = query.isTrusted, device.isTrusted != trusted { return false }
+            if let zone = query.zone, device.zone != zone { return false }
+            if let type = query.deviceType, device.deviceType != type { return false }
+            if let online = query.isOnline, device.isOnline != online { return false }
+            if let needle, !needle.isEmpty {
+                let fields = [device.ip, device.mac, device.hostname, device.vendor, device.label].compactMap { $0?.lowercased() }
+                if !fields.contains(where: { $0.contains(needle) }) { return false }
+            }
+            return true
+        }
+        matching.sort { lhs, rhs in
+            let ordered: Bool
+            switch query.sort {
+            case .ip:
+                let (left, right) = (Addresses.sortKey(ip: lhs.ip), Addresses.sortKey(ip: rhs.ip))
+                if left != right { return query.descending ? right.lexicographicallyPrecedes(left) : left.lexicographicallyPrecedes(right) }
+                return lhs.id < rhs.id
+            case .hostname:
+                if lhs.hostname == rhs.hostname { return lhs.id < rhs.id }
+                ordered = (lhs.hostname ?? "") < (rhs.hostname ?? "")
+            case .lastSeen:
+                if lhs.lastSeen == rhs.lastSeen { return lhs.id < rhs.id }
+                ordered = lhs.lastSeen < rhs.lastSeen
+            case .firstSeen:
+                if lhs.firstSeen == rhs.firstSeen { return lhs.id < rhs.id }
+                ordered = lhs.firstSeen < rhs.firstSeen
+            case .risk:
+                if lhs.riskScore == rhs.riskScore { return lhs.id < rhs.id }
+                ordered = lhs.riskScore < rhs.riskScore
+            }
+            return query.descending ? !ordered : ordered
+        }
+        let page = matching.dropFirst(query.offset).prefix(query.limit).map { device in
+            DeviceListing(device: device, openPorts: historyByDevice[device.id]?.last?.ports.count { $0.state == .open } ?? 0)
+        }
+        return Page(items: Array(page), total: matching.count)
+    }
+
+    public func inventory() -> [Device] {
+        deviceRecords.values.sorted { $0.id < $1.id }
+    }
+
+    public func device(_ id: DeviceID) -> Device? { deviceRecords[id] }
+
+    public func device(address: String) -> Device? {
+        if let mac = Addresses.normalizedMAC(address) {
+            return deviceRecords.values.filter { $0.mac == mac }.max { $0.lastSeen < $1.lastSeen }
+        }
+        return deviceRecords.values.filter { $0.ip == address }.max { ($0.lastSeen, $0.id) < ($1.lastSeen, $1.id) }
+    }
+
+    public func history(of device: DeviceID, limit: Int) -> [DeviceObservation] {
+        Array((historyByDevice[device] ?? []).reversed().prefix(limit))
+    }
+
+    public func observations(in scan: ScanID) -> [DeviceObservation] {
+        observationsByScan[scan] ?? []
+    }
+
+    public func assessment(of device: DeviceID) -> String? { assessments[device] }
+
+    public func editDevice(_ id: DeviceID, _ edit: DeviceEdit) throws -> Device {
+        guard var device = deviceRecords[id] else { throw StoreError.notFound("device \(id)") }
+        if let label = edit.label { device.label = label.isEmpty ? nil : label }
+        if let notes = edit.notes { device.notes = notes.isEmpty ? nil : notes }
+        if let zone = edit.zone { device.zone = zone.isEmpty ? nil : zone }
+        if let trusted = edit.isTrusted { device.isTrusted = trusted }
+        deviceRecords[id] = device
+        return device
+    }
+
+    // MARK: Changes
+
+    public func changes(_ query: ChangeQuery) -> Page<ChangeRecord> {
+        let matching = changeRecords.reversed().filter { change in
+            (query.scanID == nil || change.scanID == query.scanID)
+                && (query.deviceID == nil || change.deviceID == query.deviceID)
+                && (query.kind == nil || change.kind == query.kind)
+                && (query.minimumSeverity.map { change.severity >= $0 } ?? true)
+                && (query.acknowledged == nil || change.acknowledged == query.acknowledged)
+        }
+        return Page(items: Array(matching.dropFirst(query.offset).prefix(query.limit)), total: matching.count)
+    }
+
+    public func acknowledgeChanges(_ ids: [ChangeID], acknowledged: Bool) -> Int {
+        let wanted = Set(ids)
+        var count = 0
+        for index in changeRecords.indices where wanted.contains(changeRecords[index].id) {
+            changeRecords[index].acknowledged = acknowledged
+            count += 1
+        }
+        return count
+    }
+
+    // MARK: Users and API keys
+
+    public func createUser(username: String, passwordHash: String, at date: Date) throws -> User {
+        guard !userRecords.values.contains(where: { $0.username == username }) else {
+            throw StoreError(.duplicate, "a user named \(username) already exists")
+        }
+        let user = User(id: makeID(), username: username, passwordHash: passwordHash, createdAt: date)
+        userRecords[user.id] = user
+        return user
+    }
+
+    public func user(named username: String) -> User? { userRecords.values.first { $0.username == username } }
+    public func user(_ id: UserID) -> User? { userRecords[id] }
+    public func userCount() -> Int { userRecords.count }
+
+    public func setPasswordHash(_ hash: String, for user: UserID) throws {
+        guard userRecords[user] != nil else { throw StoreError.notFound("user \(user)") }
+        userRecords[user]?.passwordHash = hash
+    }
+
+    public func recordLogin(of user: UserID, at date: Date) throws {
+        guard userRecords[user] != nil else { throw StoreError.notFound("user \(user)") }
+        userRecords[user]?.lastLoginAt = date
+    }
+
+    public func createAPIKey(userID: UserID, name: String, prefix: String, keyHash: String, expiresAt: Date?, at date: Date) throws -> APIKey {
+        guard userRecords[userID] != nil else { throw StoreError.notFound("user \(userID)") }
+        guard !keyRecords.values.contains(where: { $0.keyHash == keyHash }) else { throw StoreError(.duplicate, "an API key with this hash exists") }
+        let key = APIKey(id: makeID(), userID: userID, name: name, prefix: prefix, keyHash: keyHash, createdAt: date, expiresAt: expiresAt)
+        keyRecords[key.id] = key
+        return key
+    }
+
+    public func apiKey(hash: String) -> APIKey? { keyRecords.values.first { $0.keyHash == hash } }
+
+    public func apiKeys(of user: UserID?) -> [APIKey] {
+        keyRecords.values.filter { user == nil || $0.userID == user }.sorted { $0.id < $1.id }
+    }
+
+    public func revokeAPIKey(_ id: APIKeyID, at date: Date) -> Bool {
+        guard keyRecords[id] != nil else { return false }
+        if keyRecords[id]?.revokedAt == nil { keyRecords[id]?.revokedAt = date }
+        return true
+    }
+
+    public func recordUse(of key: APIKeyID, at date: Date) {
+        keyRecords[key]?.lastUsedAt = date
+    }
+
+    // MARK: Audit log
+
+    public func appendAudit(_ entry: AuditEntry) -> AuditEntry {
+        var stored = entry
+        stored.id = nextID
+        nextID += 1
+        auditLog.append(stored)
+        return stored
+    }
+
+    public func auditEntries(action: String?, limit: Int, offset: Int) -> Page<AuditEntry> {
+        let matching = auditLog.reversed().filter { action == nil || $0.action == action }
+        return Page(items: Array(matching.dropFirst(offset).prefix(limit)), total: matching.count)
+    }
+
+    // MARK: Alert outbox
+
+    @discardableResult
+    private func enqueueMessages(_ messages: [NewOutboxMessage], at date: Date) -> [OutboxMessage] {
+        var queued: [OutboxMessage] = []
+        for message in messages {
+            if let existing = outbox.first(where: { $0.sink == message.sink && $0.idempotencyKey == message.idempotencyKey }) {
+                queued.append(existing)
+                continue
+            }
+            let stored = OutboxMessage(id: makeID(), sink: message.sink, idempotencyKey: message.idempotencyKey, payload: message.payload, createdAt: date, nextAttemptAt: date)
+            outbox.append(stored)
+            queued.append(stored)
+        }
+        return queued
+    }
+
+    public func enqueue(_ messages: [NewOutboxMessage], at date: Date) -> [OutboxMessage] {
+        enqueueMessages(messages, at: date)
+    }
+
+    public func dueMessages(at date: Date, limit: Int) -> [OutboxMessage] {
+        Array(outbox.filter { $0.deliveredAt == nil && $0.nextAttemptAt <= date }.prefix(limit))
+    }
+
+    public func pendingMessageCount() -> Int { outbox.count { $0.deliveredAt == nil } }
+
+    public func markDelivered(_ id: OutboxID, at date: Date) throws {
+        guard let index = outbox.firstIndex(where: { $0.id == id }) else { throw StoreError.notFound("outbox message \(id)") }
+        outbox[index].deliveredAt = date
+        outbox[index].attempts += 1
+    }
+
+    public func markAttemptFailed(_ id: OutboxID, error: String, retryAt: Date) throws {
+        guard let index = outbox.firstIndex(where: { $0.id == id }) else { throw StoreError.notFound("outbox message \(id)") }
+        outbox[index].attempts += 1
+        outbox[index].lastError = error
+        outbox[index].nextAttemptAt = retryAt
+    }
+
+    // MARK: Settings and schedules
+
+    public func setting(_ key: String) -> String? { settingValues[key] }
+    public func setSetting(_ key: String, to value: String?) { settingValues[key] = value }
+    public func settings() -> [String: String] { settingValues }
+
+    public func createSchedule(_ schedule: Schedule) -> Schedule {
+        var stored = schedule
+        stored.id = makeID()
+        scheduleRecords[stored.id] = stored
+        return stored
+    }
+
+    public func updateSchedule(_ schedule: Schedule) throws {
+        guard scheduleRecords[schedule.id] != nil else { throw StoreError.notFound("schedule \(schedule.id)") }
+        scheduleRecords[schedule.id] = schedule
+    }
+
+    public func deleteSchedule(_ id: ScheduleID) -> Bool {
+        scheduleRecords.removeValue(forKey: id) != nil
+    }
+
+    public func schedules() -> [Schedule] { scheduleRecords.values.sorted { $0.id < $1.id } }
+}

@@ -1,0 +1,635 @@
+//
+// This file is part of Argus, a self-hosted network security monitor.
+// SPDX-License-Identifier: Apache-2.0
+//
+
+public import Argus
+internal import CSQLite3
+
+#if canImport(FoundationEssentials)
+public import FoundationEssentials
+#else
+public import Foundation
+#endif
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The default ``DeviceStore``: one SQLite file, through the system libsqlite3.
+///
+/// - **Crash safety:** WAL journal; every scan result is one transaction, so a crash or kill
+///   leaves the last committed state intact, and a scan that was running is marked
+///   ``ScanStatus/interrupted`` when the store is next opened.
+/// - **Durability:** `synchronous=NORMAL`. In WAL mode a committed transaction survives a crash
+///   of Argus itself; after a power loss the database is consistent but the last transactions
+///   before it may be missing. Scans can be run again; the trade buys far faster writes.
+/// - **Concurrency:** a writer connection and a reader connection, each owned by an actor;
+///   reads see the last committed state and never wait for a long ingest.
+/// - **Refusals:** a file that is not an Argus database (another SQLite file, any other file,
+///   an empty file), a database from a newer Argus, a damaged file, a folder that cannot be
+///   written and a full disk each give a ``StoreError`` that says so. An existing file is never
+///   overwritten or re-created.
+public final class SQLiteDeviceStore: DeviceStore {
+    /// The database file.
+    public let path: String
+    private let writer: SQLiteExecutor
+    private let reader: SQLiteExecutor
+
+    /// Where Argus keeps its database unless told otherwise: `$ARGUS_DB` if set; for root
+    /// `/var/lib/argus/argus.db`; otherwise `$XDG_DATA_HOME/argus/argus.db`, falling back to
+    /// `~/.local/share/argus/argus.db`.
+    public static var defaultPath: String {
+        let environment = ProcessInfo.processInfo.environment
+        if let path = environment["ARGUS_DB"], !path.isEmpty { return path }
+        if getuid() == 0 { return "/var/lib/argus/argus.db" }
+        if let data = environment["XDG_DATA_HOME"], !data.isEmpty { return data + "/argus/argus.db" }
+        return (environment["HOME"] ?? ".") + "/.local/share/argus/argus.db"
+    }
+
+    /// Opens the database at `path`, creating it (and its folder) when it does not exist.
+    ///
+    /// Scans left queued or running by a process that stopped are marked interrupted.
+    /// - Throws: ``StoreError`` — `notArgusDatabase`, `newerSchema`, `corrupt`, `readOnly`,
+    ///   `diskFull`, `busy` or `storage`.
+    public init(path: String, now: Date = Date()) throws {
+        self.path = path
+        let exists = try Self.checkExistingFile(at: path)
+        if !exists { try Self.createFolder(for: path) }
+        writer = try SQLiteExecutor(path: path, readOnly: false, create: !exists) { connection in
+            try connection.execute("PRAGMA busy_timeout = 5000")
+            try Self.checkAndMigrate(connection, path: path, existed: exists)
+            try connection.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON")
+            _ = try Self.markInterrupted(connection, at: now)
+        }
+        reader = try SQLiteExecutor(path: path, readOnly: true, create: false) { connection in
+            try connection.execute("PRAGMA busy_timeout = 5000; PRAGMA query_only = ON")
+        }
+    }
+
+    // MARK: Opening
+
+    /// Refuses files that cannot be an Argus database before SQLite touches them.
+    private static func checkExistingFile(at path: String) throws -> Bool {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            if errno == ENOENT { return false }
+            throw StoreError(.readOnly, "cannot read \(path): \(String(cString: strerror(errno)))")
+        }
+        guard (info.st_mode & S_IFMT) == S_IFREG else {
+            throw StoreError(.notArgusDatabase, "\(path) is not a regular file")
+        }
+        guard info.st_size > 0 else {
+            throw StoreError(.notArgusDatabase, "\(path) is empty (0 bytes), so it is not an Argus database; it was left as it is — remove it, or choose another path, to start a new database")
+        }
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            throw StoreError(.readOnly, "cannot read \(path): \(String(cString: strerror(errno)))")
+        }
+        defer { close(descriptor) }
+        var header = [UInt8](repeating: 0, count: 16)
+        let count = header.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, 16) }
+        guard count == 16, header == Array("SQLite format 3\0".utf8) else {
+            throw StoreError(.notArgusDatabase, "\(path) is not an SQLite database, so not an Argus database; it was left as it is")
+        }
+        return true
+    }
+
+    private static func createFolder(for path: String) throws {
+        guard let slash = path.lastIndex(of: "/"), slash != path.startIndex else { return }
+        let folder = String(path[..<slash])
+        do {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        } catch {
+            throw StoreError(.readOnly, "cannot create the folder \(folder) for the database: \(error)")
+        }
+    }
+
+    private static func checkAndMigrate(_ connection: SQLiteConnection, path: String, existed: Bool) throws {
+        let applicationID = try connection.first("PRAGMA application_id") { Int32(truncatingIfNeeded: $0.int64(0)) } ?? 0
+        let version = try connection.first("PRAGMA user_version") { $0.int(0) } ?? 0
+        let objects = try connection.first("SELECT count(*) FROM sqlite_schema") { $0.int(0) } ?? 0
+        if applicationID != Schema.applicationID {
+            guard applicationID == 0, objects == 0 else {
+                throw StoreError(.notArgusDatabase, "\(path) is an SQLite database of another program, not Argus's; it was left as it is")
+            }
+        }
+        guard version <= Schema.latestVersion else {
+            throw StoreError(.newerSchema, "\(path) was written by a newer Argus (schema \(version); this Argus knows up to \(Schema.latestVersion)); upgrade Argus to open it")
+        }
+        guard version < Schema.latestVersion else { return }
+        try connection.transaction {
+            for migration in Schema.migrations[version...] {
+                try connection.execute(migration)
+            }
+            try connection.execute("PRAGMA application_id = \(Schema.applicationID); PRAGMA user_version = \(Schema.latestVersion)")
+        }
+    }
+
+    private static func markInterrupted(_ connection: SQLiteConnection, at date: Date) throws -> [ScanID] {
+        try connection.transaction {
+            let ids: [ScanID] = try connection.query("SELECT id FROM scans WHERE status IN ('queued', 'running') ORDER BY id") { $0.id(0) }
+            try connection.run("UPDATE scans SET status = 'interrupted', finished_at = ?, error_message = 'Argus stopped while the scan ran' WHERE status IN ('queued', 'running')", [.of(date)])
+            return ids
+        }
+    }
+
+    /// Checks the whole file with `PRAGMA integrity_check`; returns SQLite's findings, or
+    /// `["ok"]`.
+    public func integrityCheck() async throws -> [String] {
+        try await reader.perform { try $0.query("PRAGMA integrity_check") { $0.string(0) } }
+    }
+
+    // MARK: Scans
+
+    static let scanColumns = "id, status, kind, profile, targets, created_at, started_at, finished_at, nmap_version, nmap_arguments, hosts_up, hosts_down, devices_found, open_ports, error_message"
+
+    static func scanRecord(_ row: SQLiteStatement) -> ScanRecord {
+        ScanRecord(id: row.id(0), status: ScanStatus(rawValue: row.string(1)) ?? .failed, kind: ScanKind(rawValue: row.string(2)) ?? .network, profile: row.string(3), targets: decodeList(row.string(4)), createdAt: row.date(5), startedAt: row.optionalDate(6), finishedAt: row.optionalDate(7), nmapVersion: row.optionalString(8), nmapArguments: row.optionalString(9), hostsUp: row.int(10), hostsDown: row.int(11), devicesFound: row.int(12), openPorts: row.int(13), errorMessage: row.optionalString(14))
+    }
+
+    static func fetchScan(_ connection: SQLiteConnection, _ id: ScanID) throws -> ScanRecord? {
+        try connection.first("SELECT \(scanColumns) FROM scans WHERE id = ?", [.of(id)], scanRecord)
+    }
+
+    public func createScan(_ scan: NewScan) async throws -> ScanRecord {
+        try await writer.perform { connection in
+            try connection.run("INSERT INTO scans (status, kind, profile, targets, created_at, started_at) VALUES (?, ?, ?, ?, ?, ?)", [.text(scan.status.rawValue), .text(scan.kind.rawValue), .text(scan.profile), .text(Self.encodeList(scan.targets)), .of(scan.createdAt), .of(scan.status == .running ? scan.createdAt : nil)])
+            return try Self.fetchScan(connection, ScanID(connection.lastInsertedID))!
+        }
+    }
+
+    public func markScan(_ id: ScanID, as status: ScanStatus, at date: Date, error: String?) async throws -> ScanRecord {
+        try await writer.perform { connection in
+            try connection.transaction {
+                guard let scan = try Self.fetchScan(connection, id) else { throw StoreError.notFound("scan \(id)") }
+                guard !scan.status.isFinal else { throw StoreError(.invalidArgument, "scan \(id) is already \(scan.status.rawValue)") }
+                if status == .running {
+                    try connection.run("UPDATE scans SET status = ?, started_at = coalesce(started_at, ?) WHERE id = ?", [.text(status.rawValue), .of(date), .of(id)])
+                } else if status.isFinal {
+                    try connection.run("UPDATE scans SET status = ?, finished_at = ?, error_message = ? WHERE id = ?", [.text(status.rawValue), .of(date), .of(error), .of(id)])
+                } else {
+                    try connection.run("UPDATE scans SET status = ? WHERE id = ?", [.text(status.rawValue), .of(id)])
+                }
+                return try Self.fetchScan(connection, id)!
+            }
+        }
+    }
+
+    public func record(_ result: ScanResult) async throws -> RecordedScan {
+        try await writer.perform { connection in
+            try connection.transaction { try Self.record(result, in: connection) }
+        }
+    }
+
+    private static func record(_ result: ScanResult, in connection: SQLiteConnection) throws -> RecordedScan {
+        guard let scan = try fetchScan(connection, result.scanID) else { throw StoreError.notFound("scan \(result.scanID)") }
+        guard !scan.status.isFinal else {
+            throw StoreError(.invalidArgument, "scan \(scan.id) is already \(scan.status.rawValue); a scan is recorded once")
+        }
+        guard result.status.isFinal else {
+            throw StoreError(.invalidArgument, "a scan result must end the scan (completed, failed or cancelled), not \(result.status.rawValue)")
+        }
+        let when = SQLiteValue.of(result.finishedAt)
+        let scanID = SQLiteValue.of(result.scanID)
+        var ids: [DeviceID] = []
+        ids.reserveCapacity(result.devices.count)
+        var newDevices = 0
+        var openPortsTotal = 0
+        for update in result.devices {
+            let openPorts = update.ports.count { $0.state == .open }
+            openPortsTotal += openPorts
+            let values: [SQLiteValue] = [.text(update.ip), .blob(Addresses.sortKey(ip: update.ip)), .of(update.mac), .of(update.hostname), .of(update.vendor), .text(update.deviceType), .of(update.osName), .of(update.osAccuracy), when, scanID, .text(update.riskLevel.rawValue), .of(update.riskScore), .of(openPorts), .of(update.assessment)]
+            let id: DeviceID
+            if let known = update.deviceID {
+                let changed = try connection.run("""
+                    UPDATE devices SET ip = ?1, ip_key = ?2, mac = coalesce(?3, mac), hostname = coalesce(?4, hostname),
+                        vendor = coalesce(?5, vendor), device_type = ?6,
+                        os_accuracy = CASE WHEN ?7 IS NULL THEN os_accuracy ELSE ?8 END, os_name = coalesce(?7, os_name),
+                        last_seen = ?9, times_seen = times_seen + 1, last_scan_id = ?10, is_online = 1,
+                        risk_level = ?11, risk_score = ?12, open_ports = ?13, assessment = coalesce(?14, assessment)
+                    WHERE id = ?15
+                    """, values + [.of(known)])
+                guard changed == 1 else { throw StoreError.notFound("device \(known)") }
+                id = known
+            } else {
+                try connection.run("""
+                    INSERT INTO devices (ip, ip_key, mac, hostname, vendor, device_type, os_name, os_accuracy,
+                        first_seen, last_seen, last_scan_id, risk_level, risk_score, open_ports, assessment)
+                    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?11, ?12, ?13, ?14)
+                    """, values)
+                id = DeviceID(connection.lastInsertedID)
+                newDevices += 1
+            }
+            ids.append(id)
+            try connection.run("""
+                INSERT INTO observations (scan_id, device_id, observed_at, state, ip, mac, hostname, vendor, os_name, os_accuracy, risk_level, risk_score)
+                VALUES (?, ?, ?, 'up', ?, ?, ?, ?, ?, ?, ?, ?)
+                """, [scanID, .of(id), when, .text(update.ip), .of(update.mac), .of(update.hostname), .of(update.vendor), .of(update.osName), .of(update.osAccuracy), .text(update.riskLevel.rawValue), .of(update.riskScore)])
+            for port in update.ports {
+                try connection.run("""
+                    INSERT OR REPLACE INTO ports (scan_id, device_id, protocol, number, state, service_name, product, version, extra_info, tunnel, cpes)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, [scanID, .of(id), .text(port.protocol.rawValue), .of(port.number), .text(port.state.rawValue), .of(port.serviceName), .of(port.product), .of(port.version), .of(port.extraInfo), .of(port.tunnel), port.cpes.isEmpty ? .null : .text(encodeList(port.cpes))])
+            }
+        }
+        for id in result.devicesNowOffline {
+            try connection.run("UPDATE devices SET is_online = 0 WHERE id = ?", [.of(id)])
+        }
+        var changeIDs: [ChangeID] = []
+        for change in result.changes {
+            var deviceID: DeviceID?
+            switch change.device {
+            case .known(let id):
+                guard try connection.first("SELECT 1 FROM devices WHERE id = ?", [.of(id)], { _ in true }) != nil else { throw StoreError.notFound("device \(id)") }
+                deviceID = id
+            case .update(let index):
+                guard ids.indices.contains(index) else { throw StoreError(.invalidArgument, "change refers to device update \(index), which does not exist") }
+                deviceID = ids[index]
+            case nil:
+                deviceID = nil
+            }
+            try connection.run("""
+                INSERT INTO changes (scan_id, device_id, kind, severity, severity_rank, ip, mac, port, protocol, old_value, new_value, description, detected_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, [scanID, .of(deviceID), .text(change.kind), .text(change.severity.rawValue), .of(Severity.allCases.firstIndex(of: change.severity)!), .of(change.ip), .of(change.mac), .of(change.port), .of(change.protocol), .of(change.oldValue), .of(change.newValue), .text(change.description), when])
+            changeIDs.append(ChangeID(connection.lastInsertedID))
+        }
+        _ = try enqueue(result.outbox, at: result.finishedAt, in: connection)
+        try connection.run("""
+            UPDATE scans SET status = ?, started_at = coalesce(?, started_at), finished_at = ?, nmap_version = ?, nmap_arguments = ?,
+                hosts_up = ?, hosts_down = ?, devices_found = ?, open_ports = ?, error_message = ?
+            WHERE id = ?
+            """, [.text(result.status.rawValue), .of(result.startedAt), when, .of(result.nmapVersion), .of(result.nmapArguments), .of(result.hostsUp), .of(result.hostsDown), .of(result.devices.count), .of(openPortsTotal), .of(result.errorMessage), scanID])
+        return RecordedScan(scan: try fetchScan(connection, result.scanID)!, deviceIDs: ids, newDevices: newDevices, changeIDs: changeIDs)
+    }
+
+    public func scan(_ id: ScanID) async throws -> ScanRecord? {
+        try await reader.perform { try Self.fetchScan($0, id) }
+    }
+
+    public func scans(_ query: ScanQuery) async throws -> Page<ScanRecord> {
+        try await reader.perform { connection in
+            var filter = SQLFilter()
+            filter.add("status = ?", query.status.map { status in .text(status.rawValue) })
+            filter.add("kind = ?", query.kind.map { kind in .text(kind.rawValue) })
+            let total = try connection.first("SELECT count(*) FROM scans \(filter.clause)", filter.arguments) { $0.int(0) } ?? 0
+            let items = try connection.query("SELECT \(Self.scanColumns) FROM scans \(filter.clause) ORDER BY id DESC LIMIT ? OFFSET ?", filter.arguments + [.of(query.limit), .of(query.offset)], Self.scanRecord)
+            return Page(items: items, total: total)
+        }
+    }
+
+    public func markInterruptedScans(at date: Date) async throws -> [ScanID] {
+        try await writer.perform { try Self.markInterrupted($0, at: date) }
+    }
+
+    // MARK: Devices
+
+    static let deviceColumns = "id, mac, ip, hostname, vendor, device_type, os_name, os_accuracy, first_seen, last_seen, times_seen, last_scan_id, is_online, risk_level, risk_score, label, notes, is_trusted, zone, open_ports"
+
+    static func device(_ row: SQLiteStatement) -> Device {
+        Device(id: row.id(0), mac: row.optionalString(1), ip: row.string(2), hostname: row.optionalString(3), vendor: row.optionalString(4), deviceType: row.string(5), osName: row.optionalString(6), osAccuracy: row.optionalInt(7), firstSeen: row.date(8), lastSeen: row.date(9), timesSeen: row.int(10), lastScanID: row.optionalID(11), isOnline: row.bool(12), riskLevel: RiskLevel(rawValue: row.string(13)) ?? .none, riskScore: row.int(14), label: row.optionalString(15), notes: row.optionalString(16), isTrusted: row.bool(17), zone: row.optionalString(18))
+    }
+
+    public func devices(_ query: DeviceQuery) async throws -> Page<DeviceListing> {
+        try await reader.perform { connection in
+            var filter = SQLFilter()
+            filter.add("id IN (SELECT device_id FROM observations WHERE scan_id = ?)", query.scanID.map { scanID in .of(scanID) })
+            filter.add("risk_level = ?", query.riskLevel.map { level in .text(level.rawValue) })
+            filter.add("is_trusted = ?", query.isTrusted.map { trusted in .of(trusted) })
+            filter.add("zone = ?", query.zone.map { zone in .text(zone) })
+            filter.add("device_type = ?", query.deviceType.map { type in .text(type) })
+            filter.add("is_online = ?", query.isOnline.map { online in .of(online) })
+            if let search = query.search, !search.isEmpty {
+                let fields = ["ip", "mac", "hostname", "vendor", "label"].map { "instr(lower(coalesce(\($0), '')), ?NEXT) > 0" }
+                filter.add("(" + fields.joined(separator: " OR ") + ")", .text(search.lowercased()))
+            }
+            let direction = query.descending ? "DESC" : "ASC"
+            let order = switch query.sort {
+            case .ip: "ip_key \(direction), id"
+            case .hostname: "hostname \(direction), id"
+            case .lastSeen: "last_seen \(direction), id"
+            case .firstSeen: "first_seen \(direction), id"
+            case .risk: "risk_score \(direction), id"
+            }
+            let total = try connection.first("SELECT count(*) FROM devices \(filter.clause)", filter.arguments) { $0.int(0) } ?? 0
+            let items = try connection.query("SELECT \(Self.deviceColumns) FROM devices \(filter.clause) ORDER BY \(order) LIMIT ? OFFSET ?", filter.arguments + [.of(query.limit), .of(query.offset)]) { row in
+                DeviceListing(device: Self.device(row), openPorts: row.int(19))
+            }
+            return Page(items: items, total: total)
+        }
+    }
+
+    public func inventory() async throws -> [Device] {
+        try await reader.perform { try $0.query("SELECT \(Self.deviceColumns) FROM devices ORDER BY id", [], Self.device) }
+    }
+
+    public func device(_ id: DeviceID) async throws -> Device? {
+        try await reader.perform { try $0.first("SELECT \(Self.deviceColumns) FROM devices WHERE id = ?", [.of(id)], Self.device) }
+    }
+
+    public func device(address: String) async throws -> Device? {
+        try await reader.perform { connection in
+            if let mac = Addresses.normalizedMAC(address) {
+                return try connection.first("SELECT \(Self.deviceColumns) FROM devices WHERE mac = ? ORDER BY last_seen DESC, id DESC LIMIT 1", [.text(mac)], Self.device)
+            }
+            return try connection.first("SELECT \(Self.deviceColumns) FROM devices WHERE ip = ? ORDER BY last_seen DESC, id DESC LIMIT 1", [.text(address)], Self.device)
+        }
+    }
+
+    private static func observations(_ connection: SQLiteConnection, where condition: String, _ arguments: [SQLiteValue], limit: Int) throws -> [DeviceObservation] {
+        var rows = try connection.query("""
+            SELECT scan_id, device_id, observed_at, state, ip, mac, hostname, vendor, os_name, os_accuracy, risk_level, risk_score
+            FROM observations WHERE \(condition) LIMIT ?
+            """, arguments + [.of(limit)]) { row in
+            DeviceObservation(scanID: row.id(0), deviceID: row.id(1), observedAt: row.date(2), state: HostStatus.State(rawValue: row.string(3)) ?? .up, ip: row.string(4), mac: row.optionalString(5), hostname: row.optionalString(6), vendor: row.optionalString(7), osName: row.optionalString(8), osAccuracy: row.optionalInt(9), riskLevel: RiskLevel(rawValue: row.string(10)) ?? .none, riskScore: row.int(11))
+        }
+        for index in rows.indices {
+            rows[index].ports = try connection.query("""
+                SELECT protocol, number, state, service_name, product, version, extra_info, tunnel, cpes
+                FROM ports WHERE scan_id = ? AND device_id = ? ORDER BY protocol, number
+                """, [.of(rows[index].scanID), .of(rows[index].deviceID)]) { row in
+                ObservedPort(protocol: TransportProtocol(rawValue: row.string(0)) ?? .tcp, number: row.int(1), state: PortState.State(rawValue: row.string(2)) ?? .open, serviceName: row.optionalString(3), product: row.optionalString(4), version: row.optionalString(5), extraInfo: row.optionalString(6), tunnel: row.optionalString(7), cpes: row.optionalString(8).map(decodeList) ?? [])
+            }
+        }
+        return rows
+    }
+
+    public func history(of device: DeviceID, limit: Int) async throws -> [DeviceObservation] {
+        try await reader.perform { try Self.observations($0, where: "device_id = ? ORDER BY scan_id DESC", [.of(device)], limit: limit) }
+    }
+
+    public func observations(in scan: ScanID) async throws -> [DeviceObservation] {
+        try await reader.perform { try Self.observations($0, where: "scan_id = ? ORDER BY device_id", [.of(scan)], limit: -1) }
+    }
+
+    public func assessment(of device: DeviceID) async throws -> String? {
+        try await reader.perform { try $0.first("SELECT assessment FROM devices WHERE id = ?", [.of(device)]) { $0.optionalString(0) } ?? nil }
+    }
+
+    public func editDevice(_ id: DeviceID, _ edit: DeviceEdit) async throws -> Device {
+        try await writer.perform { connection in
+            try connection.transaction {
+                func text(_ value: String?) -> SQLiteValue { value.map { $0.isEmpty ? .null : .text($0) } ?? .null }
+                let changed = try connection.run("""
+                    UPDATE devices SET
+                        label = CASE WHEN ?1 THEN ?2 ELSE label END,
+                        notes = CASE WHEN ?3 THEN ?4 ELSE notes END,
+                        zone = CASE WHEN ?5 THEN ?6 ELSE zone END,
+                        is_trusted = coalesce(?7, is_trusted)
+                    WHERE id = ?8
+                    """, [.of(edit.label != nil), text(edit.label), .of(edit.notes != nil), text(edit.notes), .of(edit.zone != nil), text(edit.zone), edit.isTrusted.map { .of($0) } ?? .null, .of(id)])
+                guard changed == 1 else { throw StoreError.notFound("device \(id)") }
+                return try connection.first("SELECT \(Self.deviceColumns) FROM devices WHERE id = ?", [.of(id)], Self.device)!
+            }
+        }
+    }
+
+    // MARK: Changes
+
+    public func changes(_ query: ChangeQuery) async throws -> Page<ChangeRecord> {
+        try await reader.perform { connection in
+            var filter = SQLFilter()
+            filter.add("scan_id = ?", query.scanID.map { scanID in .of(scanID) })
+            filter.add("device_id = ?", query.deviceID.map { deviceID in .of(deviceID) })
+            filter.add("kind = ?", query.kind.map { kind in .text(kind) })
+            filter.add("severity_rank >= ?", query.minimumSeverity.map { severity in .of(Severity.allCases.firstIndex(of: severity)!) })
+            filter.add("acknowledged = ?", query.acknowledged.map { acknowledged in .of(acknowledged) })
+            let total = try connection.first("SELECT count(*) FROM changes \(filter.clause)", filter.arguments) { $0.int(0) } ?? 0
+            let items = try connection.query("""
+                SELECT id, scan_id, device_id, kind, severity, ip, mac, port, protocol, old_value, new_value, description, detected_at, acknowledged
+                FROM changes \(filter.clause) ORDER BY id DESC LIMIT ? OFFSET ?
+                """, filter.arguments + [.of(query.limit), .of(query.offset)]) { row in
+                ChangeRecord(id: row.id(0), scanID: row.id(1), deviceID: row.optionalID(2), kind: row.string(3), severity: Severity(rawValue: row.string(4)) ?? .info, ip: row.optionalString(5), mac: row.optionalString(6), port: row.optionalInt(7), protocol: row.optionalString(8), oldValue: row.optionalString(9), newValue: row.optionalString(10), description: row.string(11), detectedAt: row.date(12), acknowledged: row.bool(13))
+            }
+            return Page(items: items, total: total)
+        }
+    }
+
+    public func acknowledgeChanges(_ ids: [ChangeID], acknowledged: Bool) async throws -> Int {
+        try await writer.perform { connection in
+            try connection.transaction {
+                var count = 0
+                for id in Set(ids) {
+                    count += try connection.run("UPDATE changes SET acknowledged = ? WHERE id = ?", [.of(acknowledged), .of(id)])
+                }
+                return count
+            }
+        }
+    }
+
+    // MARK: Users and API keys
+
+    static func user(_ row: SQLiteStatement) -> User {
+        User(id: row.id(0), username: row.string(1), passwordHash: row.string(2), createdAt: row.date(3), lastLoginAt: row.optionalDate(4))
+    }
+
+    public func createUser(username: String, passwordHash: String, at date: Date) async throws -> User {
+        try await writer.perform { connection in
+            do {
+                try connection.run("INSERT INTO users (username, password_hash, created_at) VALUES (?, ?, ?)", [.text(username), .text(passwordHash), .of(date)])
+            } catch let error as StoreError where error.code == .duplicate {
+                throw StoreError(.duplicate, "a user named \(username) already exists")
+            }
+            return User(id: UserID(connection.lastInsertedID), username: username, passwordHash: passwordHash, createdAt: date)
+        }
+    }
+
+    public func user(named username: String) async throws -> User? {
+        try await reader.perform { try $0.first("SELECT id, username, password_hash, created_at, last_login_at FROM users WHERE username = ?", [.text(username)], Self.user) }
+    }
+
+    public func user(_ id: UserID) async throws -> User? {
+        try await reader.perform { try $0.first("SELECT id, username, password_hash, created_at, last_login_at FROM users WHERE id = ?", [.of(id)], Self.user) }
+    }
+
+    public func userCount() async throws -> Int {
+        try await reader.perform { try $0.first("SELECT count(*) FROM users") { $0.int(0) } ?? 0 }
+    }
+
+    public func setPasswordHash(_ hash: String, for user: UserID) async throws {
+        try await writer.perform { connection in
+            guard try connection.run("UPDATE users SET password_hash = ? WHERE id = ?", [.text(hash), .of(user)]) == 1 else { throw StoreError.notFound("user \(user)") }
+        }
+    }
+
+    public func recordLogin(of user: UserID, at date: Date) async throws {
+        try await writer.perform { connection in
+            guard try connection.run("UPDATE users SET last_login_at = ? WHERE id = ?", [.of(date), .of(user)]) == 1 else { throw StoreError.notFound("user \(user)") }
+        }
+    }
+
+    static func apiKey(_ row: SQLiteStatement) -> APIKey {
+        APIKey(id: row.id(0), userID: row.id(1), name: row.string(2), prefix: row.string(3), keyHash: row.string(4), createdAt: row.date(5), lastUsedAt: row.optionalDate(6), expiresAt: row.optionalDate(7), revokedAt: row.optionalDate(8))
+    }
+
+    static let keyColumns = "id, user_id, name, prefix, key_hash, created_at, last_used_at, expires_at, revoked_at"
+
+    public func createAPIKey(userID: UserID, name: String, prefix: String, keyHash: String, expiresAt: Date?, at date: Date) async throws -> APIKey {
+        try await writer.perform { connection in
+            guard try connection.first("SELECT 1 FROM users WHERE id = ?", [.of(userID)], { _ in true }) != nil else { throw StoreError.notFound("user \(userID)") }
+            do {
+                try connection.run("INSERT INTO api_keys (user_id, name, prefix, key_hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)", [.of(userID), .text(name), .text(prefix), .text(keyHash), .of(date), .of(expiresAt)])
+            } catch let error as StoreError where error.code == .duplicate {
+                throw StoreError(.duplicate, "an API key with this hash exists")
+            }
+            return APIKey(id: APIKeyID(connection.lastInsertedID), userID: userID, name: name, prefix: prefix, keyHash: keyHash, createdAt: date, expiresAt: expiresAt)
+        }
+    }
+
+    public func apiKey(hash: String) async throws -> APIKey? {
+        try await reader.perform { try $0.first("SELECT \(Self.keyColumns) FROM api_keys WHERE key_hash = ?", [.text(hash)], Self.apiKey) }
+    }
+
+    public func apiKeys(of user: UserID?) async throws -> [APIKey] {
+        try await reader.perform { connection in
+            if let user {
+                return try connection.query("SELECT \(Self.keyColumns) FROM api_keys WHERE user_id = ? ORDER BY id", [.of(user)], Self.apiKey)
+            }
+            return try connection.query("SELECT \(Self.keyColumns) FROM api_keys ORDER BY id", [], Self.apiKey)
+        }
+    }
+
+    public func revokeAPIKey(_ id: APIKeyID, at date: Date) async throws -> Bool {
+        try await writer.perform { connection in
+            try connection.run("UPDATE api_keys SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?", [.of(date), .of(id)]) == 1
+        }
+    }
+
+    public func recordUse(of key: APIKeyID, at date: Date) async throws {
+        _ = try await writer.perform { connection in
+            try connection.run("UPDATE api_keys SET last_used_at = ? WHERE id = ?", [.of(date), .of(key)])
+        }
+    }
+
+    // MARK: Audit log
+
+    public func appendAudit(_ entry: AuditEntry) async throws -> AuditEntry {
+        try await writer.perform { connection in
+            try connection.run("""
+                INSERT INTO audit_log (timestamp, user_id, username, api_key_id, action, resource_type, resource_id, details, client_address, user_agent, success)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, [.of(entry.timestamp), .of(entry.userID), .of(entry.username), .of(entry.apiKeyID), .text(entry.action), .of(entry.resourceType), .of(entry.resourceID), .of(entry.details), .of(entry.clientAddress), .of(entry.userAgent), .of(entry.success)])
+            var stored = entry
+            stored.id = connection.lastInsertedID
+            return stored
+        }
+    }
+
+    public func auditEntries(action: String?, limit: Int, offset: Int) async throws -> Page<AuditEntry> {
+        try await reader.perform { connection in
+            let filter = action == nil ? "" : "WHERE action = ?"
+            let arguments: [SQLiteValue] = action.map { [.text($0)] } ?? []
+            let total = try connection.first("SELECT count(*) FROM audit_log \(filter)", arguments) { $0.int(0) } ?? 0
+            let items = try connection.query("""
+                SELECT id, timestamp, user_id, username, api_key_id, action, resource_type, resource_id, details, client_address, user_agent, success
+                FROM audit_log \(filter) ORDER BY id DESC LIMIT ? OFFSET ?
+                """, arguments + [.of(limit), .of(offset)]) { row in
+                AuditEntry(id: row.int64(0), timestamp: row.date(1), userID: row.optionalID(2), username: row.optionalString(3), apiKeyID: row.optionalID(4), action: row.string(5), resourceType: row.optionalString(6), resourceID: row.optionalString(7), details: row.optionalString(8), clientAddress: row.optionalString(9), userAgent: row.optionalString(10), success: row.bool(11))
+            }
+            return Page(items: items, total: total)
+        }
+    }
+
+    // MARK: Alert outbox
+
+    static let outboxColumns = "id, sink, idempotency_key, payload, created_at, attempts, next_attempt_at, delivered_at, last_error"
+
+    static func message(_ row: SQLiteStatement) -> OutboxMessage {
+        OutboxMessage(id: row.id(0), sink: row.string(1), idempotencyKey: row.string(2), payload: row.string(3), createdAt: row.date(4), attempts: row.int(5), nextAttemptAt: row.date(6), deliveredAt: row.optionalDate(7), lastError: row.optionalString(8))
+    }
+
+    private static func enqueue(_ messages: [NewOutboxMessage], at date: Date, in connection: SQLiteConnection) throws -> [OutboxMessage] {
+        try messages.map { message in
+            try connection.run("INSERT OR IGNORE INTO outbox (sink, idempotency_key, payload, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?)", [.text(message.sink), .text(message.idempotencyKey), .text(message.payload), .of(date), .of(date)])
+            return try connection.first("SELECT \(outboxColumns) FROM outbox WHERE sink = ? AND idempotency_key = ?", [.text(message.sink), .text(message.idempotencyKey)], Self.message)!
+        }
+    }
+
+    public func enqueue(_ messages: [NewOutboxMessage], at date: Date) async throws -> [OutboxMessage] {
+        try await writer.perform { connection in try connection.transaction { try Self.enqueue(messages, at: date, in: connection) } }
+    }
+
+    public func dueMessages(at date: Date, limit: Int) async throws -> [OutboxMessage] {
+        try await reader.perform { try $0.query("SELECT \(Self.outboxColumns) FROM outbox WHERE delivered_at IS NULL AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?", [.of(date), .of(limit)], Self.message) }
+    }
+
+    public func pendingMessageCount() async throws -> Int {
+        try await reader.perform { try $0.first("SELECT count(*) FROM outbox WHERE delivered_at IS NULL") { $0.int(0) } ?? 0 }
+    }
+
+    public func markDelivered(_ id: OutboxID, at date: Date) async throws {
+        try await writer.perform { connection in
+            guard try connection.run("UPDATE outbox SET delivered_at = ?, attempts = attempts + 1 WHERE id = ?", [.of(date), .of(id)]) == 1 else { throw StoreError.notFound("outbox message \(id)") }
+        }
+    }
+
+    public func markAttemptFailed(_ id: OutboxID, error: String, retryAt: Date) async throws {
+        try await writer.perform { connection in
+            guard try connection.run("UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?", [.text(error), .of(retryAt), .of(id)]) == 1 else { throw StoreError.notFound("outbox message \(id)") }
+        }
+    }
+
+    // MARK: Settings and schedules
+
+    public func setting(_ key: String) async throws -> String? {
+        try await reader.perform { try $0.first("SELECT value FROM settings WHERE key = ?", [.text(key)]) { $0.string(0) } }
+    }
+
+    public func setSetting(_ key: String, to value: String?) async throws {
+        _ = try await writer.perform { connection in
+            if let value {
+                return try connection.run("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", [.text(key), .text(value)])
+            } else {
+                return try connection.run("DELETE FROM settings WHERE key = ?", [.text(key)])
+            }
+        }
+    }
+
+    public func settings() async throws -> [String: String] {
+        try await reader.perform { connection in
+            Dictionary(uniqueKeysWithValues: try connection.query("SELECT key, value FROM settings") { ($0.string(0), $0.string(1)) })
+        }
+    }
+
+    static func schedule(_ row: SQLiteStatement) -> Schedule {
+        Schedule(id: row.id(0), name: row.string(1), expression: row.string(2), profile: row.string(3), targets: decodeList(row.string(4)), isEnabled: row.bool(5), nextRunAt: row.optionalDate(6), lastRunAt: row.optionalDate(7))
+    }
+
+    public func createSchedule(_ schedule: Schedule) async throws -> Schedule {
+        try await writer.perform { connection in
+            try connection.run("INSERT INTO schedules (name, expression, profile, targets, is_enabled, next_run_at, last_run_at) VALUES (?, ?, ?, ?, ?, ?, ?)", [.text(schedule.name), .text(schedule.expression), .text(schedule.profile), .text(Self.encodeList(schedule.targets)), .of(schedule.isEnabled), .of(schedule.nextRunAt), .of(schedule.lastRunAt)])
+            var stored = schedule
+            stored.id = ScheduleID(connection.lastInsertedID)
+            return stored
+        }
+    }
+
+    public func updateSchedule(_ schedule: Schedule) async throws {
+        try await writer.perform { connection in
+            guard try connection.run("UPDATE schedules SET name = ?, expression = ?, profile = ?, targets = ?, is_enabled = ?, next_run_at = ?, last_run_at = ? WHERE id = ?", [.text(schedule.name), .text(schedule.expression), .text(schedule.profile), .text(Self.encodeList(schedule.targets)), .of(schedule.isEnabled), .of(schedule.nextRunAt), .of(schedule.lastRunAt), .of(schedule.id)]) == 1 else {
+                throw StoreError.notFound("schedule \(schedule.id)")
+            }
+        }
+    }
+
+    public func deleteSchedule(_ id: ScheduleID) async throws -> Bool {
+        try await writer.perform { try $0.run("DELETE FROM schedules WHERE id = ?", [.of(id)]) == 1 }
+    }
+
+    public func schedules() async throws -> [Schedule] {
+        try await reader.perform { try $0.query("SELECT id, name, expression, profile, targets, is_enabled, next_run_at, last_run_at FROM schedules ORDER BY id", [], Self.schedule) }
+    }
+
+    // MARK: Lists as JSON text
+
+    static func encodeList(_ list: [String]) -> String {
+        String(decoding: (try? JSONEncoder().encode(list)) ?? Data("[]".utf8), as: UTF8.self)
+    }
+
+    static func decodeList(_ text: String) -> [String] {
+        (try? JSONDecoder().decode([String].self, from: Data(text.utf8))) ?? []
+    }
+}
