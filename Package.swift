@@ -77,7 +77,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ArgusCLITests",
-            dependencies: ["argus-cli"],
+            dependencies: ["argus-cli", "Argus", "ArgusSQLite"],
             swiftSettings: swiftSettings
         ),
     ]

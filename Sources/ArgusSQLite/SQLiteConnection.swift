@@ -6,6 +6,10 @@
 import Argus
 internal import CSQLite3
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -50,7 +54,7 @@ final class SQLiteConnection {
         if status != SQLITE_OK {
             let text = message.map { String(cString: $0) } ?? lastMessage
             sqlite3_free(message)
-            throw Self.error(status, message: text, path: path)
+            throw Self.error(status, message: text, path: path, systemError: handle.map { sqlite3_system_errno($0) } ?? 0)
         }
     }
 
@@ -62,7 +66,7 @@ final class SQLiteConnection {
         }
         var pointer: OpaquePointer?
         let status = sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &pointer, nil)
-        guard status == SQLITE_OK, let pointer else { throw Self.error(status, message: lastMessage, path: path) }
+        guard status == SQLITE_OK, let pointer else { throw lastError(status) }
         let statement = SQLiteStatement(pointer, connection: self)
         statements[sql] = statement
         return statement
@@ -117,8 +121,16 @@ final class SQLiteConnection {
         handle.map { String(cString: sqlite3_errmsg($0)) } ?? "no connection"
     }
 
+    /// The last error, with the operating system's error number behind it.
+    func lastError(_ status: Int32) -> StoreError {
+        Self.error(status, message: lastMessage, path: path, systemError: handle.map { sqlite3_system_errno($0) } ?? 0)
+    }
+
     /// Maps an SQLite result code to a ``StoreError`` a person can act on.
-    static func error(_ status: Int32, message: String, path: String) -> StoreError {
+    static func error(_ status: Int32, message: String, path: String, systemError: Int32 = 0) -> StoreError {
+        if status & 0xFF == SQLITE_IOERR, systemError == ENOSPC || systemError == EFBIG || systemError == EDQUOT {
+            return StoreError(.diskFull, "the disk holding \(path) is full, or its size limit reached (\(message)); nothing of the failed write was kept")
+        }
         switch status & 0xFF {
         case SQLITE_FULL:
             return StoreError(.diskFull, "the disk holding \(path) is full (\(message)); nothing of the failed write was kept")
@@ -191,7 +203,7 @@ final class SQLiteStatement {
         case .blob(let bytes):
             status = bytes.withUnsafeBytes { sqlite3_bind_blob(pointer, index, $0.baseAddress, Int32($0.count), transient) }
         }
-        if status != SQLITE_OK { throw SQLiteConnection.error(status, message: connection.lastMessage, path: connection.path) }
+        if status != SQLITE_OK { throw connection.lastError(status) }
     }
 
     /// Advances; true when a row is ready.
@@ -201,7 +213,7 @@ final class SQLiteStatement {
         case SQLITE_ROW: return true
         case SQLITE_DONE: return false
         default:
-            let error = SQLiteConnection.error(status, message: connection.lastMessage, path: connection.path)
+            let error = connection.lastError(status)
             sqlite3_reset(pointer)
             throw error
         }

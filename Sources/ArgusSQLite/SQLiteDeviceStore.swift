@@ -178,92 +178,26 @@ public final class SQLiteDeviceStore: DeviceStore {
         }
     }
 
-    public func record(_ result: ScanResult) async throws -> RecordedScan {
+    public func record(_ scanID: ScanID, at date: Date, _ produce: @Sendable (any ScanRecorder) throws -> ScanOutcome) async throws -> RecordedScan {
         try await writer.perform { connection in
-            try connection.transaction { try Self.record(result, in: connection) }
-        }
-    }
-
-    private static func record(_ result: ScanResult, in connection: SQLiteConnection) throws -> RecordedScan {
-        guard let scan = try fetchScan(connection, result.scanID) else { throw StoreError.notFound("scan \(result.scanID)") }
-        guard !scan.status.isFinal else {
-            throw StoreError(.invalidArgument, "scan \(scan.id) is already \(scan.status.rawValue); a scan is recorded once")
-        }
-        guard result.status.isFinal else {
-            throw StoreError(.invalidArgument, "a scan result must end the scan (completed, failed or cancelled), not \(result.status.rawValue)")
-        }
-        let when = SQLiteValue.of(result.finishedAt)
-        let scanID = SQLiteValue.of(result.scanID)
-        var ids: [DeviceID] = []
-        ids.reserveCapacity(result.devices.count)
-        var newDevices = 0
-        var openPortsTotal = 0
-        for update in result.devices {
-            let openPorts = update.ports.count { $0.state == .open }
-            openPortsTotal += openPorts
-            let values: [SQLiteValue] = [.text(update.ip), .blob(Addresses.sortKey(ip: update.ip)), .of(update.mac), .of(update.hostname), .of(update.vendor), .text(update.deviceType), .of(update.osName), .of(update.osAccuracy), when, scanID, .text(update.riskLevel.rawValue), .of(update.riskScore), .of(openPorts), .of(update.assessment)]
-            let id: DeviceID
-            if let known = update.deviceID {
-                let changed = try connection.run("""
-                    UPDATE devices SET ip = ?1, ip_key = ?2, mac = coalesce(?3, mac), hostname = coalesce(?4, hostname),
-                        vendor = coalesce(?5, vendor), device_type = ?6,
-                        os_accuracy = CASE WHEN ?7 IS NULL THEN os_accuracy ELSE ?8 END, os_name = coalesce(?7, os_name),
-                        last_seen = ?9, times_seen = times_seen + 1, last_scan_id = ?10, is_online = 1,
-                        risk_level = ?11, risk_score = ?12, open_ports = ?13, assessment = coalesce(?14, assessment)
-                    WHERE id = ?15
-                    """, values + [.of(known)])
-                guard changed == 1 else { throw StoreError.notFound("device \(known)") }
-                id = known
-            } else {
+            try connection.transaction {
+                guard let scan = try Self.fetchScan(connection, scanID) else { throw StoreError.notFound("scan \(scanID)") }
+                guard !scan.status.isFinal else {
+                    throw StoreError(.invalidArgument, "scan \(scan.id) is already \(scan.status.rawValue); a scan is recorded once")
+                }
+                let recorder = SQLiteScanRecorder(connection: connection, scanID: scanID, date: date)
+                let outcome = try produce(recorder)
+                guard outcome.status.isFinal else {
+                    throw StoreError(.invalidArgument, "a scan result must end the scan (completed, failed or cancelled), not \(outcome.status.rawValue)")
+                }
                 try connection.run("""
-                    INSERT INTO devices (ip, ip_key, mac, hostname, vendor, device_type, os_name, os_accuracy,
-                        first_seen, last_seen, last_scan_id, risk_level, risk_score, open_ports, assessment)
-                    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?11, ?12, ?13, ?14)
-                    """, values)
-                id = DeviceID(connection.lastInsertedID)
-                newDevices += 1
-            }
-            ids.append(id)
-            try connection.run("""
-                INSERT INTO observations (scan_id, device_id, observed_at, state, ip, mac, hostname, vendor, os_name, os_accuracy, risk_level, risk_score)
-                VALUES (?, ?, ?, 'up', ?, ?, ?, ?, ?, ?, ?, ?)
-                """, [scanID, .of(id), when, .text(update.ip), .of(update.mac), .of(update.hostname), .of(update.vendor), .of(update.osName), .of(update.osAccuracy), .text(update.riskLevel.rawValue), .of(update.riskScore)])
-            for port in update.ports {
-                try connection.run("""
-                    INSERT OR REPLACE INTO ports (scan_id, device_id, protocol, number, state, service_name, product, version, extra_info, tunnel, cpes)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, [scanID, .of(id), .text(port.protocol.rawValue), .of(port.number), .text(port.state.rawValue), .of(port.serviceName), .of(port.product), .of(port.version), .of(port.extraInfo), .of(port.tunnel), port.cpes.isEmpty ? .null : .text(encodeList(port.cpes))])
+                    UPDATE scans SET status = ?, started_at = coalesce(?, started_at), finished_at = ?, nmap_version = ?, nmap_arguments = ?,
+                        hosts_up = ?, hosts_down = ?, devices_found = ?, open_ports = ?, error_message = ?
+                    WHERE id = ?
+                    """, [.text(outcome.status.rawValue), .of(outcome.startedAt), .of(outcome.finishedAt ?? date), .of(outcome.nmapVersion), .of(outcome.nmapArguments), .of(outcome.hostsUp), .of(outcome.hostsDown), .of(recorder.ids.count), .of(recorder.openPorts), .of(outcome.errorMessage), .of(scanID)])
+                return RecordedScan(scan: try Self.fetchScan(connection, scanID)!, deviceIDs: recorder.ids, newDevices: recorder.newDevices, changeIDs: recorder.changeIDs)
             }
         }
-        for id in result.devicesNowOffline {
-            try connection.run("UPDATE devices SET is_online = 0 WHERE id = ?", [.of(id)])
-        }
-        var changeIDs: [ChangeID] = []
-        for change in result.changes {
-            var deviceID: DeviceID?
-            switch change.device {
-            case .known(let id):
-                guard try connection.first("SELECT 1 FROM devices WHERE id = ?", [.of(id)], { _ in true }) != nil else { throw StoreError.notFound("device \(id)") }
-                deviceID = id
-            case .update(let index):
-                guard ids.indices.contains(index) else { throw StoreError(.invalidArgument, "change refers to device update \(index), which does not exist") }
-                deviceID = ids[index]
-            case nil:
-                deviceID = nil
-            }
-            try connection.run("""
-                INSERT INTO changes (scan_id, device_id, kind, severity, severity_rank, ip, mac, port, protocol, old_value, new_value, description, detected_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, [scanID, .of(deviceID), .text(change.kind), .text(change.severity.rawValue), .of(Severity.allCases.firstIndex(of: change.severity)!), .of(change.ip), .of(change.mac), .of(change.port), .of(change.protocol), .of(change.oldValue), .of(change.newValue), .text(change.description), when])
-            changeIDs.append(ChangeID(connection.lastInsertedID))
-        }
-        _ = try enqueue(result.outbox, at: result.finishedAt, in: connection)
-        try connection.run("""
-            UPDATE scans SET status = ?, started_at = coalesce(?, started_at), finished_at = ?, nmap_version = ?, nmap_arguments = ?,
-                hosts_up = ?, hosts_down = ?, devices_found = ?, open_ports = ?, error_message = ?
-            WHERE id = ?
-            """, [.text(result.status.rawValue), .of(result.startedAt), when, .of(result.nmapVersion), .of(result.nmapArguments), .of(result.hostsUp), .of(result.hostsDown), .of(result.devices.count), .of(openPortsTotal), .of(result.errorMessage), scanID])
-        return RecordedScan(scan: try fetchScan(connection, result.scanID)!, deviceIDs: ids, newDevices: newDevices, changeIDs: changeIDs)
     }
 
     public func scan(_ id: ScanID) async throws -> ScanRecord? {
@@ -541,7 +475,7 @@ public final class SQLiteDeviceStore: DeviceStore {
         OutboxMessage(id: row.id(0), sink: row.string(1), idempotencyKey: row.string(2), payload: row.string(3), createdAt: row.date(4), attempts: row.int(5), nextAttemptAt: row.date(6), deliveredAt: row.optionalDate(7), lastError: row.optionalString(8))
     }
 
-    private static func enqueue(_ messages: [NewOutboxMessage], at date: Date, in connection: SQLiteConnection) throws -> [OutboxMessage] {
+    static func enqueue(_ messages: [NewOutboxMessage], at date: Date, in connection: SQLiteConnection) throws -> [OutboxMessage] {
         try messages.map { message in
             try connection.run("INSERT OR IGNORE INTO outbox (sink, idempotency_key, payload, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?)", [.text(message.sink), .text(message.idempotencyKey), .text(message.payload), .of(date), .of(date)])
             return try connection.first("SELECT \(outboxColumns) FROM outbox WHERE sink = ? AND idempotency_key = ?", [.text(message.sink), .text(message.idempotencyKey)], Self.message)!

@@ -30,10 +30,11 @@ struct CLI {
 
     static func fixture(_ name: String) -> String { fixtures.appendingPathComponent("\(name).xml").path }
 
-    static func run(_ arguments: [String], input: Data? = nil) throws -> Result {
+    /// Runs argus-cli with `arguments`; with `direct`, runs `arguments[0]` itself.
+    static func run(_ arguments: [String], input: Data? = nil, direct: Bool = false) throws -> Result {
         let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
+        process.executableURL = direct ? URL(fileURLWithPath: arguments[0]) : executable
+        process.arguments = direct ? Array(arguments.dropFirst()) : arguments
         let output = Pipe()
         let error = Pipe()
         process.standardOutput = output

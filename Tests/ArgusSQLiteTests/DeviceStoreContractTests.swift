@@ -140,6 +140,35 @@ import Testing
     }
 
     @Test(arguments: StoreKind.allCases)
+    func aProducerThatThrowsMidwayKeepsNothing(kind: StoreKind) async throws {
+        struct Stop: Error {}
+        let store = try kind.make()
+        let scan = try await store.createScan(NewScan(kind: .network, profile: "normal", targets: [], status: .running, createdAt: day(1)))
+        await #expect(throws: Stop.self) {
+            try await store.record(scan.id, at: day(1)) { recorder in
+                for index in 1...50 { try recorder.add(DeviceUpdate(ip: "192.0.2.\(index)", ports: [port(22)])) }
+                try recorder.add(NewChange(device: .update(0), kind: "device_added", description: "x"))
+                try recorder.enqueue([NewOutboxMessage(sink: "webhook", idempotencyKey: "k", payload: "{}")])
+                throw Stop()
+            }
+        }
+        #expect(try await store.inventory().isEmpty)
+        #expect(try await store.changes(ChangeQuery()).total == 0)
+        #expect(try await store.pendingMessageCount() == 0)
+        #expect(try await store.scan(scan.id)?.status == .running)
+        // Streaming: devices added one by one; the outcome's own end time is kept.
+        let recorded = try await store.record(scan.id, at: day(2)) { recorder in
+            let first = try recorder.add(DeviceUpdate(ip: "192.0.2.1"))
+            try recorder.add(NewChange(device: .known(first), kind: "device_added", description: "x"))
+            try recorder.add(DeviceUpdate(ip: "192.0.2.2", ports: [port(80)]))
+            return ScanOutcome(status: .completed, startedAt: day(1), finishedAt: day(1, hour: 1), hostsUp: 2)
+        }
+        #expect(recorded.deviceIDs.count == 2 && recorded.newDevices == 2 && recorded.changeIDs.count == 1)
+        #expect(recorded.scan.finishedAt == day(1, hour: 1) && recorded.scan.openPorts == 1)
+        #expect(try await store.device(recorded.deviceIDs[0])?.lastSeen == day(2))
+    }
+
+    @Test(arguments: StoreKind.allCases)
     func deviceQueriesFilterSortAndPage(kind: StoreKind) async throws {
         let store = try kind.make()
         let first = try await Self.recordScan(store, at: day(1), devices: [

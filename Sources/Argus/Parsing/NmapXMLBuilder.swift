@@ -116,7 +116,10 @@ struct NmapXMLBuilder {
     }
 
     func malformed(_ error: LibraryError) -> NmapXMLError {
-        NmapXMLError(.malformed, line: error.line, column: error.column, message: "not well-formed XML: \(error.message)")
+        if error.code == Int32(XML_ERR_DOCUMENT_EMPTY.rawValue) {
+            return NmapXMLError(.malformed, line: error.line, column: error.column, message: "not XML: the input does not start with an element")
+        }
+        return NmapXMLError(.malformed, line: error.line, column: error.column, message: "not well-formed XML: \(error.message)")
     }
 
     mutating func markTruncated() {

@@ -26,9 +26,9 @@ public import Foundation
 ///
 /// ## Implementation requirements
 ///
-/// - ``record(_:)`` is atomic: the scan's devices, observations, changes and outbox messages
-///   are all stored, or none are, and the scan becomes final in the same step. A scan is
-///   recorded at most once.
+/// - ``record(_:at:_:)`` is atomic: the scan's devices, observations, changes and outbox
+///   messages are all stored, or none are, and the scan becomes final in the same step. A scan
+///   is recorded at most once.
 /// - A device's owner fields (label, notes, trusted, zone) are changed only by
 ///   ``editDevice(_:_:)``, never by recording a scan.
 /// - ``markInterruptedScans(at:)`` turns every scan still queued or running into
@@ -46,9 +46,18 @@ public protocol DeviceStore: Sendable {
     /// state its end time and error. Use ``record(_:)`` to complete a scan with its results.
     @discardableResult
     func markScan(_ id: ScanID, as status: ScanStatus, at date: Date, error: String?) async throws -> ScanRecord
-    /// Stores a scan's result in one transaction.
+    /// Stores a scan's result in one transaction, as `produce` adds it.
+    ///
+    /// `produce` runs inside the transaction and adds each device through the recorder as it
+    /// reads it, so memory does not grow with the scan; it returns how the scan ended. When it
+    /// throws, nothing is kept and the error is rethrown. For a result already in memory use
+    /// ``record(_:)``.
+    /// - Parameters:
+    ///   - scanID: A scan that is not final.
+    ///   - date: When the scan saw the devices (their last-seen time).
+    ///   - produce: Adds devices, changes and alerts; runs once, synchronously.
     @discardableResult
-    func record(_ result: ScanResult) async throws -> RecordedScan
+    func record(_ scanID: ScanID, at date: Date, _ produce: @Sendable (any ScanRecorder) throws -> ScanOutcome) async throws -> RecordedScan
     /// A scan by id.
     func scan(_ id: ScanID) async throws -> ScanRecord?
     /// Scans, newest first.

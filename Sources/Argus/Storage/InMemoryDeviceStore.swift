@@ -57,89 +57,39 @@ public actor InMemoryDeviceStore: DeviceStore {
         return record
     }
 
-    public func record(_ result: ScanResult) throws -> RecordedScan {
-        guard var scan = scanRecords[result.scanID] else { throw StoreError.notFound("scan \(result.scanID)") }
+    public func record(_ scanID: ScanID, at date: Date, _ produce: @Sendable (any ScanRecorder) throws -> ScanOutcome) throws -> RecordedScan {
+        guard var scan = scanRecords[scanID] else { throw StoreError.notFound("scan \(scanID)") }
         guard !scan.status.isFinal else {
             throw StoreError(.invalidArgument, "scan \(scan.id) is already \(scan.status.rawValue); a scan is recorded once")
         }
-        guard result.status.isFinal else {
-            throw StoreError(.invalidArgument, "a scan result must end the scan (completed, failed or cancelled), not \(result.status.rawValue)")
+        // Everything is staged on copies and applied only when the producer succeeds.
+        let recorder = InMemoryScanRecorder(scanID: scanID, date: date, devices: deviceRecords, outbox: outbox, nextID: nextID)
+        let outcome = try produce(recorder)
+        guard outcome.status.isFinal else {
+            throw StoreError(.invalidArgument, "a scan result must end the scan (completed, failed or cancelled), not \(outcome.status.rawValue)")
         }
-        for update in result.devices {
-            if let id = update.deviceID, deviceRecords[id] == nil { throw StoreError.notFound("device \(id)") }
+        deviceRecords = recorder.devices
+        outbox = recorder.outbox
+        nextID = recorder.nextID
+        observationsByScan[scanID] = recorder.observations
+        for observation in recorder.observations {
+            historyByDevice[observation.deviceID, default: []].append(observation)
         }
-        for change in result.changes {
-            switch change.device {
-            case .known(let id): if deviceRecords[id] == nil { throw StoreError.notFound("device \(id)") }
-            case .update(let index): if !result.devices.indices.contains(index) { throw StoreError(.invalidArgument, "change refers to device update \(index), which does not exist") }
-            case nil: break
-            }
-        }
+        assessments.merge(recorder.assessments) { $1 }
+        changeRecords += recorder.changes
 
-        var ids: [DeviceID] = []
-        var newDevices = 0
-        var observations: [DeviceObservation] = []
-        for update in result.devices {
-            let id: DeviceID
-            var device: Device
-            if let known = update.deviceID, let existing = deviceRecords[known] {
-                id = known
-                device = existing
-                device.timesSeen += 1
-                device.lastSeen = result.finishedAt
-            } else {
-                id = makeID()
-                newDevices += 1
-                device = Device(id: id, ip: update.ip, firstSeen: result.finishedAt, lastSeen: result.finishedAt)
-            }
-            device.ip = update.ip
-            device.mac = update.mac ?? device.mac
-            device.hostname = update.hostname ?? device.hostname
-            device.vendor = update.vendor ?? device.vendor
-            device.deviceType = update.deviceType
-            device.osName = update.osName ?? device.osName
-            device.osAccuracy = update.osName != nil ? update.osAccuracy : device.osAccuracy
-            device.lastScanID = scan.id
-            device.isOnline = true
-            device.riskLevel = update.riskLevel
-            device.riskScore = update.riskScore
-            deviceRecords[id] = device
-            if let assessment = update.assessment { assessments[id] = assessment }
-            let observation = DeviceObservation(scanID: scan.id, deviceID: id, observedAt: result.finishedAt, ip: update.ip, mac: update.mac, hostname: update.hostname, vendor: update.vendor, osName: update.osName, osAccuracy: update.osAccuracy, ports: update.ports, riskLevel: update.riskLevel, riskScore: update.riskScore)
-            observations.append(observation)
-            historyByDevice[id, default: []].append(observation)
-            ids.append(id)
-        }
-        for id in result.devicesNowOffline {
-            deviceRecords[id]?.isOnline = false
-        }
-        observationsByScan[scan.id] = observations
-
-        var changeIDs: [ChangeID] = []
-        for change in result.changes {
-            let deviceID: DeviceID? = switch change.device {
-            case .known(let id): id
-            case .update(let index): ids[index]
-            case nil: nil
-            }
-            let record = ChangeRecord(id: makeID(), scanID: scan.id, deviceID: deviceID, kind: change.kind, severity: change.severity, ip: change.ip, mac: change.mac, port: change.port, protocol: change.protocol, oldValue: change.oldValue, newValue: change.newValue, description: change.description, detectedAt: result.finishedAt)
-            changeRecords.append(record)
-            changeIDs.append(record.id)
-        }
-        enqueueMessages(result.outbox, at: result.finishedAt)
-
-        scan.status = result.status
-        scan.startedAt = result.startedAt ?? scan.startedAt
-        scan.finishedAt = result.finishedAt
-        scan.nmapVersion = result.nmapVersion
-        scan.nmapArguments = result.nmapArguments
-        scan.hostsUp = result.hostsUp
-        scan.hostsDown = result.hostsDown
-        scan.devicesFound = result.devices.count
-        scan.openPorts = result.devices.reduce(0) { $0 + $1.ports.count { $0.state == .open } }
-        scan.errorMessage = result.errorMessage
-        scanRecords[scan.id] = scan
-        return RecordedScan(scan: scan, deviceIDs: ids, newDevices: newDevices, changeIDs: changeIDs)
+        scan.status = outcome.status
+        scan.startedAt = outcome.startedAt ?? scan.startedAt
+        scan.finishedAt = outcome.finishedAt ?? date
+        scan.nmapVersion = outcome.nmapVersion
+        scan.nmapArguments = outcome.nmapArguments
+        scan.hostsUp = outcome.hostsUp
+        scan.hostsDown = outcome.hostsDown
+        scan.devicesFound = recorder.ids.count
+        scan.openPorts = recorder.openPorts
+        scan.errorMessage = outcome.errorMessage
+        scanRecords[scanID] = scan
+        return RecordedScan(scan: scan, deviceIDs: recorder.ids, newDevices: recorder.newDevices, changeIDs: recorder.changes.map(\.id))
     }
 
     public func scan(_ id: ScanID) -> ScanRecord? { scanRecords[id] }
@@ -332,13 +282,20 @@ public actor InMemoryDeviceStore: DeviceStore {
 
     @discardableResult
     private func enqueueMessages(_ messages: [NewOutboxMessage], at date: Date) -> [OutboxMessage] {
+        var id = nextID
+        defer { nextID = id }
+        return Self.enqueue(messages, at: date, into: &outbox, nextID: &id)
+    }
+
+    static func enqueue(_ messages: [NewOutboxMessage], at date: Date, into outbox: inout [OutboxMessage], nextID: inout Int64) -> [OutboxMessage] {
         var queued: [OutboxMessage] = []
         for message in messages {
             if let existing = outbox.first(where: { $0.sink == message.sink && $0.idempotencyKey == message.idempotencyKey }) {
                 queued.append(existing)
                 continue
             }
-            let stored = OutboxMessage(id: makeID(), sink: message.sink, idempotencyKey: message.idempotencyKey, payload: message.payload, createdAt: date, nextAttemptAt: date)
+            let stored = OutboxMessage(id: OutboxID(nextID), sink: message.sink, idempotencyKey: message.idempotencyKey, payload: message.payload, createdAt: date, nextAttemptAt: date)
+            nextID += 1
             outbox.append(stored)
             queued.append(stored)
         }
@@ -391,4 +348,95 @@ public actor InMemoryDeviceStore: DeviceStore {
     }
 
     public func schedules() -> [Schedule] { scheduleRecords.values.sorted { $0.id < $1.id } }
+}
+
+/// Stages one scan's result for ``InMemoryDeviceStore`` on copies of its state.
+final class InMemoryScanRecorder: ScanRecorder {
+    let scanID: ScanID
+    let date: Date
+    var devices: [DeviceID: Device]
+    var outbox: [OutboxMessage]
+    var nextID: Int64
+    var ids: [DeviceID] = []
+    var newDevices = 0
+    var openPorts = 0
+    var observations: [DeviceObservation] = []
+    var assessments: [DeviceID: String] = [:]
+    var changes: [ChangeRecord] = []
+
+    init(scanID: ScanID, date: Date, devices: [DeviceID: Device], outbox: [OutboxMessage], nextID: Int64) {
+        self.scanID = scanID
+        self.date = date
+        self.devices = devices
+        self.outbox = outbox
+        self.nextID = nextID
+    }
+
+    private func makeID<T>() -> Identifier<T> {
+        defer { nextID += 1 }
+        return Identifier(nextID)
+    }
+
+    func add(_ update: DeviceUpdate) throws -> DeviceID {
+        let id: DeviceID
+        var device: Device
+        if let known = update.deviceID {
+            guard let existing = devices[known] else { throw StoreError.notFound("device \(known)") }
+            id = known
+            device = existing
+            device.timesSeen += 1
+            device.lastSeen = date
+        } else {
+            id = makeID()
+            newDevices += 1
+            device = Device(id: id, ip: update.ip, firstSeen: date, lastSeen: date)
+        }
+        device.ip = update.ip
+        device.mac = update.mac ?? device.mac
+        device.hostname = update.hostname ?? device.hostname
+        device.vendor = update.vendor ?? device.vendor
+        device.deviceType = update.deviceType
+        if update.osName != nil {
+            device.osName = update.osName
+            device.osAccuracy = update.osAccuracy
+        }
+        device.lastScanID = scanID
+        device.isOnline = true
+        device.riskLevel = update.riskLevel
+        device.riskScore = update.riskScore
+        devices[id] = device
+        if let assessment = update.assessment { assessments[id] = assessment }
+        observations.append(DeviceObservation(scanID: scanID, deviceID: id, observedAt: date, ip: update.ip, mac: update.mac, hostname: update.hostname, vendor: update.vendor, osName: update.osName, osAccuracy: update.osAccuracy, ports: update.ports, riskLevel: update.riskLevel, riskScore: update.riskScore))
+        openPorts += update.ports.count { $0.state == .open }
+        ids.append(id)
+        return id
+    }
+
+    func markOffline(_ offline: [DeviceID]) throws {
+        for id in offline {
+            guard devices[id] != nil else { throw StoreError.notFound("device \(id)") }
+            devices[id]?.isOnline = false
+        }
+    }
+
+    func add(_ change: NewChange) throws -> ChangeID {
+        let deviceID: DeviceID?
+        switch change.device {
+        case .known(let id):
+            guard devices[id] != nil else { throw StoreError.notFound("device \(id)") }
+            deviceID = id
+        case .update(let index):
+            guard ids.indices.contains(index) else { throw StoreError(.invalidArgument, "change refers to device update \(index), which does not exist") }
+            deviceID = ids[index]
+        case nil:
+            deviceID = nil
+        }
+        let record = ChangeRecord(id: makeID(), scanID: scanID, deviceID: deviceID, kind: change.kind, severity: change.severity, ip: change.ip, mac: change.mac, port: change.port, protocol: change.protocol, oldValue: change.oldValue, newValue: change.newValue, description: change.description, detectedAt: date)
+        changes.append(record)
+        return record.id
+    }
+
+    func enqueue(_ messages: [NewOutboxMessage]) throws {
+        _ = InMemoryDeviceStore.enqueue(messages, at: date, into: &outbox, nextID: &nextID)
+    }
 }

@@ -1,0 +1,104 @@
+//
+// This file is part of Argus, a self-hosted network security monitor.
+// SPDX-License-Identifier: Apache-2.0
+//
+
+import Argus
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// Writes a scan's devices, observations, ports, changes and alerts inside the transaction
+/// that ``SQLiteDeviceStore/record(_:at:_:)`` holds open, one device at a time.
+final class SQLiteScanRecorder: ScanRecorder {
+    private let connection: SQLiteConnection
+    private let scanID: SQLiteValue
+    private let scan: ScanID
+    private let when: SQLiteValue
+    private let date: Date
+    private(set) var ids: [DeviceID] = []
+    private(set) var newDevices = 0
+    private(set) var openPorts = 0
+    private(set) var changeIDs: [ChangeID] = []
+
+    init(connection: SQLiteConnection, scanID: ScanID, date: Date) {
+        self.connection = connection
+        self.scan = scanID
+        self.scanID = .of(scanID)
+        self.date = date
+        self.when = .of(date)
+    }
+
+    func add(_ update: DeviceUpdate) throws -> DeviceID {
+        let open = update.ports.count { $0.state == .open }
+        openPorts += open
+        let values: [SQLiteValue] = [.text(update.ip), .blob(Addresses.sortKey(ip: update.ip)), .of(update.mac), .of(update.hostname), .of(update.vendor), .text(update.deviceType), .of(update.osName), .of(update.osAccuracy), when, scanID, .text(update.riskLevel.rawValue), .of(update.riskScore), .of(open), .of(update.assessment)]
+        let id: DeviceID
+        if let known = update.deviceID {
+            let changed = try connection.run("""
+                UPDATE devices SET ip = ?1, ip_key = ?2, mac = coalesce(?3, mac), hostname = coalesce(?4, hostname),
+                    vendor = coalesce(?5, vendor), device_type = ?6,
+                    os_accuracy = CASE WHEN ?7 IS NULL THEN os_accuracy ELSE ?8 END, os_name = coalesce(?7, os_name),
+                    last_seen = ?9, times_seen = times_seen + 1, last_scan_id = ?10, is_online = 1,
+                    risk_level = ?11, risk_score = ?12, open_ports = ?13, assessment = coalesce(?14, assessment)
+                WHERE id = ?15
+                """, values + [.of(known)])
+            guard changed == 1 else { throw StoreError.notFound("device \(known)") }
+            id = known
+        } else {
+            try connection.run("""
+                INSERT INTO devices (ip, ip_key, mac, hostname, vendor, device_type, os_name, os_accuracy,
+                    first_seen, last_seen, last_scan_id, risk_level, risk_score, open_ports, assessment)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?11, ?12, ?13, ?14)
+                """, values)
+            id = DeviceID(connection.lastInsertedID)
+            newDevices += 1
+        }
+        ids.append(id)
+        try connection.run("""
+            INSERT INTO observations (scan_id, device_id, observed_at, state, ip, mac, hostname, vendor, os_name, os_accuracy, risk_level, risk_score)
+            VALUES (?, ?, ?, 'up', ?, ?, ?, ?, ?, ?, ?, ?)
+            """, [scanID, .of(id), when, .text(update.ip), .of(update.mac), .of(update.hostname), .of(update.vendor), .of(update.osName), .of(update.osAccuracy), .text(update.riskLevel.rawValue), .of(update.riskScore)])
+        for port in update.ports {
+            try connection.run("""
+                INSERT OR REPLACE INTO ports (scan_id, device_id, protocol, number, state, service_name, product, version, extra_info, tunnel, cpes)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, [scanID, .of(id), .text(port.protocol.rawValue), .of(port.number), .text(port.state.rawValue), .of(port.serviceName), .of(port.product), .of(port.version), .of(port.extraInfo), .of(port.tunnel), port.cpes.isEmpty ? .null : .text(SQLiteDeviceStore.encodeList(port.cpes))])
+        }
+        return id
+    }
+
+    func markOffline(_ devices: [DeviceID]) throws {
+        for id in devices {
+            guard try connection.run("UPDATE devices SET is_online = 0 WHERE id = ?", [.of(id)]) == 1 else { throw StoreError.notFound("device \(id)") }
+        }
+    }
+
+    func add(_ change: NewChange) throws -> ChangeID {
+        var deviceID: DeviceID?
+        switch change.device {
+        case .known(let id):
+            guard try connection.first("SELECT 1 FROM devices WHERE id = ?", [.of(id)], { _ in true }) != nil else { throw StoreError.notFound("device \(id)") }
+            deviceID = id
+        case .update(let index):
+            guard ids.indices.contains(index) else { throw StoreError(.invalidArgument, "change refers to device update \(index), which does not exist") }
+            deviceID = ids[index]
+        case nil:
+            deviceID = nil
+        }
+        try connection.run("""
+            INSERT INTO changes (scan_id, device_id, kind, severity, severity_rank, ip, mac, port, protocol, old_value, new_value, description, detected_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, [scanID, .of(deviceID), .text(change.kind), .text(change.severity.rawValue), .of(Severity.allCases.firstIndex(of: change.severity)!), .of(change.ip), .of(change.mac), .of(change.port), .of(change.protocol), .of(change.oldValue), .of(change.newValue), .text(change.description), when])
+        let id = ChangeID(connection.lastInsertedID)
+        changeIDs.append(id)
+        return id
+    }
+
+    func enqueue(_ messages: [NewOutboxMessage]) throws {
+        _ = try SQLiteDeviceStore.enqueue(messages, at: date, in: connection)
+    }
+}

@@ -1,0 +1,62 @@
+//
+// This file is part of Argus, a self-hosted network security monitor.
+// SPDX-License-Identifier: Apache-2.0
+//
+
+import Argus
+import ArgumentParser
+import ArgusSQLite
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// The `--db` option every database command shares.
+struct DatabaseOptions: ParsableArguments {
+    @Option(name: .customLong("db"), help: ArgumentHelp("The Argus database (default: $ARGUS_DB, else /var/lib/argus/argus.db for root, else ~/.local/share/argus/argus.db).", valueName: "path"))
+    var path: String?
+
+    /// Opens the store, turning its refusals into a message and exit status 1.
+    func open() throws -> any DeviceStore {
+        do {
+            return try SQLiteDeviceStore(path: path ?? SQLiteDeviceStore.defaultPath)
+        } catch {
+            throw CLIFailure("\(error)")
+        }
+    }
+}
+
+/// An error for people: printed as `argus-cli: message`, exit status 1.
+struct CLIFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Runs a command body, printing failures for people instead of a stack of types.
+func reportingFailures<T>(_ body: () async throws -> T) async throws -> T {
+    do {
+        return try await body()
+    } catch let error as ExitCode {
+        throw error
+    } catch {
+        printStandardError("argus-cli: \(error)")
+        throw ExitCode(1)
+    }
+}
+
+/// JSON as the CLI prints it: sorted keys, ISO 8601 dates, pretty.
+func printJSON(_ value: some Encodable) throws {
+    let encoder = JSONEncoder()
+    encoder.dateEncodingStrategy = .iso8601
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    print(String(decoding: try encoder.encode(value), as: UTF8.self))
+}
+
+/// A date for tables: `2026-11-29 09:14`.
+func shortDate(_ date: Date?) -> String {
+    guard let date else { return "-" }
+    let text = date.formatted(.iso8601)
+    return String(text.prefix(16)).replacing("T", with: " ")
+}

@@ -1,0 +1,71 @@
+//
+// This file is part of Argus, a self-hosted network security monitor.
+// SPDX-License-Identifier: Apache-2.0
+//
+
+import Argus
+import ArgumentParser
+
+/// `argus-cli device`: one device, its ports and its history.
+struct ShowDevice: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "device",
+        abstract: "Show one device: addresses, owner fields, risk, open ports and history.",
+        discussion: "ADDRESS is an IP address (the device last seen there) or a MAC address in any usual spelling."
+    )
+
+    @Argument(help: ArgumentHelp("An IP or MAC address.", valueName: "address"))
+    var address: String
+
+    @OptionGroup var database: DatabaseOptions
+
+    @Option(help: "How many past observations to show.")
+    var history = 10
+
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    struct Report: Encodable {
+        var device: Device
+        var assessment: String?
+        var history: [DeviceObservation]
+    }
+
+    func run() async throws {
+        let report = try await reportingFailures {
+            let store = try database.open()
+            guard let device = try await store.device(address: address) else {
+                throw CLIFailure("no device is known at \(address)")
+            }
+            return Report(device: device, assessment: try await store.assessment(of: device.id), history: try await store.history(of: device.id, limit: max(history, 1)))
+        }
+        if json { return try printJSON(report) }
+        let device = report.device
+        var lines = ["Device \(device.id)" + (device.label.map { " — \($0)" } ?? "")]
+        lines.append("  IP         \(device.ip)")
+        lines.append("  MAC        \(device.mac ?? "-")" + (device.mac.map { Addresses.isLocallyAdministered(mac: $0) ? " (locally administered: may be randomised)" : "" } ?? ""))
+        lines.append("  Host name  \(device.hostname ?? "-")")
+        lines.append("  Vendor     \(device.vendor ?? "-")")
+        lines.append("  Type       \(device.deviceType)")
+        lines.append("  OS         \(device.osName.map { "\($0)" + (device.osAccuracy.map { " (\($0)%)" } ?? "") } ?? "-")")
+        lines.append("  Risk       \(device.riskLevel.rawValue) (\(device.riskScore)/100)")
+        lines.append("  Trusted    \(device.isTrusted ? "yes" : "no")" + (device.zone.map { ", zone \($0)" } ?? ""))
+        lines.append("  Seen       \(device.timesSeen) times, first \(shortDate(device.firstSeen)), last \(shortDate(device.lastSeen))" + (device.isOnline ? "" : " (offline now)"))
+        if let notes = device.notes { lines.append("  Notes      \(notes)") }
+        print(lines.joined(separator: "\n"))
+        if let latest = report.history.first {
+            print("\nOpen ports (scan \(latest.scanID)):")
+            var table = TextTable("PORT", "SERVICE", "PRODUCT", "VERSION")
+            for port in latest.openPorts {
+                table.add("\(port.number)/\(port.protocol.rawValue)", port.serviceName ?? "-", port.product ?? "-", [port.version, port.extraInfo.map { "(\($0))" }].compactMap { $0 }.joined(separator: " "))
+            }
+            table.print()
+            print("\nHistory:")
+            var past = TextTable("SCAN", "SEEN", "IP", "OPEN PORTS", "RISK")
+            for observation in report.history {
+                past.add(observation.scanID.description, shortDate(observation.observedAt), observation.ip, String(observation.openPorts.count), observation.riskLevel.rawValue)
+            }
+            past.print()
+        }
+    }
+}
