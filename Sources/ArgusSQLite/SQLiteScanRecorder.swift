@@ -78,16 +78,8 @@ final class SQLiteScanRecorder: ScanRecorder {
     }
 
     func add(_ change: NewChange) throws -> ChangeID {
-        var deviceID: DeviceID?
-        switch change.device {
-        case .known(let id):
-            guard try connection.first("SELECT 1 FROM devices WHERE id = ?", [.of(id)], { _ in true }) != nil else { throw StoreError.notFound("device \(id)") }
-            deviceID = id
-        case .update(let index):
-            guard ids.indices.contains(index) else { throw StoreError(.invalidArgument, "change refers to device update \(index), which does not exist") }
-            deviceID = ids[index]
-        case nil:
-            deviceID = nil
+        let deviceID = try change.device?.resolve(added: ids) { id in
+            try connection.first("SELECT 1 FROM devices WHERE id = ?", [.of(id)], { _ in true }) != nil
         }
         try connection.run("""
             INSERT INTO changes (scan_id, device_id, kind, severity, severity_rank, ip, mac, port, protocol, old_value, new_value, description, detected_at)

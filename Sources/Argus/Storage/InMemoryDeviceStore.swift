@@ -420,17 +420,7 @@ final class InMemoryScanRecorder: ScanRecorder {
     }
 
     func add(_ change: NewChange) throws -> ChangeID {
-        let deviceID: DeviceID?
-        switch change.device {
-        case .known(let id):
-            guard devices[id] != nil else { throw StoreError.notFound("device \(id)") }
-            deviceID = id
-        case .update(let index):
-            guard ids.indices.contains(index) else { throw StoreError(.invalidArgument, "change refers to device update \(index), which does not exist") }
-            deviceID = ids[index]
-        case nil:
-            deviceID = nil
-        }
+        let deviceID = try change.device?.resolve(added: ids) { devices[$0] != nil }
         let record = ChangeRecord(id: makeID(), scanID: scanID, deviceID: deviceID, kind: change.kind, severity: change.severity, ip: change.ip, mac: change.mac, port: change.port, protocol: change.protocol, oldValue: change.oldValue, newValue: change.newValue, description: change.description, detectedAt: date)
         changes.append(record)
         return record.id

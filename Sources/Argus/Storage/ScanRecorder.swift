@@ -82,3 +82,22 @@ extension ScanResult {
         ScanOutcome(status: status, startedAt: startedAt, nmapVersion: nmapVersion, nmapArguments: nmapArguments, hostsUp: hostsUp, hostsDown: hostsDown, errorMessage: errorMessage)
     }
 }
+
+extension DeviceReference {
+    /// The device id this reference names, for a recorder that has added `added` so far.
+    ///
+    /// - Parameter exists: Whether the store knows a device.
+    /// - Throws: ``StoreError`` when the device is unknown or the index out of range.
+    public func resolve(added: [DeviceID], exists: (DeviceID) throws -> Bool) throws -> DeviceID {
+        switch self {
+        case .known(let id):
+            guard try exists(id) else { throw StoreError.notFound("device \(id)") }
+            return id
+        case .update(let index):
+            guard added.indices.contains(index) else {
+                throw StoreError(.invalidArgument, "change refers to device update \(index), which does not exist")
+            }
+            return added[index]
+        }
+    }
+}
