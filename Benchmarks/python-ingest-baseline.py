@@ -2,7 +2,7 @@
 """The baseline for `argus-cli import`: Python's own streaming XML parser (ElementTree
 iterparse) and sqlite3 writing the same rows into the same schema, in one transaction, with
 the same pragmas (WAL, synchronous=NORMAL, foreign keys). Only hosts that are up become
-devices, as in Argus; every port of a host becomes a port row.
+devices, and only their open and open|filtered ports port rows, as in Argus.
 
 Usage: python-ingest-baseline.py SCHEMA_DB SCAN.xml OUT.db
 SCHEMA_DB is an Argus database whose schema is copied.
@@ -44,6 +44,8 @@ for _, element in ET.iterparse(scan, events=("end",)):
     ports = []
     for port in element.findall("ports/port"):
         state = port.find("state")
+        if state.get("state") not in ("open", "open|filtered"):
+            continue  # as Argus: only ports where something may listen
         service = port.find("service")
         get = (lambda key: service.get(key)) if service is not None else (lambda key: None)
         ports.append((port.get("protocol"), int(port.get("portid")), state.get("state"), get("name"), get("product"), get("version"), get("extrainfo"), get("tunnel")))

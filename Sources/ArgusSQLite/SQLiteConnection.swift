@@ -206,6 +206,43 @@ final class SQLiteStatement {
         if status != SQLITE_OK { throw connection.lastError(status) }
     }
 
+    /// Binds `values` and runs the statement to its end; returns how many rows it changed.
+    @discardableResult
+    func execute(_ values: [SQLiteValue]) throws -> Int {
+        sqlite3_reset(pointer)
+        try bind(values)
+        while try step() {}
+        return Int(sqlite3_changes(sqlite3_db_handle(pointer)))
+    }
+
+    /// Binds an integer.
+    func bind(_ value: Int64, at index: Int32) {
+        sqlite3_bind_int64(pointer, index, value)
+    }
+
+    /// Binds a text, or NULL for `nil`.
+    func bind(_ value: String?, at index: Int32) throws {
+        guard let value else {
+            sqlite3_bind_null(pointer, index)
+            return
+        }
+        var text = value
+        let status = text.withUTF8 { bytes in
+            // An empty buffer may have no address, which SQLite would read as NULL.
+            guard !bytes.isEmpty else { return sqlite3_bind_text(pointer, index, "", 0, transient) }
+            return bytes.withMemoryRebound(to: CChar.self) { sqlite3_bind_text(pointer, index, $0.baseAddress, Int32($0.count), transient) }
+        }
+        if status != SQLITE_OK { throw connection.lastError(status) }
+    }
+
+    /// Runs a statement whose parameters are bound, to its end; returns how many rows it changed.
+    @discardableResult
+    func run() throws -> Int {
+        defer { sqlite3_reset(pointer) }
+        while try step() {}
+        return Int(sqlite3_changes(sqlite3_db_handle(pointer)))
+    }
+
     /// Advances; true when a row is ready.
     func step() throws -> Bool {
         let status = sqlite3_step(pointer)

@@ -21,8 +21,9 @@ import Darwin
 /// The default ``DeviceStore``: one SQLite file, through the system libsqlite3.
 ///
 /// - **Crash safety:** WAL journal; every scan result is one transaction, so a crash or kill
-///   leaves the last committed state intact, and a scan that was running is marked
-///   ``ScanStatus/interrupted`` when the store is next opened.
+///   leaves the last committed state intact, and a scan whose process stopped while it ran is
+///   marked ``ScanStatus/interrupted`` when the store is next opened (scans of processes that
+///   still run, such as a server next to a CLI, are left alone).
 /// - **Durability:** `synchronous=NORMAL`. In WAL mode a committed transaction survives a crash
 ///   of Argus itself; after a power loss the database is consistent but the last transactions
 ///   before it may be missing. Scans can be run again; the trade buys far faster writes.
@@ -51,7 +52,7 @@ public final class SQLiteDeviceStore: DeviceStore {
 
     /// Opens the database at `path`, creating it (and its folder) when it does not exist.
     ///
-    /// Scans left queued or running by a process that stopped are marked interrupted.
+    /// Scans left queued or running by a process that no longer runs are marked interrupted.
     /// - Throws: ``StoreError`` — `notArgusDatabase`, `newerSchema`, `corrupt`, `readOnly`,
     ///   `diskFull`, `busy` or `storage`.
     public init(path: String, now: Date = Date()) throws {
@@ -61,8 +62,9 @@ public final class SQLiteDeviceStore: DeviceStore {
         writer = try SQLiteExecutor(path: path, readOnly: false, create: !exists) { connection in
             try connection.execute("PRAGMA busy_timeout = 5000")
             try Self.checkAndMigrate(connection, path: path, existed: exists)
-            try connection.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON")
-            _ = try Self.markInterrupted(connection, at: now)
+            // A 16 MiB page cache for the writer: a large scan's index updates stay in memory.
+            try connection.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -16384")
+            _ = try Self.markInterrupted(connection, at: now, onlyAbandoned: true)
         }
         reader = try SQLiteExecutor(path: path, readOnly: true, create: false) { connection in
             try connection.execute("PRAGMA busy_timeout = 5000; PRAGMA query_only = ON")
@@ -128,12 +130,19 @@ public final class SQLiteDeviceStore: DeviceStore {
         }
     }
 
-    private static func markInterrupted(_ connection: SQLiteConnection, at date: Date) throws -> [ScanID] {
+    /// Marks scans left queued or running as interrupted: every one, or (`onlyAbandoned`) those
+    /// whose process no longer runs, so that opening the database next to a running server
+    /// never touches the server's scan.
+    private static func markInterrupted(_ connection: SQLiteConnection, at date: Date, onlyAbandoned: Bool) throws -> [ScanID] {
+        let open: [(ScanID, String?)] = try connection.query("SELECT id, runner FROM scans WHERE status IN ('queued', 'running') ORDER BY id") { ($0.id(0), $0.optionalString(1)) }
+        let abandoned = open.filter { !onlyAbandoned || !($0.1.map(ProcessIdentity.isAlive) ?? false) }.map(\.0)
+        guard !abandoned.isEmpty else { return [] }
         try connection.transaction {
-            let ids: [ScanID] = try connection.query("SELECT id FROM scans WHERE status IN ('queued', 'running') ORDER BY id") { $0.id(0) }
-            try connection.run("UPDATE scans SET status = 'interrupted', finished_at = ?, error_message = 'Argus stopped while the scan ran' WHERE status IN ('queued', 'running')", [.of(date)])
-            return ids
+            for id in abandoned {
+                try connection.run("UPDATE scans SET status = 'interrupted', finished_at = ?, error_message = 'Argus stopped while the scan ran' WHERE id = ? AND status IN ('queued', 'running')", [.of(date), .of(id)])
+            }
         }
+        return abandoned
     }
 
     /// Checks the whole file with `PRAGMA integrity_check`; returns SQLite's findings, or
@@ -156,7 +165,7 @@ public final class SQLiteDeviceStore: DeviceStore {
 
     public func createScan(_ scan: NewScan) async throws -> ScanRecord {
         try await writer.perform { connection in
-            try connection.run("INSERT INTO scans (status, kind, profile, targets, created_at, started_at) VALUES (?, ?, ?, ?, ?, ?)", [.text(scan.status.rawValue), .text(scan.kind.rawValue), .text(scan.profile), .text(Self.encodeList(scan.targets)), .of(scan.createdAt), .of(scan.status == .running ? scan.createdAt : nil)])
+            try connection.run("INSERT INTO scans (status, kind, profile, targets, created_at, started_at, runner) VALUES (?, ?, ?, ?, ?, ?, ?)", [.text(scan.status.rawValue), .text(scan.kind.rawValue), .text(scan.profile), .text(Self.encodeList(scan.targets)), .of(scan.createdAt), .of(scan.status == .running ? scan.createdAt : nil), .text(ProcessIdentity.current)])
             return try Self.fetchScan(connection, ScanID(connection.lastInsertedID))!
         }
     }
@@ -167,7 +176,7 @@ public final class SQLiteDeviceStore: DeviceStore {
                 guard let scan = try Self.fetchScan(connection, id) else { throw StoreError.notFound("scan \(id)") }
                 guard !scan.status.isFinal else { throw StoreError(.invalidArgument, "scan \(id) is already \(scan.status.rawValue)") }
                 if status == .running {
-                    try connection.run("UPDATE scans SET status = ?, started_at = coalesce(started_at, ?) WHERE id = ?", [.text(status.rawValue), .of(date), .of(id)])
+                    try connection.run("UPDATE scans SET status = ?, started_at = coalesce(started_at, ?), runner = ? WHERE id = ?", [.text(status.rawValue), .of(date), .text(ProcessIdentity.current), .of(id)])
                 } else if status.isFinal {
                     try connection.run("UPDATE scans SET status = ?, finished_at = ?, error_message = ? WHERE id = ?", [.text(status.rawValue), .of(date), .of(error), .of(id)])
                 } else {
@@ -185,7 +194,7 @@ public final class SQLiteDeviceStore: DeviceStore {
                 guard !scan.status.isFinal else {
                     throw StoreError(.invalidArgument, "scan \(scan.id) is already \(scan.status.rawValue); a scan is recorded once")
                 }
-                let recorder = SQLiteScanRecorder(connection: connection, scanID: scanID, date: date)
+                let recorder = try SQLiteScanRecorder(connection: connection, scanID: scanID, date: date)
                 let outcome = try produce(recorder)
                 guard outcome.status.isFinal else {
                     throw StoreError(.invalidArgument, "a scan result must end the scan (completed, failed or cancelled), not \(outcome.status.rawValue)")
@@ -216,7 +225,7 @@ public final class SQLiteDeviceStore: DeviceStore {
     }
 
     public func markInterruptedScans(at date: Date) async throws -> [ScanID] {
-        try await writer.perform { try Self.markInterrupted($0, at: date) }
+        try await writer.perform { try Self.markInterrupted($0, at: date, onlyAbandoned: false) }
     }
 
     // MARK: Devices
@@ -269,7 +278,8 @@ public final class SQLiteDeviceStore: DeviceStore {
             if let mac = Addresses.normalizedMAC(address) {
                 return try connection.first("SELECT \(Self.deviceColumns) FROM devices WHERE mac = ? ORDER BY last_seen DESC, id DESC LIMIT 1", [.text(mac)], Self.device)
             }
-            return try connection.first("SELECT \(Self.deviceColumns) FROM devices WHERE ip = ? ORDER BY last_seen DESC, id DESC LIMIT 1", [.text(address)], Self.device)
+            // The IP sort key is indexed: one index serves both sorting and lookup by address.
+            return try connection.first("SELECT \(Self.deviceColumns) FROM devices WHERE ip_key = ? AND ip = ? ORDER BY last_seen DESC, id DESC LIMIT 1", [.blob(Addresses.sortKey(ip: address)), .text(address)], Self.device)
         }
     }
 

@@ -23,13 +23,39 @@ final class SQLiteScanRecorder: ScanRecorder {
     private(set) var newDevices = 0
     private(set) var openPorts = 0
     private(set) var changeIDs: [ChangeID] = []
+    // Prepared once per scan: a large scan writes hundreds of thousands of rows.
+    private let updateDevice: SQLiteStatement
+    private let insertDevice: SQLiteStatement
+    private let insertObservation: SQLiteStatement
+    private let insertPort: SQLiteStatement
 
-    init(connection: SQLiteConnection, scanID: ScanID, date: Date) {
+    init(connection: SQLiteConnection, scanID: ScanID, date: Date) throws {
         self.connection = connection
         self.scan = scanID
         self.scanID = .of(scanID)
         self.date = date
         self.when = .of(date)
+        updateDevice = try connection.prepare("""
+            UPDATE devices SET ip = ?1, ip_key = ?2, mac = coalesce(?3, mac), hostname = coalesce(?4, hostname),
+                vendor = coalesce(?5, vendor), device_type = ?6,
+                os_accuracy = CASE WHEN ?7 IS NULL THEN os_accuracy ELSE ?8 END, os_name = coalesce(?7, os_name),
+                last_seen = ?9, times_seen = times_seen + 1, last_scan_id = ?10, is_online = 1,
+                risk_level = ?11, risk_score = ?12, open_ports = ?13, assessment = coalesce(?14, assessment)
+            WHERE id = ?15
+            """)
+        insertDevice = try connection.prepare("""
+            INSERT INTO devices (ip, ip_key, mac, hostname, vendor, device_type, os_name, os_accuracy,
+                first_seen, last_seen, last_scan_id, risk_level, risk_score, open_ports, assessment)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?11, ?12, ?13, ?14)
+            """)
+        insertObservation = try connection.prepare("""
+            INSERT INTO observations (scan_id, device_id, observed_at, state, ip, mac, hostname, vendor, os_name, os_accuracy, risk_level, risk_score)
+            VALUES (?, ?, ?, 'up', ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        insertPort = try connection.prepare("""
+            INSERT OR REPLACE INTO ports (scan_id, device_id, protocol, number, state, service_name, product, version, extra_info, tunnel, cpes)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
     }
 
     func add(_ update: DeviceUpdate) throws -> DeviceID {
@@ -38,35 +64,29 @@ final class SQLiteScanRecorder: ScanRecorder {
         let values: [SQLiteValue] = [.text(update.ip), .blob(Addresses.sortKey(ip: update.ip)), .of(update.mac), .of(update.hostname), .of(update.vendor), .text(update.deviceType), .of(update.osName), .of(update.osAccuracy), when, scanID, .text(update.riskLevel.rawValue), .of(update.riskScore), .of(open), .of(update.assessment)]
         let id: DeviceID
         if let known = update.deviceID {
-            let changed = try connection.run("""
-                UPDATE devices SET ip = ?1, ip_key = ?2, mac = coalesce(?3, mac), hostname = coalesce(?4, hostname),
-                    vendor = coalesce(?5, vendor), device_type = ?6,
-                    os_accuracy = CASE WHEN ?7 IS NULL THEN os_accuracy ELSE ?8 END, os_name = coalesce(?7, os_name),
-                    last_seen = ?9, times_seen = times_seen + 1, last_scan_id = ?10, is_online = 1,
-                    risk_level = ?11, risk_score = ?12, open_ports = ?13, assessment = coalesce(?14, assessment)
-                WHERE id = ?15
-                """, values + [.of(known)])
-            guard changed == 1 else { throw StoreError.notFound("device \(known)") }
+            guard try updateDevice.execute(values + [.of(known)]) == 1 else { throw StoreError.notFound("device \(known)") }
             id = known
         } else {
-            try connection.run("""
-                INSERT INTO devices (ip, ip_key, mac, hostname, vendor, device_type, os_name, os_accuracy,
-                    first_seen, last_seen, last_scan_id, risk_level, risk_score, open_ports, assessment)
-                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?11, ?12, ?13, ?14)
-                """, values)
+            try insertDevice.execute(values)
             id = DeviceID(connection.lastInsertedID)
             newDevices += 1
         }
         ids.append(id)
-        try connection.run("""
-            INSERT INTO observations (scan_id, device_id, observed_at, state, ip, mac, hostname, vendor, os_name, os_accuracy, risk_level, risk_score)
-            VALUES (?, ?, ?, 'up', ?, ?, ?, ?, ?, ?, ?, ?)
-            """, [scanID, .of(id), when, .text(update.ip), .of(update.mac), .of(update.hostname), .of(update.vendor), .of(update.osName), .of(update.osAccuracy), .text(update.riskLevel.rawValue), .of(update.riskScore)])
+        try insertObservation.execute([scanID, .of(id), when, .text(update.ip), .of(update.mac), .of(update.hostname), .of(update.vendor), .of(update.osName), .of(update.osAccuracy), .text(update.riskLevel.rawValue), .of(update.riskScore)])
+        // Ports are the most numerous rows: bound one by one, without building argument arrays.
         for port in update.ports {
-            try connection.run("""
-                INSERT OR REPLACE INTO ports (scan_id, device_id, protocol, number, state, service_name, product, version, extra_info, tunnel, cpes)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, [scanID, .of(id), .text(port.protocol.rawValue), .of(port.number), .text(port.state.rawValue), .of(port.serviceName), .of(port.product), .of(port.version), .of(port.extraInfo), .of(port.tunnel), port.cpes.isEmpty ? .null : .text(SQLiteDeviceStore.encodeList(port.cpes))])
+            insertPort.bind(scan.rawValue, at: 1)
+            insertPort.bind(id.rawValue, at: 2)
+            try insertPort.bind(port.protocol.rawValue, at: 3)
+            insertPort.bind(Int64(port.number), at: 4)
+            try insertPort.bind(port.state.rawValue, at: 5)
+            try insertPort.bind(port.serviceName, at: 6)
+            try insertPort.bind(port.product, at: 7)
+            try insertPort.bind(port.version, at: 8)
+            try insertPort.bind(port.extraInfo, at: 9)
+            try insertPort.bind(port.tunnel, at: 10)
+            try insertPort.bind(port.cpes.isEmpty ? nil : SQLiteDeviceStore.encodeList(port.cpes), at: 11)
+            try insertPort.run()
         }
         return id
     }

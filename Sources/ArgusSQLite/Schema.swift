@@ -28,7 +28,8 @@ enum Schema {
             hosts_down INTEGER NOT NULL DEFAULT 0,
             devices_found INTEGER NOT NULL DEFAULT 0,
             open_ports INTEGER NOT NULL DEFAULT 0,
-            error_message TEXT
+            error_message TEXT,
+            runner TEXT
         ) STRICT;
         CREATE INDEX scans_by_status ON scans (status, id);
         CREATE INDEX scans_by_kind ON scans (kind, id);
@@ -58,7 +59,6 @@ enum Schema {
             zone TEXT
         ) STRICT;
         CREATE INDEX devices_by_mac ON devices (mac) WHERE mac IS NOT NULL;
-        CREATE INDEX devices_by_ip ON devices (ip, last_seen);
         CREATE INDEX devices_by_ip_key ON devices (ip_key, id);
         CREATE INDEX devices_by_hostname ON devices (hostname, id);
         CREATE INDEX devices_by_last_seen ON devices (last_seen, id);
@@ -66,7 +66,6 @@ enum Schema {
         CREATE INDEX devices_by_risk ON devices (risk_score, id);
         CREATE INDEX devices_by_zone ON devices (zone) WHERE zone IS NOT NULL;
         CREATE INDEX devices_by_type ON devices (device_type);
-        CREATE INDEX devices_by_last_scan ON devices (last_scan_id);
 
         CREATE TABLE observations (
             scan_id INTEGER NOT NULL REFERENCES scans (id) ON DELETE CASCADE,

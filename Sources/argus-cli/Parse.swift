@@ -40,11 +40,14 @@ struct Parse: ParsableCommand {
         let printer: any ScanPrinter = json ? JSONScanPrinter(output: output) : TextScanPrinter(output: output, listAllHosts: all)
         let run: ScanRun
         do {
-            let onEvent: (NmapXMLEvent) -> Void = { event in printer.handle(event) }
+            // Parsing runs on a second thread while this one prints.
+            let consume: ([NmapXMLEvent]) -> Void = { events in
+                for event in events { printer.handle(event) }
+            }
             if file == "-" {
-                run = try NmapXMLReader.read(fileDescriptor: 0, onEvent: onEvent)
+                run = try NmapXMLReader.readConcurrently(fileDescriptor: 0, consume: consume)
             } else {
-                run = try NmapXMLReader.read(path: file, onEvent: onEvent)
+                run = try NmapXMLReader.readConcurrently(path: file, consume: consume)
             }
         } catch {
             printer.abandon()

@@ -16,27 +16,33 @@ struct TextTable {
         rows.append(cells)
     }
 
+    /// The width of a cell in columns (one per Unicode scalar: right for the Latin, Greek and
+    /// Cyrillic scripts names and vendors use; wide scripts may misalign).
+    private static func width(_ cell: String) -> Int { cell.unicodeScalars.count }
+
     /// The table, one line per row; the last column is not padded.
     func render() -> String {
-        var widths = headers.map(\.count)
+        var widths = headers.map(Self.width)
         for row in rows {
             for (index, cell) in row.enumerated() where index < widths.count {
-                widths[index] = max(widths[index], cell.count)
+                widths[index] = max(widths[index], Self.width(cell))
             }
         }
-        func line(_ cells: [String]) -> String {
-            var text = ""
+        var text = ""
+        text.reserveCapacity((rows.count + 1) * (widths.reduce(0, +) + 2 * widths.count))
+        for cells in [headers] + rows {
+            var line = ""
             for (index, cell) in cells.enumerated() {
-                if index == cells.count - 1 {
-                    text += cell
-                } else {
-                    text += cell + String(repeating: " ", count: widths[index] - cell.count + 2)
+                line += cell
+                if index < cells.count - 1 {
+                    line += String(repeating: " ", count: widths[index] - Self.width(cell) + 2)
                 }
             }
-            while text.last == " " { text.removeLast() }
-            return text
+            while line.last == " " { line.removeLast() }
+            text += line
+            text += "\n"
         }
-        return ([line(headers)] + rows.map(line)).joined(separator: "\n") + "\n"
+        return text
     }
 
     /// Prints the table.

@@ -105,12 +105,12 @@ func temporaryFolder() -> URL {
 
     @Test func aFullDiskIsAClearErrorAndLosesNothing() async throws {
         let folder = temporaryFolder()
-        let big = try replicatedScan(hosts: 3_000, in: folder)
-        // As root, a real full disk: a 3 MiB tmpfs. Elsewhere a file-size limit (ulimit -f)
+        let big = try replicatedScan(hosts: 6_000, in: folder)
+        // As root, a real full disk: a 1 MiB tmpfs. Elsewhere a file-size limit (ulimit -f)
         // stands in for one: writes past it fail with EFBIG.
         let disk = folder.appendingPathComponent("disk")
         try FileManager.default.createDirectory(at: disk, withIntermediateDirectories: true)
-        let mounted = getuid() == 0 && (try? CLI.run(["/bin/mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", disk.path], direct: true).status) == 0
+        let mounted = getuid() == 0 && (try? CLI.run(["/bin/mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", disk.path], direct: true).status) == 0
         defer { if mounted { _ = try? CLI.run(["/bin/umount", disk.path], direct: true) } }
         let db = disk.appendingPathComponent("argus.db").path
         #expect(try CLI.run(["import", CLI.fixture("range"), "--db", db]).status == 0)
@@ -118,7 +118,7 @@ func temporaryFolder() -> URL {
         if mounted {
             filled = try CLI.run(["import", big.path, "--db", db])
         } else {
-            filled = try CLI.run(["/bin/sh", "-c", "ulimit -f 2048; exec \"$0\" \"$@\"", CLI.executable.path, "import", big.path, "--db", db], direct: true)
+            filled = try CLI.run(["/bin/sh", "-c", "ulimit -f 1024; exec \"$0\" \"$@\"", CLI.executable.path, "import", big.path, "--db", db], direct: true)
         }
         #expect(filled.status == 1, "\(filled.standardOutput) \(filled.standardError)")
         #expect(filled.standardError.contains("is full"), "\(filled.standardError)")

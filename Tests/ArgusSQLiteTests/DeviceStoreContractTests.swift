@@ -72,7 +72,7 @@ import Testing
     func devicesKeepTheirIdentityAndOwnerFieldsAcrossScans(kind: StoreKind) async throws {
         let store = try kind.make()
         let first = try await Self.recordScan(store, at: day(1), devices: [
-            DeviceUpdate(ip: "192.0.2.10", mac: "00:1B:21:3A:4B:5C", hostname: "nas", vendor: "Intel Corporate", deviceType: "nas", osName: "Linux 5.X", osAccuracy: 96, ports: [port(22, service: "ssh", product: "OpenSSH", version: "8.9p1", cpes: ["cpe:/a:openbsd:openssh:8.9p1"]), port(445, service: "microsoft-ds")], riskLevel: .medium, riskScore: 40, assessment: #"{"score":40}"#),
+            DeviceUpdate(ip: "192.0.2.10", mac: "00:1B:21:3A:4B:5C", hostname: "nas", vendor: "Intel Corporate", deviceType: "nas", osName: "Linux 5.X", osAccuracy: 96, ports: [port(22, service: "ssh", product: "OpenSSH", version: "8.9p1", cpes: ["cpe:/a:openbsd:openssh:8.9p1"]), port(445, service: "microsoft-ds", product: "")], riskLevel: .medium, riskScore: 40, assessment: #"{"score":40}"#),
             DeviceUpdate(ip: "192.0.2.20"),
         ])
         #expect(first.newDevices == 2)
@@ -106,6 +106,7 @@ import Testing
         #expect(history[1].ip == "192.0.2.10")
         #expect(history[1].ports.map(\.number) == [22, 445])
         #expect(history[1].ports[0] == port(22, service: "ssh", product: "OpenSSH", version: "8.9p1", cpes: ["cpe:/a:openbsd:openssh:8.9p1"]))
+        #expect(history[1].ports[1] == port(445, service: "microsoft-ds", product: ""), "an empty text stays empty, not NULL")
         #expect(history[1].riskLevel == .medium)
         #expect(try await store.history(of: nas, limit: 1).count == 1)
         let seen = try await store.observations(in: first.scan.id)

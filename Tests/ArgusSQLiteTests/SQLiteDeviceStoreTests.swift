@@ -19,6 +19,16 @@ import Testing
         let running = try await store!.createScan(NewScan(kind: .network, profile: "normal", targets: [], status: .running, createdAt: day(2)))
         store = nil
 
+        // The scan's process (this one) still runs: opening the database leaves its scan alone,
+        // as a CLI opening the database next to a running server must.
+        let alongside = try SQLiteDeviceStore(path: path, now: day(3))
+        #expect(try await alongside.scan(running.id)?.status == .running)
+
+        // Once the process that ran it is gone, the scan is interrupted.
+        do {
+            let connection = try SQLiteConnection(path: path, readOnly: false, create: false)
+            try connection.run("UPDATE scans SET runner = '2147483646:1' WHERE id = ?", [.of(running.id)])
+        }
         let reopened = try SQLiteDeviceStore(path: path, now: day(3))
         #expect(try await reopened.device(recorded.deviceIDs[0])?.label == "router")
         #expect(try await reopened.scan(recorded.scan.id)?.status == .completed)

@@ -11,9 +11,10 @@ public import Foundation
 
 /// Brings a recorded nmap XML file into a store as a scan of kind ``ScanKind/imported``.
 ///
-/// The file is read as a stream inside the store's transaction, each host that is up matched
-/// to a known device (``DeviceMatcher``) and written at once, so a file of any size is imported
-/// in constant memory, and either completely or not at all.
+/// The file is read as a stream inside the store's transaction — parsed on a second thread
+/// while the first writes — each host that is up matched to a known device (``DeviceMatcher``)
+/// and written at once, so a file of any size is imported in constant memory, and either
+/// completely or not at all.
 ///
 /// ```swift
 /// let recorded = try await ScanImporter(store: store).importFile(at: "scan.xml")
@@ -40,24 +41,19 @@ public struct ScanImporter: Sendable {
         do {
             return try await store.record(scan.id, at: now) { recorder in
                 var matcher = DeviceMatcher(inventory: inventory)
-                var storeError: (any Error)?
                 var hostsUp = 0
                 var hostsDown = 0
-                let run = try NmapXMLReader.read(path: path) { event in
-                    guard case .host(let host) = event, storeError == nil else { return }
-                    guard host.isUp, let ip = host.primaryAddress else {
-                        if host.status.state == .down { hostsDown += 1 }
-                        return
-                    }
-                    hostsUp += 1
-                    let id = matcher.match(mac: host.mac?.address, ip: ip)
-                    do {
-                        try recorder.add(DeviceUpdate(host: host, deviceID: id))
-                    } catch {
-                        storeError = error
+                // The file is parsed on a second thread while this one writes to the store.
+                let run = try NmapXMLReader.readConcurrently(path: path) { events in
+                    for case .host(let host) in events {
+                        guard host.isUp, let ip = host.primaryAddress else {
+                            if host.status.state == .down { hostsDown += 1 }
+                            continue
+                        }
+                        hostsUp += 1
+                        try recorder.add(DeviceUpdate(host: host, deviceID: matcher.match(mac: host.mac?.address, ip: ip)))
                     }
                 }
-                if let storeError { throw storeError }
                 let counts = run.runStats?.hosts
                 return ScanOutcome(status: run.isComplete ? .completed : .failed, startedAt: run.startTime, finishedAt: run.runStats?.finished.time, nmapVersion: run.version, nmapArguments: run.arguments, hostsUp: counts?.up ?? hostsUp, hostsDown: counts?.down ?? hostsDown, errorMessage: run.incompleteReason.map { "the file is incomplete: \($0)" })
             }

@@ -32,7 +32,9 @@ public import Foundation
 /// - A device's owner fields (label, notes, trusted, zone) are changed only by
 ///   ``editDevice(_:_:)``, never by recording a scan.
 /// - ``markInterruptedScans(at:)`` turns every scan still queued or running into
-///   ``ScanStatus/interrupted``; a store that outlives its process calls it when it opens.
+///   ``ScanStatus/interrupted`` (a server calls it at start-up, when it knows no scan of its own
+///   runs). A store that outlives its process also marks, when it opens, the scans whose
+///   process no longer runs.
 /// - Readers are never blocked for the length of a long ``record(_:)``.
 /// - Errors are ``StoreError``s.
 ///

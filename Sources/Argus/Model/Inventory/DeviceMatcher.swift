@@ -42,9 +42,14 @@ public struct DeviceMatcher: Sendable {
 
 extension DeviceUpdate {
     /// What nmap reported of a host, as an update of the device `deviceID` (or a new one).
+    ///
+    /// Ports in state open or open|filtered are kept: the ones where something may listen.
+    /// nmap's closed and filtered ports are negative results, which the inventory does not
+    /// need (the original Argus kept only open ports).
     public init(host: HostObservation, deviceID: DeviceID?) {
         let mac = host.mac
         let os = host.os?.bestMatch
-        self.init(deviceID: deviceID, ip: host.primaryAddress ?? "", mac: mac.flatMap { Addresses.normalizedMAC($0.address) }, hostname: host.primaryHostname, vendor: mac?.vendor, osName: os?.name, osAccuracy: os?.accuracy, ports: host.ports.map(ObservedPort.init))
+        let ports = host.ports.filter { $0.state.state == .open || $0.state.state == .openFiltered }.map(ObservedPort.init)
+        self.init(deviceID: deviceID, ip: host.primaryAddress ?? "", mac: mac.flatMap { Addresses.normalizedMAC($0.address) }, hostname: host.primaryHostname, vendor: mac?.vendor, osName: os?.name, osAccuracy: os?.accuracy, ports: ports)
     }
 }

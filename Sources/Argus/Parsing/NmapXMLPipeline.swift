@@ -1,0 +1,126 @@
+//
+// This file is part of Argus, a self-hosted network security monitor.
+// SPDX-License-Identifier: Apache-2.0
+//
+
+import Dispatch
+import Synchronization
+
+extension NmapXMLReader {
+    /// Reads an nmap XML file on a second thread while the calling thread consumes its events,
+    /// so that parsing overlaps with whatever the events are used for (printing, storing).
+    ///
+    /// Events arrive in document order, in batches of up to `batchSize`; at most `queueDepth`
+    /// batches wait at once, so memory stays flat however large the file. `consume` runs on the
+    /// calling thread, which blocks while it waits for the reader.
+    ///
+    /// - Parameters:
+    ///   - path: The nmap XML file.
+    ///   - limits: Bounds on attribute, text and nesting sizes.
+    ///   - batchSize: Events per batch.
+    ///   - queueDepth: Batches that may wait at once.
+    ///   - consume: Called with each batch; throwing stops the reader and is rethrown.
+    /// - Returns: The run's description.
+    /// - Throws: ``NmapXMLError`` from the reader, or what `consume` threw.
+    public static func readConcurrently(path: String, limits: Limits = Limits(), batchSize: Int = 256, queueDepth: Int = 8, consume: ([NmapXMLEvent]) throws -> Void) throws -> ScanRun {
+        let descriptor = openForReading(path)
+        guard descriptor >= 0 else {
+            throw NmapXMLError(.unreadable, line: 0, column: 0, message: "cannot open \(path): \(systemErrorMessage())")
+        }
+        defer { closeDescriptor(descriptor) }
+        return try readConcurrently(fileDescriptor: descriptor, limits: limits, batchSize: batchSize, queueDepth: queueDepth, consume: consume)
+    }
+
+    /// Reads nmap XML from an open descriptor (a file, a pipe, standard input) on a second
+    /// thread; see ``readConcurrently(path:limits:batchSize:queueDepth:consume:)``. The
+    /// descriptor is not closed.
+    public static func readConcurrently(fileDescriptor descriptor: Int32, limits: Limits = Limits(), batchSize: Int = 256, queueDepth: Int = 8, consume: ([NmapXMLEvent]) throws -> Void) throws -> ScanRun {
+        let queue = BatchQueue(depth: queueDepth)
+        DispatchQueue.global().async {
+            let outcome: Result<ScanRun, any Error>
+            var batch: [NmapXMLEvent] = []
+            batch.reserveCapacity(batchSize)
+            do {
+                let reader = NmapXMLReader(limits: limits) { event in
+                    batch.append(event)
+                    if batch.count >= batchSize {
+                        queue.push(.events(batch))
+                        batch.removeAll(keepingCapacity: true)
+                    }
+                }
+                let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 256 * 1024, alignment: 16)
+                defer { buffer.deallocate() }
+                while !queue.isStopped {
+                    let count = readChunk(descriptor, buffer)
+                    if count == 0 { break }
+                    if count < 0 {
+                        throw NmapXMLError(.unreadable, line: 0, column: 0, message: "reading failed: \(systemErrorMessage())")
+                    }
+                    try reader.feed(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+                }
+                outcome = .success(try reader.finish())
+            } catch {
+                outcome = .failure(error)
+            }
+            // Events read before an error are handed on too.
+            if !batch.isEmpty { queue.push(.events(batch)) }
+            queue.push(.end(outcome))
+        }
+        while true {
+            switch queue.pop() {
+            case .events(let events):
+                do {
+                    try consume(events)
+                } catch {
+                    queue.stopAndDrain()
+                    throw error
+                }
+            case .end(let outcome):
+                return try outcome.get()
+            }
+        }
+    }
+}
+
+/// A bounded queue between the reading thread and the consuming one.
+private final class BatchQueue: Sendable {
+    enum Item: Sendable {
+        case events([NmapXMLEvent])
+        case end(Result<ScanRun, any Error>)
+    }
+
+    private let items = Mutex<[Item]>([])
+    private let stopped = Atomic<Bool>(false)
+    private let freeSlots: DispatchSemaphore
+    private let filledSlots = DispatchSemaphore(value: 0)
+
+    init(depth: Int) {
+        freeSlots = DispatchSemaphore(value: depth)
+    }
+
+    var isStopped: Bool { stopped.load(ordering: .acquiring) }
+
+    /// Adds an item, waiting while the queue is full (never once the consumer stopped).
+    func push(_ item: Item) {
+        if case .events = item, isStopped { return }
+        freeSlots.wait()
+        items.withLock { $0.append(item) }
+        filledSlots.signal()
+    }
+
+    /// Takes the oldest item, waiting for one.
+    func pop() -> Item {
+        filledSlots.wait()
+        let item = items.withLock { $0.removeFirst() }
+        freeSlots.signal()
+        return item
+    }
+
+    /// Tells the reader to stop, and takes items until it has ended, so its thread finishes.
+    func stopAndDrain() {
+        stopped.store(true, ordering: .releasing)
+        while true {
+            if case .end = pop() { return }
+        }
+    }
+}
