@@ -43,15 +43,17 @@ public struct ScanImporter: Sendable {
                 var matcher = DeviceMatcher(inventory: inventory)
                 var hostsUp = 0
                 var hostsDown = 0
-                // The file is parsed on a second thread while this one writes to the store.
-                let run = try NmapXMLReader.readConcurrently(path: path) { events in
-                    for case .host(let host) in events {
-                        guard host.isUp, let ip = host.primaryAddress else {
-                            if host.status.state == .down { hostsDown += 1 }
+                // The file is parsed, and hosts turned into updates, on a second thread while
+                // this one matches them to known devices and writes them to the store.
+                let run = try NmapXMLReader.readConcurrently(path: path, transform: ImportedHost.init) { hosts in
+                    for host in hosts {
+                        guard var update = host.update else {
+                            if host.isDown { hostsDown += 1 }
                             continue
                         }
                         hostsUp += 1
-                        try recorder.add(DeviceUpdate(host: host, deviceID: matcher.match(mac: host.mac?.address, ip: ip)))
+                        update.deviceID = matcher.match(mac: update.mac, ip: update.ip)
+                        try recorder.add(update)
                     }
                 }
                 let counts = run.runStats?.hosts
@@ -61,5 +63,19 @@ public struct ScanImporter: Sendable {
             _ = try? await store.markScan(scan.id, as: .failed, at: now, error: "import failed: \(error)")
             throw error
         }
+    }
+}
+
+/// A host as the importer needs it, made on the reading thread.
+private struct ImportedHost: Sendable {
+    /// The device update of a host that is up and has an address.
+    var update: DeviceUpdate?
+    /// True for a host nmap found down.
+    var isDown: Bool
+
+    init?(_ event: NmapXMLEvent) {
+        guard case .host(let host) = event else { return nil }
+        isDown = host.status.state == .down
+        update = host.isUp && host.primaryAddress != nil ? DeviceUpdate(host: host, deviceID: nil) : nil
     }
 }

@@ -35,16 +35,37 @@ extension NmapXMLReader {
     /// thread; see ``readConcurrently(path:limits:batchSize:queueDepth:consume:)``. The
     /// descriptor is not closed.
     public static func readConcurrently(fileDescriptor descriptor: Int32, limits: Limits = Limits(), batchSize: Int = 256, queueDepth: Int = 8, consume: ([NmapXMLEvent]) throws -> Void) throws -> ScanRun {
-        let queue = BatchQueue(depth: queueDepth)
+        try readConcurrently(fileDescriptor: descriptor, limits: limits, batchSize: batchSize, queueDepth: queueDepth, transform: { $0 }, consume: consume)
+    }
+
+    /// Reads nmap XML on a second thread, turning each event into an item there (`transform`,
+    /// `nil` to drop it), and hands batches of items to `consume` on the calling thread.
+    ///
+    /// Work done in `transform` runs alongside `consume`: put there what does not need the
+    /// consumer's state, such as turning hosts into store updates.
+    public static func readConcurrently<Item: Sendable>(path: String, limits: Limits = Limits(), batchSize: Int = 256, queueDepth: Int = 8, transform: @escaping @Sendable (NmapXMLEvent) -> Item?, consume: ([Item]) throws -> Void) throws -> ScanRun {
+        let descriptor = openForReading(path)
+        guard descriptor >= 0 else {
+            throw NmapXMLError(.unreadable, line: 0, column: 0, message: "cannot open \(path): \(systemErrorMessage())")
+        }
+        defer { closeDescriptor(descriptor) }
+        return try readConcurrently(fileDescriptor: descriptor, limits: limits, batchSize: batchSize, queueDepth: queueDepth, transform: transform, consume: consume)
+    }
+
+    /// Reads nmap XML from an open descriptor on a second thread, transforming events there;
+    /// see ``readConcurrently(path:limits:batchSize:queueDepth:transform:consume:)``.
+    public static func readConcurrently<Item: Sendable>(fileDescriptor descriptor: Int32, limits: Limits = Limits(), batchSize: Int = 256, queueDepth: Int = 8, transform: @escaping @Sendable (NmapXMLEvent) -> Item?, consume: ([Item]) throws -> Void) throws -> ScanRun {
+        let queue = BatchQueue<Item>(depth: queueDepth)
         DispatchQueue.global().async {
             let outcome: Result<ScanRun, any Error>
-            var batch: [NmapXMLEvent] = []
+            var batch: [Item] = []
             batch.reserveCapacity(batchSize)
             do {
                 let reader = NmapXMLReader(limits: limits) { event in
-                    batch.append(event)
+                    guard let item = transform(event) else { return }
+                    batch.append(item)
                     if batch.count >= batchSize {
-                        queue.push(.events(batch))
+                        queue.push(.items(batch))
                         batch.removeAll(keepingCapacity: true)
                     }
                 }
@@ -63,14 +84,14 @@ extension NmapXMLReader {
                 outcome = .failure(error)
             }
             // Events read before an error are handed on too.
-            if !batch.isEmpty { queue.push(.events(batch)) }
+            if !batch.isEmpty { queue.push(.items(batch)) }
             queue.push(.end(outcome))
         }
         while true {
             switch queue.pop() {
-            case .events(let events):
+            case .items(let items):
                 do {
-                    try consume(events)
+                    try consume(items)
                 } catch {
                     queue.stopAndDrain()
                     throw error
@@ -83,9 +104,9 @@ extension NmapXMLReader {
 }
 
 /// A bounded queue between the reading thread and the consuming one.
-private final class BatchQueue: Sendable {
+private final class BatchQueue<Element: Sendable>: Sendable {
     enum Item: Sendable {
-        case events([NmapXMLEvent])
+        case items([Element])
         case end(Result<ScanRun, any Error>)
     }
 
@@ -102,7 +123,7 @@ private final class BatchQueue: Sendable {
 
     /// Adds an item, waiting while the queue is full (never once the consumer stopped).
     func push(_ item: Item) {
-        if case .events = item, isStopped { return }
+        if case .items = item, isStopped { return }
         freeSlots.wait()
         items.withLock { $0.append(item) }
         filledSlots.signal()
