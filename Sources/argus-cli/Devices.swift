@@ -59,6 +59,9 @@ struct Devices: AsyncParsableCommand {
     @Flag(help: "Print JSON.")
     var json = false
 
+    @Flag(help: ArgumentHelp("Print how long the store took to list the devices, on standard error.", visibility: .hidden))
+    var timing = false
+
     func validate() throws {
         if online && offline { throw ValidationError("--online and --offline exclude each other") }
         if limit < 1 { throw ValidationError("--limit must be at least 1") }
@@ -66,7 +69,15 @@ struct Devices: AsyncParsableCommand {
 
     func run() async throws {
         let query = DeviceQuery(scanID: scan.map { ScanID($0) }, riskLevel: risk, isTrusted: trusted, zone: zone, deviceType: type, isOnline: online ? true : offline ? false : nil, search: search, sort: sort, descending: descending, limit: limit, offset: offset)
-        let page = try await reportingFailures { try await database.open().devices(query) }
+        let store = try await reportingFailures { try database.open() }
+        let clock = ContinuousClock()
+        let start = clock.now
+        let page = try await reportingFailures { try await store.devices(query) }
+        if timing {
+            let elapsed = clock.now - start
+            let microseconds = elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000
+            printStandardError("argus-cli: listed \(page.items.count) of \(page.total) devices in \(Double(microseconds) / 1_000) ms")
+        }
         if json { return try printJSON(page.items) }
         var table = TextTable("ID", "IP", "MAC", "HOSTNAME", "VENDOR", "TYPE", "OPEN", "RISK", "ONLINE", "LAST SEEN", "LABEL")
         for listing in page.items {
