@@ -74,6 +74,12 @@ def main():
         rows.append((name, hosts, os.path.getsize(scan), argus, python, argus_db))
 
     big_db = rows[-1][5]
+    # Memory against four times the hosts (replicated from the real /16 scan).
+    huge = os.path.join(DATA, "scan-262144.xml")
+    huge_db = os.path.join(work, "argus-huge.db")
+    huge_result = measure([CLI, "import", huge, "--db", huge_db], 1, lambda: remove(huge_db)) if os.path.exists(huge) else None
+    if huge_result:
+        print("scan-262144.xml  argus %.3f s %.1f MiB" % huge_result, flush=True)
     listing = measure([CLI, "devices", "--db", big_db, "--limit", "10000"], 7)
     listing_json = measure([CLI, "devices", "--db", big_db, "--limit", "10000", "--json"], 7)
     startup = measure([CLI, "scans", "--db", big_db, "--limit", "1"], 7)
@@ -100,7 +106,12 @@ def main():
     for name, hosts, size, argus, python, _ in rows:
         lines.append("| %s (%.1f MiB) | %d | %.3f s | %.1f MiB | %.3f s | %.1f MiB | %.2fx |" % (
             name, size / 1048576.0, hosts, argus[0], argus[1], python[0], python[1], python[0] / argus[0]))
+    if huge_result:
+        lines.append("| scan-262144.xml (replicated, %.1f MiB) | 262144 | %.3f s | %.1f MiB | | | |" % (os.path.getsize(huge) / 1048576.0, huge_result[0], huge_result[1]))
     lines += ["",
+              "Peak memory is the 16 MiB SQLite page cache of the writer, the reading thread's bounded queue "
+              "and the runtime; it does not grow with the file.",
+              "",
               "Listing 10,000 of the 65,536 devices with their open-port counts, sorted by IP: the store "
               "call (`SQLiteDeviceStore.devices`, timed inside `argus-cli devices --timing`, median of 7) "
               "takes %.1f ms. The whole `argus-cli devices --limit 10000` process takes %.1f ms as a table "
@@ -110,7 +121,8 @@ def main():
     small, big = rows[0], rows[-1]
     goals = [
         ("at least 4x the baseline's throughput (65k hosts, parse and insert)", big[4][0] / big[3][0] >= 4, "%.2fx" % (big[4][0] / big[3][0])),
-        ("flat memory (peak RSS, 256 vs 65,536 hosts)", big[3][1] < small[3][1] * 1.5 + 8, "%.1f vs %.1f MiB" % (small[3][1], big[3][1])),
+        ("flat memory (peak RSS, 65,536 vs 262,144 hosts)", huge_result is not None and huge_result[1] < big[3][1] * 1.1,
+         "%.1f vs %s MiB" % (big[3][1], "%.1f" % huge_result[1] if huge_result else "(not measured)")),
         ("listing 10,000 devices with port counts under 50 ms (store call)", store_listing < 0.05, "%.1f ms" % (store_listing * 1000)),
     ]
     lines += ["| goal | measured | met |", "| --- | ---: | :---: |"]

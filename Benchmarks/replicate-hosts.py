@@ -18,7 +18,7 @@ tail = text[text.rindex("</host>") + len("</host>"):]
 out = sys.stdout
 out.write(head.replace("<nmaprun", "<!-- hosts replicated from %s with rewritten addresses -->\n<nmaprun" % source, 1))
 for i in range(count):
-    address = "127.%d.%d.%d" % (i >> 16 & 255, i >> 8 & 255, i & 255)
+    address = "127.%d.%d.%d" % (i >> 16 & 255, i >> 8 & 255, i & 255) if count <= 65536 else "10.%d.%d.%d" % (i >> 16 & 255, i >> 8 & 255, i & 255)
     host = re.sub(r'addr="127\.[0-9.]+" addrtype="ipv4"', 'addr="%s" addrtype="ipv4"' % address, hosts[i % len(hosts)])
     out.write(host + "\n")
 out.write(re.sub(r'<hosts up="\d+" down="\d+" total="\d+"/>', '<hosts up="%d" down="0" total="%d"/>' % (count, count), tail))

@@ -27,7 +27,7 @@ import Darwin
 /// cost more than the parsing itself on large scans.
 struct NmapXMLBuilder {
     /// libxml2's first error, copied out of its struct.
-    struct LibraryError {
+    struct LibraryError: Sendable {
         var code: Int32
         var message: String
         var line: Int
@@ -86,13 +86,16 @@ struct NmapXMLBuilder {
 
     // MARK: - Position and failure
 
+    /// Where the element being replayed from a tape began (no parser context then).
+    var replayPosition = (line: 0, column: 0)
+
     var line: Int {
-        guard let context else { return 0 }
+        guard let context else { return replayPosition.line }
         return Int(xmlSAX2GetLineNumber(UnsafeMutableRawPointer(context)))
     }
 
     var column: Int {
-        guard let context else { return 0 }
+        guard let context else { return replayPosition.column }
         return Int(xmlSAX2GetColumnNumber(UnsafeMutableRawPointer(context)))
     }
 
@@ -103,8 +106,7 @@ struct NmapXMLBuilder {
     }
 
     mutating func refuseDeclaration(_ what: String, _ name: UnsafePointer<xmlChar>?) {
-        let named = name.map { String(cString: $0) } ?? "?"
-        fail(.declarationsRefused, "the document declares \(what) '\(named)' in a DTD; nmap never writes declarations, so the file is refused (external entities and entity expansion are never processed)")
+        fail(.declarationsRefused, Self.declarationRefused(what, name))
     }
 
     mutating func libraryError(_ error: xmlError) {
@@ -129,6 +131,39 @@ struct NmapXMLBuilder {
     mutating func markTruncated(detail: String, line: Int, column: Int) {
         let partial = (inHost && stack.contains(.host)) ? (host.primaryAddress ?? "(address not yet read)") : nil
         run.truncation = Truncation(line: line, column: column, partialHost: partial, detail: detail)
+    }
+
+    /// Takes libxml2's first error as seen by another parser (the tape writer's).
+    mutating func adopt(libraryFailure: LibraryError?) {
+        if self.libraryFailure == nil { self.libraryFailure = libraryFailure }
+    }
+
+    /// Ends the document once libxml2 has seen the end of input.
+    ///
+    /// - Parameters:
+    ///   - finishFailure: A refusal raised while libxml2 read the end of input; libxml2 then
+    ///     still reports the start tag it was reading, with attributes cut short, so such a
+    ///     refusal is part of the cut.
+    ///   - terminateFailed: libxml2 reported an error for the end of input.
+    ///   - sawContent: Anything but white space was read.
+    /// - Throws: ``NmapXMLError`` when the input was empty or not nmap XML at all.
+    mutating func conclude(finishFailure: NmapXMLError?, terminateFailed: Bool, sawContent: Bool) throws -> ScanRun {
+        if let error = finishFailure {
+            guard sawRoot else { throw error }
+            markTruncated(detail: error.message, line: error.line, column: error.column)
+            return finishRun()
+        }
+        if terminateFailed || libraryFailure != nil {
+            guard sawRoot else {
+                if !sawContent {
+                    throw NmapXMLError(.empty, line: 0, column: 0, message: "the input is empty: no nmap XML to read")
+                }
+                if let libraryFailure { throw malformed(libraryFailure) }
+                throw NmapXMLError(.malformed, line: line, column: column, message: "not XML")
+            }
+            markTruncated()
+        }
+        return finishRun()
     }
 
     mutating func finishRun() -> ScanRun {
@@ -190,7 +225,7 @@ struct NmapXMLBuilder {
                 guard let localname = entry[0], let start = entry[3], let end = entry[4] else { continue }
                 let length = end - start
                 guard length <= limits.maxAttributeLength else {
-                    fail(.tooLong, "attribute \(String(cString: localname)) of <\(String(cString: name))> is \(length) bytes long; the limit is \(limits.maxAttributeLength)")
+                    fail(.tooLong, Self.attributeTooLong(localname, of: name, length: length, limit: limits.maxAttributeLength))
                     return
                 }
                 if let attribute = resolveAttribute(localname) {
@@ -198,6 +233,22 @@ struct NmapXMLBuilder {
                 }
             }
         }
+        begin(element) { String(cString: name) }
+    }
+
+    mutating func clearAttributes() { attributes.removeAll() }
+
+    mutating func setAttribute(_ attribute: Attribute, _ value: UnsafeBufferPointer<UInt8>) {
+        attributes.set(attribute, value)
+    }
+
+    /// Opens an element replayed from a tape, its attributes set with ``setAttribute(_:_:)``.
+    mutating func replayBegin(_ element: Element, name: String) {
+        begin(element) { name }
+    }
+
+    /// Opens an element whose attributes are in ``attributes``.
+    private mutating func begin(_ element: Element, name: () -> String) {
         guard stack.count < limits.maxDepth else {
             fail(.tooDeep, "elements are nested more than \(limits.maxDepth) deep")
             return
@@ -205,7 +256,7 @@ struct NmapXMLBuilder {
         let parent = stack.last
         if parent == nil {
             guard element == .nmaprun else {
-                fail(.notNmapOutput, "the root element is <\(String(cString: name).prefix(40))>, not <nmaprun>: this is not nmap XML output")
+                fail(.notNmapOutput, Self.wrongRoot(name()))
                 return
             }
             sawRoot = true
@@ -216,7 +267,22 @@ struct NmapXMLBuilder {
         open(element, parent: parent, name: name)
     }
 
-    private mutating func open(_ element: Element, parent: Element?, name: UnsafePointer<xmlChar>) {
+    // MARK: - Messages shared with the tape writer
+
+    static func attributeTooLong(_ attribute: UnsafePointer<xmlChar>, of element: UnsafePointer<xmlChar>, length: Int, limit: Int) -> String {
+        "attribute \(String(cString: attribute)) of <\(String(cString: element))> is \(length) bytes long; the limit is \(limit)"
+    }
+
+    static func wrongRoot(_ name: String) -> String {
+        "the root element is <\(name.prefix(40))>, not <nmaprun>: this is not nmap XML output"
+    }
+
+    static func declarationRefused(_ what: String, _ name: UnsafePointer<xmlChar>?) -> String {
+        let named = name.map { String(cString: $0) } ?? "?"
+        return "the document declares \(what) '\(named)' in a DTD; nmap never writes declarations, so the file is refused (external entities and entity expansion are never processed)"
+    }
+
+    private mutating func open(_ element: Element, parent: Element?, name: () -> String) {
         switch element {
         case .nmaprun:
             run.scanner = attributes.string(.scanner) ?? "nmap"
@@ -361,7 +427,7 @@ struct NmapXMLBuilder {
         case .hostnames, .ports, .hostscript, .prescript, .postscript, .runstats:
             break
         case .unknown:
-            let key = String(cString: name)
+            let key = name()
             if run.unrecognizedElements[key] != nil || run.unrecognizedElements.count < 100 {
                 run.unrecognizedElements[key, default: 0] += 1
             }
@@ -390,7 +456,7 @@ struct NmapXMLBuilder {
         return String(decoding: text, as: UTF8.self)
     }
 
-    mutating func endElement(_ name: UnsafePointer<xmlChar>) {
+    mutating func endElement() {
         guard failure == nil, let element = stack.popLast() else { return }
         let parent = stack.last
         switch element {

@@ -6,6 +6,16 @@
 import Dispatch
 import Synchronization
 
+/// How the tape-writing thread ended.
+private struct TapeEnd: Sendable {
+    var finished = false
+    var terminateFailed = false
+    var failure: NmapXMLError?
+    var libraryFailure: NmapXMLBuilder.LibraryError?
+    var readError: NmapXMLError?
+    var sawContent = false
+}
+
 extension NmapXMLReader {
     /// Reads an nmap XML file on a second thread while the calling thread consumes its events,
     /// so that parsing overlaps with whatever the events are used for (printing, storing).
@@ -35,7 +45,81 @@ extension NmapXMLReader {
     /// thread; see ``readConcurrently(path:limits:batchSize:queueDepth:consume:)``. The
     /// descriptor is not closed.
     public static func readConcurrently(fileDescriptor descriptor: Int32, limits: Limits = Limits(), batchSize: Int = 256, queueDepth: Int = 8, consume: ([NmapXMLEvent]) throws -> Void) throws -> ScanRun {
-        try readConcurrently(fileDescriptor: descriptor, limits: limits, batchSize: batchSize, queueDepth: queueDepth, transform: { $0 }, consume: consume)
+        // libxml2 runs on the second thread and writes a tape of compact element records; this
+        // thread turns the tape into the model (NmapXMLTape.swift) and hands events on.
+        let queue = BatchQueue<UInt8, TapeEnd>(depth: queueDepth)
+        DispatchQueue.global().async {
+            let parser = NmapXMLTapeParser(limits: limits)
+            var sawContent = false
+            var end = TapeEnd()
+            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 256 * 1024, alignment: 16)
+            defer { buffer.deallocate() }
+            var refused = false
+            while !queue.isStopped {
+                let count = readChunk(descriptor, buffer)
+                if count == 0 { break }
+                if count < 0 {
+                    end.readError = NmapXMLError(.unreadable, line: 0, column: 0, message: "reading failed: \(systemErrorMessage())")
+                    break
+                }
+                let chunk = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
+                if !sawContent { sawContent = chunk.contains { $0 != 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D } }
+                let accepted = parser.feed(chunk)
+                let tape = parser.takeTape()
+                if !tape.isEmpty { queue.push(.items(tape)) }
+                if !accepted {
+                    refused = true
+                    break
+                }
+            }
+            if !refused && end.readError == nil && !queue.isStopped {
+                end.terminateFailed = parser.finish()
+                let tape = parser.takeTape()
+                if !tape.isEmpty { queue.push(.items(tape)) }
+                end.finished = true
+            }
+            end.failure = parser.state.pointee.failure
+            end.libraryFailure = parser.state.pointee.libraryFailure
+            end.sawContent = sawContent
+            queue.push(.end(end))
+        }
+
+        var events: [NmapXMLEvent] = []
+        events.reserveCapacity(batchSize)
+        var builder = NmapXMLBuilder(limits: limits) { events.append($0) }
+        var finishing = false
+        while true {
+            switch queue.pop() {
+            case .items(let tape):
+                tape.withUnsafeBytes { builder.replay($0, finishing: &finishing) }
+                do {
+                    for start in stride(from: 0, to: events.count, by: max(1, batchSize)) {
+                        try consume(Array(events[start..<min(events.count, start + max(1, batchSize))]))
+                    }
+                } catch {
+                    queue.stopAndDrain()
+                    throw error
+                }
+                events.removeAll(keepingCapacity: true)
+                if let failure = builder.failure, !finishing {
+                    queue.stopAndDrain()
+                    throw failure
+                }
+            case .end(let end):
+                if let error = end.readError { throw error }
+                builder.adopt(libraryFailure: end.libraryFailure)
+                if !end.finished {
+                    // libxml2 or the tape writer refused the input before its end.
+                    if let failure = end.failure { throw failure }
+                    if let library = end.libraryFailure { throw builder.malformed(library) }
+                }
+                let run = try builder.conclude(finishFailure: builder.failure ?? end.failure, terminateFailed: end.terminateFailed, sawContent: end.sawContent)
+                for start in stride(from: 0, to: events.count, by: max(1, batchSize)) {
+                    try consume(Array(events[start..<min(events.count, start + max(1, batchSize))]))
+                }
+                return run
+            }
+        }
     }
 
     /// Reads nmap XML on a second thread, turning each event into an item there (`transform`,
@@ -55,7 +139,7 @@ extension NmapXMLReader {
     /// Reads nmap XML from an open descriptor on a second thread, transforming events there;
     /// see ``readConcurrently(path:limits:batchSize:queueDepth:transform:consume:)``.
     public static func readConcurrently<Item: Sendable>(fileDescriptor descriptor: Int32, limits: Limits = Limits(), batchSize: Int = 256, queueDepth: Int = 8, transform: @escaping @Sendable (NmapXMLEvent) -> Item?, consume: ([Item]) throws -> Void) throws -> ScanRun {
-        let queue = BatchQueue<Item>(depth: queueDepth)
+        let queue = BatchQueue<Item, Result<ScanRun, any Error>>(depth: queueDepth)
         DispatchQueue.global().async {
             let outcome: Result<ScanRun, any Error>
             var batch: [Item] = []
@@ -104,10 +188,10 @@ extension NmapXMLReader {
 }
 
 /// A bounded queue between the reading thread and the consuming one.
-private final class BatchQueue<Element: Sendable>: Sendable {
+private final class BatchQueue<Element: Sendable, End: Sendable>: Sendable {
     enum Item: Sendable {
         case items([Element])
-        case end(Result<ScanRun, any Error>)
+        case end(End)
     }
 
     private let items = Mutex<[Item]>([])

@@ -79,9 +79,9 @@ public final class NmapXMLReader {
             guard let ctx, let localname else { return }
             NmapXMLBuilder.at(ctx).pointee.startElement(localname, attributeCount: Int(count), attributes: attributes)
         }
-        handler.endElementNs = { ctx, localname, _, _ in
-            guard let ctx, let localname else { return }
-            NmapXMLBuilder.at(ctx).pointee.endElement(localname)
+        handler.endElementNs = { ctx, _, _, _ in
+            guard let ctx else { return }
+            NmapXMLBuilder.at(ctx).pointee.endElement()
         }
         handler.characters = { ctx, text, length in
             guard let ctx, let text else { return }
@@ -185,35 +185,14 @@ public final class NmapXMLReader {
         if let result { return result }
         guard let context else { throw NmapXMLError(.unreadable, line: 0, column: 0, message: "no parser") }
         let status = xmlParseChunk(context, nil, 0, 1)
-        if let error = builder.failure {
-            // At the end of input libxml2 still reports the start tag it was reading, with its
-            // attributes cut short: a value that fails our checks there is part of the cut.
-            guard builder.sawRoot else {
-                failure = error
-                throw error
-            }
-            state.pointee.markTruncated(detail: error.message, line: error.line, column: error.column)
-            let run = state.pointee.finishRun()
+        do {
+            let run = try state.pointee.conclude(finishFailure: builder.failure, terminateFailed: status != 0, sawContent: sawContent)
             result = run
             return run
+        } catch let error as NmapXMLError {
+            failure = error
+            throw error
         }
-        if status != 0 || builder.libraryFailure != nil {
-            guard builder.sawRoot else {
-                let error: NmapXMLError
-                if !sawContent || builder.libraryFailure?.code == Int32(XML_ERR_DOCUMENT_EMPTY.rawValue) {
-                    error = NmapXMLError(.empty, line: 0, column: 0, message: "the input is empty: no nmap XML to read")
-                } else {
-                    error = builder.libraryFailure.map { builder.malformed($0) }
-                        ?? NmapXMLError(.malformed, line: builder.line, column: builder.column, message: "not XML")
-                }
-                failure = error
-                throw error
-            }
-            state.pointee.markTruncated()
-        }
-        let run = state.pointee.finishRun()
-        result = run
-        return run
     }
 }
 
