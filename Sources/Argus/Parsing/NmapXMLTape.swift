@@ -28,6 +28,64 @@ enum TapeRecord: UInt8 {
     case finishing = 4
 }
 
+/// Growable bytes written with plain stores and copies (Swift array appends cost more than
+/// libxml2's own work on this path).
+struct TapeBuffer {
+    private(set) var base: UnsafeMutableRawPointer
+    private(set) var count = 0
+    private var capacity: Int
+
+    init(capacity: Int) {
+        self.capacity = capacity
+        base = .allocate(byteCount: capacity, alignment: 16)
+    }
+
+    func deallocate() { base.deallocate() }
+
+    private mutating func reserve(_ more: Int) {
+        guard count + more > capacity else { return }
+        var newCapacity = capacity * 2
+        while newCapacity < count + more { newCapacity *= 2 }
+        let grown = UnsafeMutableRawPointer.allocate(byteCount: newCapacity, alignment: 16)
+        grown.copyMemory(from: base, byteCount: count)
+        base.deallocate()
+        base = grown
+        capacity = newCapacity
+    }
+
+    mutating func append(_ byte: UInt8) {
+        reserve(1)
+        base.storeBytes(of: byte, toByteOffset: count, as: UInt8.self)
+        count += 1
+    }
+
+    mutating func append<T: FixedWidthInteger>(_ value: T) {
+        reserve(MemoryLayout<T>.size)
+        base.storeBytes(of: value.littleEndian, toByteOffset: count, as: T.self)
+        count += MemoryLayout<T>.size
+    }
+
+    mutating func append(_ bytes: UnsafePointer<UInt8>, count length: Int) {
+        reserve(length)
+        (base + count).copyMemory(from: bytes, byteCount: length)
+        count += length
+    }
+
+    mutating func set(_ byte: UInt8, at offset: Int) {
+        base.storeBytes(of: byte, toByteOffset: offset, as: UInt8.self)
+    }
+
+    mutating func truncate(to length: Int) { count = min(count, length) }
+
+    /// The bytes written, as an array; the buffer is emptied.
+    mutating func take() -> [UInt8] {
+        defer { count = 0 }
+        return Array(UnsafeRawBufferPointer(start: base, count: count))
+    }
+
+    var isEmpty: Bool { count == 0 }
+}
+
 /// The SAX side of a tape: resolves names, applies the checks that must stop libxml2 at once
 /// (declarations, the root element, attribute length), and writes records.
 struct NmapXMLTapeWriter {
@@ -36,7 +94,7 @@ struct NmapXMLTapeWriter {
 
     let limits: NmapXMLReader.Limits
     var context: xmlParserCtxtPtr?
-    var tape: [UInt8] = []
+    var tape = TapeBuffer(capacity: 1 << 18)
     private(set) var failure: NmapXMLError?
     private(set) var libraryFailure: NmapXMLBuilder.LibraryError?
     private var depth = 0
@@ -46,7 +104,6 @@ struct NmapXMLTapeWriter {
 
     init(limits: NmapXMLReader.Limits) {
         self.limits = limits
-        tape.reserveCapacity(1 << 18)
     }
 
     static func at(_ pointer: UnsafeMutableRawPointer) -> UnsafeMutablePointer<NmapXMLTapeWriter> {
@@ -78,10 +135,6 @@ struct NmapXMLTapeWriter {
         libraryFailure = NmapXMLBuilder.LibraryError(code: error.code, message: message, line: Int(error.line), column: Int(error.int2))
     }
 
-    private mutating func append<T: FixedWidthInteger>(_ value: T) {
-        withUnsafeBytes(of: value.littleEndian) { tape.append(contentsOf: $0) }
-    }
-
     private static func capturesText(_ element: Element) -> Bool {
         element == .elem || element == .cpe || element == .output
     }
@@ -103,14 +156,14 @@ struct NmapXMLTapeWriter {
         let recordStart = tape.count
         tape.append(TapeRecord.start.rawValue)
         tape.append(UInt8(element.rawValue))
-        append(UInt32(truncatingIfNeeded: line))
-        append(UInt32(truncatingIfNeeded: column))
+        tape.append(UInt32(truncatingIfNeeded: line))
+        tape.append(UInt32(truncatingIfNeeded: column))
         let countIndex = tape.count
-        tape.append(0)
+        tape.append(UInt8(0))
         if element == .unknown {
             let length = min(strlen(name), 1_000)
-            append(UInt16(length))
-            tape.append(contentsOf: UnsafeBufferPointer(start: name, count: length))
+            tape.append(UInt16(length))
+            tape.append(name, count: length)
         }
         var count: UInt8 = 0
         if attributeCount > 0, let list {
@@ -119,7 +172,7 @@ struct NmapXMLTapeWriter {
                 guard let localname = entry[0], let start = entry[3], let end = entry[4] else { continue }
                 let length = end - start
                 guard length <= limits.maxAttributeLength else {
-                    tape.removeSubrange(recordStart...)
+                    tape.truncate(to: recordStart)
                     fail(.tooLong, NmapXMLBuilder.attributeTooLong(localname, of: name, length: length, limit: limits.maxAttributeLength))
                     return
                 }
@@ -132,12 +185,12 @@ struct NmapXMLTapeWriter {
                 }
                 guard let attribute else { continue }
                 tape.append(UInt8(attribute.rawValue))
-                append(UInt32(length))
-                tape.append(contentsOf: UnsafeBufferPointer(start: start, count: length))
+                tape.append(UInt32(length))
+                tape.append(start, count: length)
                 count += 1
             }
         }
-        tape[countIndex] = count
+        tape.set(count, at: countIndex)
         depth += 1
         if Self.capturesText(element) { textDepth += 1 }
     }
@@ -152,8 +205,8 @@ struct NmapXMLTapeWriter {
     mutating func characters(_ bytes: UnsafePointer<xmlChar>, count: Int) {
         guard failure == nil, textDepth > 0 else { return }
         tape.append(TapeRecord.text.rawValue)
-        append(UInt32(count))
-        tape.append(contentsOf: UnsafeBufferPointer(start: bytes, count: count))
+        tape.append(UInt32(count))
+        tape.append(bytes, count: count)
     }
 
     mutating func markFinishing() {
@@ -219,6 +272,7 @@ final class NmapXMLTapeParser {
 
     deinit {
         if let context { xmlFreeParserCtxt(context) }
+        state.pointee.tape.deallocate()
         state.deinitialize(count: 1)
         state.deallocate()
     }
@@ -241,8 +295,7 @@ final class NmapXMLTapeParser {
 
     /// Takes the records written so far.
     func takeTape() -> [UInt8] {
-        defer { state.pointee.tape.removeAll(keepingCapacity: true) }
-        return state.pointee.tape
+        state.pointee.tape.take()
     }
 }
 
