@@ -93,9 +93,7 @@ extension NmapXMLReader {
             case .items(let tape):
                 tape.withUnsafeBytes { builder.replay($0, finishing: &finishing) }
                 do {
-                    for start in stride(from: 0, to: events.count, by: max(1, batchSize)) {
-                        try consume(Array(events[start..<min(events.count, start + max(1, batchSize))]))
-                    }
+                    try Self.deliver(events, inBatchesOf: batchSize, to: consume)
                 } catch {
                     queue.stopAndDrain()
                     throw error
@@ -114,11 +112,19 @@ extension NmapXMLReader {
                     if let library = end.libraryFailure { throw builder.malformed(library) }
                 }
                 let run = try builder.conclude(finishFailure: builder.failure ?? end.failure, terminateFailed: end.terminateFailed, sawContent: end.sawContent)
-                for start in stride(from: 0, to: events.count, by: max(1, batchSize)) {
-                    try consume(Array(events[start..<min(events.count, start + max(1, batchSize))]))
-                }
+                try Self.deliver(events, inBatchesOf: batchSize, to: consume)
                 return run
             }
+        }
+    }
+
+    /// Hands `events` on in batches of at most `size` (without copying them when they fit one).
+    private static func deliver(_ events: [NmapXMLEvent], inBatchesOf size: Int, to consume: ([NmapXMLEvent]) throws -> Void) throws {
+        let size = max(1, size)
+        if events.isEmpty { return }
+        if events.count <= size { return try consume(events) }
+        for start in stride(from: 0, to: events.count, by: size) {
+            try consume(Array(events[start..<min(events.count, start + size)]))
         }
     }
 
