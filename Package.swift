@@ -24,7 +24,10 @@ let package = Package(
         .executable(name: "argus-cli", targets: ["argus-cli"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2")
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        // Without its Foundation trait: Argus needs only the process API.
+        .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2", traits: []),
+        .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
     ],
     targets: [
         // C shims over the system libraries (apt: libxml2-dev, libsqlite3-dev).
@@ -40,7 +43,15 @@ let package = Package(
         ),
 
         // The protocol-oriented core: model, nmap XML reader. Knows nothing of HTTP or SQLite.
-        .target(name: "Argus", dependencies: ["CLibXML2"], swiftSettings: swiftSettings),
+        .target(
+            name: "Argus",
+            dependencies: [
+                "CLibXML2",
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The default DeviceStore on the system libsqlite3.
         .target(name: "ArgusSQLite", dependencies: ["Argus", "CSQLite3"], swiftSettings: swiftSettings),
         // Web UI and REST API.
