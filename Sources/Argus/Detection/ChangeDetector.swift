@@ -1,0 +1,178 @@
+//
+// This file is part of Argus, a self-hosted network security monitor.
+// SPDX-License-Identifier: Apache-2.0
+//
+
+/// What a device looked like at one moment: the part of it that change detection compares.
+public struct DeviceSnapshot: Sendable, Hashable {
+    /// The device, when it is known (`nil` for a device this scan saw first).
+    public var deviceID: DeviceID?
+    /// Its IP address.
+    public var ip: String
+    /// Its MAC address, upper-case with colons.
+    public var mac: String?
+    /// Its host name.
+    public var hostname: String?
+    /// Its best OS match.
+    public var osName: String?
+    /// Its ports (only open ones are compared).
+    public var ports: [ObservedPort]
+    /// Its risk level.
+    public var riskLevel: RiskLevel
+    /// CVE ids found for it.
+    public var cves: Set<String>
+    /// Whether it was online (for the previous state).
+    public var isOnline: Bool
+
+    /// Creates a snapshot.
+    public init(deviceID: DeviceID? = nil, ip: String, mac: String? = nil, hostname: String? = nil, osName: String? = nil, ports: [ObservedPort] = [], riskLevel: RiskLevel = .none, cves: Set<String> = [], isOnline: Bool = true) {
+        self.deviceID = deviceID
+        self.ip = ip
+        self.mac = mac
+        self.hostname = hostname
+        self.osName = osName
+        self.ports = ports
+        self.riskLevel = riskLevel
+        self.cves = cves
+        self.isOnline = isOnline
+    }
+
+    /// The snapshot of a known device, with the ports of its latest observation.
+    public init(device: Device, ports: [ObservedPort], cves: Set<String> = []) {
+        self.init(deviceID: device.id, ip: device.ip, mac: device.mac, hostname: device.hostname, osName: device.osName, ports: ports, riskLevel: device.riskLevel, cves: cves, isOnline: device.isOnline)
+    }
+
+    /// The snapshot of what a scan saw (`update.deviceID` is the matched device, if any).
+    public init(update: DeviceUpdate, cves: Set<String> = []) {
+        self.init(deviceID: update.deviceID, ip: update.ip, mac: update.mac, hostname: update.hostname, osName: update.osName, ports: update.ports, riskLevel: update.riskLevel, cves: cves)
+    }
+}
+
+/// Says precisely what changed between the last known state of the devices and what a scan saw.
+///
+/// Pure: no store, no clock. Devices are paired by identity (``DeviceSnapshot/deviceID``, set by
+/// ``DeviceMatcher``), so a device that moved to a new address is one IP change, not a removal
+/// and an addition.
+public struct ChangeDetector: Sendable {
+    /// Creates a detector.
+    public init() {}
+
+    /// The kinds of change, as stored in ``ChangeRecord/kind``.
+    public enum Kind: String, Sendable, CaseIterable {
+        /// A device never seen before.
+        case deviceAdded = "device_added"
+        /// A known device the scan did not see.
+        case deviceRemoved = "device_removed"
+        /// A device that was offline is seen again.
+        case deviceBackOnline = "device_back_online"
+        /// A device moved to another IP address.
+        case ipChanged = "ip_changed"
+        /// An address answers with another MAC, or a device changed its MAC.
+        case macChanged = "mac_changed"
+        /// A device has a new name.
+        case hostnameChanged = "hostname_changed"
+        /// A port is open that was not.
+        case portOpened = "port_opened"
+        /// A port that was open is not.
+        case portClosed = "port_closed"
+        /// The service, product or version on an open port changed.
+        case serviceChanged = "service_changed"
+        /// The operating system guess changed.
+        case osChanged = "os_changed"
+        /// A CVE applies that did not.
+        case newCVE = "new_cve"
+        /// The risk level rose or fell.
+        case riskChanged = "risk_changed"
+    }
+
+    /// The changes, in a stable order: for each device of `current` in turn, then the devices
+    /// gone from `previous`.
+    ///
+    /// - Parameters:
+    ///   - previous: The known devices before the scan (the inventory the scan covered).
+    ///   - current: What the scan saw, in the order of the scan result's devices, so that a new
+    ///     device is referred to by its index (``DeviceReference/update(_:)``).
+    ///   - coversAllPrevious: True when the scan covered every device of `previous` (a network
+    ///     scan): only then are devices it did not see reported removed.
+    public func changes(from previous: [DeviceSnapshot], to current: [DeviceSnapshot], coversAllPrevious: Bool = true) -> [NewChange] {
+        var known: [DeviceID: DeviceSnapshot] = [:]
+        for device in previous { if let id = device.deviceID { known[id] = device } }
+        var seen: Set<DeviceID> = []
+        var changes: [NewChange] = []
+        for (index, now) in current.enumerated() {
+            let reference = now.deviceID.map(DeviceReference.known) ?? .update(index)
+            func change(_ kind: Kind, _ severity: Severity, port: ObservedPort? = nil, old: String? = nil, new: String? = nil, _ description: String) {
+                changes.append(NewChange(device: reference, kind: kind.rawValue, severity: severity, ip: now.ip, mac: now.mac, port: port?.number, protocol: port?.protocol.rawValue, oldValue: old, newValue: new, description: description))
+            }
+            guard let id = now.deviceID, let before = known[id] else {
+                change(.deviceAdded, .warning, new: now.ip, "A new device appeared at \(now.ip)\(now.mac.map { " (\($0))" } ?? "").")
+                // Another device had this address: the address now answers with another MAC.
+                if let mac = now.mac, let other = previous.first(where: { $0.ip == now.ip && $0.mac != nil && $0.mac != mac && $0.deviceID != now.deviceID }) {
+                    change(.macChanged, .warning, old: other.mac, new: mac, "\(now.ip) now answers with MAC \(mac) instead of \(other.mac!): another device took the address.")
+                }
+                for port in now.ports where port.state == .open {
+                    change(.portOpened, .info, port: port, new: Self.describe(port), "Port \(port.number)/\(port.protocol.rawValue) is open on the new device at \(now.ip)\(Self.serviceText(port)).")
+                }
+                continue
+            }
+            seen.insert(id)
+            if !before.isOnline {
+                change(.deviceBackOnline, .info, "\(now.ip) is back online.")
+            }
+            if before.ip != now.ip {
+                change(.ipChanged, .info, old: before.ip, new: now.ip, "\(now.mac ?? before.ip) moved from \(before.ip) to \(now.ip).")
+            }
+            if let old = before.mac, let new = now.mac, old != new {
+                change(.macChanged, .warning, old: old, new: new, "\(now.ip) changed its MAC address from \(old) to \(new).")
+            }
+            if let new = now.hostname, before.hostname != new {
+                change(.hostnameChanged, .info, old: before.hostname, new: new, "\(now.ip) is now called \(new)\(before.hostname.map { " (was \($0))" } ?? "").")
+            }
+            if let new = now.osName, let old = before.osName, old != new {
+                change(.osChanged, .info, old: old, new: new, "The operating system of \(now.ip) now looks like \(new) (was \(old)).")
+            }
+            let beforePorts = Dictionary(before.ports.filter { $0.state == .open }.map { ("\($0.protocol.rawValue)/\($0.number)", $0) }) { first, _ in first }
+            let nowPorts = Dictionary(now.ports.filter { $0.state == .open }.map { ("\($0.protocol.rawValue)/\($0.number)", $0) }) { first, _ in first }
+            for port in now.ports where port.state == .open {
+                let key = "\(port.protocol.rawValue)/\(port.number)"
+                guard let old = beforePorts[key] else {
+                    change(.portOpened, .warning, port: port, new: Self.describe(port), "Port \(port.number)/\(port.protocol.rawValue) opened on \(now.ip)\(Self.serviceText(port)).")
+                    continue
+                }
+                let oldText = Self.describe(old)
+                let newText = Self.describe(port)
+                if oldText != newText && !(port.serviceName == nil && port.product == nil && port.version == nil) {
+                    change(.serviceChanged, .info, port: port, old: oldText, new: newText, "The service on \(now.ip) port \(port.number)/\(port.protocol.rawValue) changed from \(oldText) to \(newText).")
+                }
+            }
+            for port in before.ports where port.state == .open && nowPorts["\(port.protocol.rawValue)/\(port.number)"] == nil {
+                change(.portClosed, .info, port: port, old: Self.describe(port), "Port \(port.number)/\(port.protocol.rawValue) closed on \(now.ip)\(Self.serviceText(port)).")
+            }
+            for cve in now.cves.subtracting(before.cves).sorted() {
+                change(.newCVE, .warning, new: cve, "\(cve) applies to a service on \(now.ip).")
+            }
+            if now.riskLevel != before.riskLevel {
+                let rising = now.riskLevel > before.riskLevel
+                change(.riskChanged, rising ? (now.riskLevel >= .high ? .critical : .warning) : .info, old: before.riskLevel.rawValue, new: now.riskLevel.rawValue, "The risk of \(now.ip) \(rising ? "rose" : "fell") from \(before.riskLevel.rawValue) to \(now.riskLevel.rawValue).")
+            }
+        }
+        if coversAllPrevious {
+            for before in previous where before.isOnline {
+                guard let id = before.deviceID, !seen.contains(id) else { continue }
+                changes.append(NewChange(device: .known(id), kind: Kind.deviceRemoved.rawValue, severity: .info, ip: before.ip, mac: before.mac, oldValue: before.ip, description: "\(before.ip)\(before.hostname.map { " (\($0))" } ?? "") is no longer seen."))
+            }
+        }
+        return changes
+    }
+
+    /// "ssh OpenSSH 8.9p1", or the port's service name, or "unknown".
+    static func describe(_ port: ObservedPort) -> String {
+        let parts = [port.serviceName, port.product, port.version].compactMap { $0 }.filter { !$0.isEmpty }
+        return parts.isEmpty ? "unknown" : parts.joined(separator: " ")
+    }
+
+    private static func serviceText(_ port: ObservedPort) -> String {
+        let text = describe(port)
+        return text == "unknown" ? "" : " (\(text))"
+    }
+}
