@@ -122,3 +122,27 @@ struct CLI {
         #expect(words.contains("the exit status is 2"))
     }
 }
+
+@Suite struct DiffCommandTests {
+    @Test func reportsDeviceAwareChangesAndExitsThree() throws {
+        let result = try CLI.run(["diff", CLI.fixture("range"), CLI.fixture("services")])
+        #expect(result.status == 3, "\(result.standardError)")
+        let lines = result.standardOutput.split(separator: "\n")
+        #expect(lines.contains { $0.hasPrefix("info    service_changed") && $0.contains("port 22022/tcp changed from unknown to ssh OpenSSH 7.4p1 Debian 10+deb9u7.") })
+        #expect(lines.filter { $0.contains("device_removed") }.count == 5)
+        #expect(lines.last == "9 changes")
+        let json = try CLI.run(["diff", "--json", CLI.fixture("range"), CLI.fixture("mac")])
+        let changes = try #require(try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [[String: Any]])
+        #expect(changes.first?["kind"] as? String == "device_added")
+        #expect(changes.first?["mac"] as? String == "00:1B:21:3A:4B:5C")
+        #expect(changes.contains { $0["kind"] as? String == "port_opened" && $0["port"] as? Int == 22022 })
+    }
+
+    @Test func identicalScansHaveNoChanges() throws {
+        let result = try CLI.run(["diff", CLI.fixture("range"), CLI.fixture("range")])
+        #expect(result.status == 0)
+        #expect(result.standardOutput == "0 changes\n")
+        let missing = try CLI.run(["diff", CLI.fixture("range"), "/nonexistent.xml"])
+        #expect(missing.status == 1 && missing.standardError.contains("cannot open /nonexistent.xml"))
+    }
+}
