@@ -95,8 +95,11 @@ public struct ChangeDetector: Sendable {
     ///   - coversAllPrevious: True when the scan covered every device of `previous` (a network
     ///     scan): only then are devices it did not see reported removed.
     public func changes(from previous: [DeviceSnapshot], to current: [DeviceSnapshot], coversAllPrevious: Bool = true) -> [NewChange] {
-        var known: [DeviceID: DeviceSnapshot] = [:]
-        for device in previous { if let id = device.deviceID { known[id] = device } }
+        var known: [DeviceID: Int] = [:]
+        known.reserveCapacity(previous.count)
+        for (index, device) in previous.enumerated() { if let id = device.deviceID { known[id] = index } }
+        // Built on first need: which known device had an address.
+        var byIP: [String: Int]?
         var seen: Set<DeviceID> = []
         var changes: [NewChange] = []
         for (index, now) in current.enumerated() {
@@ -104,11 +107,14 @@ public struct ChangeDetector: Sendable {
             func change(_ kind: Kind, _ severity: Severity, port: ObservedPort? = nil, old: String? = nil, new: String? = nil, _ description: String) {
                 changes.append(NewChange(device: reference, kind: kind.rawValue, severity: severity, ip: now.ip, mac: now.mac, port: port?.number, protocol: port?.protocol.rawValue, oldValue: old, newValue: new, description: description))
             }
-            guard let id = now.deviceID, let before = known[id] else {
+            guard let id = now.deviceID, let knownIndex = known[id] else {
                 change(.deviceAdded, .warning, new: now.ip, "A new device appeared at \(now.ip)\(now.mac.map { " (\($0))" } ?? "").")
                 // Another device had this address: the address now answers with another MAC.
-                if let mac = now.mac, let other = previous.first(where: { $0.ip == now.ip && $0.mac != nil && $0.mac != mac && $0.deviceID != now.deviceID }) {
-                    change(.macChanged, .warning, old: other.mac, new: mac, "\(now.ip) now answers with MAC \(mac) instead of \(other.mac!): another device took the address.")
+                if byIP == nil {
+                    byIP = Dictionary(previous.enumerated().map { ($0.element.ip, $0.offset) }) { _, last in last }
+                }
+                if let mac = now.mac, let index = byIP?[now.ip], let oldMAC = previous[index].mac, oldMAC != mac {
+                    change(.macChanged, .warning, old: oldMAC, new: mac, "\(now.ip) now answers with MAC \(mac) instead of \(oldMAC): another device took the address.")
                 }
                 for port in now.ports where port.state == .open {
                     change(.portOpened, .info, port: port, new: Self.describe(port), "Port \(port.number)/\(port.protocol.rawValue) is open on the new device at \(now.ip)\(Self.serviceText(port)).")
@@ -116,6 +122,7 @@ public struct ChangeDetector: Sendable {
                 continue
             }
             seen.insert(id)
+            let before = previous[knownIndex]
             if !before.isOnline {
                 change(.deviceBackOnline, .info, "\(now.ip) is back online.")
             }
@@ -131,11 +138,9 @@ public struct ChangeDetector: Sendable {
             if let new = now.osName, let old = before.osName, old != new {
                 change(.osChanged, .info, old: old, new: new, "The operating system of \(now.ip) now looks like \(new) (was \(old)).")
             }
-            let beforePorts = Dictionary(before.ports.filter { $0.state == .open }.map { ("\($0.protocol.rawValue)/\($0.number)", $0) }) { first, _ in first }
-            let nowPorts = Dictionary(now.ports.filter { $0.state == .open }.map { ("\($0.protocol.rawValue)/\($0.number)", $0) }) { first, _ in first }
+            // Hosts have a handful of open ports: a linear search beats building tables.
             for port in now.ports where port.state == .open {
-                let key = "\(port.protocol.rawValue)/\(port.number)"
-                guard let old = beforePorts[key] else {
+                guard let old = before.ports.first(where: { $0.state == .open && $0.number == port.number && $0.protocol == port.protocol }) else {
                     change(.portOpened, .warning, port: port, new: Self.describe(port), "Port \(port.number)/\(port.protocol.rawValue) opened on \(now.ip)\(Self.serviceText(port)).")
                     continue
                 }
@@ -145,10 +150,10 @@ public struct ChangeDetector: Sendable {
                     change(.serviceChanged, .info, port: port, old: oldText, new: newText, "The service on \(now.ip) port \(port.number)/\(port.protocol.rawValue) changed from \(oldText) to \(newText).")
                 }
             }
-            for port in before.ports where port.state == .open && nowPorts["\(port.protocol.rawValue)/\(port.number)"] == nil {
+            for port in before.ports where port.state == .open && !now.ports.contains(where: { $0.state == .open && $0.number == port.number && $0.protocol == port.protocol }) {
                 change(.portClosed, .info, port: port, old: Self.describe(port), "Port \(port.number)/\(port.protocol.rawValue) closed on \(now.ip)\(Self.serviceText(port)).")
             }
-            for cve in now.cves.subtracting(before.cves).sorted() {
+            for cve in now.cves.isEmpty ? [] : now.cves.subtracting(before.cves).sorted() {
                 change(.newCVE, .warning, new: cve, "\(cve) applies to a service on \(now.ip).")
             }
             if now.riskLevel != before.riskLevel {

@@ -3,6 +3,9 @@
 // SPDX-License-Identifier: Apache-2.0
 //
 
+import Dispatch
+import Synchronization
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -22,7 +25,15 @@ public enum ScanDiff {
     /// The changes from the scan in `oldPath` to the scan in `newPath`.
     /// - Throws: ``NmapXMLError`` when either file cannot be read.
     public static func changes(from oldPath: String, to newPath: String) throws -> [NewChange] {
-        let before = try updates(in: oldPath)
+        // The two files are read at the same time, one on each core.
+        let results = Mutex<[Result<[DeviceUpdate], any Error>?]>([nil, nil])
+        let paths = [oldPath, newPath]
+        DispatchQueue.concurrentPerform(iterations: 2) { index in
+            let result = Result { try updates(in: paths[index]) }
+            results.withLock { $0[index] = result }
+        }
+        let (readBefore, readAfter) = results.withLock { ($0[0]!, $0[1]!) }
+        let before = try readBefore.get()
         // The older scan's devices get ids 1…n; the newer scan's hosts are matched to them.
         var devices: [Device] = []
         var previous: [DeviceSnapshot] = []
@@ -34,7 +45,7 @@ public enum ScanDiff {
             previous.append(snapshot)
         }
         var matcher = DeviceMatcher(inventory: devices)
-        let current = try updates(in: newPath).map { update in
+        let current = try readAfter.get().map { update in
             var snapshot = DeviceSnapshot(update: update)
             snapshot.deviceID = matcher.match(mac: update.mac, ip: update.ip)
             return snapshot
@@ -42,13 +53,13 @@ public enum ScanDiff {
         return ChangeDetector().changes(from: previous, to: current)
     }
 
-    /// The device updates of the hosts that are up in a file, read on two cores.
+    /// The device updates of the hosts that are up in a file.
     private static func updates(in path: String) throws -> [DeviceUpdate] {
         var updates: [DeviceUpdate] = []
-        _ = try NmapXMLReader.readConcurrently(path: path, transform: { event -> DeviceUpdate? in
-            guard case .host(let host) = event, host.isUp, host.primaryAddress != nil else { return nil }
-            return DeviceUpdate(host: host, deviceID: nil)
-        }, consume: { updates += $0 })
+        _ = try NmapXMLReader.read(path: path) { event in
+            guard case .host(let host) = event, host.isUp, host.primaryAddress != nil else { return }
+            updates.append(DeviceUpdate(host: host, deviceID: nil))
+        }
         return updates
     }
 }

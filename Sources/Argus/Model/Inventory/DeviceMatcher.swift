@@ -9,15 +9,20 @@
 ///
 /// Each known device is matched at most once per scan.
 public struct DeviceMatcher: Sendable {
-    private var byMAC: [String: Device] = [:]
-    private var byIP: [String: Device] = [:]
+    private var byMAC: [String: DeviceID] = [:]
+    private var byIP: [String: (id: DeviceID, hasMAC: Bool)] = [:]
     private var claimed: Set<DeviceID> = []
 
     /// Prepares to match hosts against the inventory.
     public init(inventory: [Device]) {
-        for device in inventory.sorted(by: { ($0.lastSeen, $0.id) < ($1.lastSeen, $1.id) }) {
-            if let mac = device.mac { byMAC[mac] = device }
-            byIP[device.ip] = device
+        byMAC.reserveCapacity(inventory.count)
+        byIP.reserveCapacity(inventory.count)
+        // The most recently seen device wins an address or MAC that several devices had.
+        let order = inventory.indices.sorted { (inventory[$0].lastSeen, inventory[$0].id) < (inventory[$1].lastSeen, inventory[$1].id) }
+        for index in order {
+            let device = inventory[index]
+            if let mac = device.mac { byMAC[mac] = device.id }
+            byIP[device.ip] = (device.id, device.mac != nil)
         }
     }
 
@@ -26,17 +31,17 @@ public struct DeviceMatcher: Sendable {
     /// A host whose MAC is known but new is a new device even at a known IP address, unless the
     /// device at that address never showed a MAC (it was seen across a router before).
     public mutating func match(mac: String?, ip: String) -> DeviceID? {
-        let normalized = mac.flatMap(Addresses.normalizedMAC)
-        var candidate: Device?
-        if let normalized {
+        var candidate: DeviceID?
+        if let mac {
+            let normalized = Addresses.normalizedMAC(mac) ?? mac
             candidate = byMAC[normalized]
-            if candidate == nil, let atIP = byIP[ip], atIP.mac == nil { candidate = atIP }
+            if candidate == nil, let atIP = byIP[ip], !atIP.hasMAC { candidate = atIP.id }
         } else {
-            candidate = byIP[ip]
+            candidate = byIP[ip]?.id
         }
-        guard let candidate, !claimed.contains(candidate.id) else { return nil }
-        claimed.insert(candidate.id)
-        return candidate.id
+        guard let candidate, !claimed.contains(candidate) else { return nil }
+        claimed.insert(candidate)
+        return candidate
     }
 }
 
