@@ -34,3 +34,27 @@ func closeDescriptor(_ descriptor: Int32) {
 func systemErrorMessage() -> String {
     String(cString: strerror(errno))
 }
+
+/// An environment variable's value, when set and not empty.
+func getenvString(_ name: String) -> String? {
+    guard let value = getenv(name) else { return nil }
+    let text = String(cString: value)
+    return text.isEmpty ? nil : text
+}
+
+/// A whole (small) file as text, or `nil` when it cannot be read.
+func readWholeFile(_ path: String) -> String? {
+    let descriptor = openForReading(path)
+    guard descriptor >= 0 else { return nil }
+    defer { closeDescriptor(descriptor) }
+    var bytes: [UInt8] = []
+    let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
+    defer { buffer.deallocate() }
+    while true {
+        let count = readChunk(descriptor, buffer)
+        if count < 0 { return nil }
+        if count == 0 { break }
+        bytes += UnsafeRawBufferPointer(rebasing: buffer[0..<count])
+    }
+    return String(decoding: bytes, as: UTF8.self)
+}
