@@ -6,12 +6,6 @@
 import Dispatch
 import Synchronization
 
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
-
 /// Device-aware changes between two recorded nmap scans, without a database.
 ///
 /// Hosts that are up in each file are matched as ``DeviceMatcher`` matches scans to the
@@ -25,41 +19,33 @@ public enum ScanDiff {
     /// The changes from the scan in `oldPath` to the scan in `newPath`.
     /// - Throws: ``NmapXMLError`` when either file cannot be read.
     public static func changes(from oldPath: String, to newPath: String) throws -> [NewChange] {
-        // The two files are read at the same time, one on each core.
-        let results = Mutex<[Result<[DeviceUpdate], any Error>?]>([nil, nil])
+        // The two files are read at the same time, one on each core; the older scan's devices
+        // get ids 1…n there.
+        let results = Mutex<[Result<[DeviceSnapshot], any Error>?]>([nil, nil])
         let paths = [oldPath, newPath]
         DispatchQueue.concurrentPerform(iterations: 2) { index in
-            let result = Result { try updates(in: paths[index]) }
+            let result = Result { try snapshots(in: paths[index], numbered: index == 0) }
             results.withLock { $0[index] = result }
         }
         let (readBefore, readAfter) = results.withLock { ($0[0]!, $0[1]!) }
-        let before = try readBefore.get()
-        // The older scan's devices get ids 1…n; the newer scan's hosts are matched to them.
-        var devices: [Device] = []
-        var previous: [DeviceSnapshot] = []
-        for (index, update) in before.enumerated() {
-            let id = DeviceID(Int64(index + 1))
-            devices.append(Device(id: id, mac: update.mac, ip: update.ip, hostname: update.hostname, firstSeen: .distantPast, lastSeen: .distantPast))
-            var snapshot = DeviceSnapshot(update: update)
-            snapshot.deviceID = id
-            previous.append(snapshot)
-        }
-        var matcher = DeviceMatcher(inventory: devices)
-        let current = try readAfter.get().map { update in
-            var snapshot = DeviceSnapshot(update: update)
-            snapshot.deviceID = matcher.match(mac: update.mac, ip: update.ip)
-            return snapshot
+        let previous = try readBefore.get()
+        var current = try readAfter.get()
+        var matcher = DeviceMatcher(entries: previous.map { ($0.deviceID!, $0.mac, $0.ip) })
+        for index in current.indices {
+            current[index].deviceID = matcher.match(mac: current[index].mac, ip: current[index].ip)
         }
         return ChangeDetector().changes(from: previous, to: current)
     }
 
-    /// The device updates of the hosts that are up in a file.
-    private static func updates(in path: String) throws -> [DeviceUpdate] {
-        var updates: [DeviceUpdate] = []
+    /// Snapshots of the hosts that are up in a file; `numbered` gives them ids 1…n.
+    private static func snapshots(in path: String, numbered: Bool) throws -> [DeviceSnapshot] {
+        var snapshots: [DeviceSnapshot] = []
         _ = try NmapXMLReader.read(path: path) { event in
             guard case .host(let host) = event, host.isUp, host.primaryAddress != nil else { return }
-            updates.append(DeviceUpdate(host: host, deviceID: nil))
+            var snapshot = DeviceSnapshot(update: DeviceUpdate(host: host, deviceID: nil))
+            if numbered { snapshot.deviceID = DeviceID(Int64(snapshots.count + 1)) }
+            snapshots.append(snapshot)
         }
-        return updates
+        return snapshots
     }
 }

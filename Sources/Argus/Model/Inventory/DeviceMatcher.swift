@@ -26,6 +26,17 @@ public struct DeviceMatcher: Sendable {
         }
     }
 
+    /// Prepares to match hosts against devices known by id, MAC and IP, in order of increasing
+    /// recency (a later entry wins an address or MAC that several had).
+    public init(entries: [(id: DeviceID, mac: String?, ip: String)]) {
+        byMAC.reserveCapacity(entries.count)
+        byIP.reserveCapacity(entries.count)
+        for entry in entries {
+            if let mac = entry.mac { byMAC[mac] = entry.id }
+            byIP[entry.ip] = (entry.id, entry.mac != nil)
+        }
+    }
+
     /// The known device with this MAC, or else at this IP; `nil` for a new device.
     ///
     /// A host whose MAC is known but new is a new device even at a known IP address, unless the
