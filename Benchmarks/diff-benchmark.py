@@ -13,27 +13,15 @@ import argparse
 import datetime
 import os
 import platform
-import re
-import statistics
 import subprocess
-import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DATA = os.path.join(ROOT, "Benchmarks", "data")
-CLI = os.path.join(ROOT, ".build", "release", "argus-cli")
-DOC = os.path.join(ROOT, "Docs", "benchmarks.md")
+from benchlib import CLI, DATA, measure as measure_exits, write_section
 
 
 def measure(command, runs):
-    walls, peak = [], 0
-    for _ in range(runs):
-        start = time.perf_counter()
-        done = subprocess.run(["/usr/bin/time", "-f", "%M"] + command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        walls.append(time.perf_counter() - start)
-        if done.returncode not in (0, 1, 3):  # ndiff exits 1 when the scans differ; argus-cli 3
-            raise SystemExit("failed: %s\n%s" % (" ".join(command), done.stderr[-2000:]))
-        peak = max(peak, int(done.stderr.strip().splitlines()[-1]))
-    return statistics.median(walls), peak / 1024.0
+    # ndiff exits 1 when the scans differ; argus-cli diff exits 3.
+    return measure_exits(command, runs, accept=(0, 1, 3))
+
 
 
 def make_changed(source, target):
@@ -86,12 +74,7 @@ def main():
              "<!-- diff:end -->"]
     section = "\n".join(lines) + "\n"
     print(section)
-    text = open(DOC).read()
-    if "<!-- diff:begin -->" in text:
-        text = re.sub(r"<!-- diff:begin -->.*?<!-- diff:end -->\n", lambda _: section, text, flags=re.S)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    open(DOC, "w").write(text)
+    write_section("diff", section)
 
 
 if __name__ == "__main__":

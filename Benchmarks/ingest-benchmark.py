@@ -17,29 +17,11 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DATA = os.path.join(ROOT, "Benchmarks", "data")
-CLI = os.path.join(ROOT, ".build", "release", "argus-cli")
+from benchlib import CLI, DATA, ROOT, measure, write_section
+
 BASELINE = os.path.join(ROOT, "Benchmarks", "python-ingest-baseline.py")
-DOC = os.path.join(ROOT, "Docs", "benchmarks.md")
 
-
-def timed(command, prepare=None):
-    if prepare:
-        prepare()
-    start = time.perf_counter()
-    done = subprocess.run(["/usr/bin/time", "-f", "%M"] + command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    wall = time.perf_counter() - start
-    if done.returncode != 0:
-        raise SystemExit("failed: %s\n%s" % (" ".join(command), done.stderr[-2000:]))
-    return wall, int(done.stderr.strip().splitlines()[-1]) / 1024.0
-
-
-def measure(command, runs, prepare=None):
-    results = [timed(command, prepare) for _ in range(runs)]
-    return statistics.median(r[0] for r in results), max(r[1] for r in results)
 
 
 def remove(path):
@@ -130,12 +112,7 @@ def main():
     lines += ["<!-- ingest:end -->"]
     section = "\n".join(lines) + "\n"
     print(section)
-    text = open(DOC).read()
-    if "<!-- ingest:begin -->" in text:
-        text = re.sub(r"<!-- ingest:begin -->.*?<!-- ingest:end -->\n", lambda _: section, text, flags=re.S)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    open(DOC, "w").write(text)
+    write_section("ingest", section)
 
 
 if __name__ == "__main__":

@@ -12,15 +12,10 @@ import datetime
 import os
 import platform
 import re
-import statistics
 import subprocess
 import sys
-import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DATA = os.path.join(ROOT, "Benchmarks", "data")
-CLI = os.path.join(ROOT, ".build", "release", "argus-cli")
-DOC = os.path.join(ROOT, "Docs", "benchmarks.md")
+from benchlib import CLI, DATA, ROOT, measure, write_section
 
 PYTHON_NMAP = ("import nmap, sys\n"
                "result = nmap.PortScanner().analyse_nmap_xml_scan(open(sys.argv[1]).read())\n"
@@ -39,18 +34,6 @@ TOOLS = [
     ("python-libnmap", lambda f: [sys.executable, "-c", LIBNMAP, f]),
 ]
 
-
-def measure(command, runs):
-    walls, peak = [], 0
-    for _ in range(runs):
-        start = time.perf_counter()
-        done = subprocess.run(["/usr/bin/time", "-f", "%M"] + command,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        walls.append(time.perf_counter() - start)
-        if done.returncode != 0:
-            raise SystemExit("failed: %s\n%s" % (" ".join(command), done.stderr[-2000:]))
-        peak = max(peak, int(done.stderr.strip().splitlines()[-1]))
-    return statistics.median(walls), peak / 1024.0
 
 
 def versions():
@@ -124,13 +107,7 @@ def main():
     lines += ["<!-- parse:end -->"]
     section = "\n".join(lines) + "\n"
     print(section)
-
-    text = open(DOC).read() if os.path.exists(DOC) else "# Benchmarks\n\n"
-    if "<!-- parse:begin -->" in text:
-        text = re.sub(r"<!-- parse:begin -->.*?<!-- parse:end -->\n", lambda _: section, text, flags=re.S)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    open(DOC, "w").write(text)
+    write_section("parse", section)
 
 
 if __name__ == "__main__":
