@@ -50,6 +50,8 @@ let package = Package(
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ],
+            // Data, compiled in: no Foundation Bundle needed to find it at run time.
+            resources: [.embedInCode("Resources/port-rules.json")],
             swiftSettings: swiftSettings
         ),
         // The default DeviceStore on the system libsqlite3.

@@ -11,6 +11,9 @@ public import Foundation
 
 /// Brings a recorded nmap XML file into a store as a scan of kind ``ScanKind/imported``.
 ///
+/// Each device's type is classified (``DeviceClassifier``) and its risk assessed from its open
+/// ports (``ThreatDetector``).
+///
 /// The file is read as a stream inside the store's transaction — parsed on a second thread
 /// while the first writes — each host that is up matched to a known device (``DeviceMatcher``)
 /// and written at once, so a file of any size is imported in constant memory, and either
@@ -68,6 +71,8 @@ public struct ScanImporter: Sendable {
 
 /// A host as the importer needs it, made on the reading thread.
 private struct ImportedHost: Sendable {
+    static let detector = ThreatDetector()
+
     /// The device update of a host that is up and has an address.
     var update: DeviceUpdate?
     /// True for a host nmap found down.
@@ -76,6 +81,12 @@ private struct ImportedHost: Sendable {
     init?(_ event: NmapXMLEvent) {
         guard case .host(let host) = event else { return nil }
         isDown = host.status.state == .down
-        update = host.isUp && host.primaryAddress != nil ? DeviceUpdate(host: host, deviceID: nil) : nil
+        guard host.isUp, host.primaryAddress != nil else {
+            update = nil
+            return
+        }
+        var update = DeviceUpdate(host: host, deviceID: nil)
+        (update.riskLevel, update.riskScore) = ImportedHost.detector.risk(of: update.ports)
+        self.update = update
     }
 }

@@ -1,0 +1,75 @@
+//
+// This file is part of Argus, a self-hosted network security monitor.
+// SPDX-License-Identifier: Apache-2.0
+//
+
+import Argus
+import Testing
+
+@Suite struct ThreatDetectorTests {
+    static func tcp(_ numbers: Int...) -> [ObservedPort] {
+        numbers.map { ObservedPort(protocol: .tcp, number: $0, state: .open) }
+    }
+
+    @Test func theBundledRulesCoverTheOriginalsAndCommonExposures() {
+        let rules = PortRule.bundled
+        #expect(rules.count == 50)
+        let original: [(Int, TransportProtocol)] = [(23, .tcp), (512, .tcp), (513, .tcp), (514, .tcp), (31337, .tcp), (12345, .tcp), (4444, .tcp), (5554, .tcp), (9996, .tcp), (21, .tcp), (25, .tcp), (135, .tcp), (137, .udp), (138, .udp), (139, .tcp), (445, .tcp), (1433, .tcp), (1434, .udp), (3306, .tcp), (3389, .tcp), (5900, .tcp), (5901, .tcp), (6379, .tcp), (27017, .tcp), (22, .tcp), (53, .udp), (80, .tcp), (110, .tcp), (143, .tcp), (161, .udp), (1900, .udp), (5000, .tcp), (8080, .tcp), (8443, .tcp)]
+        let detector = ThreatDetector()
+        for (port, proto) in original + [(2375, .tcp), (5432, .tcp), (9200, .tcp), (11211, .tcp)] {
+            #expect(detector.rule(port: port, protocol: proto) != nil, "\(port)/\(proto)")
+        }
+        #expect(rules.allSatisfy { !$0.name.isEmpty && $0.description.hasSuffix(".") && $0.remediation.hasSuffix(".") })
+    }
+
+    @Test(arguments: [
+        ([Int](), RiskLevel.none, 0),
+        ([443], .none, 0),
+        ([23], .critical, 40),
+        ([22], .medium, 10),
+        ([22, 80], .medium, 20),
+        ([22, 80, 8080], .medium, 30),
+        ([22, 80, 8080, 110, 143], .high, 50),
+        ([445, 3389], .high, 50),
+        ([22, 23, 445], .critical, 75),
+        ([23, 445, 3389, 21, 135, 139, 31337], .critical, 100),
+        ([8443], .low, 5),
+        ([2375], .critical, 40),
+    ])
+    func scoresAndLevels(ports: [Int], level: RiskLevel, score: Int) {
+        let assessment = ThreatDetector().assess(ports.map { ObservedPort(protocol: .tcp, number: $0, state: .open) })
+        #expect(assessment.level == level)
+        #expect(assessment.score == score)
+        #expect(assessment.scoreInputs.count == assessment.findings.count)
+        #expect(min(100, assessment.scoreInputs.reduce(0) { $0 + $1.points }) == score)
+        let quick = ThreatDetector().risk(of: ports.map { ObservedPort(protocol: .tcp, number: $0, state: .open) })
+        #expect(quick.level == level && quick.score == score)
+    }
+
+    @Test func findingsAreWorstFirstWithTheirServiceAndAdvice() {
+        let ports = [ObservedPort(protocol: .tcp, number: 22, state: .open, serviceName: "ssh", product: "OpenSSH", version: "8.9p1"), ObservedPort(protocol: .tcp, number: 23, state: .open, serviceName: "telnet"), ObservedPort(protocol: .tcp, number: 445, state: .closed)]
+        let assessment = ThreatDetector().assess(ports)
+        #expect(assessment.findings.map(\.port) == [23, 22])
+        #expect(assessment.findings[1].service == "ssh OpenSSH 8.9p1")
+        #expect(assessment.topRemediation?.contains("SSH") == true)
+        #expect(assessment.summary == "2 risky open ports: 1 critical, 1 medium.")
+        #expect(assessment.scoreInputs.first == ScoreInput(reason: "23/tcp Telnet (critical)", points: 40))
+        #expect(ThreatDetector().assess([]).summary == "No risky open ports.")
+    }
+
+    @Test func rulesAreForTheirProtocolOnly() {
+        #expect(ThreatDetector().assess([ObservedPort(protocol: .udp, number: 161, state: .open)]).level == .medium)
+        #expect(ThreatDetector().assess(Self.tcp(161)).level == .none)
+        #expect(ThreatDetector().assess([ObservedPort(protocol: .udp, number: 23, state: .open)]).level == .none)
+    }
+
+    @Test func userRulesAddAndOverride() {
+        let detector = ThreatDetector(userRules: [
+            PortRule(port: 22, protocol: .tcp, level: .low, name: "SSH (keys only here)", description: "Our SSH takes keys only.", remediation: "Nothing to do."),
+            PortRule(port: 8123, protocol: .tcp, level: .high, name: "Home Assistant", description: "Home automation controls.", remediation: "Keep it on the LAN."),
+        ])
+        let assessment = detector.assess(Self.tcp(22, 8123))
+        #expect(assessment.findings.map(\.name) == ["Home Assistant", "SSH (keys only here)"])
+        #expect(assessment.score == 30 && assessment.level == .high)
+    }
+}
