@@ -103,7 +103,9 @@ public struct DeviceClassifier: Sendable {
             }
         }
         if !openPorts.isEmpty {
-            for (ports, type) in Self.portSignatures where ports.allSatisfy(openPorts.contains) {
+            signatures: for index in Self.portSignatures.indices {
+                for port in Self.portSignatures[index].ports where !openPorts.contains(port) { continue signatures }
+                let (ports, type) = Self.portSignatures[index]
                 return (type, "open ports \(ports.map(String.init).joined(separator: ", "))")
             }
         }
@@ -140,7 +142,7 @@ public struct DeviceClassifier: Sendable {
         "storage-misc": .nas, "power-device": .iot, "specialized": .iot,
     ]
 
-    static let portSignatures: [([Int], DeviceType)] = [
+    static let portSignatures: [(ports: [Int], type: DeviceType)] = [
         ([9100], .printer), ([631, 515], .printer), ([62078], .phone), ([8008, 8009], .tv),
         ([5000, 5001], .nas), ([554], .camera), ([1883], .iot), ([8883], .iot), ([3389], .desktop),
         ([53, 80], .router), ([53, 443], .router),
