@@ -61,18 +61,45 @@ final class SQLiteScanRecorder: ScanRecorder {
     func add(_ update: DeviceUpdate) throws -> DeviceID {
         let open = update.ports.count { $0.state == .open }
         openPorts += open
-        let values: [SQLiteValue] = [.text(update.ip), .blob(Addresses.sortKey(ip: update.ip)), .of(update.mac), .of(update.hostname), .of(update.vendor), .text(update.deviceType), .of(update.osName), .of(update.osAccuracy), when, scanID, .text(update.riskLevel.rawValue), .of(update.riskScore), .of(open), .of(update.assessment)]
+        // Bound one by one, without building argument arrays: a large scan writes many rows.
+        let statement = update.deviceID == nil ? insertDevice : updateDevice
+        try statement.bind(update.ip, at: 1)
+        try statement.bind(.blob(Addresses.sortKey(ip: update.ip)), at: 2)
+        try statement.bind(update.mac, at: 3)
+        try statement.bind(update.hostname, at: 4)
+        try statement.bind(update.vendor, at: 5)
+        try statement.bind(update.deviceType, at: 6)
+        try statement.bind(update.osName, at: 7)
+        try statement.bind(.of(update.osAccuracy), at: 8)
+        try statement.bind(when, at: 9)
+        statement.bind(scan.rawValue, at: 10)
+        try statement.bind(update.riskLevel.rawValue, at: 11)
+        statement.bind(Int64(update.riskScore), at: 12)
+        statement.bind(Int64(open), at: 13)
+        try statement.bind(update.assessment, at: 14)
         let id: DeviceID
         if let known = update.deviceID {
-            guard try updateDevice.execute(values + [.of(known)]) == 1 else { throw StoreError.notFound("device \(known)") }
+            statement.bind(known.rawValue, at: 15)
+            guard try statement.run() == 1 else { throw StoreError.notFound("device \(known)") }
             id = known
         } else {
-            try insertDevice.execute(values)
+            try statement.run()
             id = DeviceID(connection.lastInsertedID)
             newDevices += 1
         }
         ids.append(id)
-        try insertObservation.execute([scanID, .of(id), when, .text(update.ip), .of(update.mac), .of(update.hostname), .of(update.vendor), .of(update.osName), .of(update.osAccuracy), .text(update.riskLevel.rawValue), .of(update.riskScore)])
+        insertObservation.bind(scan.rawValue, at: 1)
+        insertObservation.bind(id.rawValue, at: 2)
+        try insertObservation.bind(when, at: 3)
+        try insertObservation.bind(update.ip, at: 4)
+        try insertObservation.bind(update.mac, at: 5)
+        try insertObservation.bind(update.hostname, at: 6)
+        try insertObservation.bind(update.vendor, at: 7)
+        try insertObservation.bind(update.osName, at: 8)
+        try insertObservation.bind(.of(update.osAccuracy), at: 9)
+        try insertObservation.bind(update.riskLevel.rawValue, at: 10)
+        insertObservation.bind(Int64(update.riskScore), at: 11)
+        try insertObservation.run()
         // Ports are the most numerous rows: bound one by one, without building argument arrays.
         for port in update.ports {
             insertPort.bind(scan.rawValue, at: 1)
