@@ -89,7 +89,7 @@ struct Diff: ParsableCommand {
 
 extension String {
     /// Pads with spaces to at least `width` characters (at least one space after).
-    fileprivate func padding(_ width: Int) -> String {
+    func padding(_ width: Int) -> String {
         count >= width ? self + " " : self + String(repeating: " ", count: width - count)
     }
 }

@@ -31,6 +31,6 @@ struct ArgusServer: ParsableCommand {
     func run() throws {
         print("argus-server: SQLite \(SQLiteLibrary.version) (thread-safe: \(SQLiteLibrary.isThreadSafe)).")
         print("argus-server: the web server is not part of this release yet; it would listen on \(host):\(port).")
-        print("argus-server: use `argus-cli parse FILE` to read nmap XML output in the meantime.")
+        print("argus-server: meanwhile argus-cli reads, imports, lists and compares scans: see `argus-cli --help`.")
     }
 }

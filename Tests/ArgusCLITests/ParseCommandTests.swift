@@ -146,3 +146,20 @@ struct CLI {
         #expect(missing.status == 1 && missing.standardError.contains("cannot open /nonexistent.xml"))
     }
 }
+
+@Suite struct ScanCommandTests {
+    @Test func badTargetsAndProfilesAreRefusedBeforeNmapRuns() throws {
+        let db = temporaryFolder().appendingPathComponent("argus.db").path
+        let injection = try CLI.run(["scan", "--db", db, "--", "192.0.2.1;reboot"])
+        #expect(injection.status == 1)
+        #expect(injection.standardError.contains("';' is not allowed"))
+        let option = try CLI.run(["scan", "--db", db, "--", "-oN"])
+        #expect(option.status == 1 && option.standardError.contains("cannot start with '-'"))
+        let tooMany = try CLI.run(["scan", "--db", db, "10.0.0.0/8"])
+        #expect(tooMany.status == 1 && tooMany.standardError.contains("the limit is 65536"))
+        let profile = try CLI.run(["scan", "--db", db, "--profile", "turbo", "127.0.0.1"])
+        #expect(profile.status == 1 && profile.standardError.contains("unknown profile turbo"))
+        let ports = try CLI.run(["scan", "--db", db, "--ports", "443-80", "127.0.0.1"])
+        #expect(ports.status == 1 && ports.standardError.contains("runs backwards"))
+    }
+}

@@ -1,0 +1,114 @@
+//
+// This file is part of Argus, a self-hosted network security monitor.
+// SPDX-License-Identifier: Apache-2.0
+//
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// Runs scans end to end: scanner → device matching → risk → changes → one store transaction.
+///
+/// The CLI, the server and embedders all scan through a monitor.
+///
+/// ```swift
+/// let monitor = Monitor(store: InMemoryDeviceStore())
+/// let recorded = try await monitor.scan(ScanRequest(targets: try ScanTargetList(["192.0.2.0/24"])))
+/// ```
+///
+/// Change detection compares a network scan with the devices of the last completed network
+/// scan (a scan of one device never becomes that baseline), and reports devices it did not see
+/// as removed only for addresses the scan covered.
+public actor Monitor {
+    /// Where scans and devices are kept.
+    public let store: any DeviceStore
+    /// What runs the scans.
+    public let scanner: any Scanner
+    /// How risk is judged.
+    public let threats: ThreatDetector
+
+    /// Creates a monitor.
+    public init(store: any DeviceStore, scanner: any Scanner = NmapScanner(), threats: ThreatDetector = ThreatDetector()) {
+        self.store = store
+        self.scanner = scanner
+        self.threats = threats
+    }
+
+    /// Runs a scan and records it.
+    ///
+    /// - Parameters:
+    ///   - request: What to scan and how.
+    ///   - kind: ``ScanKind/network`` for the configured networks, ``ScanKind/device`` for one device.
+    ///   - onEvent: Called with the scanner's events (progress, hosts, notices) as they happen.
+    /// - Returns: The recorded scan with its device ids and changes.
+    /// - Throws: ``ScanError`` or ``StoreError``; the scan is then recorded as failed (or
+    ///   cancelled), with the reason.
+    public func scan(_ request: ScanRequest, kind: ScanKind = .network, onEvent: @Sendable (ScanEvent) -> Void = { _ in }) async throws -> RecordedScan {
+        let scan = try await store.createScan(NewScan(kind: kind, profile: request.profile.name, targets: request.targets.targets.map(\.text), status: .running))
+        do {
+            var run: ScanRun?
+            var updates: [DeviceUpdate] = []
+            var hostsDown = 0
+            for try await event in scanner.scan(request) {
+                onEvent(event)
+                switch event {
+                case .host(let host):
+                    if host.isUp, host.primaryAddress != nil {
+                        updates.append(DeviceUpdate(host: host, deviceID: nil))
+                    } else if host.status.state == .down {
+                        hostsDown += 1
+                    }
+                case .finished(let finished): run = finished
+                case .started, .notice, .progress: break
+                }
+            }
+            try Task.checkCancellation()
+            guard let run else { throw CancellationError() }
+            return try await record(scan.id, kind: kind, request: request, run: run, updates: updates, hostsDown: hostsDown)
+        } catch is CancellationError {
+            _ = try? await store.markScan(scan.id, as: .cancelled, at: Date(), error: "the scan was cancelled")
+            throw CancellationError()
+        } catch {
+            _ = try? await store.markScan(scan.id, as: .failed, at: Date(), error: "\(error)")
+            throw error
+        }
+    }
+
+    private func record(_ scanID: ScanID, kind: ScanKind, request: ScanRequest, run: ScanRun, updates scanned: [DeviceUpdate], hostsDown: Int) async throws -> RecordedScan {
+        let inventory = try await store.inventory()
+        var matcher = DeviceMatcher(inventory: inventory)
+        var updates = scanned
+        for index in updates.indices {
+            updates[index].deviceID = matcher.match(mac: updates[index].mac, ip: updates[index].ip)
+            (updates[index].riskLevel, updates[index].riskScore) = threats.risk(of: updates[index].ports)
+        }
+        // The baseline: what the last completed network scan saw of the devices this scan covers.
+        let covered = inventory.filter { device in request.targets.targets.contains { $0.contains(address: device.ip) } }
+        var previous: [DeviceSnapshot] = []
+        if kind == .network, let baseline = try await store.scans(ScanQuery(status: .completed, kind: .network, limit: 1)).items.first {
+            let seen = Dictionary(try await store.observations(in: baseline.id).map { ($0.deviceID, $0) }) { first, _ in first }
+            for device in covered {
+                var snapshot = DeviceSnapshot(device: device, ports: seen[device.id]?.ports ?? [])
+                if let observation = seen[device.id] {
+                    snapshot.ip = observation.ip
+                    snapshot.riskLevel = observation.riskLevel
+                }
+                previous.append(snapshot)
+            }
+        } else if kind == .device {
+            for update in updates {
+                guard let id = update.deviceID, let device = inventory.first(where: { $0.id == id }) else { continue }
+                previous.append(DeviceSnapshot(device: device, ports: try await store.history(of: id, limit: 1).first?.ports ?? []))
+            }
+        }
+        let isBaseline = kind == .network
+        let current = updates.map { DeviceSnapshot(update: $0) }
+        let changes = ChangeDetector().changes(from: previous, to: current, coversAllPrevious: isBaseline)
+        let seenIDs = Set(updates.compactMap(\.deviceID))
+        let offline = isBaseline ? covered.filter { $0.isOnline && !seenIDs.contains($0.id) }.map(\.id) : []
+        let counts = run.runStats?.hosts
+        return try await store.record(ScanResult(scanID: scanID, status: run.isComplete ? .completed : .failed, startedAt: run.startTime, finishedAt: Date(), nmapVersion: run.version, nmapArguments: run.arguments, hostsUp: counts?.up ?? updates.count, hostsDown: counts?.down ?? hostsDown, errorMessage: run.incompleteReason, devices: updates, devicesNowOffline: offline, changes: changes))
+    }
+}

@@ -1,0 +1,52 @@
+//
+// This file is part of Argus, a self-hosted network security monitor.
+// SPDX-License-Identifier: Apache-2.0
+//
+
+import Argus
+import Foundation
+import Testing
+
+/// Scans of loopback services, end to end: nmap → matching → risk → changes → store.
+@Suite struct MonitorTests {
+    @Test(.enabled(if: nmapInstalled, "nmap is not installed (Scripts/setup.sh installs it)"))
+    func twoScansRecordTheDeviceOnceAndWhatChanged() async throws {
+        let store: any DeviceStore = InMemoryDeviceStore()
+        let monitor = Monitor(store: store)
+        var ssh: LoopbackServices? = try LoopbackServices(["ssh-old"])
+        let http = try LoopbackServices(["http"])
+        let sshPort = ssh!.ports["ssh-old"]!
+        let httpPort = http.ports["http"]!
+        let profile = ScanProfile(name: "test", ports: .list([sshPort...sshPort, httpPort...httpPort, 23...23]), detectsServices: true, skipsDiscovery: true, timing: 4)
+        let request = ScanRequest(targets: try ScanTargetList(["127.0.0.1"]), profile: profile, resolvesNames: false, timeout: .seconds(120))
+
+        let first = try await monitor.scan(request)
+        #expect(first.scan.status == .completed)
+        #expect(first.newDevices == 1)
+        let device = try #require(try await store.device(first.deviceIDs[0]))
+        #expect(device.ip == "127.0.0.1")
+        let firstChanges = try await store.changes(ChangeQuery(scanID: first.scan.id)).items.map(\.kind)
+        #expect(firstChanges.sorted() == ["device_added", "port_opened", "port_opened"])
+
+        ssh = nil  // the SSH service goes away
+        let second = try await monitor.scan(request)
+        #expect(second.newDevices == 0)
+        #expect(second.deviceIDs == first.deviceIDs)
+        let changes = try await store.changes(ChangeQuery(scanID: second.scan.id)).items
+        #expect(changes.map(\.kind) == ["port_closed"])
+        #expect(changes.first?.port == sshPort)
+        #expect(changes.first?.oldValue?.contains("OpenSSH") == true)
+        #expect(try await store.device(first.deviceIDs[0])?.timesSeen == 2)
+        #expect(try await store.history(of: first.deviceIDs[0], limit: 5).count == 2)
+    }
+
+    @Test func aFailingScannerLeavesAFailedScan() async throws {
+        let store: any DeviceStore = InMemoryDeviceStore()
+        let monitor = Monitor(store: store, scanner: NmapScanner(executable: "/nonexistent/nmap"))
+        let request = ScanRequest(targets: try ScanTargetList(["127.0.0.1"]), profile: .quick, resolvesNames: false)
+        await #expect(throws: ScanError.self) { _ = try await monitor.scan(request) }
+        let scan = try #require(try await store.scans(ScanQuery()).items.first)
+        #expect(scan.status == .failed)
+        #expect(scan.errorMessage?.contains("apt-get install nmap") == true)
+    }
+}
