@@ -153,3 +153,28 @@ func temporaryFolder() -> URL {
         #expect(created.standardError.contains("cannot create the folder"), "\(created.standardError)")
     }
 }
+
+@Suite struct ChangesCommandTests {
+    @Test func listsFiltersAndAcknowledgesChanges() async throws {
+        let db = temporaryFolder().appendingPathComponent("argus.db").path
+        let store = try SQLiteDeviceStore(path: db)
+        let scan = try await store.createScan(NewScan(kind: .network, profile: "normal", targets: ["192.0.2.0/24"], status: .running))
+        try await store.record(ScanResult(scanID: scan.id, devices: [DeviceUpdate(ip: "192.0.2.5")], changes: [
+            NewChange(device: .update(0), kind: "device_added", severity: .warning, ip: "192.0.2.5", description: "A new device appeared at 192.0.2.5."),
+            NewChange(device: .update(0), kind: "port_opened", severity: .critical, ip: "192.0.2.5", port: 23, protocol: "tcp", description: "Port 23/tcp opened on 192.0.2.5."),
+        ]))
+        let all = try CLI.run(["changes", "--db", db])
+        #expect(all.status == 0, "\(all.standardError)")
+        #expect(all.standardOutput.contains("critical  port_opened"))
+        #expect(all.standardOutput.contains("2 of 2 changes"))
+        let critical = try CLI.run(["changes", "--db", db, "--severity", "critical", "--json"])
+        let items = try #require(try JSONSerialization.jsonObject(with: Data(critical.standardOutput.utf8)) as? [[String: Any]])
+        #expect(items.map { $0["kind"] as? String } == ["port_opened"])
+        let id = try #require(items.first?["id"] as? Int)
+        let ack = try CLI.run(["changes", "--db", db, "--acknowledge", String(id)])
+        #expect(ack.standardOutput.contains("Acknowledged 1 of 1 changes."))
+        let open = try CLI.run(["changes", "--db", db, "--unacknowledged"])
+        #expect(open.standardOutput.contains("1 of 1 changes") && open.standardOutput.contains("device_added"))
+        #expect(try CLI.run(["changes", "--db", db, "--severity", "loud"]).status == 1)
+    }
+}
