@@ -12,6 +12,8 @@ public struct ScanProfile: Sendable, Hashable, Codable {
     public var ports: PortSpecification?
     /// Probe open ports for service and version (`-sV`).
     public var detectsServices: Bool
+    /// How hard version detection tries, 0 (light) to 9 (all probes); `nil` for nmap's 7.
+    public var versionIntensity: Int?
     /// Guess the operating system (`-O`; needs raw packets, so root).
     public var detectsOS: Bool
     /// Run nmap's default scripts (`-sC`).
@@ -26,10 +28,11 @@ public struct ScanProfile: Sendable, Hashable, Codable {
     public var hostTimeout: Duration?
 
     /// Creates a profile.
-    public init(name: String, ports: PortSpecification?, detectsServices: Bool = false, detectsOS: Bool = false, runsDefaultScripts: Bool = false, tracesRoute: Bool = false, skipsDiscovery: Bool = false, timing: Int = 3, hostTimeout: Duration? = nil) {
+    public init(name: String, ports: PortSpecification?, detectsServices: Bool = false, versionIntensity: Int? = nil, detectsOS: Bool = false, runsDefaultScripts: Bool = false, tracesRoute: Bool = false, skipsDiscovery: Bool = false, timing: Int = 3, hostTimeout: Duration? = nil) {
         self.name = name
         self.ports = ports
         self.detectsServices = detectsServices
+        self.versionIntensity = versionIntensity
         self.detectsOS = detectsOS
         self.runsDefaultScripts = runsDefaultScripts
         self.tracesRoute = tracesRoute
@@ -59,7 +62,10 @@ public struct ScanProfile: Sendable, Hashable, Codable {
         if let ports {
             arguments.append(privileged ? "-sS" : "-sT")
             arguments += ports.nmapArguments
-            if detectsServices { arguments.append("-sV") }
+            if detectsServices {
+                arguments.append("-sV")
+                if let versionIntensity { arguments += ["--version-intensity", "\(min(max(versionIntensity, 0), 9))"] }
+            }
             if runsDefaultScripts { arguments.append("-sC") }
         } else {
             arguments.append("-sn")
