@@ -28,6 +28,14 @@ let package = Package(
         // Without its Foundation trait: Argus needs only the process API.
         .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2", traits: []),
         .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
+        // The server: HTTP, sessions and password hashing, templates, configuration, metrics.
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // C shims over the system libraries (apt: libxml2-dev, libsqlite3-dev).
@@ -51,13 +59,27 @@ let package = Package(
                 .product(name: "SystemPackage", package: "swift-system"),
             ],
             // Data, compiled in: no Foundation Bundle needed to find it at run time.
-            resources: [.embedInCode("Resources/port-rules.json")],
+            resources: [.embedInCode("Resources/port-rules.json"), .embedInCode("Resources/vulnerabilities.json")],
             swiftSettings: swiftSettings
         ),
         // The default DeviceStore on the system libsqlite3.
         .target(name: "ArgusSQLite", dependencies: ["Argus", "CSQLite3"], swiftSettings: swiftSettings),
         // Web UI and REST API.
-        .target(name: "ArgusHTTP", dependencies: ["Argus"], swiftSettings: swiftSettings),
+        .target(
+            name: "ArgusHTTP",
+            dependencies: [
+                "Argus",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: swiftSettings
+        ),
 
         // Thin executables that only compose the library.
         .executableTarget(
@@ -86,6 +108,14 @@ let package = Package(
         .testTarget(
             name: "ArgusSQLiteTests",
             dependencies: ["Argus", "ArgusSQLite"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ArgusHTTPTests",
+            dependencies: [
+                "ArgusHTTP", "Argus", "ArgusSQLite",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

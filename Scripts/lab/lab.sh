@@ -61,6 +61,8 @@ remove)
     name=$2
     kill -9 "$(cat "/tmp/argus-lab-$name.pid")" 2>/dev/null || true
     ip netns del "argus-lab-$name"
+    # The kernel destroys the veth pair after the namespace goes: wait, so the name is free again.
+    for _ in $(seq 50); do ip -n "$net" link show "br-$name" > /dev/null 2>&1 || break; sleep 0.1; done
     ;;
 down)
     for pidfile in /tmp/argus-lab-*.pid; do

@@ -188,7 +188,21 @@ enum Schema {
             next_run_at REAL,
             last_run_at REAL
         ) STRICT;
+        """,
+        // 2: imported vulnerabilities (NVD feeds), indexed by the canonical products they affect.
         """
+        CREATE TABLE vulnerabilities (
+            id TEXT PRIMARY KEY,
+            data TEXT NOT NULL
+        ) STRICT, WITHOUT ROWID;
+
+        CREATE TABLE vulnerability_products (
+            product TEXT NOT NULL,
+            vulnerability_id TEXT NOT NULL REFERENCES vulnerabilities (id) ON DELETE CASCADE,
+            PRIMARY KEY (product, vulnerability_id)
+        ) STRICT, WITHOUT ROWID;
+        CREATE INDEX vulnerability_products_by_id ON vulnerability_products (vulnerability_id);
+        """,
     ]
 
     /// The schema version this build writes.

@@ -22,6 +22,9 @@ struct DatabaseOptions: ParsableArguments {
     @Option(name: .customLong("db"), help: ArgumentHelp("The Argus database (default: $ARGUS_DB, else /var/lib/argus/argus.db for root, else ~/.local/share/argus/argus.db).", valueName: "path"))
     var path: String?
 
+    /// True when the database file exists (commands that only read can do without one).
+    var exists: Bool { access(path ?? SQLiteDeviceStore.defaultPath, F_OK) == 0 }
+
     /// Opens the store, turning its refusals into a message and exit status 1.
     func open() throws -> any DeviceStore {
         do {

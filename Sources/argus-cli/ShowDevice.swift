@@ -27,7 +27,7 @@ struct ShowDevice: AsyncParsableCommand {
 
     struct Report: Encodable {
         var device: Device
-        var assessment: String?
+        var assessment: ThreatAssessment?
         var history: [DeviceObservation]
     }
 
@@ -37,7 +37,13 @@ struct ShowDevice: AsyncParsableCommand {
             guard let device = try await store.device(address: address) else {
                 throw CLIFailure("no device is known at \(address)")
             }
-            return Report(device: device, assessment: try await store.assessment(of: device.id), history: try await store.history(of: device.id, limit: max(history, 1)))
+            let history = try await store.history(of: device.id, limit: max(history, 1))
+            // Judged now, so vulnerabilities imported since the last scan show.
+            let ports = history.first?.ports ?? []
+            let catalog = VulnerabilityCatalog.bundled
+            let products = Set(ports.flatMap { catalog.products(of: $0) })
+            let detector = ThreatDetector().including(try await store.vulnerabilities(affecting: products))
+            return Report(device: device, assessment: history.isEmpty ? nil : detector.assess(ports), history: history)
         }
         if json { return try printJSON(report) }
         let device = report.device
@@ -60,6 +66,24 @@ struct ShowDevice: AsyncParsableCommand {
                 table.add("\(port.number)/\(port.protocol.rawValue)", port.serviceName ?? "-", port.product ?? "-", [port.version, port.extraInfo.map { "(\($0))" }].compactMap { $0 }.joined(separator: " "))
             }
             table.print()
+            if let assessment = report.assessment {
+                print("\nRisk now: \(assessment.level.rawValue) (\(assessment.score)/100). \(assessment.summary)")
+                if !assessment.findings.isEmpty {
+                    var threats = TextTable("PORT", "LEVEL", "THREAT", "REMEDIATION")
+                    for finding in assessment.findings {
+                        threats.add("\(finding.port)/\(finding.protocol.rawValue)", finding.level.rawValue, finding.name, finding.remediation)
+                    }
+                    threats.print()
+                }
+                if !assessment.vulnerabilities.isEmpty {
+                    print("\nKnown vulnerabilities:")
+                    var cves = TextTable("CVE", "PORT", "CVSS", "CONFIDENCE", "VERSION", "SUMMARY")
+                    for match in assessment.vulnerabilities {
+                        cves.add(match.id, "\(match.port)/\(match.protocol.rawValue)", match.cvss.map { String($0) } ?? "-", match.confidence.rawValue, match.matchedVersion ?? "-", match.summary)
+                    }
+                    cves.print()
+                }
+            }
             print("\nHistory:")
             var past = TextTable("SCAN", "SEEN", "IP", "OPEN PORTS", "RISK")
             for observation in report.history {

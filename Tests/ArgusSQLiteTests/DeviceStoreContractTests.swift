@@ -17,6 +17,30 @@ import Testing
     }
 
     @Test(arguments: StoreKind.allCases)
+    func importedVulnerabilitiesAreFoundByProduct(kind: StoreKind) async throws {
+        let store = try kind.make()
+        #expect(try await store.vulnerabilityCount() == 0)
+        let nginx = Vulnerability(id: "CVE-2099-0001", summary: "nginx flaw.", cvss: 7.5, references: ["https://example.org/1"], affects: [AffectedVersions(vendor: "nginx", product: "nginx", startIncluding: "1.0", endExcluding: "1.2")])
+        let both = Vulnerability(id: "CVE-2099-0002", summary: "Two products.", cvss: 4.0, affects: [AffectedVersions(vendor: "openbsd", product: "openssh", version: "7.4p1"), AffectedVersions(vendor: "vsftpd_project", product: "vsftpd")])
+        #expect(try await store.saveVulnerabilities([nginx, both], canonicalizedBy: .bundled) == 2)
+        #expect(try await store.vulnerabilityCount() == 2)
+        // Indexed under canonical names: nginx:nginx is f5:nginx, vsftpd_project:vsftpd is vsftpd:vsftpd.
+        #expect(try await store.vulnerabilities(affecting: [SoftwareProduct(vendor: "f5", product: "nginx")]) == [nginx])
+        #expect(try await store.vulnerabilities(affecting: [SoftwareProduct(vendor: "vsftpd", product: "vsftpd")]) == [both])
+        #expect(try await store.vulnerabilities(affecting: [SoftwareProduct(vendor: "f5", product: "nginx"), SoftwareProduct(vendor: "openbsd", product: "openssh")]).map(\.id) == ["CVE-2099-0001", "CVE-2099-0002"])
+        #expect(try await store.vulnerabilities(affecting: [SoftwareProduct(vendor: "nginx", product: "nginx")]).isEmpty, "callers ask by canonical name")
+        #expect(try await store.vulnerabilities(affecting: []).isEmpty)
+
+        // Importing again replaces, including the products it is indexed under.
+        var moved = both
+        moved.affects = [AffectedVersions(vendor: "exim", product: "exim", endExcluding: "4.92")]
+        #expect(try await store.saveVulnerabilities([moved], canonicalizedBy: .bundled) == 1)
+        #expect(try await store.vulnerabilityCount() == 2)
+        #expect(try await store.vulnerabilities(affecting: [SoftwareProduct(vendor: "vsftpd", product: "vsftpd")]).isEmpty)
+        #expect(try await store.vulnerabilities(affecting: [SoftwareProduct(vendor: "exim", product: "exim")]) == [moved])
+    }
+
+    @Test(arguments: StoreKind.allCases)
     func scanLifecycle(kind: StoreKind) async throws {
         let store = try kind.make()
         let created = try await store.createScan(NewScan(kind: .network, profile: "quick", targets: ["192.0.2.0/24", "198.51.100.7"], createdAt: day(1)))

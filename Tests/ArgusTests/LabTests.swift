@@ -45,7 +45,7 @@ let labAvailable = getuid() == 0 && FileManager.default.isExecutableFile(atPath:
         #expect(try Self.lab("up") == 0)
         // h1: an old OpenSSH and vsftpd 2.3.4; h2: a Synology with web and SMB; h3: an Epson printer.
         #expect(try Self.lab("host", "h1", "10.77.0.11", "00:1B:21:00:00:11", "22:ssh-old", "21:vsftpd") == 0)
-        #expect(try Self.lab("host", "h2", "10.77.0.12", "00:11:32:00:00:12", "80:http", "445:echo") == 0)
+        #expect(try Self.lab("host", "h2", "10.77.0.12", "00:11:32:00:00:12", "80:http", "445:smb") == 0)
         #expect(try Self.lab("host", "h3", "10.77.0.13", "00:00:48:00:00:13", "9100:echo") == 0)
 
         let store: any DeviceStore = InMemoryDeviceStore()
@@ -62,9 +62,22 @@ let labAvailable = getuid() == 0 && FileManager.default.isExecutableFile(atPath:
         #expect(devices.map(\.mac) == ["00:1B:21:00:00:11", "00:11:32:00:00:12", "00:00:48:00:00:13"])
         #expect(devices.map(\.vendor) == ["Intel Corporate", "Synology Incorporated", "Seiko Epson"])
         #expect(devices.map(\.deviceType) == ["unknown", "nas", "printer"])
-        // ftp (high) + ssh (medium); http (medium) + smb (high); 9100 has no rule.
-        #expect(devices.map(\.riskLevel) == [.high, .high, .none])
-        #expect(devices.map(\.riskScore) == [35, 35, 0])
+        // h1: ftp (high) 25 + ssh (medium) 10 + the confirmed vsftpd backdoor (CVSS 9.8) 10, and
+        // that confirmed critical CVE makes it critical. h2: http 10 + smb 25 + 3 for each of the
+        // two likely CVSS 9.8 flaws of its Apache 2.4.7 (Ubuntu). 9100 has no rule.
+        #expect(devices.map(\.riskLevel) == [.critical, .high, .none])
+        #expect(devices.map(\.riskScore) == [45, 41, 0])
+        let web = try JSONDecoder().decode(ThreatAssessment.self, from: Data((try await store.assessment(of: devices[1].id) ?? "").utf8))
+        #expect(web.vulnerabilities.map { "\($0.id) \($0.port) \($0.confidence.rawValue)" } == ["CVE-2021-44790 80 likely", "CVE-2023-25690 80 likely", "CVE-2017-9798 80 likely"])
+        let stored = try #require(try await store.assessment(of: devices[0].id))
+        let assessment = try JSONDecoder().decode(ThreatAssessment.self, from: Data(stored.utf8))
+        #expect(assessment.vulnerabilities.map { "\($0.id) \($0.port) \($0.confidence.rawValue)" } == [
+            "CVE-2011-2523 21 confirmed",
+            "CVE-2021-41617 22 likely", "CVE-2023-48795 22 likely", "CVE-2018-15473 22 likely",
+        ])
+        #expect(assessment.findings.map(\.port) == [21, 22])
+        let h2 = try #require(try await store.history(of: devices[1].id, limit: 1).first)
+        #expect(h2.openPorts.map(\.number) == [80, 445])
         let h1 = try #require(try await store.history(of: devices[0].id, limit: 1).first)
         #expect(h1.openPorts.map(\.number) == [21, 22])
         #expect(h1.openPorts.first { $0.number == 22 }?.product == "OpenSSH")
@@ -72,12 +85,14 @@ let labAvailable = getuid() == 0 && FileManager.default.isExecutableFile(atPath:
         #expect(h1.openPorts.first { $0.number == 21 }?.product == "vsftpd")
         #expect(h1.openPorts.first { $0.number == 21 }?.version == "2.3.4")
 
-        // The lab changes: h1 closes FTP and opens telnet; h2 leaves; h3 moves; h4 joins.
+        // The lab changes: h1 closes FTP and opens telnet; h2 leaves; h3 moves and starts the
+        // backdoored vsftpd; h4 joins.
         #expect(try Self.lab("remove", "h1") == 0)
         #expect(try Self.lab("host", "h1", "10.77.0.11", "00:1B:21:00:00:11", "22:ssh-old", "23:echo") == 0)
         #expect(try Self.lab("remove", "h2") == 0)
-        #expect(try Self.lab("move", "h3", "10.77.0.23") == 0)
-        #expect(try Self.lab("host", "h4", "10.77.0.14", "00:1B:21:00:00:14", "80:http") == 0)
+        #expect(try Self.lab("remove", "h3") == 0)
+        #expect(try Self.lab("host", "h3", "10.77.0.23", "00:00:48:00:00:13", "9100:echo", "21:vsftpd") == 0)
+        #expect(try Self.lab("host", "h4", "10.77.0.14", "00:1B:21:00:00:14", "80:http", "3389:rdp") == 0)
 
         let second = try await monitor.scan(request)
         #expect(second.scan.status == .completed)
@@ -88,18 +103,28 @@ let labAvailable = getuid() == 0 && FileManager.default.isExecutableFile(atPath:
             "device_added 10.77.0.14",
             "device_removed 10.77.0.12",
             "ip_changed 10.77.0.23",
+            "new_cve 10.77.0.23",
             "port_closed 10.77.0.11:21",
             "port_opened 10.77.0.11:23",
+            "port_opened 10.77.0.14:3389",
             "port_opened 10.77.0.14:80",
-            "risk_changed 10.77.0.11",
+            "port_opened 10.77.0.23:21",
+            "risk_changed 10.77.0.23",
         ], "\(summary)")
         let moved = try #require(changes.first { $0.kind == "ip_changed" })
         #expect(moved.oldValue == "10.77.0.13" && moved.newValue == "10.77.0.23")
         #expect(moved.deviceID == devices[2].id)
-        let telnet = try #require(changes.first { $0.kind == "risk_changed" })
-        #expect(telnet.oldValue == "high" && telnet.newValue == "critical" && telnet.severity == .critical)
+        let risen = try #require(changes.first { $0.kind == "risk_changed" })
+        #expect(risen.oldValue == "none" && risen.newValue == "critical" && risen.severity == .critical)
+        #expect(changes.first { $0.kind == "new_cve" }?.newValue == "CVE-2011-2523")
+        // h1 stays critical: telnet (critical) replaced the backdoored FTP.
+        #expect(try await store.device(devices[0].id)?.riskLevel == .critical)
+        #expect(try await store.device(devices[0].id)?.riskScore == 50)
         #expect(try await store.device(devices[1].id)?.isOnline == false)
         #expect(try await store.device(devices[2].id)?.ip == "10.77.0.23")
         #expect(try await store.devices(DeviceQuery()).total == 4)
+        // h4 has RDP open: a Windows desktop, at high risk (http 10 + rdp 25 + Apache's 6).
+        let h4 = try #require(try await store.device(address: "10.77.0.14"))
+        #expect(h4.deviceType == "desktop" && h4.riskLevel == .high && h4.riskScore == 41)
     }
 }

@@ -40,6 +40,38 @@ import Testing
         #expect(try await store.history(of: first.deviceIDs[0], limit: 5).count == 2)
     }
 
+    @Test(.enabled(if: nmapInstalled, "nmap is not installed (Scripts/setup.sh installs it)"))
+    func anImportedVulnerabilityIsANewCVEOnTheNextScan() async throws {
+        let store: any DeviceStore = InMemoryDeviceStore()
+        let monitor = Monitor(store: store)
+        let ssh = try LoopbackServices(["ssh-old"])
+        let port = ssh.ports["ssh-old"]!
+        let profile = ScanProfile(name: "test", ports: .list([port...port]), detectsServices: true, skipsDiscovery: true, timing: 4)
+        let request = ScanRequest(targets: try ScanTargetList(["127.0.0.1"]), profile: profile, resolvesNames: false, timeout: .seconds(120))
+
+        let first = try await monitor.scan(request)
+        let id = try #require(first.deviceIDs.first)
+        let stored = try #require(try await store.assessment(of: id))
+        let assessment = try JSONDecoder().decode(ThreatAssessment.self, from: Data(stored.utf8))
+        // The banner is a Debian build of OpenSSH 7.4p1: the bundled CVEs for it are likely.
+        #expect(assessment.vulnerabilities.map(\.id).sorted() == ["CVE-2018-15473", "CVE-2021-41617", "CVE-2023-48795"])
+        #expect(assessment.vulnerabilities.allSatisfy { $0.confidence == .likely && $0.port == port })
+        // No rule names the test's port; its likely CVE-2021-41617 (CVSS 7.0) makes it high.
+        #expect(assessment.level == .high && assessment.score == 25)
+
+        // The owner imports a feed naming OpenSSH 7.4p1; the next scan reports it as new, once.
+        let imported = Vulnerability(id: "CVE-2099-0100", summary: "A test flaw of OpenSSH 7.4p1.", cvss: 9.0, affects: [AffectedVersions(vendor: "openbsd", product: "openssh", version: "7.4p1")])
+        #expect(try await store.saveVulnerabilities([imported], canonicalizedBy: .bundled) == 1)
+        let second = try await monitor.scan(request)
+        let changes = try await store.changes(ChangeQuery(scanID: second.scan.id)).items
+        // The risk stays high: a likely flaw counts as at most high.
+        #expect(changes.map(\.kind) == ["new_cve"])
+        #expect(changes.first?.newValue == "CVE-2099-0100")
+        #expect(changes.first?.deviceID == id)
+        let third = try await monitor.scan(request)
+        #expect(try await store.changes(ChangeQuery(scanID: third.scan.id)).items.isEmpty)
+    }
+
     @Test func aFailingScannerLeavesAFailedScan() async throws {
         let store: any DeviceStore = InMemoryDeviceStore()
         let monitor = Monitor(store: store, scanner: NmapScanner(executable: "/nonexistent/nmap"))

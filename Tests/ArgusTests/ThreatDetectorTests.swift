@@ -48,7 +48,7 @@ import Testing
 
     @Test func findingsAreWorstFirstWithTheirServiceAndAdvice() {
         let ports = [ObservedPort(protocol: .tcp, number: 22, state: .open, serviceName: "ssh", product: "OpenSSH", version: "8.9p1"), ObservedPort(protocol: .tcp, number: 23, state: .open, serviceName: "telnet"), ObservedPort(protocol: .tcp, number: 445, state: .closed)]
-        let assessment = ThreatDetector().assess(ports)
+        let assessment = ThreatDetector(vulnerabilities: .empty).assess(ports)
         #expect(assessment.findings.map(\.port) == [23, 22])
         #expect(assessment.findings[1].service == "ssh OpenSSH 8.9p1")
         #expect(assessment.topRemediation?.contains("SSH") == true)
@@ -71,5 +71,51 @@ import Testing
         let assessment = detector.assess(Self.tcp(22, 8123))
         #expect(assessment.findings.map(\.name) == ["Home Assistant", "SSH (keys only here)"])
         #expect(assessment.score == 30 && assessment.level == .high)
+    }
+
+    @Test func vulnerabilitiesAddToTheScoreAndLevel() {
+        let vsftpd = ObservedPort(protocol: .tcp, number: 21, state: .open, serviceName: "ftp", product: "vsftpd", version: "2.3.4", cpes: ["cpe:/a:vsftpd:vsftpd:2.3.4"])
+        let ssh = ObservedPort(protocol: .tcp, number: 22, state: .open, serviceName: "ssh", product: "OpenSSH", version: "7.4p1 Debian 10+deb9u7", extraInfo: "protocol 2.0", cpes: ["cpe:/a:openbsd:openssh:7.4p1"])
+        let assessment = ThreatDetector().assess([vsftpd, ssh])
+        // ftp (high) 25 + ssh (medium) 10 + the confirmed critical backdoor 10; the OpenSSH
+        // matches are likely (a Debian build) and none is critical, so they add nothing.
+        #expect(assessment.score == 45)
+        #expect(assessment.level == .critical, "a confirmed critical CVE makes the device critical")
+        #expect(assessment.vulnerabilities.first?.id == "CVE-2011-2523")
+        #expect(assessment.vulnerabilities.dropFirst().allSatisfy { $0.confidence == .likely && $0.port == 22 })
+        #expect(assessment.vulnerabilityIDs == ["CVE-2011-2523", "CVE-2018-15473", "CVE-2021-41617", "CVE-2023-48795"])
+        #expect(assessment.scoreInputs.contains(ScoreInput(reason: "CVE-2011-2523 confirmed on 21/tcp (CVSS 9.8)", points: 10)))
+        #expect(assessment.topRemediation?.contains("vsftpd") == true)
+        #expect(assessment.summary == "2 risky open ports: 1 high, 1 medium. Known vulnerabilities: 1 confirmed, 3 likely.")
+        #expect(min(100, assessment.scoreInputs.reduce(0) { $0 + $1.points }) == assessment.score)
+        let quick = ThreatDetector().risk(of: [vsftpd, ssh])
+        #expect(quick.level == assessment.level && quick.score == assessment.score)
+
+        // A port no rule names becomes a finding through its confirmed vulnerabilities.
+        let nginx = ObservedPort(protocol: .tcp, number: 8888, state: .open, serviceName: "http", product: "nginx", version: "1.18.0", cpes: ["cpe:/a:igor_sysoev:nginx:1.18.0"])
+        let web = ThreatDetector().assess([nginx])
+        #expect(web.findings.map(\.level) == [.high])
+        #expect(web.findings.first?.description == "Known vulnerability: CVE-2021-23017.")
+        #expect(web.score == 30 && web.level == .high)
+        #expect(ThreatDetector().risk(of: [nginx]) == (.high, 30))
+        #expect(ThreatDetector(vulnerabilities: .empty).assess([nginx]).level == .none)
+    }
+
+    @Test func theQuickRiskAlwaysEqualsTheAssessment() {
+        let products: [(String?, String?, [String])] = [
+            (nil, nil, []), ("OpenSSH", "9.6p1", []), ("OpenSSH", "8.9p1 Ubuntu 3ubuntu0.6", []), ("vsftpd", "2.3.4", []),
+            ("ProFTPD", "1.3.5", []), ("nginx", "1.18.0", ["cpe:/a:igor_sysoev:nginx:1.18.0"]), ("Apache httpd", "2.4.49", []), ("Samba smbd", "4.5.3", []),
+        ]
+        let numbers = [21, 22, 23, 80, 445, 8443, 9999]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<300 {
+            let ports = (0..<Int.random(in: 0...4, using: &generator)).map { _ in
+                let (product, version, cpes) = products.randomElement(using: &generator)!
+                return ObservedPort(protocol: .tcp, number: numbers.randomElement(using: &generator)!, state: Bool.random(using: &generator) ? .open : .filtered, product: product, version: version, cpes: cpes)
+            }
+            let full = ThreatDetector().assess(ports)
+            let quick = ThreatDetector().risk(of: ports)
+            #expect(quick.level == full.level && quick.score == full.score, "\(ports)")
+        }
     }
 }

@@ -108,7 +108,7 @@ public struct ChangeDetector: Sendable {
                 changes.append(NewChange(device: reference, kind: kind.rawValue, severity: severity, ip: now.ip, mac: now.mac, port: port?.number, protocol: port?.protocol.rawValue, oldValue: old, newValue: new, description: description))
             }
             guard let id = now.deviceID, let knownIndex = known[id] else {
-                change(.deviceAdded, .warning, new: now.ip, "A new device appeared at \(now.ip)\(now.mac.map { " (\($0))" } ?? "").")
+                change(.deviceAdded, .warning, new: now.ip, "A new device appeared at \(now.ip)\(now.mac.map { " (\($0)\(Addresses.isLocallyAdministered(mac: $0) ? ", a randomised MAC" : ""))" } ?? "").")
                 // Another device had this address: the address now answers with another MAC.
                 if byIP == nil {
                     byIP = Dictionary(previous.enumerated().map { ($0.element.ip, $0.offset) }) { _, last in last }

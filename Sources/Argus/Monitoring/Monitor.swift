@@ -80,9 +80,28 @@ public actor Monitor {
         let inventory = try await store.inventory()
         var matcher = DeviceMatcher(inventory: inventory)
         var updates = scanned
+        // Imported vulnerabilities (NVD feeds) for the products this scan saw, beside the bundled.
+        var products = Set<SoftwareProduct>()
+        for update in updates {
+            for port in update.ports where port.state == .open { products.formUnion(threats.vulnerabilities.products(of: port)) }
+        }
+        let detector = threats.including(try await store.vulnerabilities(affecting: products))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        var vulnerabilityIDs: [Set<String>] = []
         for index in updates.indices {
             updates[index].deviceID = matcher.match(mac: updates[index].mac, ip: updates[index].ip)
-            (updates[index].riskLevel, updates[index].riskScore) = threats.risk(of: updates[index].ports)
+            let assessment = detector.assess(updates[index].ports)
+            updates[index].riskLevel = assessment.level
+            updates[index].riskScore = assessment.score
+            updates[index].assessment = String(decoding: try encoder.encode(assessment), as: UTF8.self)
+            vulnerabilityIDs.append(assessment.vulnerabilityIDs)
+        }
+        // What each known device's last assessment said, for "new CVE" changes.
+        var knownIDs: [DeviceID: Set<String>] = [:]
+        for (index, update) in updates.enumerated() where !vulnerabilityIDs[index].isEmpty {
+            guard let id = update.deviceID else { continue }
+            knownIDs[id] = Self.vulnerabilityIDs(inAssessment: try await store.assessment(of: id))
         }
         // The baseline: what the last completed network scan saw of the devices this scan covers.
         let covered = inventory.filter { device in request.targets.targets.contains { $0.contains(address: device.ip) } }
@@ -90,7 +109,7 @@ public actor Monitor {
         if kind == .network, let baseline = try await store.scans(ScanQuery(status: .completed, kind: .network, limit: 1)).items.first {
             let seen = Dictionary(try await store.observations(in: baseline.id).map { ($0.deviceID, $0) }) { first, _ in first }
             for device in covered {
-                var snapshot = DeviceSnapshot(device: device, ports: seen[device.id]?.ports ?? [])
+                var snapshot = DeviceSnapshot(device: device, ports: seen[device.id]?.ports ?? [], cves: knownIDs[device.id] ?? [])
                 if let observation = seen[device.id] {
                     snapshot.ip = observation.ip
                     snapshot.riskLevel = observation.riskLevel
@@ -100,15 +119,23 @@ public actor Monitor {
         } else if kind == .device {
             for update in updates {
                 guard let id = update.deviceID, let device = inventory.first(where: { $0.id == id }) else { continue }
-                previous.append(DeviceSnapshot(device: device, ports: try await store.history(of: id, limit: 1).first?.ports ?? []))
+                previous.append(DeviceSnapshot(device: device, ports: try await store.history(of: id, limit: 1).first?.ports ?? [], cves: knownIDs[id] ?? []))
             }
         }
         let isBaseline = kind == .network
-        let current = updates.map { DeviceSnapshot(update: $0) }
+        let current = updates.indices.map { DeviceSnapshot(update: updates[$0], cves: vulnerabilityIDs[$0]) }
         let changes = ChangeDetector().changes(from: previous, to: current, coversAllPrevious: isBaseline)
         let seenIDs = Set(updates.compactMap(\.deviceID))
         let offline = isBaseline ? covered.filter { $0.isOnline && !seenIDs.contains($0.id) }.map(\.id) : []
         let counts = run.runStats?.hosts
         return try await store.record(ScanResult(scanID: scanID, status: run.isComplete ? .completed : .failed, startedAt: run.startTime, finishedAt: Date(), nmapVersion: run.version, nmapArguments: run.arguments, hostsUp: counts?.up ?? updates.count, hostsDown: counts?.down ?? hostsDown, errorMessage: run.incompleteReason, devices: updates, devicesNowOffline: offline, changes: changes))
+    }
+
+    /// The confirmed and likely vulnerability ids of a stored assessment (none when there is
+    /// none, or it predates vulnerability matching).
+    static func vulnerabilityIDs(inAssessment text: String?) -> Set<String> {
+        struct Stored: Decodable { var vulnerabilities: [VulnerabilityMatch]? }
+        guard let text, let stored = try? JSONDecoder().decode(Stored.self, from: Data(text.utf8)) else { return [] }
+        return Set((stored.vulnerabilities ?? []).filter { $0.confidence >= .likely }.map(\.id))
     }
 }

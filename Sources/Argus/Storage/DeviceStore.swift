@@ -145,6 +145,23 @@ public protocol DeviceStore: Sendable {
     /// Records a failed attempt and when to try again.
     func markAttemptFailed(_ id: OutboxID, error: String, retryAt: Date) async throws
 
+    // MARK: Vulnerabilities
+
+    /// Saves imported vulnerabilities (e.g. from NVD feeds), replacing any with the same id, in
+    /// one transaction. Each is indexed under the canonical products it affects.
+    /// - Parameters:
+    ///   - vulnerabilities: What to save.
+    ///   - catalog: Gives the canonical product names to index by.
+    /// - Returns: How many were saved.
+    @discardableResult
+    func saveVulnerabilities(_ vulnerabilities: [Vulnerability], canonicalizedBy catalog: VulnerabilityCatalog) async throws -> Int
+
+    /// The imported vulnerabilities that affect any of these canonical products.
+    func vulnerabilities(affecting products: Set<SoftwareProduct>) async throws -> [Vulnerability]
+
+    /// How many imported vulnerabilities the store holds.
+    func vulnerabilityCount() async throws -> Int
+
     // MARK: Settings and schedules
 
     /// A setting's value (JSON text by convention).

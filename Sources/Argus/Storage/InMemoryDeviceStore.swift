@@ -17,6 +17,7 @@ public actor InMemoryDeviceStore: DeviceStore {
     private var observationsByScan: [ScanID: [DeviceObservation]] = [:]
     private var historyByDevice: [DeviceID: [DeviceObservation]] = [:]
     private var assessments: [DeviceID: String] = [:]
+    private var importedVulnerabilities: [String: (vulnerability: Vulnerability, products: Set<SoftwareProduct>)] = [:]
     private var changeRecords: [ChangeRecord] = []
     private var userRecords: [UserID: User] = [:]
     private var keyRecords: [APIKeyID: APIKey] = [:]
@@ -324,6 +325,21 @@ public actor InMemoryDeviceStore: DeviceStore {
         outbox[index].lastError = error
         outbox[index].nextAttemptAt = retryAt
     }
+
+    // MARK: Vulnerabilities
+
+    public func saveVulnerabilities(_ vulnerabilities: [Vulnerability], canonicalizedBy catalog: VulnerabilityCatalog) -> Int {
+        for vulnerability in vulnerabilities {
+            importedVulnerabilities[vulnerability.id] = (vulnerability, Set(vulnerability.affects.map { catalog.canonical($0.software) }))
+        }
+        return vulnerabilities.count
+    }
+
+    public func vulnerabilities(affecting products: Set<SoftwareProduct>) -> [Vulnerability] {
+        importedVulnerabilities.values.filter { !$0.products.isDisjoint(with: products) }.map(\.vulnerability).sorted { $0.id < $1.id }
+    }
+
+    public func vulnerabilityCount() -> Int { importedVulnerabilities.count }
 
     // MARK: Settings and schedules
 

@@ -77,6 +77,12 @@ public struct Device: Sendable, Codable, Hashable, Identifiable {
     }
 }
 
+extension Device {
+    /// True when the device's MAC is locally administered: most often a phone's or laptop's
+    /// randomised "private" address, which may change while the device stays the same.
+    public var hasRandomizedMAC: Bool { mac.map { Addresses.isLocallyAdministered(mac: $0) } ?? false }
+}
+
 /// How much risk a device or finding carries.
 public enum RiskLevel: String, Sendable, Codable, Hashable, CaseIterable, Comparable {
     /// Nothing found.
