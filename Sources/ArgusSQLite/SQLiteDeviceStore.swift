@@ -448,6 +448,49 @@ public final class SQLiteDeviceStore: DeviceStore {
         }
     }
 
+    public func createFirstUser(username: String, passwordHash: String, at date: Date) async throws -> User? {
+        try await writer.perform { connection in
+            try connection.transaction {
+                guard try connection.first("SELECT count(*) FROM users", [], { $0.int(0) }) == 0 else { return nil }
+                try connection.run("INSERT INTO users (username, password_hash, created_at) VALUES (?, ?, ?)", [.text(username), .text(passwordHash), .of(date)])
+                return User(id: UserID(connection.lastInsertedID), username: username, passwordHash: passwordHash, createdAt: date)
+            }
+        }
+    }
+
+    // MARK: Sessions
+
+    static func session(_ row: SQLiteStatement) -> LoginSession {
+        LoginSession(idHash: row.string(0), userID: row.id(1), csrfToken: row.string(2), createdAt: row.date(3), lastSeenAt: row.date(4), expiresAt: row.date(5), idleTimeout: row.double(6), remember: row.bool(7), clientAddress: row.optionalString(8), userAgent: row.optionalString(9))
+    }
+
+    public func createSession(_ session: LoginSession) async throws {
+        _ = try await writer.perform { connection in
+            try connection.run("INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, last_seen_at, expires_at, idle_timeout, remember, client_address, user_agent) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [.text(session.idHash), .of(session.userID), .text(session.csrfToken), .of(session.createdAt), .of(session.lastSeenAt), .of(session.expiresAt), .real(session.idleTimeout), .of(session.remember), .of(session.clientAddress), .of(session.userAgent)])
+        }
+    }
+
+    public func session(idHash: String) async throws -> LoginSession? {
+        try await reader.perform { try $0.first("SELECT id_hash, user_id, csrf_token, created_at, last_seen_at, expires_at, idle_timeout, remember, client_address, user_agent FROM sessions WHERE id_hash = ?", [.text(idHash)], Self.session) }
+    }
+
+    public func touchSession(idHash: String, at date: Date) async throws {
+        _ = try await writer.perform { try $0.run("UPDATE sessions SET last_seen_at = ? WHERE id_hash = ?", [.of(date), .text(idHash)]) }
+    }
+
+    public func deleteSession(idHash: String) async throws {
+        _ = try await writer.perform { try $0.run("DELETE FROM sessions WHERE id_hash = ?", [.text(idHash)]) }
+    }
+
+    public func deleteSessions(of user: UserID) async throws -> Int {
+        try await writer.perform { try $0.run("DELETE FROM sessions WHERE user_id = ?", [.of(user)]) }
+    }
+
+    public func deleteExpiredSessions(at date: Date) async throws -> Int {
+        let now = date.timeIntervalSince1970
+        return try await writer.perform { try $0.run("DELETE FROM sessions WHERE expires_at <= ? OR last_seen_at + idle_timeout <= ?", [.real(now), .real(now)]) }
+    }
+
     // MARK: Audit log
 
     public func appendAudit(_ entry: AuditEntry) async throws -> AuditEntry {

@@ -203,6 +203,22 @@ enum Schema {
         ) STRICT, WITHOUT ROWID;
         CREATE INDEX vulnerability_products_by_id ON vulnerability_products (vulnerability_id);
         """,
+        // 3: browser sessions (only a hash of each session id is stored).
+        """
+        CREATE TABLE sessions (
+            id_hash TEXT PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+            csrf_token TEXT NOT NULL,
+            created_at REAL NOT NULL,
+            last_seen_at REAL NOT NULL,
+            expires_at REAL NOT NULL,
+            idle_timeout REAL NOT NULL,
+            remember INTEGER NOT NULL,
+            client_address TEXT,
+            user_agent TEXT
+        ) STRICT, WITHOUT ROWID;
+        CREATE INDEX sessions_by_user ON sessions (user_id);
+        """,
     ]
 
     /// The schema version this build writes.

@@ -6,6 +6,10 @@
 import Argus
 import ArgumentParser
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// `argus-cli scan`: run nmap, record the result, show devices, risks and changes.
 struct Scan: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -18,6 +22,10 @@ struct Scan: AsyncParsableCommand {
 
             Profiles: quick (which devices are up), normal (ports 1-1000, versions, OS when root),
             intensive (every port, versions, OS, default scripts, traceroute).
+
+            Networks of more than --sweep-threshold addresses are scanned in two phases: a sweep
+            finds the live hosts, then they are port-scanned in batches, --parallel at a time. On a
+            terminal a progress bar shows the phase, the share done and the time left.
 
             Examples:
               argus-cli scan 192.168.1.0/24
@@ -50,7 +58,27 @@ struct Scan: AsyncParsableCommand {
     @Flag(help: "A scan of single devices: never a baseline for network-wide changes.")
     var device = false
 
+    @Option(help: "Networks larger than this many addresses are swept for live hosts first, then port-scanned in batches.")
+    var sweepThreshold: UInt64 = 256
+
+    @Option(help: "Live hosts per nmap port scan after a sweep.")
+    var batchSize = 16
+
+    @Option(help: "nmap port scans running at once after a sweep.")
+    var parallel = 4
+
+    @Option(help: ArgumentHelp("The nmap to run (default: $ARGUS_NMAP, else nmap on PATH).", valueName: "path"))
+    var nmap: String?
+
+    @Flag(help: "Print the nmap command the scan would run, and exit.")
+    var dryRun = false
+
     @OptionGroup var database: DatabaseOptions
+
+    func validate() throws {
+        guard (1...64).contains(parallel) else { throw ValidationError("--parallel must be 1 to 64.") }
+        guard (1...4096).contains(batchSize) else { throw ValidationError("--batch-size must be 1 to 4096.") }
+    }
 
     func run() async throws {
         let request: ScanRequest
@@ -64,19 +92,21 @@ struct Scan: AsyncParsableCommand {
             printStandardError("argus-cli: \(error)")
             throw ExitCode(1)
         }
+        let nmap = NmapScanner(executable: nmap ?? getenv("ARGUS_NMAP").map { String(cString: $0) })
+        let sweeper = SweepScanner(base: nmap, threshold: sweepThreshold, batchSize: batchSize, parallelism: parallel)
+        if dryRun {
+            let (arguments, notices) = nmap.arguments(for: request)
+            for notice in notices { printStandardError("argus-cli: note: \(notice)") }
+            if sweeper.sweeps(request) { print("# more than \(sweepThreshold) addresses: a sweep (-sn) first, then this, with -Pn, for each batch of \(batchSize) live hosts:") }
+            print(([nmap.executable ?? "nmap"] + arguments).map(Self.shellQuoted).joined(separator: " "))
+            return
+        }
+        let display = ProgressDisplay()
         let recorded = try await reportingFailures {
-            let monitor = Monitor(store: try database.open())
-            return try await monitor.scan(request, kind: device ? .device : .network) { event in
-                switch event {
-                case .notice(let notice): printStandardError("argus-cli: note: \(notice)")
-                case .progress(let progress):
-                    let eta = progress.remaining.map { ", about \($0) s left" } ?? ""
-                    printStandardError("  \(progress.task): \(Int(progress.percent))%\(eta)")
-                case .host(let host) where host.isUp:
-                    printStandardError("  up: \(host.primaryAddress ?? "?")\(host.primaryHostname.map { " (\($0))" } ?? "")")
-                default: break
-                }
-            }
+            let scanner = sweeper
+            let monitor = Monitor(store: try database.open(), scanner: scanner)
+            defer { display.finish() }
+            return try await monitor.scan(request, kind: device ? .device : .network, onEvent: { display.show($0) })
         }
         let scan = recorded.scan
         print("Scan \(scan.id) \(scan.status.rawValue): \(scan.hostsUp) hosts up, \(scan.devicesFound) devices (\(recorded.newDevices) new), \(scan.openPorts) open ports.")
@@ -95,5 +125,11 @@ struct Scan: AsyncParsableCommand {
             for change in changes { print("  \(change.severity.rawValue.padding(9))\(change.description)") }
         }
         if scan.status != .completed { throw ExitCode(2) }
+    }
+
+    /// A word as a shell would need it quoted (for showing commands; nmap itself never goes through a shell).
+    static func shellQuoted(_ word: String) -> String {
+        let safe = word.allSatisfy { $0.isLetter || $0.isNumber || "-_./:,=@%+".contains($0) }
+        return safe && !word.isEmpty ? word : "'" + word.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''") + "'"
     }
 }

@@ -3,34 +3,79 @@
 // SPDX-License-Identifier: Apache-2.0
 //
 
+import Argus
 import ArgumentParser
 import ArgusHTTP
 import ArgusSQLite
+import Foundation
+import Hummingbird
+import Logging
 
-/// argus-server: the web UI and REST API.
-///
-/// The HTTP server arrives with the server milestone; until then this command checks that its
-/// libraries are in place and says what to use instead.
+/// argus-server: the REST API (and, later, the web UI) over the SQLite store.
 @main
-struct ArgusServer: ParsableCommand {
+struct ArgusServerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "argus-server",
-        abstract: "Argus's web UI and REST API.",
+        abstract: "Argus's REST API and web UI.",
         discussion: """
-            The HTTP server is not built yet: this release has the nmap XML reader and argus-cli.
-            Use `argus-cli parse FILE` to read an nmap scan.
+            Settings come from config.yaml (--config; see Docs/config.example.yaml for every key),
+            then ARGUS_* environment variables (ARGUS_HOST, ARGUS_PORT, ARGUS_DB, ARGUS_SUBNETS,
+            ARGUS_EXCLUDE, ARGUS_SCAN_PROFILE, ARGUS_NMAP, ARGUS_SECURE_COOKIES), then these flags.
+
+            It listens on 127.0.0.1:8080 unless told otherwise. On the first start, with no user in
+            the database, it prints a one-time setup token: creating the admin needs it, so nobody
+            else on the network can claim a fresh install. SIGTERM or Ctrl-C stops it cleanly: a
+            running scan is cancelled and recorded as such.
             """
     )
 
-    @Option(help: "The address to listen on.")
-    var host = ServerDefaults.host
+    @Option(help: ArgumentHelp("The configuration file.", valueName: "path"))
+    var config: String?
 
-    @Option(help: "The port to listen on.")
-    var port = ServerDefaults.port
+    @Option(help: ArgumentHelp("The database (default: database.path, $ARGUS_DB, else /var/lib/argus/argus.db for root, ~/.local/share/argus/argus.db for others).", valueName: "path"))
+    var db: String?
 
-    func run() throws {
-        print("argus-server: SQLite \(SQLiteLibrary.version) (thread-safe: \(SQLiteLibrary.isThreadSafe)).")
-        print("argus-server: the web server is not part of this release yet; it would listen on \(host):\(port).")
-        print("argus-server: meanwhile argus-cli reads, imports, lists and compares scans: see `argus-cli --help`.")
+    @Option(help: "The address to listen on (default 127.0.0.1).")
+    var host: String?
+
+    @Option(help: "The port to listen on (default 8080).")
+    var port: Int?
+
+    func run() async throws {
+        var settings = ServerConfiguration()
+        do {
+            if let config {
+                guard let text = try? String(contentsOfFile: config, encoding: .utf8) else { throw ServerConfiguration.Problem(config, "cannot be read") }
+                settings = try ServerConfiguration.load(yaml: text, from: config)
+            }
+            try settings.applyEnvironment(ProcessInfo.processInfo.environment)
+            if let host { settings.host = host }
+            if let port { settings.port = port }
+            if let db { settings.databasePath = db }
+            try settings.validate()
+        } catch {
+            FileHandle.standardError.write(Data("argus-server: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+        var logger = Logger(label: "argus-server")
+        logger.logLevel = .info
+        let store: SQLiteDeviceStore
+        do {
+            store = try SQLiteDeviceStore(path: settings.databasePath ?? SQLiteDeviceStore.defaultPath)
+            let interrupted = try await store.markInterruptedScans(at: Date())
+            if !interrupted.isEmpty { logger.notice("scans left running by an earlier stop are marked interrupted: \(interrupted.map(\.description).joined(separator: ", "))") }
+        } catch {
+            FileHandle.standardError.write(Data("argus-server: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+        let server = ArgusServer(configuration: settings, store: store, logger: logger)
+        if let token = try await server.services.prepareSetup() {
+            logger.notice("No user yet. Open http://\(settings.host):\(settings.port)/setup and create the admin with this one-time setup token: \(token)")
+        }
+        let host = settings.host
+        let log = logger
+        try await server.application(onServerRunning: { port in
+            log.notice("argus-server listens on http://\(host):\(port)")
+        }).runService()
     }
 }

@@ -17,6 +17,39 @@ import Testing
     }
 
     @Test(arguments: StoreKind.allCases)
+    func sessionsAndTheFirstUser(kind: StoreKind) async throws {
+        let store = try kind.make()
+        let admin = try #require(try await store.createFirstUser(username: "admin", passwordHash: "h1", at: day(1)))
+        #expect(try await store.createFirstUser(username: "mallory", passwordHash: "h2", at: day(1)) == nil, "only while no user exists")
+        #expect(try await store.userCount() == 1)
+
+        let session = LoginSession(idHash: "abc", userID: admin.id, csrfToken: "token", createdAt: day(1), lastSeenAt: day(1), expiresAt: day(2), idleTimeout: 3_600, remember: false, clientAddress: "127.0.0.1", userAgent: "test")
+        try await store.createSession(session)
+        #expect(try await store.session(idHash: "abc") == session)
+        #expect(try await store.session(idHash: "other") == nil)
+        #expect(session.isValid(at: day(1).addingTimeInterval(3_599)))
+        #expect(!session.isValid(at: day(1).addingTimeInterval(3_600)), "idle expiry")
+        try await store.touchSession(idHash: "abc", at: day(1, hour: 23))
+        #expect(try await store.session(idHash: "abc")?.lastSeenAt == day(1, hour: 23))
+        #expect(try await store.session(idHash: "abc")?.isValid(at: day(2)) == false, "absolute expiry")
+
+        var second = session
+        second.idHash = "def"
+        second.lastSeenAt = day(1, hour: 23)
+        second.expiresAt = day(5)
+        second.idleTimeout = 7_200
+        try await store.createSession(second)
+        #expect(try await store.deleteExpiredSessions(at: day(1, hour: 23).addingTimeInterval(60)) == 0)
+        #expect(try await store.deleteExpiredSessions(at: day(2)) == 1, "abc reached its absolute expiry")
+        #expect(try await store.session(idHash: "def") != nil)
+        try await store.deleteSession(idHash: "def")
+        #expect(try await store.session(idHash: "def") == nil)
+        try await store.createSession(session)
+        try await store.createSession(second)
+        #expect(try await store.deleteSessions(of: admin.id) == 2)
+    }
+
+    @Test(arguments: StoreKind.allCases)
     func importedVulnerabilitiesAreFoundByProduct(kind: StoreKind) async throws {
         let store = try kind.make()
         #expect(try await store.vulnerabilityCount() == 0)

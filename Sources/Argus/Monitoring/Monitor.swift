@@ -41,12 +41,15 @@ public actor Monitor {
     /// - Parameters:
     ///   - request: What to scan and how.
     ///   - kind: ``ScanKind/network`` for the configured networks, ``ScanKind/device`` for one device.
+    ///   - onCreated: Called once the scan is in the store, before nmap starts (a server answers
+    ///     with its id at that point).
     ///   - onEvent: Called with the scanner's events (progress, hosts, notices) as they happen.
     /// - Returns: The recorded scan with its device ids and changes.
     /// - Throws: ``ScanError`` or ``StoreError``; the scan is then recorded as failed (or
     ///   cancelled), with the reason.
-    public func scan(_ request: ScanRequest, kind: ScanKind = .network, onEvent: @Sendable (ScanEvent) -> Void = { _ in }) async throws -> RecordedScan {
+    public func scan(_ request: ScanRequest, kind: ScanKind = .network, onCreated: @Sendable (ScanRecord) -> Void = { _ in }, onEvent: @Sendable (ScanEvent) -> Void = { _ in }) async throws -> RecordedScan {
         let scan = try await store.createScan(NewScan(kind: kind, profile: request.profile.name, targets: request.targets.targets.map(\.text), status: .running))
+        onCreated(scan)
         do {
             var run: ScanRun?
             var updates: [DeviceUpdate] = []

@@ -122,6 +122,27 @@ public protocol DeviceStore: Sendable {
     /// Records a key's use.
     func recordUse(of key: APIKeyID, at date: Date) async throws
 
+    /// Creates the first user, only while no user exists (atomically: of two concurrent calls,
+    /// one wins). Returns `nil` when a user exists already.
+    func createFirstUser(username: String, passwordHash: String, at date: Date) async throws -> User?
+
+    // MARK: Sessions
+
+    /// Saves a new session.
+    func createSession(_ session: LoginSession) async throws
+    /// The session with this id hash, if any (expired ones too: callers check ``LoginSession/isValid(at:)``).
+    func session(idHash: String) async throws -> LoginSession?
+    /// Records that a session was used.
+    func touchSession(idHash: String, at date: Date) async throws
+    /// Ends a session (logout).
+    func deleteSession(idHash: String) async throws
+    /// Ends every session of a user (password change); returns how many.
+    @discardableResult
+    func deleteSessions(of user: UserID) async throws -> Int
+    /// Removes sessions that have expired; returns how many.
+    @discardableResult
+    func deleteExpiredSessions(at date: Date) async throws -> Int
+
     // MARK: Audit log
 
     /// Appends an entry; returns it with its id.

@@ -17,6 +17,7 @@ public actor InMemoryDeviceStore: DeviceStore {
     private var observationsByScan: [ScanID: [DeviceObservation]] = [:]
     private var historyByDevice: [DeviceID: [DeviceObservation]] = [:]
     private var assessments: [DeviceID: String] = [:]
+    private var sessions: [String: LoginSession] = [:]
     private var importedVulnerabilities: [String: (vulnerability: Vulnerability, products: Set<SoftwareProduct>)] = [:]
     private var changeRecords: [ChangeRecord] = []
     private var userRecords: [UserID: User] = [:]
@@ -262,6 +263,30 @@ public actor InMemoryDeviceStore: DeviceStore {
 
     public func recordUse(of key: APIKeyID, at date: Date) {
         keyRecords[key]?.lastUsedAt = date
+    }
+
+    public func createFirstUser(username: String, passwordHash: String, at date: Date) throws -> User? {
+        guard userRecords.isEmpty else { return nil }
+        return try createUser(username: username, passwordHash: passwordHash, at: date)
+    }
+
+    // MARK: Sessions
+
+    public func createSession(_ session: LoginSession) { sessions[session.idHash] = session }
+    public func session(idHash: String) -> LoginSession? { sessions[idHash] }
+    public func touchSession(idHash: String, at date: Date) { sessions[idHash]?.lastSeenAt = date }
+    public func deleteSession(idHash: String) { sessions[idHash] = nil }
+
+    public func deleteSessions(of user: UserID) -> Int {
+        let ended = sessions.values.filter { $0.userID == user }.map(\.idHash)
+        for hash in ended { sessions[hash] = nil }
+        return ended.count
+    }
+
+    public func deleteExpiredSessions(at date: Date) -> Int {
+        let ended = sessions.values.filter { !$0.isValid(at: date) }.map(\.idHash)
+        for hash in ended { sessions[hash] = nil }
+        return ended.count
     }
 
     // MARK: Audit log

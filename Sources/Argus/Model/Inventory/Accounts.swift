@@ -115,3 +115,47 @@ public struct AuditEntry: Sendable, Codable, Hashable {
         self.success = success
     }
 }
+
+/// A signed-in browser session. The store keeps only a hash of the session id the cookie
+/// carries, so a copy of the database opens no session.
+public struct LoginSession: Sendable, Codable, Hashable {
+    /// SHA-256 of the session id, hex.
+    public var idHash: String
+    /// Who signed in.
+    public var userID: UserID
+    /// The token forms and scripts send back with every state-changing request (CSRF).
+    public var csrfToken: String
+    /// When the session began.
+    public var createdAt: Date
+    /// When it was last used.
+    public var lastSeenAt: Date
+    /// When it ends whatever happens (absolute expiry).
+    public var expiresAt: Date
+    /// How long it may stay unused before it ends, in seconds.
+    public var idleTimeout: Double
+    /// Whether the owner asked to be remembered (a lasting cookie).
+    public var remember: Bool
+    /// The client's address when it signed in.
+    public var clientAddress: String?
+    /// The client's user agent when it signed in.
+    public var userAgent: String?
+
+    /// Creates a session record.
+    public init(idHash: String, userID: UserID, csrfToken: String, createdAt: Date, lastSeenAt: Date, expiresAt: Date, idleTimeout: Double, remember: Bool, clientAddress: String? = nil, userAgent: String? = nil) {
+        self.idHash = idHash
+        self.userID = userID
+        self.csrfToken = csrfToken
+        self.createdAt = createdAt
+        self.lastSeenAt = lastSeenAt
+        self.expiresAt = expiresAt
+        self.idleTimeout = idleTimeout
+        self.remember = remember
+        self.clientAddress = clientAddress
+        self.userAgent = userAgent
+    }
+
+    /// True while neither the absolute nor the idle expiry has passed.
+    public func isValid(at date: Date) -> Bool {
+        date < expiresAt && date.timeIntervalSince(lastSeenAt) < idleTimeout
+    }
+}

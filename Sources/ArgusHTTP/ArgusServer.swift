@@ -1,0 +1,85 @@
+//
+// This file is part of Argus, a self-hosted network security monitor.
+// SPDX-License-Identifier: Apache-2.0
+//
+
+public import Argus
+import Foundation
+public import Hummingbird
+public import Logging
+import ServiceLifecycle
+
+/// argus-server's HTTP side: the REST API over a store and a scanner, with authentication,
+/// CSRF protection, security headers, and background housekeeping.
+///
+/// ```swift
+/// let server = ArgusServer(configuration: configuration, store: try SQLiteDeviceStore(path: path))
+/// try await server.application().runService()
+/// ```
+public struct ArgusServer: Sendable {
+    /// What the routes share.
+    public let services: ServerServices
+
+    /// Creates the server.
+    /// - Parameters:
+    ///   - configuration: The settings.
+    ///   - store: Where everything is kept.
+    ///   - scanner: What runs scans (default: nmap, sweeping large networks first).
+    ///   - hasher: Password hashing (tests lower its cost).
+    ///   - logger: Where the server logs.
+    public init(configuration: ServerConfiguration, store: any DeviceStore, scanner: (any Argus.Scanner)? = nil, hasher: PasswordHasher = PasswordHasher(), logger: Logger = Logger(label: "argus-server")) {
+        let scanner = scanner ?? SweepScanner(base: NmapScanner(executable: configuration.nmapPath), parallelism: configuration.scanParallelism)
+        let monitor = Monitor(store: store, scanner: scanner)
+        services = ServerServices(store: store, configuration: configuration, scans: ScanCoordinator(monitor: monitor), hasher: hasher, logger: logger)
+    }
+
+    /// The router with every route and middleware.
+    public func router() -> Router<ArgusRequestContext> {
+        let router = Router(context: ArgusRequestContext.self)
+        router.add(middleware: SecurityHeadersMiddleware())
+        router.add(middleware: AuthenticationMiddleware(services: services))
+        SystemRoutes(services: services).register(on: router)
+        AuthRoutes(services: services).register(on: router)
+        DeviceRoutes(services: services).register(on: router)
+        ScanRoutes(services: services).register(on: router)
+        ChangeRoutes(services: services).register(on: router)
+        return router
+    }
+
+    /// The application: the router on the configured address, with housekeeping beside it.
+    /// - Parameter onServerRunning: Called with the bound port once the server listens.
+    public func application(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+        let configuration = services.configuration
+        return Application(
+            router: router(),
+            configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port), serverName: "Argus"),
+            services: [Housekeeping(services: services)],
+            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
+            logger: services.logger
+        )
+    }
+}
+
+/// Background work beside the HTTP server: expired sessions are removed, old scans pruned; at
+/// shutdown a running scan is cancelled and recorded as such.
+struct Housekeeping: ServiceLifecycle.Service {
+    let services: ServerServices
+
+    func run() async throws {
+        try? await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                await self.tidy()
+                try await Task.sleep(for: .seconds(600))
+            }
+        }
+        await services.scans.stop()
+    }
+
+    func tidy() async {
+        do {
+            try await services.store.deleteExpiredSessions(at: Date())
+        } catch {
+            services.logger.error("could not remove expired sessions: \(error)")
+        }
+    }
+}

@@ -1,0 +1,213 @@
+//
+// This file is part of Argus, a self-hosted network security monitor.
+// SPDX-License-Identifier: Apache-2.0
+//
+
+import Argus
+import Foundation
+import Hummingbird
+
+/// First-run setup, sign-in and out, the password, and API keys.
+struct AuthRoutes {
+    let services: ServerServices
+
+    func register(on router: Router<ArgusRequestContext>) {
+        router.get("/api/setup") { _, _ in SetupStatus(needsSetup: try await services.store.userCount() == 0) }
+        router.post("/api/setup", use: setup)
+        router.post("/api/login", use: login)
+        router.post("/api/logout", use: logout)
+        router.get("/api/me", use: me)
+        router.post("/api/password", use: changePassword)
+        router.get("/api/keys", use: listKeys)
+        router.post("/api/keys", use: createKey)
+        router.delete("/api/keys/:id", use: revokeKey)
+    }
+
+    struct SetupStatus: ResponseEncodable { var needsSetup: Bool }
+
+    struct SetupRequest: Decodable {
+        var username: String
+        var password: String
+        var setupToken: String
+        var subnet: String?
+    }
+
+    struct Credentials: Decodable {
+        var username: String
+        var password: String
+        var remember: Bool?
+    }
+
+    struct SignedIn: ResponseEncodable {
+        var username: String
+        var csrfToken: String
+        var expiresAt: Date
+    }
+
+    struct Me: ResponseEncodable {
+        var username: String
+        var authenticatedBy: String
+        var csrfToken: String?
+        var apiKeyName: String?
+    }
+
+    static func validUsername(_ name: String) -> Bool {
+        (1...64).contains(name.count) && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }
+    }
+
+    @Sendable func setup(_ request: Request, context: ArgusRequestContext) async throws -> Response {
+        let body = try await request.decodeJSON(as: SetupRequest.self, context: context)
+        guard Self.validUsername(body.username) else { throw APIError.invalid("username", "1 to 64 letters, digits, '.', '_' or '-'") }
+        if let problem = PasswordHasher.problem(with: body.password) { throw APIError.invalid("password", problem) }
+        var targets: ScanTargetList?
+        if let subnet = body.subnet, !subnet.isEmpty {
+            do { targets = try ScanTargetList([subnet]) } catch { throw APIError.invalid("subnet", "\(error)") }
+        }
+        guard try await services.store.userCount() == 0 else { throw APIError(.conflict, "Setup is done already: sign in") }
+        guard services.consumeSetupToken(body.setupToken) else {
+            await services.audit("setup", context, request: request, details: "wrong setup token", success: false)
+            throw APIError(.forbidden, "Wrong setup token: it is printed in argus-server's log at start", field: "setup_token")
+        }
+        let hash = await services.hasher.hash(body.password)
+        guard let user = try await services.store.createFirstUser(username: body.username, passwordHash: hash, at: Date()) else {
+            throw APIError(.conflict, "Setup is done already: sign in")
+        }
+        if let targets { try await services.store.setSetting("network.subnets", to: targets.targets.map(\.text).joined(separator: ",")) }
+        await services.audit("setup", context, request: request, user: user, resource: ("user", "\(user.id)"))
+        return try await signIn(user, remember: false, request: request, context: context, status: .created)
+    }
+
+    @Sendable func login(_ request: Request, context: ArgusRequestContext) async throws -> Response {
+        let body = try await request.decodeJSON(as: Credentials.self, context: context)
+        let client = context.clientAddress
+        if let wait = await services.throttle.retryAfter(client: client, username: body.username) {
+            await services.audit("login", context, request: request, details: "throttled: \(body.username)", success: false)
+            throw APIError(.tooManyRequests, "Too many failed sign-ins: try again in \(wait) s", headers: [.retryAfter: "\(wait)"])
+        }
+        let user = try await services.store.user(named: body.username)
+        guard await services.hasher.verify(body.password, hash: user?.passwordHash), let user else {
+            await services.throttle.recordFailure(client: client, username: body.username)
+            await services.audit("login", context, request: request, details: "wrong user name or password for \(String(body.username.prefix(64)))", success: false)
+            throw APIError(.unauthorized, "Wrong user name or password")
+        }
+        await services.throttle.recordSuccess(client: client, username: body.username)
+        try await services.store.recordLogin(of: user.id, at: Date())
+        await services.audit("login", context, request: request, user: user)
+        return try await signIn(user, remember: body.remember ?? false, request: request, context: context, status: .ok)
+    }
+
+    /// Starts a session: a random id in an HttpOnly, SameSite=Strict cookie, its hash in the store.
+    func signIn(_ user: User, remember: Bool, request: Request, context: ArgusRequestContext, status: HTTPResponse.Status) async throws -> Response {
+        let configuration = services.configuration
+        let now = Date()
+        let id = Tokens.random(bytes: 32)
+        let lifetime = remember ? TimeInterval(configuration.rememberDays * 86_400) : TimeInterval(configuration.sessionAbsoluteHours * 3_600)
+        let idle = remember ? lifetime : TimeInterval(configuration.sessionIdleMinutes * 60)
+        let session = LoginSession(idHash: Tokens.sha256(id), userID: user.id, csrfToken: Tokens.random(bytes: 24), createdAt: now, lastSeenAt: now, expiresAt: now.addingTimeInterval(lifetime), idleTimeout: idle, remember: remember, clientAddress: context.clientAddress, userAgent: request.headers[.userAgent].map { String($0.prefix(200)) })
+        try await services.store.createSession(session)
+        var response = try SignedIn(username: user.username, csrfToken: session.csrfToken, expiresAt: session.expiresAt).response(from: request, context: context)
+        response.status = status
+        response.setCookie(Cookie(name: ServerServices.sessionCookie, value: id, maxAge: remember ? Int(lifetime) : nil, path: "/", secure: services.usesSecureCookies(request, context: context), httpOnly: true, sameSite: .strict))
+        return response
+    }
+
+    @Sendable func logout(_ request: Request, context: ArgusRequestContext) async throws -> Response {
+        if case .session(let user, let session) = context.identity {
+            try await services.store.deleteSession(idHash: session.idHash)
+            await services.audit("logout", context, request: request, user: user)
+        }
+        var response = Response(status: .noContent)
+        response.setCookie(Cookie(name: ServerServices.sessionCookie, value: "", maxAge: 0, path: "/", secure: services.usesSecureCookies(request, context: context), httpOnly: true, sameSite: .strict))
+        return response
+    }
+
+    @Sendable func me(_ request: Request, context: ArgusRequestContext) async throws -> Me {
+        switch try context.requireIdentity() {
+        case .session(let user, let session): Me(username: user.username, authenticatedBy: "session", csrfToken: session.csrfToken)
+        case .apiKey(let user, let key): Me(username: user.username, authenticatedBy: "api_key", apiKeyName: key.name)
+        }
+    }
+
+    struct PasswordChange: Decodable {
+        var currentPassword: String
+        var newPassword: String
+    }
+
+    @Sendable func changePassword(_ request: Request, context: ArgusRequestContext) async throws -> Response {
+        let (user, _) = try context.requireSession()
+        let body = try await request.decodeJSON(as: PasswordChange.self, context: context)
+        guard await services.hasher.verify(body.currentPassword, hash: user.passwordHash) else {
+            await services.audit("password_change", context, request: request, details: "wrong current password", success: false)
+            throw APIError(.forbidden, "The current password is wrong", field: "current_password")
+        }
+        if let problem = PasswordHasher.problem(with: body.newPassword) { throw APIError.invalid("new_password", problem) }
+        try await services.store.setPasswordHash(await services.hasher.hash(body.newPassword), for: user.id)
+        // Every session ends (a thief's too); this browser gets a new one.
+        try await services.store.deleteSessions(of: user.id)
+        await services.audit("password_change", context, request: request)
+        return try await signIn(user, remember: false, request: request, context: context, status: .ok)
+    }
+
+    struct KeyResource: ResponseEncodable {
+        var id: Int64
+        var name: String
+        var keyPrefix: String
+        var createdAt: Date
+        var lastUsedAt: Date?
+        var expiresAt: Date?
+        var isRevoked: Bool
+        var key: String?
+
+        init(_ key: APIKey, secret: String? = nil) {
+            id = key.id.rawValue
+            name = key.name
+            keyPrefix = key.prefix
+            createdAt = key.createdAt
+            lastUsedAt = key.lastUsedAt
+            expiresAt = key.expiresAt
+            isRevoked = key.revokedAt != nil
+            self.key = secret
+        }
+    }
+
+    struct NewKey: Decodable {
+        var name: String
+        var expiresInDays: Int?
+    }
+
+    @Sendable func listKeys(_ request: Request, context: ArgusRequestContext) async throws -> [KeyResource] {
+        let (user, _) = try context.requireSession()
+        return try await services.store.apiKeys(of: user.id).map { KeyResource($0) }
+    }
+
+    @Sendable func createKey(_ request: Request, context: ArgusRequestContext) async throws -> Response {
+        let (user, _) = try context.requireSession()
+        let body = try await request.decodeJSON(as: NewKey.self, context: context)
+        let name = body.name.trimmingCharacters(in: .whitespaces)
+        guard (1...100).contains(name.count), name.allSatisfy({ $0.isLetter || $0.isNumber || " _-.".contains($0) }) else {
+            throw APIError.invalid("name", "1 to 100 letters, digits, spaces, '.', '_' or '-'")
+        }
+        if let days = body.expiresInDays, !(1...3650).contains(days) { throw APIError.invalid("expires_in_days", "must be 1 to 3650") }
+        let (secret, prefix, hash) = Tokens.apiKey()
+        let key = try await services.store.createAPIKey(userID: user.id, name: name, prefix: prefix, keyHash: hash, expiresAt: body.expiresInDays.map { Date().addingTimeInterval(TimeInterval($0 * 86_400)) }, at: Date())
+        await services.audit("api_key_create", context, request: request, resource: ("api_key", "\(key.id)"), details: name)
+        var response = try KeyResource(key, secret: secret).response(from: request, context: context)
+        response.status = .created
+        return response
+    }
+
+    struct Revoked: ResponseEncodable {
+        var status = "revoked"
+        var id: Int64
+        var name: String
+    }
+
+    @Sendable func revokeKey(_ request: Request, context: ArgusRequestContext) async throws -> Revoked {
+        let (user, _) = try context.requireSession()
+        let id = try context.parameters.require("id", as: Int64.self)
+        guard let key = try await services.store.apiKeys(of: user.id).first(where: { $0.id.rawValue == id }) else { throw APIError.notFound("API key") }
+        try await services.store.revokeAPIKey(key.id, at: Date())
+        await services.audit("api_key_revoke", context, request: request, resource: ("api_key", "\(id)"), details: key.name)
+        return Revoked(id: id, name: key.name)
+    }
+}

@@ -1,0 +1,113 @@
+//
+// This file is part of Argus, a self-hosted network security monitor.
+// SPDX-License-Identifier: Apache-2.0
+//
+
+import Argus
+import Foundation
+import Hummingbird
+
+/// Health, version, dashboard numbers, Prometheus metrics and the OpenAPI document.
+struct SystemRoutes {
+    let services: ServerServices
+
+    func register(on router: Router<ArgusRequestContext>) {
+        router.get("/health") { _, _ in Health(status: "healthy", timestamp: Date()) }
+        router.get("/api/version") { _, _ in Version(version: ArgusVersion.current, swift: ArgusVersion.swift) }
+        router.get("/api/stats", use: stats)
+        router.get("/metrics", use: metrics)
+        router.get("/api/openapi.json") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: PackageResources.openapi_json)))
+        }
+    }
+
+    struct Health: ResponseEncodable {
+        var status: String
+        var timestamp: Date
+    }
+
+    struct Version: ResponseEncodable {
+        var version: String
+        var swift: String
+    }
+
+    struct Stats: ResponseEncodable {
+        var totalDevices: Int
+        var onlineDevices: Int
+        var devicesAtRisk: Int
+        var critical: Int
+        var high: Int
+        var medium: Int
+        var low: Int
+        var unacknowledgedChanges: Int
+        var lastScan: String?
+        var lastScanId: Int64?
+        var scanning: Bool
+    }
+
+    func count(_ query: DeviceQuery) async throws -> Int {
+        var query = query
+        query.limit = 1
+        return try await services.store.devices(query).total
+    }
+
+    @Sendable func stats(_ request: Request, context: ArgusRequestContext) async throws -> Stats {
+        let levels = try await withThrowingTaskGroup(of: (RiskLevel, Int).self) { group in
+            for level in [RiskLevel.critical, .high, .medium, .low] {
+                group.addTask { (level, try await count(DeviceQuery(riskLevel: level))) }
+            }
+            return try await group.reduce(into: [:]) { $0[$1.0] = $1.1 }
+        }
+        let last = try await services.store.scans(ScanQuery(status: .completed, limit: 1)).items.first
+        return Stats(
+            totalDevices: try await count(DeviceQuery()),
+            onlineDevices: try await count(DeviceQuery(isOnline: true)),
+            devicesAtRisk: (levels[.critical] ?? 0) + (levels[.high] ?? 0),
+            critical: levels[.critical] ?? 0, high: levels[.high] ?? 0, medium: levels[.medium] ?? 0, low: levels[.low] ?? 0,
+            unacknowledgedChanges: try await services.store.changes(ChangeQuery(acknowledged: false, limit: 1)).total,
+            lastScan: last.flatMap { $0.finishedAt }.map { $0.formatted(.iso8601) },
+            lastScanId: last?.id.rawValue,
+            scanning: await services.scans.isNetworkScanRunning
+        )
+    }
+
+    /// Prometheus text exposition (version 0.0.4), computed from the store at each scrape.
+    @Sendable func metrics(_ request: Request, context: ArgusRequestContext) async throws -> Response {
+        var text = ""
+        func metric(_ name: String, _ type: String, _ help: String, _ samples: [(labels: String, value: String)]) {
+            text += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
+            for sample in samples { text += "\(name)\(sample.labels.isEmpty ? "" : "{\(sample.labels)}") \(sample.value)\n" }
+        }
+        var byRisk: [(String, String)] = []
+        for level in RiskLevel.allCases {
+            byRisk.append(("level=\"\(level.rawValue)\"", "\(try await count(DeviceQuery(riskLevel: level)))"))
+        }
+        metric("argus_devices", "gauge", "Devices in the inventory, by risk level.", byRisk)
+        metric("argus_devices_online", "gauge", "Devices the latest network scan saw up.", [("", "\(try await count(DeviceQuery(isOnline: true)))")])
+        var scans: [(String, String)] = []
+        for status in ScanStatus.allCases {
+            scans.append(("status=\"\(status.rawValue)\"", "\(try await services.store.scans(ScanQuery(status: status, limit: 1)).total)"))
+        }
+        metric("argus_scans", "gauge", "Scans in the store, by status.", scans)
+        metric("argus_changes_unacknowledged", "gauge", "Changes nobody has acknowledged.", [("", "\(try await services.store.changes(ChangeQuery(acknowledged: false, limit: 1)).total)")])
+        let running = await services.scans.runningScans
+        metric("argus_scans_running", "gauge", "Scans running now.", [("", "\(running.count)")])
+        if let last = try await services.store.scans(ScanQuery(status: .completed, limit: 1)).items.first {
+            metric("argus_last_scan_timestamp_seconds", "gauge", "When the latest completed scan finished.", [("", "\((last.finishedAt ?? last.createdAt).timeIntervalSince1970)")])
+            metric("argus_last_scan_duration_seconds", "gauge", "How long the latest completed scan took.", [("", "\(last.duration ?? 0)")])
+            metric("argus_last_scan_hosts_up", "gauge", "Hosts the latest completed scan found up.", [("", "\(last.hostsUp)")])
+            metric("argus_last_scan_open_ports", "gauge", "Open ports the latest completed scan found.", [("", "\(last.openPorts)")])
+        }
+        metric("argus_build_info", "gauge", "Argus's version.", [("version=\"\(ArgusVersion.current)\"", "1")])
+        metric("argus_start_time_seconds", "gauge", "When argus-server started.", [("", "\(services.startedAt.timeIntervalSince1970)")])
+        return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+}
+
+/// Argus's version.
+public enum ArgusVersion {
+    /// The release.
+    public static let current = "0.4.0"
+    /// The Swift language mode it is built in.
+    public static let swift = "6"
+}

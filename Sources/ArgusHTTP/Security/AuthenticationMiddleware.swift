@@ -1,0 +1,94 @@
+//
+// This file is part of Argus, a self-hosted network security monitor.
+// SPDX-License-Identifier: Apache-2.0
+//
+
+import Argus
+import Foundation
+import Hummingbird
+import HTTPTypes
+import Logging
+
+/// Finds who is calling (an API key, or the session cookie), enforces CSRF protection on
+/// state-changing requests made with a session, and refuses anonymous calls to the API.
+///
+/// - API keys come as `X-API-Key: argus_…` or `Authorization: Bearer argus_…`; the store holds
+///   only their SHA-256, compared again in constant time.
+/// - A session-authenticated POST, PUT, PATCH or DELETE must carry the session's CSRF token in
+///   `X-CSRF-Token` (or a form's `csrf_token`), and an `Origin`, when sent, must be this server's.
+struct AuthenticationMiddleware: RouterMiddleware {
+    typealias Context = ArgusRequestContext
+    let services: ServerServices
+
+    /// Paths anyone may call.
+    static let publicPaths: Set<String> = ["/health", "/api/setup", "/api/login", "/api/openapi.json"]
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        context.clientAddress = services.clientAddress(of: request, peer: context.remoteAddress?.ipAddress)
+        let unsafe = ![.get, .head, .options].contains(request.method)
+        if unsafe, let origin = request.headers[.origin], !services.isSameOrigin(origin, request: request) {
+            throw APIError(.forbidden, "Cross-site request refused (Origin \(origin))")
+        }
+        if let key = Self.apiKey(in: request) {
+            let hash = Tokens.sha256(key)
+            guard let stored = try await services.store.apiKey(hash: hash), Tokens.constantTimeEquals(stored.keyHash, hash), stored.isUsable(), let user = try await services.store.user(stored.userID) else {
+                throw APIError(.unauthorized, "Invalid, expired or revoked API key")
+            }
+            try await services.store.recordUse(of: stored.id, at: Date())
+            context.identity = .apiKey(user, stored)
+        } else if let cookie = request.cookies[ServerServices.sessionCookie]?.value, !cookie.isEmpty {
+            let now = Date()
+            if let session = try await services.store.session(idHash: Tokens.sha256(cookie)), session.isValid(at: now), let user = try await services.store.user(session.userID) {
+                if now.timeIntervalSince(session.lastSeenAt) > 60 { try await services.store.touchSession(idHash: session.idHash, at: now) }
+                context.identity = .session(user, session)
+                if unsafe {
+                    let sent = request.headers[ServerServices.csrfHeader] ?? ""
+                    guard Tokens.constantTimeEquals(sent, session.csrfToken) else {
+                        throw APIError(.forbidden, "Missing or wrong CSRF token (send the session's token in X-CSRF-Token)")
+                    }
+                }
+            }
+        }
+        if context.identity == nil, !Self.publicPaths.contains(request.uri.path) {
+            throw APIError.unauthenticated
+        }
+        return try await next(request, context)
+    }
+
+    static func apiKey(in request: Request) -> String? {
+        if let key = request.headers[ServerServices.apiKeyHeader], !key.isEmpty { return key }
+        if let authorization = request.headers[.authorization], authorization.lowercased().hasPrefix("bearer ") {
+            return String(authorization.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+        }
+        return nil
+    }
+}
+
+/// Security headers on every answer, errors included.
+struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
+    static var headers: HTTPFields {
+        var fields = HTTPFields()
+        fields[.contentSecurityPolicy] = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+        fields[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
+        fields[HTTPField.Name("X-Frame-Options")!] = "DENY"
+        fields[HTTPField.Name("Referrer-Policy")!] = "same-origin"
+        fields[HTTPField.Name("Cross-Origin-Opener-Policy")!] = "same-origin"
+        return fields
+    }
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var response: Response
+        do {
+            response = try await next(request, context)
+        } catch let error as any HTTPResponseError {
+            response = try error.response(from: request, context: context)
+        } catch let error as StoreError {
+            context.logger.error("store error: \(error)")
+            response = try APIError(error.code == .notFound ? .notFound : error.code == .invalidArgument ? .unprocessableContent : .internalServerError, "\(error)").response(from: request, context: context)
+        }
+        for field in Self.headers where response.headers[field.name] == nil { response.headers.append(field) }
+        if request.uri.path.hasPrefix("/api/"), response.headers[.cacheControl] == nil { response.headers[.cacheControl] = "no-store" }
+        return response
+    }
+}

@@ -1,0 +1,107 @@
+//
+// This file is part of Argus, a self-hosted network security monitor.
+// SPDX-License-Identifier: Apache-2.0
+//
+
+public import Argus
+public import Foundation
+import Hummingbird
+public import Logging
+import HTTPTypes
+import Synchronization
+
+/// What the routes share: the store, the scan coordinator, settings and the security helpers.
+public final class ServerServices: Sendable {
+    /// The session cookie's name.
+    static let sessionCookie = "argus_session"
+    /// The CSRF header.
+    static let csrfHeader = HTTPField.Name("X-CSRF-Token")!
+    /// The API key header.
+    static let apiKeyHeader = HTTPField.Name("X-API-Key")!
+
+    /// Where everything is kept.
+    public let store: any DeviceStore
+    /// The settings.
+    public let configuration: ServerConfiguration
+    /// Runs scans.
+    public let scans: ScanCoordinator
+    /// Hashes passwords.
+    public let hasher: PasswordHasher
+    /// Slows guessing.
+    let throttle: LoginThrottle
+    /// When the server started.
+    public let startedAt = Date()
+    let logger: Logger
+    private let setupToken: Mutex<String?>
+
+    /// Creates the shared services.
+    public init(store: any DeviceStore, configuration: ServerConfiguration, scans: ScanCoordinator, hasher: PasswordHasher = PasswordHasher(), logger: Logger = Logger(label: "argus-server")) {
+        self.store = store
+        self.configuration = configuration
+        self.scans = scans
+        self.hasher = hasher
+        self.logger = logger
+        self.throttle = LoginThrottle(limit: configuration.maxLoginFailures, window: TimeInterval(configuration.lockoutMinutes * 60))
+        self.setupToken = Mutex(nil)
+    }
+
+    /// Makes the one-time setup token when no user exists yet (and returns it, to be logged);
+    /// `nil` once an admin exists.
+    public func prepareSetup() async throws -> String? {
+        guard try await store.userCount() == 0 else { return nil }
+        let token = Tokens.random(bytes: 16)
+        setupToken.withLock { $0 = token }
+        return token
+    }
+
+    /// Whether a setup token is the current one; a match consumes it.
+    func consumeSetupToken(_ candidate: String) -> Bool {
+        setupToken.withLock { token in
+            guard let current = token, Tokens.constantTimeEquals(candidate, current) else { return false }
+            token = nil
+            return true
+        }
+    }
+
+    /// Puts a consumed setup token back (the setup failed after all).
+    func restoreSetupToken(_ token: String) {
+        setupToken.withLock { $0 = $0 ?? token }
+    }
+
+    /// The client's address: the peer, or the first `X-Forwarded-For` hop when the peer is a
+    /// trusted proxy.
+    func clientAddress(of request: Request, peer: String?) -> String {
+        let peer = peer ?? "unknown"
+        guard configuration.trustedProxies.contains(peer), let forwarded = request.headers[HTTPField.Name("X-Forwarded-For")!] else { return peer }
+        return forwarded.split(separator: ",").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? peer
+    }
+
+    /// True when an `Origin` header names this server (its `Host`).
+    func isSameOrigin(_ origin: String, request: Request) -> Bool {
+        guard let host = request.head.authority else { return false }
+        return origin == "http://\(host)" || origin == "https://\(host)"
+    }
+
+    /// Whether cookies should be marked Secure for this request.
+    func usesSecureCookies(_ request: Request, context: ArgusRequestContext) -> Bool {
+        if let secure = configuration.secureCookies { return secure }
+        let peer = context.remoteAddress?.ipAddress ?? ""
+        return configuration.trustedProxies.contains(peer) && request.headers[HTTPField.Name("X-Forwarded-Proto")!] == "https"
+    }
+
+    /// Appends to the audit log; a failure to write it is logged, never hidden.
+    func audit(_ action: String, _ context: ArgusRequestContext, request: Request, user: User? = nil, resource: (type: String, id: String)? = nil, details: String? = nil, success: Bool = true) async {
+        var apiKeyID: APIKeyID?
+        var actor = user
+        if let identity = context.identity {
+            actor = actor ?? identity.user
+            if case .apiKey(_, let key) = identity { apiKeyID = key.id }
+        }
+        let entry = AuditEntry(userID: actor?.id, username: actor?.username, apiKeyID: apiKeyID, action: action, resourceType: resource?.type, resourceID: resource?.id, details: details, clientAddress: context.clientAddress, userAgent: request.headers[.userAgent].map { String($0.prefix(200)) }, success: success)
+        do {
+            try await store.appendAudit(entry)
+        } catch {
+            logger.error("could not write the audit log: \(error)", metadata: ["action": "\(action)"])
+        }
+    }
+}
