@@ -65,17 +65,24 @@ let package = Package(
         ),
         // The default DeviceStore on the system libsqlite3.
         .target(name: "ArgusSQLite", dependencies: ["Argus", "CSQLite3"], swiftSettings: swiftSettings),
+        // Accounts: password hashing (bcrypt), API keys and tokens, shared by the server and the CLI.
+        .target(
+            name: "ArgusAccounts",
+            dependencies: [
+                "Argus",
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Web UI and REST API.
         .target(
             name: "ArgusHTTP",
             dependencies: [
-                "Argus",
+                "Argus", "ArgusAccounts",
                 .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
-                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -96,7 +103,7 @@ let package = Package(
         .executableTarget(
             name: "argus-cli",
             dependencies: [
-                "Argus", "ArgusSQLite",
+                "Argus", "ArgusSQLite", "ArgusAccounts",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -116,7 +123,7 @@ let package = Package(
         .testTarget(
             name: "ArgusHTTPTests",
             dependencies: [
-                "ArgusHTTP", "Argus", "ArgusSQLite",
+                "ArgusHTTP", "ArgusAccounts", "Argus", "ArgusSQLite",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings

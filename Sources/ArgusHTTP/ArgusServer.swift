@@ -4,6 +4,7 @@
 //
 
 public import Argus
+public import ArgusAccounts
 import Foundation
 public import Hummingbird
 public import Logging
@@ -43,6 +44,7 @@ public struct ArgusServer: Sendable {
         DeviceRoutes(services: services).register(on: router)
         ScanRoutes(services: services).register(on: router)
         ChangeRoutes(services: services).register(on: router)
+        ScheduleRoutes(services: services).register(on: router)
         return router
     }
 
@@ -53,15 +55,15 @@ public struct ArgusServer: Sendable {
         return Application(
             router: router(),
             configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port), serverName: "Argus"),
-            services: [Housekeeping(services: services)],
+            services: [Housekeeping(services: services), ScanScheduler(services: services)],
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
             logger: services.logger
         )
     }
 }
 
-/// Background work beside the HTTP server: expired sessions are removed, old scans pruned; at
-/// shutdown a running scan is cancelled and recorded as such.
+/// Background work beside the HTTP server: expired sessions are removed; at shutdown a running
+/// scan is cancelled and recorded as such.
 struct Housekeeping: ServiceLifecycle.Service {
     let services: ServerServices
 

@@ -4,6 +4,7 @@
 //
 
 public import Argus
+public import ArgusAccounts
 public import Foundation
 import Hummingbird
 public import Logging
@@ -87,6 +88,22 @@ public final class ServerServices: Sendable {
         if let secure = configuration.secureCookies { return secure }
         let peer = context.remoteAddress?.ipAddress ?? ""
         return configuration.trustedProxies.contains(peer) && request.headers[HTTPField.Name("X-Forwarded-Proto")!] == "https"
+    }
+
+    /// The targets of a network scan: the given subnets, else config.yaml's, else what setup
+    /// stored; exclusions always apply.
+    /// - Throws: ``APIError`` (422 on `subnet`) when none is configured or one is invalid.
+    public func networkTargets(_ subnets: [String] = []) async throws -> ScanTargetList {
+        var subnets = subnets.isEmpty ? configuration.subnets : subnets
+        if subnets.isEmpty, let stored = try await store.setting("network.subnets") {
+            subnets = stored.split(separator: ",").map(String.init)
+        }
+        guard !subnets.isEmpty else { throw APIError.invalid("subnet", "no network is configured: give a subnet, or set network.subnets in config.yaml") }
+        do {
+            return try ScanTargetList(subnets, excluding: configuration.exclusions, addressLimit: configuration.maxAddresses)
+        } catch {
+            throw APIError.invalid("subnet", "\(error)")
+        }
     }
 
     /// Appends to the audit log; a failure to write it is logged, never hidden.

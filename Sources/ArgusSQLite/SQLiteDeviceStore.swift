@@ -448,6 +448,10 @@ public final class SQLiteDeviceStore: DeviceStore {
         }
     }
 
+    public func users() async throws -> [User] {
+        try await reader.perform { try $0.query("SELECT id, username, password_hash, created_at, last_login_at FROM users ORDER BY id", [], Self.user) }
+    }
+
     public func createFirstUser(username: String, passwordHash: String, at date: Date) async throws -> User? {
         try await writer.perform { connection in
             try connection.transaction {

@@ -70,7 +70,7 @@ struct ArgusServerCommand: AsyncParsableCommand {
         }
         let server = ArgusServer(configuration: settings, store: store, logger: logger)
         if let token = try await server.services.prepareSetup() {
-            logger.notice("No user yet. Open http://\(settings.host):\(settings.port)/setup and create the admin with this one-time setup token: \(token)")
+            logger.notice("No user yet. Create the admin with POST /api/setup {username, password, setup_token, subnet} (see Docs/Server.md), or argus-cli user add NAME; one-time setup token: \(token)")
         }
         let host = settings.host
         let log = logger

@@ -5,6 +5,7 @@
 
 import Argus
 import ArgusHTTP
+import ArgusAccounts
 import Foundation
 import HTTPTypes
 import Hummingbird

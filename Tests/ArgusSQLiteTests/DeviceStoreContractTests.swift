@@ -22,6 +22,7 @@ import Testing
         let admin = try #require(try await store.createFirstUser(username: "admin", passwordHash: "h1", at: day(1)))
         #expect(try await store.createFirstUser(username: "mallory", passwordHash: "h2", at: day(1)) == nil, "only while no user exists")
         #expect(try await store.userCount() == 1)
+        #expect(try await store.users().map(\.username) == ["admin"])
 
         let session = LoginSession(idHash: "abc", userID: admin.id, csrfToken: "token", createdAt: day(1), lastSeenAt: day(1), expiresAt: day(2), idleTimeout: 3_600, remember: false, clientAddress: "127.0.0.1", userAgent: "test")
         try await store.createSession(session)

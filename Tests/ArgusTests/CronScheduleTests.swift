@@ -390,3 +390,27 @@ import Testing
         #expect(try CronSchedule("0 0 1 * 0-6").description == "0 0 * * *")
     }
 }
+
+@Suite struct ScanCadenceTests {
+    @Test func intervalsAndCron() throws {
+        #expect(try ScanCadence("@every 6h") == .interval(seconds: 21_600))
+        #expect(try ScanCadence("@every 90m").description == "@every 90m")
+        #expect(try ScanCadence("@every 1d").summary == "every 1 day")
+        #expect(try ScanCadence(" 0 2 * * 7 ").description == "0 2 * * 0")
+        #expect(throws: ScanCadence.ParseError.self) { try ScanCadence("@every 4m") }
+        #expect(throws: ScanCadence.ParseError.self) { try ScanCadence("@every h") }
+        #expect(throws: ScanCadence.ParseError.self) { try ScanCadence("0 25 * * *") }
+    }
+
+    @Test func aMissedRunIsCaughtUpOnce() throws {
+        let start = Date(timeIntervalSince1970: 1_800_000_000)
+        let cadence = try ScanCadence("@every 1h")
+        let late = cadence.plan(dueAt: start, now: start.addingTimeInterval(5 * 3_600 + 60))
+        #expect(late.runNow)
+        #expect(late.next == start.addingTimeInterval(6 * 3_600 + 60), "counted from now, not from the missed times")
+        let early = cadence.plan(dueAt: start, now: start.addingTimeInterval(-60))
+        #expect(!early.runNow && early.next == start)
+        let fresh = cadence.plan(dueAt: nil, now: start)
+        #expect(!fresh.runNow && fresh.next == start.addingTimeInterval(3_600))
+    }
+}

@@ -38,8 +38,8 @@ public struct ScanImporter: Sendable {
     /// holds, and the scan is recorded as ``ScanStatus/failed`` with the reason. A file that is
     /// not nmap XML imports nothing: the scan is recorded as failed and the error rethrown.
     /// - Throws: ``NmapXMLError`` for unreadable or invalid input, ``StoreError`` from the store.
-    public func importFile(at path: String, now: Date = Date()) async throws -> RecordedScan {
-        let scan = try await store.createScan(NewScan(kind: .imported, profile: "imported", targets: [path], status: .running, createdAt: now))
+    public func importFile(at path: String, recordedAs name: String? = nil, now: Date = Date()) async throws -> RecordedScan {
+        let scan = try await store.createScan(NewScan(kind: .imported, profile: "imported", targets: [name ?? path], status: .running, createdAt: now))
         let inventory = try await store.inventory()
         do {
             return try await store.record(scan.id, at: now) { recorder in

@@ -122,6 +122,9 @@ public protocol DeviceStore: Sendable {
     /// Records a key's use.
     func recordUse(of key: APIKeyID, at date: Date) async throws
 
+    /// Every user, by id.
+    func users() async throws -> [User]
+
     /// Creates the first user, only while no user exists (atomically: of two concurrent calls,
     /// one wins). Returns `nil` when a user exists already.
     func createFirstUser(username: String, passwordHash: String, at date: Date) async throws -> User?

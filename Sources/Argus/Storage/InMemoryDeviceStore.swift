@@ -265,6 +265,8 @@ public actor InMemoryDeviceStore: DeviceStore {
         keyRecords[key]?.lastUsedAt = date
     }
 
+    public func users() -> [User] { userRecords.values.sorted { $0.id < $1.id } }
+
     public func createFirstUser(username: String, passwordHash: String, at date: Date) throws -> User? {
         guard userRecords.isEmpty else { return nil }
         return try createUser(username: username, passwordHash: passwordHash, at: date)

@@ -90,6 +90,7 @@ public struct ServerConfiguration: Sendable, Equatable {
         var reader = YAMLReader()
         for (keyNode, value) in root {
             let section = keyNode.string ?? ""
+            guard Self.sections.contains(section) else { throw Problem(section, "unknown section (the sections are \(Self.sections.sorted().joined(separator: ", ")))") }
             guard let mapping = value.mapping else {
                 if value.null != nil { continue }
                 throw Problem(section, "must be a mapping of keys")
@@ -102,6 +103,8 @@ public struct ServerConfiguration: Sendable, Equatable {
         try configuration.validate()
         return configuration
     }
+
+    static let sections: Set<String> = ["server", "database", "network", "scanning", "sessions", "security", "retention"]
 
     /// Applies `ARGUS_*` environment variables: `ARGUS_HOST`, `ARGUS_PORT`, `ARGUS_DB`,
     /// `ARGUS_SUBNETS` (comma-separated), `ARGUS_EXCLUDE`, `ARGUS_SCAN_PROFILE`, `ARGUS_NMAP`,
@@ -163,7 +166,7 @@ private struct YAMLReader {
         case "server.port": configuration.port = try int(key, value)
         case "server.secure_cookies": configuration.secureCookies = value.null != nil ? nil : try bool(key, value)
         case "server.trusted_proxies": configuration.trustedProxies = try strings(key, value)
-        case "database.path": configuration.databasePath = try string(key, value)
+        case "database.path": configuration.databasePath = try optionalString(key, value)
         case "network.subnets": configuration.subnets = try strings(key, value)
         case "network.exclusions": configuration.exclusions = try strings(key, value)
         case "network.scan_profile": configuration.scanProfile = try string(key, value)
@@ -173,7 +176,7 @@ private struct YAMLReader {
             configuration.maxAddresses = UInt64(count)
         case "scanning.timeout_minutes": configuration.scanTimeoutMinutes = try int(key, value)
         case "scanning.parallel": configuration.scanParallelism = try int(key, value)
-        case "scanning.nmap_path": configuration.nmapPath = try string(key, value)
+        case "scanning.nmap_path": configuration.nmapPath = try optionalString(key, value)
         case "sessions.idle_minutes": configuration.sessionIdleMinutes = try int(key, value)
         case "sessions.absolute_hours": configuration.sessionAbsoluteHours = try int(key, value)
         case "sessions.remember_days": configuration.rememberDays = try int(key, value)
@@ -188,6 +191,13 @@ private struct YAMLReader {
     private func string(_ key: String, _ value: Yams.Node) throws -> String {
         guard let scalar = value.scalar else { throw ServerConfiguration.Problem(key, "must be a single value") }
         return scalar.string
+    }
+
+    /// Empty or `~` means "the default".
+    private func optionalString(_ key: String, _ value: Yams.Node) throws -> String? {
+        if value.null != nil { return nil }
+        let text = try string(key, value)
+        return text.isEmpty ? nil : text
     }
 
     private func int(_ key: String, _ value: Yams.Node) throws -> Int {

@@ -4,6 +4,7 @@
 //
 
 import Argus
+import ArgusAccounts
 import Foundation
 import Hummingbird
 
@@ -51,17 +52,18 @@ struct AuthRoutes {
         var apiKeyName: String?
     }
 
-    static func validUsername(_ name: String) -> Bool {
-        (1...64).contains(name.count) && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }
-    }
-
     @Sendable func setup(_ request: Request, context: ArgusRequestContext) async throws -> Response {
         let body = try await request.decodeJSON(as: SetupRequest.self, context: context)
-        guard Self.validUsername(body.username) else { throw APIError.invalid("username", "1 to 64 letters, digits, '.', '_' or '-'") }
+        guard Accounts.isValidUsername(body.username) else { throw APIError.invalid("username", "1 to 64 letters, digits, '.', '_' or '-'") }
         if let problem = PasswordHasher.problem(with: body.password) { throw APIError.invalid("password", problem) }
         var targets: ScanTargetList?
         if let subnet = body.subnet, !subnet.isEmpty {
-            do { targets = try ScanTargetList([subnet]) } catch { throw APIError.invalid("subnet", "\(error)") }
+            let configuration = services.configuration
+            do {
+                targets = try ScanTargetList(subnet.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }, excluding: configuration.exclusions, addressLimit: configuration.maxAddresses)
+            } catch {
+                throw APIError.invalid("subnet", "\(error)")
+            }
         }
         guard try await services.store.userCount() == 0 else { throw APIError(.conflict, "Setup is done already: sign in") }
         guard services.consumeSetupToken(body.setupToken) else {
@@ -69,9 +71,14 @@ struct AuthRoutes {
             throw APIError(.forbidden, "Wrong setup token: it is printed in argus-server's log at start", field: "setup_token")
         }
         let hash = await services.hasher.hash(body.password)
-        guard let user = try await services.store.createFirstUser(username: body.username, passwordHash: hash, at: Date()) else {
-            throw APIError(.conflict, "Setup is done already: sign in")
+        let created: User?
+        do {
+            created = try await services.store.createFirstUser(username: body.username, passwordHash: hash, at: Date())
+        } catch {
+            services.restoreSetupToken(body.setupToken)
+            throw error
         }
+        guard let user = created else { throw APIError(.conflict, "Setup is done already: sign in") }
         if let targets { try await services.store.setSetting("network.subnets", to: targets.targets.map(\.text).joined(separator: ",")) }
         await services.audit("setup", context, request: request, user: user, resource: ("user", "\(user.id)"))
         return try await signIn(user, remember: false, request: request, context: context, status: .created)
@@ -81,7 +88,7 @@ struct AuthRoutes {
         let body = try await request.decodeJSON(as: Credentials.self, context: context)
         let client = context.clientAddress
         if let wait = await services.throttle.retryAfter(client: client, username: body.username) {
-            await services.audit("login", context, request: request, details: "throttled: \(body.username)", success: false)
+            await services.audit("login", context, request: request, details: "throttled: \(String(body.username.prefix(64)))", success: false)
             throw APIError(.tooManyRequests, "Too many failed sign-ins: try again in \(wait) s", headers: [.retryAfter: "\(wait)"])
         }
         let user = try await services.store.user(named: body.username)
@@ -183,13 +190,13 @@ struct AuthRoutes {
     @Sendable func createKey(_ request: Request, context: ArgusRequestContext) async throws -> Response {
         let (user, _) = try context.requireSession()
         let body = try await request.decodeJSON(as: NewKey.self, context: context)
-        let name = body.name.trimmingCharacters(in: .whitespaces)
-        guard (1...100).contains(name.count), name.allSatisfy({ $0.isLetter || $0.isNumber || " _-.".contains($0) }) else {
-            throw APIError.invalid("name", "1 to 100 letters, digits, spaces, '.', '_' or '-'")
+        let key: APIKey, secret: String
+        do {
+            (key, secret) = try await Accounts(store: services.store, hasher: services.hasher).createAPIKey(for: user, name: body.name, expiresInDays: body.expiresInDays)
+        } catch let refusal as Accounts.Refusal {
+            throw APIError.invalid(refusal.field, refusal.description)
         }
-        if let days = body.expiresInDays, !(1...3650).contains(days) { throw APIError.invalid("expires_in_days", "must be 1 to 3650") }
-        let (secret, prefix, hash) = Tokens.apiKey()
-        let key = try await services.store.createAPIKey(userID: user.id, name: name, prefix: prefix, keyHash: hash, expiresAt: body.expiresInDays.map { Date().addingTimeInterval(TimeInterval($0 * 86_400)) }, at: Date())
+        let name = key.name
         await services.audit("api_key_create", context, request: request, resource: ("api_key", "\(key.id)"), details: name)
         var response = try KeyResource(key, secret: secret).response(from: request, context: context)
         response.status = .created
@@ -204,7 +211,7 @@ struct AuthRoutes {
 
     @Sendable func revokeKey(_ request: Request, context: ArgusRequestContext) async throws -> Revoked {
         let (user, _) = try context.requireSession()
-        let id = try context.parameters.require("id", as: Int64.self)
+        guard let id = context.parameters.get("id", as: Int64.self) else { throw APIError.invalid("id", "must be a key id") }
         guard let key = try await services.store.apiKeys(of: user.id).first(where: { $0.id.rawValue == id }) else { throw APIError.notFound("API key") }
         try await services.store.revokeAPIKey(key.id, at: Date())
         await services.audit("api_key_revoke", context, request: request, resource: ("api_key", "\(id)"), details: key.name)

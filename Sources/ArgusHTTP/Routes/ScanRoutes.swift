@@ -41,7 +41,7 @@ struct ScanRoutes {
             query.status = value
         }
         if let type = request.queryText("type") {
-            guard let value = ScanKind(rawValue: type) else { throw APIError.invalid("type", "network or device") }
+            guard let value = ScanKind(rawValue: type) else { throw APIError.invalid("type", "one of \(ScanKind.allCases.map(\.rawValue).joined(separator: ", "))") }
             query.kind = value
         }
         return try await services.store.scans(query).items.map(ScanResource.init)
@@ -78,19 +78,8 @@ struct ScanRoutes {
         var portRange: String?
     }
 
-    /// The configured networks: config.yaml's, else what setup stored.
     func configuredTargets() async throws -> ScanTargetList {
-        let configuration = services.configuration
-        var subnets = configuration.subnets
-        if subnets.isEmpty, let stored = try await services.store.setting("network.subnets") {
-            subnets = stored.split(separator: ",").map(String.init)
-        }
-        guard !subnets.isEmpty else { throw APIError.invalid("subnet", "no network is configured: give a subnet, or set network.subnets in config.yaml") }
-        do {
-            return try ScanTargetList(subnets, excluding: configuration.exclusions, addressLimit: configuration.maxAddresses)
-        } catch {
-            throw APIError.invalid("subnet", "\(error)")
-        }
+        try await services.networkTargets()
     }
 
     func profile(named name: String?, field: String) throws -> ScanProfile {
@@ -258,7 +247,7 @@ struct ScanRoutes {
         guard size > 0 else { throw APIError.invalid("body", "send the nmap XML file (-oX) as the request body") }
         let recorded: RecordedScan
         do {
-            recorded = try await ScanImporter(store: services.store).importFile(at: path)
+            recorded = try await ScanImporter(store: services.store).importFile(at: path, recordedAs: "upload")
         } catch let error as NmapXMLError {
             throw APIError(.unprocessableContent, "Not a readable nmap XML file: \(error)", field: "body")
         }

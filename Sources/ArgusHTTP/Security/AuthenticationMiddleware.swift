@@ -4,6 +4,7 @@
 //
 
 import Argus
+import ArgusAccounts
 import Foundation
 import Hummingbird
 import HTTPTypes
@@ -15,7 +16,8 @@ import Logging
 /// - API keys come as `X-API-Key: argus_…` or `Authorization: Bearer argus_…`; the store holds
 ///   only their SHA-256, compared again in constant time.
 /// - A session-authenticated POST, PUT, PATCH or DELETE must carry the session's CSRF token in
-///   `X-CSRF-Token` (or a form's `csrf_token`), and an `Origin`, when sent, must be this server's.
+///   `X-CSRF-Token`, and an `Origin`, when sent, must be this server's.
+/// - On the public paths (health, setup, sign-in) an invalid key or session is ignored.
 struct AuthenticationMiddleware: RouterMiddleware {
     typealias Context = ArgusRequestContext
     let services: ServerServices
@@ -32,17 +34,19 @@ struct AuthenticationMiddleware: RouterMiddleware {
         }
         if let key = Self.apiKey(in: request) {
             let hash = Tokens.sha256(key)
-            guard let stored = try await services.store.apiKey(hash: hash), Tokens.constantTimeEquals(stored.keyHash, hash), stored.isUsable(), let user = try await services.store.user(stored.userID) else {
+            if let stored = try await services.store.apiKey(hash: hash), Tokens.constantTimeEquals(stored.keyHash, hash), stored.isUsable(), let user = try await services.store.user(stored.userID) {
+                try await services.store.recordUse(of: stored.id, at: Date())
+                context.identity = .apiKey(user, stored)
+            } else if !Self.publicPaths.contains(request.uri.path) {
                 throw APIError(.unauthorized, "Invalid, expired or revoked API key")
             }
-            try await services.store.recordUse(of: stored.id, at: Date())
-            context.identity = .apiKey(user, stored)
         } else if let cookie = request.cookies[ServerServices.sessionCookie]?.value, !cookie.isEmpty {
             let now = Date()
             if let session = try await services.store.session(idHash: Tokens.sha256(cookie)), session.isValid(at: now), let user = try await services.store.user(session.userID) {
                 if now.timeIntervalSince(session.lastSeenAt) > 60 { try await services.store.touchSession(idHash: session.idHash, at: now) }
                 context.identity = .session(user, session)
-                if unsafe {
+                // Sign-in and setup act for nobody's session: they need no token.
+                if unsafe, !Self.publicPaths.contains(request.uri.path) {
                     let sent = request.headers[ServerServices.csrfHeader] ?? ""
                     guard Tokens.constantTimeEquals(sent, session.csrfToken) else {
                         throw APIError(.forbidden, "Missing or wrong CSRF token (send the session's token in X-CSRF-Token)")

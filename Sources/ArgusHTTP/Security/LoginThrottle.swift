@@ -29,8 +29,15 @@ actor LoginThrottle {
         return waits.max().map { max(1, Int($0.rounded(.up))) }
     }
 
-    /// Records a failed attempt.
+    /// Records a failed attempt. Old entries are dropped when many names pile up, so spraying
+    /// user names cannot grow memory without bound.
     func recordFailure(client: String, username: String, at date: Date = Date()) {
+        if failures.count > 10_000 {
+            failures = failures.compactMapValues { times in
+                let recent = times.filter { date.timeIntervalSince($0) < window }
+                return recent.isEmpty ? nil : recent
+            }
+        }
         failures[Self.clientKey(client), default: []].append(date)
         failures[Self.userKey(username), default: []].append(date)
     }
