@@ -45,6 +45,7 @@ public struct ArgusServer: Sendable {
         ScanRoutes(services: services).register(on: router)
         ChangeRoutes(services: services).register(on: router)
         ScheduleRoutes(services: services).register(on: router)
+        AdminRoutes(services: services).register(on: router)
         return router
     }
 
@@ -62,8 +63,9 @@ public struct ArgusServer: Sendable {
     }
 }
 
-/// Background work beside the HTTP server: expired sessions are removed; at shutdown a running
-/// scan is cancelled and recorded as such.
+/// Background work beside the HTTP server, every ten minutes: expired sessions are removed and
+/// scans past the retention settings deleted. At shutdown a running scan is cancelled and
+/// recorded as such.
 struct Housekeeping: ServiceLifecycle.Service {
     let services: ServerServices
 
@@ -82,6 +84,12 @@ struct Housekeeping: ServiceLifecycle.Service {
             try await services.store.deleteExpiredSessions(at: Date())
         } catch {
             services.logger.error("could not remove expired sessions: \(error)")
+        }
+        do {
+            let deleted = try await services.pruneScans()
+            if deleted > 0 { services.logger.notice("retention: deleted \(deleted) old scans") }
+        } catch {
+            services.logger.error("could not delete old scans: \(error)")
         }
     }
 }

@@ -106,6 +106,13 @@ public final class ServerServices: Sendable {
         }
     }
 
+    /// Deletes scans past the retention settings (devices and their latest observations stay).
+    public func pruneScans(now: Date = Date()) async throws -> Int {
+        let days = configuration.retentionDays
+        let keep = configuration.keepScans
+        return try await store.pruneScans(finishedBefore: days > 0 ? now.addingTimeInterval(-Double(days) * 86_400) : nil, keepingNewest: keep > 0 ? keep : nil)
+    }
+
     /// Appends to the audit log; a failure to write it is logged, never hidden.
     func audit(_ action: String, _ context: ArgusRequestContext, request: Request, user: User? = nil, resource: (type: String, id: String)? = nil, details: String? = nil, success: Bool = true) async {
         var apiKeyID: APIKeyID?

@@ -228,6 +228,21 @@ public final class SQLiteDeviceStore: DeviceStore {
         try await writer.perform { try Self.markInterrupted($0, at: date, onlyAbandoned: false) }
     }
 
+    public func pruneScans(finishedBefore date: Date?, keepingNewest keep: Int?) async throws -> Int {
+        guard date != nil || keep != nil else { return 0 }
+        return try await writer.perform { connection in
+            try connection.transaction {
+                try connection.run("""
+                    DELETE FROM scans
+                    WHERE status NOT IN ('queued', 'running')
+                      AND id NOT IN (SELECT last_scan_id FROM devices WHERE last_scan_id IS NOT NULL)
+                      AND ((?1 IS NOT NULL AND coalesce(finished_at, created_at) < ?1)
+                        OR (?2 IS NOT NULL AND id NOT IN (SELECT id FROM scans ORDER BY id DESC LIMIT ?2)))
+                    """, [.of(date), .of(keep)])
+            }
+        }
+    }
+
     // MARK: Devices
 
     static let deviceColumns = "id, mac, ip, hostname, vendor, device_type, os_name, os_accuracy, first_seen, last_seen, times_seen, last_scan_id, is_online, risk_level, risk_score, label, notes, is_trusted, zone, open_ports"

@@ -284,3 +284,42 @@ import Testing
         }
     }
 }
+
+@Suite struct AdminAPITests {
+    @Test func auditLogExportsAndRetention() async throws {
+        let server = try await TestServer { $0.keepScans = 1 }
+        try await server.application.test(.router) { client in
+            let headers = try await client.setUp(server).headers
+            let first = try await InventoryAPITests.scan(client, server, headers: headers)
+            let second = try await InventoryAPITests.scan(client, server, headers: headers)
+            let devices = try await client.object("/api/devices", headers: headers)
+            let id = try #require(((devices.1["items"] as? [[String: Any]])?.first)?["id"] as? Int)
+            _ = try await client.object("/api/devices/\(id)", method: .put, headers: headers, body: json(["label": "=HYPERLINK(\"http://evil\")", "notes": "a, \"quoted\" note"]))
+
+            let csv = try await client.execute(uri: "/api/export/devices.csv", method: .get, headers: headers)
+            #expect(csv.status == .ok && csv.headers[.contentType]?.hasPrefix("text/csv") == true)
+            let text = String(buffer: csv.body)
+            #expect(text.hasPrefix("id,ip_address,mac_address,"))
+            #expect(text.contains(#""'=HYPERLINK(""http://evil"")""#), "a formula is defused and quoted: \(text)")
+            let exported = try await client.array("/api/export/devices.json", headers: headers)
+            #expect(exported.count == 1 && exported[0]["ip_address"] as? String == "192.0.2.10")
+
+            // keep_scans = 1: the older scan goes; the device stays.
+            let cleaned = try await client.object("/api/retention/cleanup", method: .post, headers: headers)
+            #expect(cleaned.0 == .ok && cleaned.1["deleted_scans"] as? Int == 1)
+            #expect(try await client.array("/api/scans", headers: headers).map { $0["id"] as? Int } == [second])
+            #expect(try await client.execute(uri: "/api/scans/\(first)", method: .get, headers: headers).status == .notFound)
+            #expect(try await client.object("/api/devices/\(id)", headers: headers).0 == .ok)
+
+            let audit = try await client.array("/api/audit-logs?limit=100", headers: headers)
+            let actions = audit.compactMap { $0["action"] as? String }
+            #expect(actions.first == "retention_cleanup")
+            #expect(Set(actions).isSuperset(of: ["setup", "scan_start", "device_edit", "export", "retention_cleanup"]))
+            #expect(audit.allSatisfy { $0["username"] as? String == "admin" })
+            #expect(try await client.array("/api/audit-logs?action=export", headers: headers).count == 2)
+            #expect(try await client.array("/api/audit-logs?username=nobody", headers: headers).isEmpty)
+            #expect(try await client.array("/api/audit-logs?limit=2&offset=1", headers: headers).map { $0["action"] as? String } == Array(actions.dropFirst().prefix(2)))
+            #expect((try await client.object("/api/audit-logs/actions", headers: headers).1["actions"] as? [Any])?.count ?? 0 >= 10)
+        }
+    }
+}

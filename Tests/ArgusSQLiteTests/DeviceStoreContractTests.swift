@@ -17,6 +17,31 @@ import Testing
     }
 
     @Test(arguments: StoreKind.allCases)
+    func pruningKeepsDevicesAndTheirLatestObservation(kind: StoreKind) async throws {
+        let store = try kind.make()
+        // Scan 1 sees A and B; scans 2 and 3 see only A; B's latest observation is in scan 1.
+        let first = try await Self.recordScan(store, at: day(1), devices: [DeviceUpdate(ip: "192.0.2.1", ports: [port(22)]), DeviceUpdate(ip: "192.0.2.2")], changes: [NewChange(device: .update(0), kind: "device_added", description: "A new device appeared at 192.0.2.1.")])
+        let a = first.deviceIDs[0], b = first.deviceIDs[1]
+        let second = try await Self.recordScan(store, at: day(2), devices: [DeviceUpdate(deviceID: a, ip: "192.0.2.1")])
+        let third = try await Self.recordScan(store, at: day(3), devices: [DeviceUpdate(deviceID: a, ip: "192.0.2.1")])
+        #expect(try await store.pruneScans(finishedBefore: nil, keepingNewest: nil) == 0)
+        // Everything before day 3 is old, but scan 1 holds B's latest observation.
+        #expect(try await store.pruneScans(finishedBefore: day(2, hour: 12), keepingNewest: nil) == 1)
+        #expect(try await store.scans(ScanQuery()).items.map(\.id) == [third.scan.id, first.scan.id])
+        #expect(try await store.scan(second.scan.id) == nil)
+        #expect(try await store.history(of: a, limit: 10).map(\.scanID) == [third.scan.id, first.scan.id], "scan 1 stays for B, with A in it")
+        #expect(try await store.history(of: b, limit: 10).map(\.scanID) == [first.scan.id])
+        #expect(try await store.device(a)?.timesSeen == 3, "the device keeps its counts")
+        #expect(try await store.changes(ChangeQuery(scanID: first.scan.id)).total == 1)
+        // B seen again: scan 1 is no longer protected, and the newest one is kept by count.
+        let fourth = try await Self.recordScan(store, at: day(4), devices: [DeviceUpdate(deviceID: b, ip: "192.0.2.2")])
+        #expect(try await store.pruneScans(finishedBefore: nil, keepingNewest: 1) == 1)
+        #expect(try await store.scans(ScanQuery()).items.map(\.id) == [fourth.scan.id, third.scan.id], "scan 3 holds A's latest")
+        #expect(try await store.changes(ChangeQuery()).total == 0, "the pruned scan's changes went with it")
+        #expect(try await store.devices(DeviceQuery()).total == 2)
+    }
+
+    @Test(arguments: StoreKind.allCases)
     func sessionsAndTheFirstUser(kind: StoreKind) async throws {
         let store = try kind.make()
         let admin = try #require(try await store.createFirstUser(username: "admin", passwordHash: "h1", at: day(1)))

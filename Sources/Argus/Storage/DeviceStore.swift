@@ -67,6 +67,12 @@ public protocol DeviceStore: Sendable {
     /// Marks every queued or running scan interrupted; returns their ids.
     @discardableResult
     func markInterruptedScans(at date: Date) async throws -> [ScanID]
+    /// Deletes finished scans that ended before `date`, or that are beyond the newest `keep`,
+    /// with their observations and changes. Devices stay, and so does every device's latest
+    /// observation: a scan that holds one is kept. `nil` disables a limit.
+    /// - Returns: How many scans were deleted.
+    @discardableResult
+    func pruneScans(finishedBefore date: Date?, keepingNewest keep: Int?) async throws -> Int
 
     // MARK: Devices
 

@@ -114,6 +114,24 @@ public actor InMemoryDeviceStore: DeviceStore {
         return open
     }
 
+    public func pruneScans(finishedBefore date: Date?, keepingNewest keep: Int?) -> Int {
+        let newest = keep.map { Set(scanRecords.keys.sorted(by: >).prefix($0)) }
+        let protected = Set(deviceRecords.values.compactMap(\.lastScanID))
+        let doomed = Set(scanRecords.values.filter { scan in
+            guard scan.status.isFinal, !protected.contains(scan.id) else { return false }
+            let old = date.map { (scan.finishedAt ?? scan.createdAt) < $0 } ?? false
+            let beyond = newest.map { !$0.contains(scan.id) } ?? false
+            return old || beyond
+        }.map(\.id))
+        for id in doomed {
+            scanRecords[id] = nil
+            observationsByScan[id] = nil
+        }
+        for device in historyByDevice.keys { historyByDevice[device]?.removeAll { doomed.contains($0.scanID) } }
+        changeRecords.removeAll { doomed.contains($0.scanID) }
+        return doomed.count
+    }
+
     // MARK: Devices
 
     public func devices(_ query: DeviceQuery) -> Page<DeviceListing> {
