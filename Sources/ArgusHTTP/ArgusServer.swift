@@ -46,6 +46,7 @@ public struct ArgusServer: Sendable {
         ChangeRoutes(services: services).register(on: router)
         ScheduleRoutes(services: services).register(on: router)
         AdminRoutes(services: services).register(on: router)
+        ConfigRoutes(services: services).register(on: router)
         return router
     }
 

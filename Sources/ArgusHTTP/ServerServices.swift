@@ -94,16 +94,34 @@ public final class ServerServices: Sendable {
     /// stored; exclusions always apply.
     /// - Throws: ``APIError`` (422 on `subnet`) when none is configured or one is invalid.
     public func networkTargets(_ subnets: [String] = []) async throws -> ScanTargetList {
-        var subnets = subnets.isEmpty ? configuration.subnets : subnets
-        if subnets.isEmpty, let stored = try await store.setting("network.subnets") {
-            subnets = stored.split(separator: ",").map(String.init)
-        }
+        let subnets = subnets.isEmpty ? try await configuredSubnets() : subnets
         guard !subnets.isEmpty else { throw APIError.invalid("subnet", "no network is configured: give a subnet, or set network.subnets in config.yaml") }
         do {
             return try ScanTargetList(subnets, excluding: configuration.exclusions, addressLimit: configuration.maxAddresses)
         } catch {
             throw APIError.invalid("subnet", "\(error)")
         }
+    }
+
+    /// The networks to scan: set at run time (setup, `PUT /api/config`), else config.yaml's.
+    public func configuredSubnets() async throws -> [String] {
+        if let stored = try await store.setting("network.subnets"), !stored.isEmpty {
+            return stored.split(separator: ",").map(String.init)
+        }
+        return configuration.subnets
+    }
+
+    /// The profile of network scans, with the ports and OS detection set at run time.
+    public func defaultProfile(named name: String? = nil) async throws -> ScanProfile? {
+        var chosen = name
+        if chosen == nil { chosen = try await store.setting("network.scan_profile") }
+        let name = chosen ?? configuration.scanProfile
+        guard var profile = ScanProfile.builtIn.first(where: { $0.name == name }) else { return nil }
+        if profile.ports != nil, let ports = try await store.setting("scanning.port_range"), let specification = try? PortSpecification(ports) {
+            profile.ports = specification
+        }
+        if try await store.setting("scanning.enable_os_detection") == "false" { profile.detectsOS = false }
+        return profile
     }
 
     /// Deletes scans past the retention settings (devices and their latest observations stay).

@@ -323,3 +323,26 @@ import Testing
         }
     }
 }
+
+@Suite struct ConfigAPITests {
+    @Test func scanSettingsChangeAtRunTimeAndAreAudited() async throws {
+        let server = try await TestServer()
+        try await server.application.test(.router) { client in
+            let headers = try await client.setUp(server).headers
+            let initial = try await client.object("/api/config", headers: headers)
+            #expect((initial.1["network"] as? [String: Any])?["subnets"] as? [String] == ["192.0.2.0/24"])
+            #expect((initial.1["network"] as? [String: Any])?["scan_profile"] as? String == "normal")
+            let bad = try await client.object("/api/config", method: .put, headers: headers, body: json(["network": ["subnets": ["192.0.2.0/24", "--script=evil"]]]))
+            #expect(bad.0 == .unprocessableContent && bad.1["field"] as? String == "network.subnets")
+            #expect(try await client.object("/api/config", method: .put, headers: headers, body: json(["network": ["scan_profile": "fast"]])).1["field"] as? String == "network.scan_profile")
+            #expect(try await client.object("/api/config", method: .put, headers: headers, body: json(["network": [String: String](), "scanning": ["port_range": "0"]])).1["field"] as? String == "scanning.port_range")
+            let updated = try await client.object("/api/config", method: .put, headers: headers, body: json(["network": ["subnets": ["198.51.100.0/28"], "scan_profile": "quick"], "scanning": ["port_range": "22,80"]]))
+            #expect(updated.0 == .ok && (updated.1["network"] as? [String: Any])?["subnet"] as? String == "198.51.100.0/28")
+            // The next triggered scan uses them.
+            let started = try await client.object("/api/scan/trigger", method: .post, headers: headers)
+            #expect(started.1["subnet"] as? String == "198.51.100.0/28" && started.1["profile"] as? String == "quick")
+            let audit = try await server.store.auditEntries(action: "config_update", limit: 5, offset: 0).items
+            #expect(audit.count == 1 && audit[0].details?.contains("subnets=198.51.100.0/28") == true)
+        }
+    }
+}

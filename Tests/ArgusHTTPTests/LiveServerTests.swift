@@ -142,3 +142,49 @@ import FoundationNetworking
         #expect(exit == 0, "exit status \(exit): \(server.output)")
     }
 }
+
+extension LiveServerTests {
+    /// SIGTERM while a scan runs: the scan is cancelled and recorded as such, and the server
+    /// exits cleanly. The "nmap" is a stand-in that never answers, so the scan is surely running.
+    @Test(.timeLimit(.minutes(2)))
+    func sigtermCancelsARunningScanAndRecordsIt() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("argus-live-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let slowNmap = folder.appendingPathComponent("slow-nmap.sh")
+        try "#!/bin/sh\nexec sleep 120\n".write(to: slowNmap, atomically: true, encoding: .utf8)
+        chmod(slowNmap.path, 0o755)
+        let db = folder.appendingPathComponent("argus.db").path
+        var status: Int32 = 0
+        let key = try await Self.makeKey(db: db, folder: folder)
+        let port = Self.freePort()
+        setenv("ARGUS_NMAP", slowNmap.path, 1)
+        defer { unsetenv("ARGUS_NMAP") }
+        let server = try Child(Self.binaries.appendingPathComponent("argus-server").path, ["--db", db, "--port", "\(port)"], log: folder.appendingPathComponent("server.log"))
+        var stopped = false
+        defer { if !stopped { _ = server.stop(SIGKILL) } }
+        for _ in 0..<100 where !server.output.contains("listens on") { try await Task.sleep(for: .milliseconds(100)) }
+        let (code, _, body) = try await Self.request("POST", "http://127.0.0.1:\(port)/api/scans", headers: ["X-API-Key": key], body: ["subnet": "127.0.0.1", "scan_profile": "quick"])
+        #expect(code == 202, "\(String(decoding: body, as: UTF8.self)) \(server.output)")
+        let id = try #require(Self.object(body)["id"] as? Int)
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(Self.object(try await Self.request("GET", "http://127.0.0.1:\(port)/api/scans/\(id)", headers: ["X-API-Key": key]).2)["status"] as? String == "running")
+        let exit = server.stop(SIGTERM)
+        stopped = true
+        #expect(exit == 0, "\(server.output)")
+        // The store says so: the scan was cancelled, not left running or marked interrupted.
+        let check = try Child(Self.binaries.appendingPathComponent("argus-cli").path, ["scans", "--db", db], log: folder.appendingPathComponent("scans.log"))
+        _ = waitpid(check.pid, &status, 0)
+        #expect(check.output.contains("cancelled"), "\(check.output)")
+    }
+
+    /// Adds a user and an API key to a database with argus-cli, returning the key.
+    static func makeKey(db: String, folder: URL) async throws -> String {
+        let passwordFile = folder.appendingPathComponent("password")
+        try "a long enough password\n".write(to: passwordFile, atomically: true, encoding: .utf8)
+        let shell = try Child("/bin/sh", ["-c", "'\(binaries.appendingPathComponent("argus-cli").path)' user add admin --password-stdin --db '\(db)' < '\(passwordFile.path)' && '\(binaries.appendingPathComponent("argus-cli").path)' apikey create live --db '\(db)'"], log: folder.appendingPathComponent("key.log"))
+        var status: Int32 = 0
+        _ = waitpid(shell.pid, &status, 0)
+        let key = shell.output.split(separator: "\n").first { $0.hasPrefix("argus_") }.map(String.init)
+        return try #require(key, "\(shell.output)")
+    }
+}

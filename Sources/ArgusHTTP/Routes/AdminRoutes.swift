@@ -63,7 +63,7 @@ struct AdminRoutes {
         ("scan_start", "Scan started"), ("scan_cancel", "Scan cancelled"), ("scan_import", "Scan imported"),
         ("device_edit", "Device edited"), ("change_acknowledge", "Changes acknowledged"),
         ("schedule_create", "Schedule created"), ("schedule_update", "Schedule changed"), ("schedule_delete", "Schedule deleted"),
-        ("export", "Export"), ("retention_cleanup", "Old scans deleted"),
+        ("export", "Export"), ("retention_cleanup", "Old scans deleted"), ("config_update", "Settings changed"),
     ]
 
     @Sendable func auditActions(_ request: Request, context: ArgusRequestContext) async throws -> Actions {

@@ -82,9 +82,8 @@ struct ScanRoutes {
         try await services.networkTargets()
     }
 
-    func profile(named name: String?, field: String) throws -> ScanProfile {
-        let name = name ?? services.configuration.scanProfile
-        guard let profile = ScanProfile.builtIn.first(where: { $0.name == name }) else { throw APIError.invalid(field, "one of quick, normal, intensive") }
+    func profile(named name: String?, field: String) async throws -> ScanProfile {
+        guard let profile = try await services.defaultProfile(named: name) else { throw APIError.invalid(field, "one of quick, normal, intensive") }
         return profile
     }
 
@@ -103,7 +102,7 @@ struct ScanRoutes {
     /// `POST /api/scans {subnet?, scan_profile?, port_range?}` → 202 with the new scan.
     @Sendable func create(_ request: Request, context: ArgusRequestContext) async throws -> Response {
         let body = try await request.decodeJSON(as: NewScanRequest.self, context: context)
-        var profile = try profile(named: body.scanProfile, field: "scan_profile")
+        var profile = try await profile(named: body.scanProfile, field: "scan_profile")
         if let ports = body.portRange, !ports.isEmpty {
             do { profile.ports = try PortSpecification(ports) } catch { throw APIError.invalid("port_range", "\(error)") }
         }
@@ -134,7 +133,7 @@ struct ScanRoutes {
 
     /// `POST /api/scan/trigger?profile=` → a scan of the configured networks.
     @Sendable func trigger(_ request: Request, context: ArgusRequestContext) async throws -> Response {
-        let profile = try profile(named: request.queryText("profile"), field: "profile")
+        let profile = try await profile(named: request.queryText("profile"), field: "profile")
         let targets = try await configuredTargets()
         let id = try await start(ScanRequest(targets: targets, profile: profile), kind: .network, context, request)
         var response = try Started(scanId: id.rawValue, profile: profile.name, subnet: targets.targets.map(\.text).joined(separator: ", ")).response(from: request, context: context)
@@ -145,7 +144,7 @@ struct ScanRoutes {
     /// `POST /api/scan/device/{address}?profile=`: one address, validated; never a baseline.
     @Sendable func scanDevice(_ request: Request, context: ArgusRequestContext) async throws -> Response {
         let address = try context.parameters.require("address")
-        let profile = try profile(named: request.queryText("profile"), field: "profile")
+        let profile = try await profile(named: request.queryText("profile"), field: "profile")
         let target: ScanTarget
         do { target = try ScanTarget(address) } catch { throw APIError.invalid("address", "\(error)") }
         guard target.addressCount == 1 else { throw APIError.invalid("address", "a device scan covers one address, not \(target.addressCount)") }

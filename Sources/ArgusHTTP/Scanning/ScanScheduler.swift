@@ -79,7 +79,7 @@ public struct ScanScheduler: ServiceLifecycle.Service {
 
     private func start(_ schedule: Schedule) async -> Outcome {
         do {
-            guard let profile = ScanProfile.builtIn.first(where: { $0.name == schedule.profile }) else {
+            guard let profile = try await services.defaultProfile(named: schedule.profile) else {
                 throw APIError.invalid("profile", "unknown profile \(schedule.profile)")
             }
             let targets = try await services.networkTargets(schedule.targets)
