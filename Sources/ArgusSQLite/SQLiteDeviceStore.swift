@@ -228,6 +228,19 @@ public final class SQLiteDeviceStore: DeviceStore {
         try await writer.perform { try Self.markInterrupted($0, at: date, onlyAbandoned: false) }
     }
 
+    public func deviceCounts() async throws -> DeviceCounts {
+        try await reader.perform { connection in
+            var byRisk: [RiskLevel: Int] = [:]
+            var total = 0, online = 0
+            for (level, count, up) in try connection.query("SELECT risk_level, count(*), sum(is_online) FROM devices GROUP BY risk_level", [], { ($0.string(0), $0.int(1), $0.int(2)) }) {
+                byRisk[RiskLevel(rawValue: level) ?? .none, default: 0] += count
+                total += count
+                online += up
+            }
+            return DeviceCounts(total: total, online: online, byRisk: byRisk)
+        }
+    }
+
     public func pruneScans(finishedBefore date: Date?, keepingNewest keep: Int?) async throws -> Int {
         guard date != nil || keep != nil else { return 0 }
         return try await writer.perform { connection in

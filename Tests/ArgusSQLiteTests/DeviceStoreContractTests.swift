@@ -17,6 +17,17 @@ import Testing
     }
 
     @Test(arguments: StoreKind.allCases)
+    func deviceCountsInOnePass(kind: StoreKind) async throws {
+        let store = try kind.make()
+        #expect(try await store.deviceCounts() == DeviceCounts(total: 0, online: 0, byRisk: [:]))
+        let first = try await Self.recordScan(store, at: day(1), devices: [DeviceUpdate(ip: "192.0.2.1", riskLevel: .high, riskScore: 50), DeviceUpdate(ip: "192.0.2.2", riskLevel: .high, riskScore: 60), DeviceUpdate(ip: "192.0.2.3")])
+        try await Self.recordScan(store, at: day(2), devices: [DeviceUpdate(deviceID: first.deviceIDs[0], ip: "192.0.2.1", riskLevel: .critical, riskScore: 90)], offline: [first.deviceIDs[1]])
+        let counts = try await store.deviceCounts()
+        #expect(counts.total == 3 && counts.online == 2)
+        #expect(counts.byRisk == [.critical: 1, .high: 1, .none: 1, .low: 0, .medium: 0])
+    }
+
+    @Test(arguments: StoreKind.allCases)
     func pruningKeepsDevicesAndTheirLatestObservation(kind: StoreKind) async throws {
         let store = try kind.make()
         // Scan 1 sees A and B; scans 2 and 3 see only A; B's latest observation is in scan 1.

@@ -80,6 +80,8 @@ public protocol DeviceStore: Sendable {
     func devices(_ query: DeviceQuery) async throws -> Page<DeviceListing>
     /// Every known device: the inventory that a new scan is merged into.
     func inventory() async throws -> [Device]
+    /// How many devices there are, online, and at each risk level: one pass, for dashboards.
+    func deviceCounts() async throws -> DeviceCounts
     /// A device by id.
     func device(_ id: DeviceID) async throws -> Device?
     /// The device last seen at an IP address, or with a MAC address (any case, `:` or `-`).

@@ -114,6 +114,11 @@ public actor InMemoryDeviceStore: DeviceStore {
         return open
     }
 
+    public func deviceCounts() -> DeviceCounts {
+        let devices = deviceRecords.values
+        return DeviceCounts(total: devices.count, online: devices.count(where: \.isOnline), byRisk: Dictionary(grouping: devices, by: \.riskLevel).mapValues(\.count))
+    }
+
     public func pruneScans(finishedBefore date: Date?, keepingNewest keep: Int?) -> Int {
         let newest = keep.map { Set(scanRecords.keys.sorted(by: >).prefix($0)) }
         let protected = Set(deviceRecords.values.compactMap(\.lastScanID))

@@ -3,6 +3,23 @@
 // SPDX-License-Identifier: Apache-2.0
 //
 
+/// Device totals for dashboards and metrics.
+public struct DeviceCounts: Sendable, Hashable, Codable {
+    /// Every device.
+    public var total: Int
+    /// Those the latest network scan saw up.
+    public var online: Int
+    /// By current risk level (every level present, 0 when none).
+    public var byRisk: [RiskLevel: Int]
+
+    /// Creates counts.
+    public init(total: Int, online: Int, byRisk: [RiskLevel: Int]) {
+        self.total = total
+        self.online = online
+        self.byRisk = Dictionary(uniqueKeysWithValues: RiskLevel.allCases.map { ($0, byRisk[$0] ?? 0) })
+    }
+}
+
 /// One page of a longer list, with the length of the whole list.
 public struct Page<Item: Sendable & Hashable>: Sendable, Hashable {
     /// The items on this page.

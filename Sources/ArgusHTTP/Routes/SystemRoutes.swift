@@ -45,25 +45,15 @@ struct SystemRoutes {
         var scanning: Bool
     }
 
-    func count(_ query: DeviceQuery) async throws -> Int {
-        var query = query
-        query.limit = 1
-        return try await services.store.devices(query).total
-    }
-
     @Sendable func stats(_ request: Request, context: ArgusRequestContext) async throws -> Stats {
-        let levels = try await withThrowingTaskGroup(of: (RiskLevel, Int).self) { group in
-            for level in [RiskLevel.critical, .high, .medium, .low] {
-                group.addTask { (level, try await count(DeviceQuery(riskLevel: level))) }
-            }
-            return try await group.reduce(into: [:]) { $0[$1.0] = $1.1 }
-        }
+        let counts = try await services.store.deviceCounts()
         let last = try await services.store.scans(ScanQuery(status: .completed, limit: 1)).items.first
+        let risk = counts.byRisk
         return Stats(
-            totalDevices: try await count(DeviceQuery()),
-            onlineDevices: try await count(DeviceQuery(isOnline: true)),
-            devicesAtRisk: (levels[.critical] ?? 0) + (levels[.high] ?? 0),
-            critical: levels[.critical] ?? 0, high: levels[.high] ?? 0, medium: levels[.medium] ?? 0, low: levels[.low] ?? 0,
+            totalDevices: counts.total,
+            onlineDevices: counts.online,
+            devicesAtRisk: risk[.critical, default: 0] + risk[.high, default: 0],
+            critical: risk[.critical, default: 0], high: risk[.high, default: 0], medium: risk[.medium, default: 0], low: risk[.low, default: 0],
             unacknowledgedChanges: try await services.store.changes(ChangeQuery(acknowledged: false, limit: 1)).total,
             lastScan: last.flatMap { $0.finishedAt }.map { $0.formatted(.iso8601) },
             lastScanId: last?.id.rawValue,
@@ -78,12 +68,9 @@ struct SystemRoutes {
             text += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
             for sample in samples { text += "\(name)\(sample.labels.isEmpty ? "" : "{\(sample.labels)}") \(sample.value)\n" }
         }
-        var byRisk: [(String, String)] = []
-        for level in RiskLevel.allCases {
-            byRisk.append(("level=\"\(level.rawValue)\"", "\(try await count(DeviceQuery(riskLevel: level)))"))
-        }
-        metric("argus_devices", "gauge", "Devices in the inventory, by risk level.", byRisk)
-        metric("argus_devices_online", "gauge", "Devices the latest network scan saw up.", [("", "\(try await count(DeviceQuery(isOnline: true)))")])
+        let counts = try await services.store.deviceCounts()
+        metric("argus_devices", "gauge", "Devices in the inventory, by risk level.", RiskLevel.allCases.map { ("level=\"\($0.rawValue)\"", "\(counts.byRisk[$0, default: 0])") })
+        metric("argus_devices_online", "gauge", "Devices the latest network scan saw up.", [("", "\(counts.online)")])
         var scans: [(String, String)] = []
         for status in ScanStatus.allCases {
             scans.append(("status=\"\(status.rawValue)\"", "\(try await services.store.scans(ScanQuery(status: status, limit: 1)).total)"))
