@@ -219,6 +219,10 @@ enum Schema {
         ) STRICT, WITHOUT ROWID;
         CREATE INDEX sessions_by_user ON sessions (user_id);
         """,
+        // 4: dashboard counts from an index, not the wide device rows.
+        """
+        CREATE INDEX devices_by_level_online ON devices (risk_level, is_online);
+        """,
     ]
 
     /// The schema version this build writes.
