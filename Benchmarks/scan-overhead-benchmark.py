@@ -94,7 +94,7 @@ and commits the scan to SQLite. Runs alternate; medians:
 Overhead: **{overhead:+.1f} %** (goal under 5 %: {verdict}). nmap's own run-to-run spread on the
 lab is of the same order, so small negative or positive figures mean "no measurable overhead".
 """
-    write_section("scan-overhead", section)
+    write_section("scan-overhead", "<!-- scan-overhead:begin -->\n" + section + "<!-- scan-overhead:end -->\n")
 
 
 if __name__ == "__main__":

@@ -138,7 +138,7 @@ the server. `/api/devices` returns its default page of 100 devices with port cou
 
 Worst case: {verdicts}.
 """
-    write_section("server", section)
+    write_section("server", "<!-- server:begin -->\n" + section + "<!-- server:end -->\n")
 
 
 if __name__ == "__main__":
