@@ -47,6 +47,7 @@ public struct ArgusServer: Sendable {
         ScheduleRoutes(services: services).register(on: router)
         AdminRoutes(services: services).register(on: router)
         ConfigRoutes(services: services).register(on: router)
+        DashboardRoutes(services: services).register(on: router)
         return router
     }
 
