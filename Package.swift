@@ -87,7 +87,15 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
-            resources: [.embedInCode("Resources/openapi.json")],
+            resources: [
+                .embedInCode("Resources/openapi.json"),
+                .embedInCode("Resources/web/app.css"), .embedInCode("Resources/web/app.js"),
+                .embedInCode("Resources/web/layout.mustache"), .embedInCode("Resources/web/login.mustache"),
+                .embedInCode("Resources/web/setup.mustache"), .embedInCode("Resources/web/dashboard.mustache"),
+                .embedInCode("Resources/web/change-table.mustache"), .embedInCode("Resources/web/devices.mustache"),
+                .embedInCode("Resources/web/device.mustache"), .embedInCode("Resources/web/scans.mustache"),
+                .embedInCode("Resources/web/changes.mustache"),
+            ],
             swiftSettings: swiftSettings
         ),
 

@@ -4,6 +4,6 @@
 #   Scripts/test.sh --filter Reader # passes its arguments on to `swift test`
 set -euo pipefail
 cd "$(dirname "$0")/.."
-Scripts/setup.sh
+Scripts/setup.sh --for-tests
 swift build --build-tests
 swift test "$@"

@@ -35,7 +35,8 @@ public struct ArgusServer: Sendable {
     }
 
     /// The router with every route and middleware.
-    public func router() -> Router<ArgusRequestContext> {
+    /// - Throws: When a page template does not parse (a build defect the tests catch).
+    public func router() throws -> Router<ArgusRequestContext> {
         let router = Router(context: ArgusRequestContext.self)
         router.add(middleware: SecurityHeadersMiddleware())
         router.add(middleware: AuthenticationMiddleware(services: services))
@@ -48,15 +49,16 @@ public struct ArgusServer: Sendable {
         AdminRoutes(services: services).register(on: router)
         ConfigRoutes(services: services).register(on: router)
         DashboardRoutes(services: services).register(on: router)
+        try WebRoutes(services: services).register(on: router)
         return router
     }
 
     /// The application: the router on the configured address, with housekeeping beside it.
     /// - Parameter onServerRunning: Called with the bound port once the server listens.
-    public func application(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+    public func application(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) throws -> some ApplicationProtocol {
         let configuration = services.configuration
         return Application(
-            router: router(),
+            router: try router(),
             configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port), serverName: "Argus"),
             services: [Housekeeping(services: services), ScanScheduler(services: services)],
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },

@@ -83,6 +83,44 @@ public final class ServerServices: Sendable {
         return origin == "http://\(host)" || origin == "https://\(host)"
     }
 
+    /// Checks a user name and password, with throttling and audit.
+    /// - Throws: ``APIError`` 429 (with `Retry-After`) while throttled, 401 when wrong.
+    func verifyCredentials(username: String, password: String, request: Request, context: ArgusRequestContext) async throws -> User {
+        let client = context.clientAddress
+        let name = String(username.prefix(64))
+        if let wait = await throttle.retryAfter(client: client, username: username) {
+            await audit("login", context, request: request, details: "throttled: \(name)", success: false)
+            throw APIError(.tooManyRequests, "Too many failed sign-ins: try again in \(wait) s", headers: [.retryAfter: "\(wait)"])
+        }
+        let user = try await store.user(named: username)
+        guard await hasher.verify(password, hash: user?.passwordHash), let user else {
+            await throttle.recordFailure(client: client, username: username)
+            await audit("login", context, request: request, details: "wrong user name or password for \(name)", success: false)
+            throw APIError(.unauthorized, "Wrong user name or password")
+        }
+        await throttle.recordSuccess(client: client, username: username)
+        try await store.recordLogin(of: user.id, at: Date())
+        await audit("login", context, request: request, user: user)
+        return user
+    }
+
+    /// Starts a session: a random id in an HttpOnly, SameSite=Strict cookie, its hash in the store.
+    func startSession(for user: User, remember: Bool, request: Request, context: ArgusRequestContext) async throws -> (Cookie, LoginSession) {
+        let now = Date()
+        let id = Tokens.random(bytes: 32)
+        let lifetime = remember ? TimeInterval(configuration.rememberDays * 86_400) : TimeInterval(configuration.sessionAbsoluteHours * 3_600)
+        let idle = remember ? lifetime : TimeInterval(configuration.sessionIdleMinutes * 60)
+        let session = LoginSession(idHash: Tokens.sha256(id), userID: user.id, csrfToken: Tokens.random(bytes: 24), createdAt: now, lastSeenAt: now, expiresAt: now.addingTimeInterval(lifetime), idleTimeout: idle, remember: remember, clientAddress: context.clientAddress, userAgent: request.headers[.userAgent].map { String($0.prefix(200)) })
+        try await store.createSession(session)
+        let cookie = Cookie(name: Self.sessionCookie, value: id, maxAge: remember ? Int(lifetime) : nil, path: "/", secure: usesSecureCookies(request, context: context), httpOnly: true, sameSite: .strict)
+        return (cookie, session)
+    }
+
+    /// A cookie that clears the session cookie.
+    func expiredSessionCookie(_ request: Request, context: ArgusRequestContext) -> Cookie {
+        Cookie(name: Self.sessionCookie, value: "", maxAge: 0, path: "/", secure: usesSecureCookies(request, context: context), httpOnly: true, sameSite: .strict)
+    }
+
     /// Whether cookies should be marked Secure for this request.
     func usesSecureCookies(_ request: Request, context: ArgusRequestContext) -> Bool {
         if let secure = configuration.secureCookies { return secure }

@@ -14,15 +14,19 @@ import Testing
 @Suite struct AuthenticationTests {
     @Test func everyRouteButThePublicOnesNeedsAuthentication() async throws {
         let server = try await TestServer()
-        let routes = server.server.router().routes.map { (path: $0.path.description, method: $0.method) }
+        let routes = try server.server.router().routes.map { (path: $0.path.description, method: $0.method) }
         #expect(routes.count >= 25)
-        let open: Set<String> = ["GET /health", "GET /api/setup", "POST /api/setup", "POST /api/login", "GET /api/openapi.json"]
+        let open: Set<String> = ["GET /health", "GET /api/setup", "POST /api/setup", "POST /api/login", "GET /api/openapi.json", "GET /login", "POST /login", "GET /setup", "POST /setup", "GET /static/app.css", "GET /static/app.js"]
         try await server.application.test(.router) { client in
             for route in routes {
                 let path = route.path.split(separator: "/").map { $0.hasPrefix(":") ? "1" : String($0) }.joined(separator: "/")
                 let response = try await client.execute(uri: "/" + path, method: route.method, headers: [.contentType: "application/json"], body: ByteBuffer(string: "{}"))
                 if open.contains("\(route.method) \(route.path)") {
                     #expect(response.status != .unauthorized, "\(route.method) \(route.path)")
+                } else if !route.path.hasPrefix("/api/") && route.path != "/metrics" {
+                    // Pages send anonymous visitors to sign in.
+                    #expect(response.status == .seeOther, "\(route.method) \(route.path): \(response.status)")
+                    #expect(response.headers[.location]?.hasPrefix("/login") == true)
                 } else {
                     #expect(response.status == .unauthorized, "\(route.method) \(route.path): \(response.status)")
                     #expect(String(buffer: response.body) == #"{"detail":"Authentication required"}"#)

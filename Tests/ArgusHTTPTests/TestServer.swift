@@ -16,9 +16,12 @@ import Testing
 /// open; with `blocks`, a scan runs until it is cancelled.
 struct FakeScanner: Argus.Scanner {
     var blocks = false
+    /// The host name the scan reports (hostile in the escaping tests).
+    var hostname: String?
 
     func scan(_ request: ScanRequest) -> AsyncThrowingStream<ScanEvent, any Error> {
         let blocks = blocks
+        let hostname = hostname
         return AsyncThrowingStream { continuation in
             let task = Task {
                 var run = ScanRun()
@@ -31,7 +34,8 @@ struct FakeScanner: Argus.Scanner {
                     return
                 }
                 var host = HostObservation(status: HostStatus(state: .up))
-                host.addresses = [HostAddress(address: "192.0.2.10", type: .ipv4)]
+                host.addresses = [HostAddress(address: "192.0.2.10", type: .ipv4), HostAddress(address: "02:00:00:00:00:10", type: .mac, vendor: hostname)]
+                if let hostname { host.hostnames = [Hostname(name: hostname, type: .ptr)] }
                 host.ports = [
                     PortObservation(protocol: .tcp, number: 22, state: PortState(state: .open), service: Service(name: "ssh", product: "OpenSSH", version: "9.6p1", cpes: ["cpe:/a:openbsd:openssh:9.6p1"])),
                     PortObservation(protocol: .tcp, number: 23, state: PortState(state: .open), service: Service(name: "telnet")),
@@ -63,7 +67,7 @@ struct TestServer {
         setupToken = try #require(try await server.services.prepareSetup())
     }
 
-    var application: some ApplicationProtocol { server.application() }
+    var application: some ApplicationProtocol { get throws { try server.application() } }
 }
 
 /// A browser's session in tests: its cookie and CSRF token.

@@ -86,35 +86,16 @@ struct AuthRoutes {
 
     @Sendable func login(_ request: Request, context: ArgusRequestContext) async throws -> Response {
         let body = try await request.decodeJSON(as: Credentials.self, context: context)
-        let client = context.clientAddress
-        if let wait = await services.throttle.retryAfter(client: client, username: body.username) {
-            await services.audit("login", context, request: request, details: "throttled: \(String(body.username.prefix(64)))", success: false)
-            throw APIError(.tooManyRequests, "Too many failed sign-ins: try again in \(wait) s", headers: [.retryAfter: "\(wait)"])
-        }
-        let user = try await services.store.user(named: body.username)
-        guard await services.hasher.verify(body.password, hash: user?.passwordHash), let user else {
-            await services.throttle.recordFailure(client: client, username: body.username)
-            await services.audit("login", context, request: request, details: "wrong user name or password for \(String(body.username.prefix(64)))", success: false)
-            throw APIError(.unauthorized, "Wrong user name or password")
-        }
-        await services.throttle.recordSuccess(client: client, username: body.username)
-        try await services.store.recordLogin(of: user.id, at: Date())
-        await services.audit("login", context, request: request, user: user)
+        let user = try await services.verifyCredentials(username: body.username, password: body.password, request: request, context: context)
         return try await signIn(user, remember: body.remember ?? false, request: request, context: context, status: .ok)
     }
 
-    /// Starts a session: a random id in an HttpOnly, SameSite=Strict cookie, its hash in the store.
+    /// Starts a session and answers with its CSRF token, the cookie set.
     func signIn(_ user: User, remember: Bool, request: Request, context: ArgusRequestContext, status: HTTPResponse.Status) async throws -> Response {
-        let configuration = services.configuration
-        let now = Date()
-        let id = Tokens.random(bytes: 32)
-        let lifetime = remember ? TimeInterval(configuration.rememberDays * 86_400) : TimeInterval(configuration.sessionAbsoluteHours * 3_600)
-        let idle = remember ? lifetime : TimeInterval(configuration.sessionIdleMinutes * 60)
-        let session = LoginSession(idHash: Tokens.sha256(id), userID: user.id, csrfToken: Tokens.random(bytes: 24), createdAt: now, lastSeenAt: now, expiresAt: now.addingTimeInterval(lifetime), idleTimeout: idle, remember: remember, clientAddress: context.clientAddress, userAgent: request.headers[.userAgent].map { String($0.prefix(200)) })
-        try await services.store.createSession(session)
+        let (cookie, session) = try await services.startSession(for: user, remember: remember, request: request, context: context)
         var response = try SignedIn(username: user.username, csrfToken: session.csrfToken, expiresAt: session.expiresAt).response(from: request, context: context)
         response.status = status
-        response.setCookie(Cookie(name: ServerServices.sessionCookie, value: id, maxAge: remember ? Int(lifetime) : nil, path: "/", secure: services.usesSecureCookies(request, context: context), httpOnly: true, sameSite: .strict))
+        response.setCookie(cookie)
         return response
     }
 
@@ -124,7 +105,7 @@ struct AuthRoutes {
             await services.audit("logout", context, request: request, user: user)
         }
         var response = Response(status: .noContent)
-        response.setCookie(Cookie(name: ServerServices.sessionCookie, value: "", maxAge: 0, path: "/", secure: services.usesSecureCookies(request, context: context), httpOnly: true, sameSite: .strict))
+        response.setCookie(services.expiredSessionCookie(request, context: context))
         return response
     }
 

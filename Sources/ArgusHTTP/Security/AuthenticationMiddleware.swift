@@ -16,17 +16,25 @@ import Logging
 /// - API keys come as `X-API-Key: argus_…` or `Authorization: Bearer argus_…`; the store holds
 ///   only their SHA-256, compared again in constant time.
 /// - A session-authenticated POST, PUT, PATCH or DELETE must carry the session's CSRF token in
-///   `X-CSRF-Token`, and an `Origin`, when sent, must be this server's.
+///   `X-CSRF-Token` (or, from an HTML form, the `csrf_token` field), and an `Origin`, when sent,
+///   must be this server's.
+/// - Anonymous requests for pages are sent to `/login`; the API answers 401.
 /// - On the public paths (health, setup, sign-in) an invalid key or session is ignored.
 struct AuthenticationMiddleware: RouterMiddleware {
     typealias Context = ArgusRequestContext
     let services: ServerServices
 
     /// Paths anyone may call.
-    static let publicPaths: Set<String> = ["/health", "/api/setup", "/api/login", "/api/openapi.json"]
+    static let publicPaths: Set<String> = ["/health", "/api/setup", "/api/login", "/api/openapi.json", "/login", "/setup", "/static/app.css", "/static/app.js"]
+
+    /// True for the web UI's pages (which redirect to sign-in rather than answer 401).
+    static func isPage(_ path: String) -> Bool {
+        !path.hasPrefix("/api/") && path != "/metrics" && path != "/health" && !path.hasPrefix("/static/")
+    }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
+        var request = request
         context.clientAddress = services.clientAddress(of: request, peer: context.remoteAddress?.ipAddress)
         let unsafe = ![.get, .head, .options].contains(request.method)
         if unsafe, let origin = request.headers[.origin], !services.isSameOrigin(origin, request: request) {
@@ -47,7 +55,12 @@ struct AuthenticationMiddleware: RouterMiddleware {
                 context.identity = .session(user, session)
                 // Sign-in and setup act for nobody's session: they need no token.
                 if unsafe, !Self.publicPaths.contains(request.uri.path) {
-                    let sent = request.headers[ServerServices.csrfHeader] ?? ""
+                    var sent = request.headers[ServerServices.csrfHeader] ?? ""
+                    // An HTML form sends the token as a field.
+                    if sent.isEmpty, request.headers[.contentType]?.hasPrefix("application/x-www-form-urlencoded") == true {
+                        let body = try await request.collectBody(upTo: 1 << 20)
+                        sent = Form(String(decoding: body.readableBytesView, as: UTF8.self))["csrf_token"] ?? ""
+                    }
                     guard Tokens.constantTimeEquals(sent, session.csrfToken) else {
                         throw APIError(.forbidden, "Missing or wrong CSRF token (send the session's token in X-CSRF-Token)")
                     }
@@ -55,6 +68,10 @@ struct AuthenticationMiddleware: RouterMiddleware {
             }
         }
         if context.identity == nil, !Self.publicPaths.contains(request.uri.path) {
+            if Self.isPage(request.uri.path) {
+                let next = request.method == .get ? "?next=" + Form.escape(request.uri.description) : ""
+                return Response(status: .seeOther, headers: [.location: "/login" + next])
+            }
             throw APIError.unauthenticated
         }
         return try await next(request, context)

@@ -1,0 +1,68 @@
+//
+// This file is part of Argus, a self-hosted network security monitor.
+// SPDX-License-Identifier: Apache-2.0
+//
+
+import Argus
+import ArgusHTTP
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@Suite struct WebPageTests {
+    static let hostile = #"<script>alert("x")</script><img src=x onerror=alert(1)>"#
+
+    @Test func everyPageRendersAndEscapesWhatScansReport() async throws {
+        let server = try await TestServer(scanner: FakeScanner(hostname: Self.hostile))
+        try await server.application.test(.router) { client in
+            let browser = try await client.setUp(server)
+            _ = try await InventoryAPITests.scan(client, server, headers: browser.headers)
+            let cookie: HTTPFields = [.cookie: "argus_session=\(browser.cookie)"]
+            let id = try #require(try await server.store.inventory().first?.id)
+            for page in ["/", "/devices", "/devices?q=192&risk_level=critical&sort=risk", "/devices/\(id)", "/scans", "/changes", "/changes?severity=warning&acknowledged=false"] {
+                let response = try await client.execute(uri: page, method: .get, headers: cookie)
+                let html = String(buffer: response.body)
+                #expect(response.status == .ok, "\(page): \(response.status)")
+                #expect(response.headers[.contentType] == "text/html; charset=utf-8")
+                #expect(!html.contains("<script>alert"), "\(page) carries the scan's markup unescaped")
+                #expect(!html.contains("<img src=x"), "\(page)")
+                #expect(!html.contains(">nil<") && !html.contains("(nil)") && !html.contains(": nil"), "\(page) prints a missing value")
+                #expect(html.components(separatedBy: "<script").count == 2, "\(page): only the one external script")
+                if page.hasPrefix("/devices") || page == "/changes" || page == "/" {
+                    #expect(html.contains("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;") || !html.contains("alert"), "\(page)")
+                }
+            }
+            let detail = String(buffer: try await client.execute(uri: "/devices/\(id)", method: .get, headers: cookie).body)
+            #expect(detail.contains("CVE-2024-6387") && detail.contains("Telnet"))
+            #expect(try await client.execute(uri: "/devices/999", method: .get, headers: cookie).status == .notFound)
+            #expect(try await client.execute(uri: "/static/app.css", method: .get).headers[.contentType] == "text/css; charset=utf-8")
+        }
+    }
+
+    @Test func formsNeedTheCSRFTokenAndValidate() async throws {
+        let server = try await TestServer()
+        try await server.application.test(.router) { client in
+            let browser = try await client.setUp(server)
+            _ = try await InventoryAPITests.scan(client, server, headers: browser.headers)
+            let id = try #require(try await server.store.inventory().first?.id)
+            let form: HTTPFields = [.cookie: "argus_session=\(browser.cookie)", .contentType: "application/x-www-form-urlencoded"]
+            let missing = try await client.execute(uri: "/devices/\(id)", method: .post, headers: form, body: ByteBuffer(string: "label=x"))
+            #expect(missing.status == .forbidden)
+            let saved = try await client.execute(uri: "/devices/\(id)", method: .post, headers: form, body: ByteBuffer(string: "csrf_token=\(browser.csrf)&label=Lab+%26+NAS&zone=servers&is_trusted=true&notes="))
+            #expect(saved.status == .seeOther && saved.headers[.location] == "/devices/\(id)?saved=1")
+            let device = try #require(try await server.store.device(id))
+            #expect(device.label == "Lab & NAS" && device.zone == "servers" && device.isTrusted)
+            let bad = try await client.execute(uri: "/devices/\(id)", method: .post, headers: form, body: ByteBuffer(string: "csrf_token=\(browser.csrf)&zone=a%2Fb"))
+            #expect(bad.status == .unprocessableContent && String(buffer: bad.body).contains("A zone is at most 100"))
+            // Sign-in by form: a wrong password shows the form again; a good one redirects safely.
+            let anonymous: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
+            let wrong = try await client.execute(uri: "/login", method: .post, headers: anonymous, body: ByteBuffer(string: "username=admin&password=nope&next=%2Fscans"))
+            #expect(wrong.status == .ok && String(buffer: wrong.body).contains("Wrong user name or password"))
+            let good = try await client.execute(uri: "/login", method: .post, headers: anonymous, body: ByteBuffer(string: "username=admin&password=\(TestServer.password.replacingOccurrences(of: " ", with: "+"))&next=%2F%2Fevil.example"))
+            #expect(good.status == .seeOther && good.headers[.location] == "/", "no open redirect")
+            #expect(good.headers[.setCookie]?.contains("HttpOnly") == true)
+        }
+    }
+}
