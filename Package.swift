@@ -94,7 +94,8 @@ let package = Package(
                 .embedInCode("Resources/web/setup.mustache"), .embedInCode("Resources/web/dashboard.mustache"),
                 .embedInCode("Resources/web/change-table.mustache"), .embedInCode("Resources/web/devices.mustache"),
                 .embedInCode("Resources/web/device.mustache"), .embedInCode("Resources/web/scans.mustache"),
-                .embedInCode("Resources/web/changes.mustache"),
+                .embedInCode("Resources/web/changes.mustache"), .embedInCode("Resources/web/settings.mustache"),
+                .embedInCode("Resources/web/compare.mustache"), .embedInCode("Resources/web/visualization.mustache"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -181,6 +181,18 @@ struct WebDriver {
             #expect(try await browser.text("main").contains("A new device appeared at 127.0.0.1"))
             try await browser.screenshot("changes", into: shots)
 
+            try await browser.open("\(site)/visualization")
+            #expect(try await browser.text("main").contains("Risk heat map"))
+            try await browser.screenshot("visualization", into: shots)
+            try await browser.open("\(site)/compare")
+            try await browser.screenshot("compare", into: shots)
+            // An API key in the browser: shown once.
+            try await browser.open("\(site)/settings")
+            try await browser.type("form[action='/settings/keys'] input[name=name]", "Browser test")
+            try await browser.click("form[action='/settings/keys'] button[type=submit]")
+            #expect(try await browser.text("#new-key").hasPrefix("argus_"))
+            try await browser.screenshot("settings", into: shots)
+
             // Sign out: back to sign-in, and pages are closed again.
             try await browser.click("form.logout button")
             #expect(try await browser.url().hasSuffix("/login"))

@@ -5,6 +5,7 @@
 
 import Argus
 import ArgusHTTP
+import ArgusAccounts
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -21,7 +22,7 @@ import Testing
             _ = try await InventoryAPITests.scan(client, server, headers: browser.headers)
             let cookie: HTTPFields = [.cookie: "argus_session=\(browser.cookie)"]
             let id = try #require(try await server.store.inventory().first?.id)
-            for page in ["/", "/devices", "/devices?q=192&risk_level=critical&sort=risk", "/devices/\(id)", "/scans", "/changes", "/changes?severity=warning&acknowledged=false"] {
+            for page in ["/", "/devices", "/devices?q=192&risk_level=critical&sort=risk", "/devices/\(id)", "/scans", "/changes", "/changes?severity=warning&acknowledged=false", "/compare", "/visualization", "/settings"] {
                 let response = try await client.execute(uri: page, method: .get, headers: cookie)
                 let html = String(buffer: response.body)
                 #expect(response.status == .ok, "\(page): \(response.status)")
@@ -65,4 +66,52 @@ import Testing
             #expect(good.headers[.setCookie]?.contains("HttpOnly") == true)
         }
     }
+
+    @Test func settingsKeysSchedulesAndBulkEdits() async throws {
+        let server = try await TestServer()
+        try await server.application.test(.router) { client in
+            let browser = try await client.setUp(server)
+            _ = try await InventoryAPITests.scan(client, server, headers: browser.headers)
+            let form: HTTPFields = [.cookie: "argus_session=\(browser.cookie)", .contentType: "application/x-www-form-urlencoded"]
+            let page: HTTPFields = [.cookie: "argus_session=\(browser.cookie)"]
+            func post(_ uri: String, _ body: String) async throws -> TestResponse {
+                try await client.execute(uri: uri, method: .post, headers: form, body: ByteBuffer(string: "csrf_token=\(browser.csrf)&" + body))
+            }
+            // An API key, shown once.
+            let created = try await post("/settings/keys", "name=Grafana&expires_in_days=")
+            let html = String(buffer: created.body)
+            let key = try #require(html.range(of: #"argus_[A-Za-z0-9_-]{43}"#, options: .regularExpression).map { String(html[$0]) })
+            #expect(try await server.store.apiKeys(of: nil).first?.keyHash == key.sha256ForTests)
+            let again = String(buffer: try await client.execute(uri: "/settings", method: .get, headers: page).body)
+            #expect(!again.contains(key) && again.contains("Grafana"))
+            let id = try #require(try await server.store.apiKeys(of: nil).first?.id)
+            #expect(try await post("/settings/keys/\(id)/revoke", "").status == .seeOther)
+            #expect(try await server.store.apiKeys(of: nil).first?.revokedAt != nil)
+            // Schedules: refused with the reason, then added.
+            let bad = try await post("/settings/schedules", "name=Nightly&cron=0+25+*+*+*&profile=quick")
+            #expect(bad.status == .unprocessableContent && String(buffer: bad.body).contains("hour: 25 is out of range"))
+            #expect(try await post("/settings/schedules", "name=Nightly&cron=0+3+*+*+*&profile=quick").status == .seeOther)
+            #expect(try await server.store.schedules().map(\.expression) == ["0 3 * * *"])
+            // Scan settings.
+            #expect(try await post("/settings/scanning", "subnets=10.0.0.0%2F8&profile=quick").status == .unprocessableContent)
+            #expect(try await post("/settings/scanning", "subnets=198.51.100.0%2F28&profile=quick&ports=22&os=true").status == .seeOther)
+            #expect(try await server.store.setting("network.subnets") == "198.51.100.0/28")
+            // Bulk edits from the device list.
+            let device = try #require(try await server.store.inventory().first)
+            #expect(try await post("/devices/bulk", "ids=\(device.id)&action=zone&zone=lab").status == .seeOther)
+            #expect(try await post("/devices/bulk", "ids=\(device.id)&action=trust&zone=").status == .seeOther)
+            let edited = try #require(try await server.store.device(device.id))
+            #expect(edited.zone == "lab" && edited.isTrusted)
+            // Password change by form ends the other sessions.
+            #expect(try await post("/settings/password", "current_password=wrong+one+here&new_password=another+long+one").status == .forbidden)
+            let changed = try await post("/settings/password", "current_password=\(TestServer.password.replacingOccurrences(of: " ", with: "+"))&new_password=another+long+one")
+            #expect(changed.status == .seeOther && changed.headers[.setCookie] != nil)
+            #expect(try await client.execute(uri: "/settings", method: .get, headers: page).status == .seeOther, "the old session has ended")
+        }
+    }
+}
+
+extension String {
+    /// SHA-256, hex, as the store keeps API keys.
+    var sha256ForTests: String { Tokens.sha256(self) }
 }

@@ -21,6 +21,8 @@ struct PageRenderer: Sendable {
             ("dashboard", PackageResources.dashboard_mustache), ("change-table", PackageResources.change_table_mustache),
             ("devices", PackageResources.devices_mustache), ("device", PackageResources.device_mustache),
             ("scans", PackageResources.scans_mustache), ("changes", PackageResources.changes_mustache),
+            ("settings", PackageResources.settings_mustache), ("compare", PackageResources.compare_mustache),
+            ("visualization", PackageResources.visualization_mustache),
         ]
         for (name, bytes) in templates {
             try library.register(String(decoding: bytes, as: UTF8.self), named: name)

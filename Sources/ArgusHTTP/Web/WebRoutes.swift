@@ -38,6 +38,7 @@ struct WebRoutes {
         router.post("/scans/:id/cancel", use: cancelScan)
         router.get("/changes", use: changes)
         router.post("/changes/acknowledge", use: acknowledge)
+        registerMore(on: router)
     }
 
     // MARK: Helpers

@@ -1,0 +1,239 @@
+//
+// This file is part of Argus, a self-hosted network security monitor.
+// SPDX-License-Identifier: Apache-2.0
+//
+
+import Argus
+import ArgusAccounts
+import Foundation
+import Hummingbird
+
+/// The pages beyond the inventory: settings, comparing scans, the network map, bulk edits.
+extension WebRoutes {
+    func registerMore(on router: Router<ArgusRequestContext>) {
+        router.post("/devices/bulk", use: bulkEdit)
+        router.get("/compare", use: compare)
+        router.get("/visualization", use: visualization)
+        router.get("/settings", use: settings)
+        router.post("/settings/scanning", use: saveScanning)
+        router.post("/settings/schedules", use: addSchedule)
+        router.post("/settings/schedules/:id/delete", use: deleteSchedule)
+        router.post("/settings/keys", use: createKey)
+        router.post("/settings/keys/:id/revoke", use: revokeKey)
+        router.post("/settings/password", use: changePassword)
+        router.post("/settings/retention", use: applyRetention)
+    }
+
+    // MARK: Bulk edits
+
+    @Sendable func bulkEdit(_ request: Request, context: ArgusRequestContext) async throws -> Response {
+        let form = try await Form(request)
+        let ids = form.all("ids").compactMap(Int64.init).prefix(10_000).map { DeviceID($0) }
+        let edit: DeviceEdit
+        switch form["action"] {
+        case "trust": edit = DeviceEdit(isTrusted: true)
+        case "untrust": edit = DeviceEdit(isTrusted: false)
+        case "zone":
+            let zone = (form["zone"] ?? "").trimmingCharacters(in: .whitespaces)
+            guard zone.count <= 100, zone.allSatisfy({ $0.isLetter || $0.isNumber || " _-".contains($0) }) else {
+                return Self.redirect("/devices?error=zone")
+            }
+            edit = DeviceEdit(zone: zone)
+        default: return Self.redirect("/devices")
+        }
+        var changed = 0
+        for id in ids where try await services.store.device(id) != nil {
+            try await services.store.editDevice(id, edit)
+            changed += 1
+        }
+        if changed > 0 { await services.audit("device_edit", context, request: request, details: "bulk \(form["action"] ?? ""): \(changed) devices") }
+        return Self.redirect("/devices")
+    }
+
+    // MARK: Compare
+
+    @Sendable func compare(_ request: Request, context: ArgusRequestContext) async throws -> Response {
+        let scans = try await services.store.scans(ScanQuery(status: .completed, limit: 100)).items
+        let later = request.queryText("scan1").flatMap(Int64.init) ?? scans.first?.id.rawValue
+        let earlier = request.queryText("scan2").flatMap(Int64.init) ?? scans.dropFirst().first?.id.rawValue
+        func options(_ selected: Int64?) -> [[String: Any]] {
+            scans.map { ["value": $0.id.rawValue, "label": "Scan \($0.id) · \(Self.date($0.finishedAt)) · \($0.targets.joined(separator: ", "))", "selected": $0.id.rawValue == selected] }
+        }
+        var values = base(context, nav: "compare")
+        values["earlier"] = options(earlier)
+        values["later"] = options(later)
+        if let later, let earlier, later != earlier {
+            let now = try await services.store.observations(in: ScanID(later))
+            let before = try await services.store.observations(in: ScanID(earlier))
+            func snapshot(_ observation: DeviceObservation) -> DeviceSnapshot {
+                DeviceSnapshot(deviceID: observation.deviceID, ip: observation.ip, mac: observation.mac, hostname: observation.hostname, osName: observation.osName, ports: observation.ports, riskLevel: observation.riskLevel)
+            }
+            let changes = ChangeDetector().changes(from: before.map(snapshot), to: now.map(snapshot), coversAllPrevious: true)
+            values["compared"] = true
+            values["summary"] = "\(changes.count) changes from scan \(earlier) to scan \(later)."
+            values["hasChanges"] = !changes.isEmpty
+            values["changes"] = changes.map { change -> [String: Any] in
+                var deviceID: Int64?
+                if case .known(let id)? = change.device { deviceID = id.rawValue }
+                return Self.present(["when": "", "severity": change.severity.rawValue, "description": change.description, "deviceID": deviceID])
+            }
+        }
+        return pages.render("compare", values)
+    }
+
+    // MARK: Network map
+
+    @Sendable func visualization(_ request: Request, context: ArgusRequestContext) async throws -> Response {
+        let listings = try await services.store.devices(DeviceQuery(sort: .risk, descending: true, limit: 500)).items
+        var values = base(context, nav: "visualization")
+        values["tiles"] = listings.map { listing -> [String: Any] in
+            let device = listing.device
+            return ["id": device.id.rawValue, "name": Self.name(device), "ip": device.ip, "risk": device.riskLevel.rawValue, "score": device.riskScore, "type": device.deviceType]
+        }
+        // Ports and services: the 20 most common open ports across the devices' latest observations.
+        var rows: [(Device, [ObservedPort])] = []
+        var counts: [String: Int] = [:]
+        for listing in listings.prefix(200) {
+            let ports = (try await services.store.history(of: listing.device.id, limit: 1).first?.openPorts) ?? []
+            rows.append((listing.device, ports))
+            for port in ports { counts["\(port.number)/\(port.protocol.rawValue)", default: 0] += 1 }
+        }
+        let columns = counts.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(20).map(\.key)
+        values["ports"] = columns
+        values["hasMatrix"] = !columns.isEmpty
+        values["matrix"] = rows.filter { !$0.1.isEmpty }.map { device, ports -> [String: Any] in
+            let open = Dictionary(ports.map { ("\($0.number)/\($0.protocol.rawValue)", $0) }) { first, _ in first }
+            return ["id": device.id.rawValue, "name": Self.name(device), "cells": columns.map { column -> [String: Any] in
+                guard let port = open[column] else { return ["open": false] }
+                return ["open": true, "service": [port.serviceName, port.product, port.version].compactMap(\.self).joined(separator: " ")]
+            }]
+        }
+        return pages.render("visualization", values)
+    }
+
+    // MARK: Settings
+
+    @Sendable func settings(_ request: Request, context: ArgusRequestContext) async throws -> Response {
+        try await renderSettings(context, flash: request.queryText("done"))
+    }
+
+    func renderSettings(_ context: ArgusRequestContext, flash: String? = nil, error: String? = nil, newKey: String? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
+        let store = services.store
+        var values = base(context, nav: "settings", flash: flash, error: error)
+        let profile = try await store.setting("network.scan_profile") ?? services.configuration.scanProfile
+        values["scanning"] = ["subnets": try await services.configuredSubnets().joined(separator: ", "), "ports": try await store.setting("scanning.port_range") ?? "", "os": try await store.setting("scanning.enable_os_detection") != "false"]
+        values["profiles"] = Self.options(ScanProfile.builtIn.map(\.name), selected: profile)
+        values["exclusions"] = services.configuration.exclusions.isEmpty ? "none" : services.configuration.exclusions.joined(separator: ", ")
+        let schedules = try await store.schedules()
+        values["hasSchedules"] = !schedules.isEmpty
+        values["schedules"] = schedules.map { schedule -> [String: Any] in
+            ["id": schedule.id.rawValue, "name": schedule.name, "expression": schedule.expression, "summary": (try? ScanCadence(schedule.expression))?.summary ?? "", "profile": schedule.profile, "next": schedule.isEnabled ? Self.date(schedule.nextRunAt) : "disabled"]
+        }
+        if case .session(let user, _) = context.identity {
+            let keys = try await store.apiKeys(of: user.id)
+            values["hasKeys"] = !keys.isEmpty
+            values["keys"] = keys.map { key -> [String: Any] in
+                let state = key.revokedAt != nil ? "revoked" : key.isUsable() ? "active" : "expired"
+                return ["id": key.id.rawValue, "name": key.name, "prefix": key.prefix, "created": Self.date(key.createdAt), "lastUsed": key.lastUsedAt.map { Self.date($0) } ?? "never", "expires": key.expiresAt.map { Self.date($0) } ?? "never", "state": state, "active": state == "active"]
+            }
+        }
+        if let newKey { values["newKey"] = newKey }
+        values["retention"] = ["days": services.configuration.retentionDays, "keep": services.configuration.keepScans]
+        values["audit"] = try await store.auditEntries(action: nil, limit: 50, offset: 0).items.map { entry -> [String: Any] in
+            ["when": Self.date(entry.timestamp), "who": entry.username ?? (entry.apiKeyID.map { "key \($0)" } ?? "—"), "action": entry.action, "details": entry.details ?? "", "client": entry.clientAddress ?? "", "success": entry.success]
+        }
+        return pages.render("settings", values, status: status)
+    }
+
+    @Sendable func saveScanning(_ request: Request, context: ArgusRequestContext) async throws -> Response {
+        let form = try await Form(request)
+        let subnets = (form["subnets"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        if !subnets.isEmpty {
+            do { _ = try ScanTargetList(subnets, excluding: services.configuration.exclusions, addressLimit: services.configuration.maxAddresses) } catch {
+                return try await renderSettings(context, error: "Networks: \(error)", status: .unprocessableContent)
+            }
+        }
+        let profile = form["profile"] ?? "normal"
+        guard ScanProfile.builtIn.contains(where: { $0.name == profile }) else { return try await renderSettings(context, error: "Unknown profile.", status: .unprocessableContent) }
+        let ports = (form["ports"] ?? "").trimmingCharacters(in: .whitespaces)
+        if !ports.isEmpty {
+            do { _ = try PortSpecification(ports) } catch { return try await renderSettings(context, error: "Ports: \(error)", status: .unprocessableContent) }
+        }
+        try await services.store.setSetting("network.subnets", to: subnets.isEmpty ? nil : subnets.joined(separator: ","))
+        try await services.store.setSetting("network.scan_profile", to: profile)
+        try await services.store.setSetting("scanning.port_range", to: ports.isEmpty ? nil : ports)
+        try await services.store.setSetting("scanning.enable_os_detection", to: form["os"] == "true" ? "true" : "false")
+        await services.audit("config_update", context, request: request, resource: ("config", "scanning"), details: "web: subnets=\(subnets.joined(separator: ",")); profile=\(profile); ports=\(ports)")
+        return Self.redirect("/settings?done=Saved.")
+    }
+
+    @Sendable func addSchedule(_ request: Request, context: ArgusRequestContext) async throws -> Response {
+        let form = try await Form(request)
+        let name = (form["name"] ?? "").trimmingCharacters(in: .whitespaces)
+        guard (1...100).contains(name.count), name.allSatisfy({ $0.isLetter || $0.isNumber || " _-".contains($0) }) else {
+            return try await renderSettings(context, error: "A schedule's name is 1 to 100 letters, digits, spaces, '_' or '-'.", status: .unprocessableContent)
+        }
+        let cadence: ScanCadence
+        do { cadence = try ScanCadence(form["cron"] ?? "") } catch { return try await renderSettings(context, error: "The schedule: \(error.description).", status: .unprocessableContent) }
+        let profile = form["profile"] ?? "normal"
+        guard ScanProfile.builtIn.contains(where: { $0.name == profile }) else { return try await renderSettings(context, error: "Unknown profile.", status: .unprocessableContent) }
+        let stored = try await services.store.createSchedule(Schedule(id: ScheduleID(0), name: name, expression: cadence.description, profile: profile, nextRunAt: cadence.nextRun(after: Date())))
+        await services.audit("schedule_create", context, request: request, resource: ("schedule", "\(stored.id)"), details: "web: \(name): \(stored.expression)")
+        return Self.redirect("/settings?done=Schedule+added.")
+    }
+
+    @Sendable func deleteSchedule(_ request: Request, context: ArgusRequestContext) async throws -> Response {
+        guard let id = context.parameters.get("id", as: Int64.self) else { throw APIError.invalid("id", "must be a schedule id") }
+        if try await services.store.deleteSchedule(ScheduleID(id)) {
+            await services.audit("schedule_delete", context, request: request, resource: ("schedule", "\(id)"))
+        }
+        return Self.redirect("/settings?done=Schedule+deleted.")
+    }
+
+    @Sendable func createKey(_ request: Request, context: ArgusRequestContext) async throws -> Response {
+        let (user, _) = try context.requireSession()
+        let form = try await Form(request)
+        let days = form["expires_in_days"].flatMap { $0.isEmpty ? nil : Int($0) }
+        do {
+            let (key, secret) = try await Accounts(store: services.store, hasher: services.hasher).createAPIKey(for: user, name: form["name"] ?? "", expiresInDays: days)
+            await services.audit("api_key_create", context, request: request, resource: ("api_key", "\(key.id)"), details: "web: \(key.name)")
+            // Shown in this answer only: it is not stored, and a reload does not show it again.
+            return try await renderSettings(context, flash: "API key \(key.name) created.", newKey: secret)
+        } catch let refusal as Accounts.Refusal {
+            return try await renderSettings(context, error: refusal.description, status: .unprocessableContent)
+        }
+    }
+
+    @Sendable func revokeKey(_ request: Request, context: ArgusRequestContext) async throws -> Response {
+        let (user, _) = try context.requireSession()
+        guard let id = context.parameters.get("id", as: Int64.self) else { throw APIError.invalid("id", "must be a key id") }
+        if let key = try await services.store.apiKeys(of: user.id).first(where: { $0.id.rawValue == id }), key.revokedAt == nil {
+            try await services.store.revokeAPIKey(key.id, at: Date())
+            await services.audit("api_key_revoke", context, request: request, resource: ("api_key", "\(id)"), details: "web: \(key.name)")
+        }
+        return Self.redirect("/settings?done=Key+revoked.")
+    }
+
+    @Sendable func changePassword(_ request: Request, context: ArgusRequestContext) async throws -> Response {
+        let (user, _) = try context.requireSession()
+        let form = try await Form(request)
+        guard await services.hasher.verify(form["current_password"] ?? "", hash: user.passwordHash) else {
+            await services.audit("password_change", context, request: request, details: "wrong current password", success: false)
+            return try await renderSettings(context, error: "The current password is wrong.", status: .forbidden)
+        }
+        if let problem = PasswordHasher.problem(with: form["new_password"] ?? "") {
+            return try await renderSettings(context, error: "The new password \(problem).", status: .unprocessableContent)
+        }
+        try await services.store.setPasswordHash(await services.hasher.hash(form["new_password"] ?? ""), for: user.id)
+        try await services.store.deleteSessions(of: user.id)
+        await services.audit("password_change", context, request: request)
+        let (cookie, _) = try await services.startSession(for: user, remember: false, request: request, context: context)
+        return Self.redirect("/settings?done=Password+changed%3B+other+sessions+have+ended.", cookie: cookie)
+    }
+
+    @Sendable func applyRetention(_ request: Request, context: ArgusRequestContext) async throws -> Response {
+        let deleted = try await services.pruneScans()
+        await services.audit("retention_cleanup", context, request: request, details: "web: \(deleted) scans")
+        return Self.redirect("/settings?done=\(deleted)+old+scans+deleted.")
+    }
+}
