@@ -171,6 +171,13 @@ struct WebRoutes {
         values["stats"] = ["total": counts.total, "online": counts.online, "atRisk": counts.byRisk[.critical, default: 0] + counts.byRisk[.high, default: 0], "unacknowledged": unacknowledged]
         values["riskChart"] = Charts.riskBars(counts.byRisk)
         values["trendChart"] = Charts.line(recent.map { (Self.date($0.finishedAt), $0.devicesFound) }, label: "Devices found per scan")
+        values["portsChart"] = Charts.line(recent.map { (Self.date($0.finishedAt), $0.openPorts) }, label: "Open ports per scan")
+        var riskPoints: [(String, Int)] = []
+        for scan in recent.suffix(30) {
+            let observations = try await store.observations(in: scan.id)
+            riskPoints.append((Self.date(scan.finishedAt), observations.count { $0.riskLevel >= .high }))
+        }
+        values["atRiskChart"] = Charts.line(riskPoints, label: "Devices at high risk or worse per scan")
         values["changes"] = latest.map(Self.change)
         values["hasChanges"] = !latest.isEmpty
         if let last { values["lastScan"] = Self.date(last.finishedAt) }
