@@ -37,6 +37,8 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        // Alert sinks: outbound HTTP.
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         // C shims over the system libraries (apt: libxml2-dev, libsqlite3-dev).
@@ -75,6 +77,18 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Built-in alert sinks: webhook, Slack, Discord, Teams, ntfy, Gotify, a command.
+        .target(
+            name: "ArgusAlerts",
+            dependencies: [
+                "Argus",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Web UI and REST API.
         .target(
             name: "ArgusHTTP",
@@ -104,7 +118,7 @@ let package = Package(
         .executableTarget(
             name: "argus-server",
             dependencies: [
-                "ArgusHTTP", "ArgusSQLite",
+                "ArgusHTTP", "ArgusSQLite", "ArgusAlerts",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -135,6 +149,12 @@ let package = Package(
                 "ArgusHTTP", "ArgusAccounts", "Argus", "ArgusSQLite",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ArgusAlertsTests",
+            dependencies: ["ArgusAlerts", "Argus", "ArgusSQLite"],
+            exclude: ["receiver.py"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -7,3 +7,16 @@ cd "$(dirname "$0")/.."
 Scripts/setup.sh --for-tests
 swift build --build-tests
 swift test "$@"
+
+# The example packages build against the library and run.
+if [ $# -eq 0 ]; then
+    swift build --package-path Examples/CustomAlertSink
+    swift build --package-path Examples/EmbedScanner
+    out=$(mktemp -d)
+    Examples/CustomAlertSink/.build/debug/CustomAlertSink "$out/alerts.jsonl"
+    test "$(wc -l < "$out/alerts.jsonl")" -eq 2
+    Examples/EmbedScanner/.build/debug/EmbedScanner Tests/ArgusTests/Fixtures/mac.xml Tests/ArgusTests/Fixtures/services.xml > "$out/embed.txt"
+    grep -q "The scan is complete." "$out/embed.txt"
+    rm -rf "$out"
+    echo "examples: built and ran"
+fi

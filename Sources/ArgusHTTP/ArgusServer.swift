@@ -28,10 +28,13 @@ public struct ArgusServer: Sendable {
     ///   - scanner: What runs scans (default: nmap, sweeping large networks first).
     ///   - hasher: Password hashing (tests lower its cost).
     ///   - logger: Where the server logs.
-    public init(configuration: ServerConfiguration, store: any DeviceStore, scanner: (any Argus.Scanner)? = nil, hasher: PasswordHasher = PasswordHasher(), logger: Logger = Logger(label: "argus-server")) {
+    ///   - alertSinks: Where alerts go (built from `alerts.sinks` by argus-server).
+    public init(configuration: ServerConfiguration, store: any DeviceStore, scanner: (any Argus.Scanner)? = nil, hasher: PasswordHasher = PasswordHasher(), alertSinks: [any AlertSink] = [], logger: Logger = Logger(label: "argus-server")) {
         let scanner = scanner ?? SweepScanner(base: NmapScanner(executable: configuration.nmapPath), parallelism: configuration.scanParallelism)
-        let monitor = Monitor(store: store, scanner: scanner)
-        services = ServerServices(store: store, configuration: configuration, scans: ScanCoordinator(monitor: monitor), hasher: hasher, logger: logger)
+        let rules = AlertRules(minimumSeverity: configuration.alertMinimumSeverity, riskThreshold: configuration.alertRiskThreshold, skipTrusted: configuration.alertSkipTrusted)
+        let monitor = Monitor(store: store, scanner: scanner, alerting: alertSinks.isEmpty ? nil : Monitor.Alerting(rules: rules, sinks: alertSinks.map(\.name)))
+        let dispatcher = AlertDispatcher(store: store, sinks: alertSinks)
+        services = ServerServices(store: store, configuration: configuration, scans: ScanCoordinator(monitor: monitor), hasher: hasher, alerts: dispatcher, alertSinks: alertSinks.map { ($0.name, "\($0)") }, logger: logger)
     }
 
     /// The router with every route and middleware.
@@ -49,6 +52,7 @@ public struct ArgusServer: Sendable {
         AdminRoutes(services: services).register(on: router)
         ConfigRoutes(services: services).register(on: router)
         DashboardRoutes(services: services).register(on: router)
+        AlertRoutes(services: services).register(on: router)
         try WebRoutes(services: services).register(on: router)
         return router
     }
@@ -60,7 +64,7 @@ public struct ArgusServer: Sendable {
         return Application(
             router: try router(),
             configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port), serverName: "Argus"),
-            services: [Housekeeping(services: services), ScanScheduler(services: services)],
+            services: [Housekeeping(services: services), ScanScheduler(services: services), AlertDelivery(services: services)],
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
             logger: services.logger
         )
@@ -94,6 +98,26 @@ struct Housekeeping: ServiceLifecycle.Service {
             if deleted > 0 { services.logger.notice("retention: deleted \(deleted) old scans") }
         } catch {
             services.logger.error("could not delete old scans: \(error)")
+        }
+    }
+}
+
+/// Delivers the alert outbox every ten seconds, with the dispatcher's retries and backoff; what
+/// is undelivered at shutdown waits in the store for the next start.
+struct AlertDelivery: ServiceLifecycle.Service {
+    let services: ServerServices
+
+    func run() async throws {
+        try? await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    let round = try await services.alerts.deliverDue()
+                    if round.failed > 0 { services.logger.warning("alerts: \(round.failed) deliveries failed and will be retried") }
+                } catch {
+                    services.logger.error("alerts: the outbox could not be read: \(error)")
+                }
+                try await Task.sleep(for: .seconds(10))
+            }
         }
     }
 }

@@ -28,6 +28,10 @@ public final class ServerServices: Sendable {
     public let scans: ScanCoordinator
     /// Hashes passwords.
     public let hasher: PasswordHasher
+    /// Delivers alerts.
+    public let alerts: AlertDispatcher
+    /// The alert sinks' names and descriptions (secrets redacted).
+    public let alertSinks: [(name: String, description: String)]
     /// Slows guessing.
     let throttle: LoginThrottle
     /// When the server started.
@@ -36,7 +40,9 @@ public final class ServerServices: Sendable {
     private let setupToken: Mutex<String?>
 
     /// Creates the shared services.
-    public init(store: any DeviceStore, configuration: ServerConfiguration, scans: ScanCoordinator, hasher: PasswordHasher = PasswordHasher(), logger: Logger = Logger(label: "argus-server")) {
+    public init(store: any DeviceStore, configuration: ServerConfiguration, scans: ScanCoordinator, hasher: PasswordHasher = PasswordHasher(), alerts: AlertDispatcher? = nil, alertSinks: [(name: String, description: String)] = [], logger: Logger = Logger(label: "argus-server")) {
+        self.alerts = alerts ?? AlertDispatcher(store: store, sinks: [])
+        self.alertSinks = alertSinks
         self.store = store
         self.configuration = configuration
         self.scans = scans

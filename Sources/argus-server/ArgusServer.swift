@@ -5,6 +5,7 @@
 
 import Argus
 import ArgumentParser
+import ArgusAlerts
 import ArgusHTTP
 import ArgusSQLite
 import Foundation
@@ -68,7 +69,21 @@ struct ArgusServerCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("argus-server: \(error)\n".utf8))
             throw ExitCode(1)
         }
-        let server = ArgusServer(configuration: settings, store: store, logger: logger)
+        var sinks: [any AlertSink] = []
+        do {
+            for sink in settings.alertSinks {
+                if sink.type == "command" {
+                    sinks.append(CommandAlertSink(name: sink.name, executable: sink.command ?? "", arguments: sink.arguments))
+                } else {
+                    sinks.append(try HTTPAlertSink(name: sink.name, service: HTTPAlertSink.Service(rawValue: sink.type) ?? .webhook, url: sink.url ?? "", secret: sink.secret))
+                }
+            }
+        } catch {
+            FileHandle.standardError.write(Data("argus-server: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+        if !sinks.isEmpty { logger.notice("alerts go to: \(sinks.map { "\($0)" }.joined(separator: "; "))") }
+        let server = ArgusServer(configuration: settings, store: store, alertSinks: sinks, logger: logger)
         if let token = try await server.services.prepareSetup() {
             logger.notice("No user yet. Create the admin with POST /api/setup {username, password, setup_token, subnet} (see Docs/Server.md), or argus-cli user add NAME; one-time setup token: \(token)")
         }

@@ -61,7 +61,7 @@ import Testing
             #expect(again.0 == .conflict)
             #expect(try await client.object("/api/setup", headers: headers).1["needs_setup"] as? Bool == false)
             #expect(try await server.store.userCount() == 1)
-            let audit = try await server.store.auditEntries(action: "setup", limit: 10, offset: 0).items
+            let audit = await server.store.auditEntries(action: "setup", limit: 10, offset: 0).items
             #expect(audit.map(\.success) == [true, false])
         }
     }
@@ -78,7 +78,7 @@ import Testing
             let locked = try await client.execute(uri: "/api/login", method: .post, headers: headers, body: json(["username": "admin", "password": TestServer.password]))
             #expect(locked.status == .tooManyRequests, "even the right password waits")
             #expect(Int(locked.headers[.retryAfter] ?? "") ?? 0 > 0)
-            let failures = try await server.store.auditEntries(action: "login", limit: 10, offset: 0).items
+            let failures = await server.store.auditEntries(action: "login", limit: 10, offset: 0).items
             #expect(failures.count == 4 && failures.allSatisfy { !$0.success })
         }
         // A user name that does not exist fails the same way.
@@ -355,7 +355,7 @@ import Testing
             // The next triggered scan uses them.
             let started = try await client.object("/api/scan/trigger", method: .post, headers: headers)
             #expect(started.1["subnet"] as? String == "198.51.100.0/28" && started.1["profile"] as? String == "quick")
-            let audit = try await server.store.auditEntries(action: "config_update", limit: 5, offset: 0).items
+            let audit = await server.store.auditEntries(action: "config_update", limit: 5, offset: 0).items
             #expect(audit.count == 1 && audit[0].details?.contains("subnets=198.51.100.0/28") == true)
         }
     }

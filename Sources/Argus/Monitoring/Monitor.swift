@@ -28,12 +28,29 @@ public actor Monitor {
     public let scanner: any Scanner
     /// How risk is judged.
     public let threats: ThreatDetector
+    /// Which changes alert, and the sinks they are queued for (in the scan's own transaction).
+    public var alerting: Alerting?
+
+    /// The alert rules and the names of the sinks to queue alerts for.
+    public struct Alerting: Sendable {
+        /// Which changes alert.
+        public var rules: AlertRules
+        /// The sinks' names (``AlertSink/name``).
+        public var sinks: [String]
+
+        /// Creates the alerting part of a monitor.
+        public init(rules: AlertRules = AlertRules(), sinks: [String]) {
+            self.rules = rules
+            self.sinks = sinks
+        }
+    }
 
     /// Creates a monitor.
-    public init(store: any DeviceStore, scanner: any Scanner = NmapScanner(), threats: ThreatDetector = ThreatDetector()) {
+    public init(store: any DeviceStore, scanner: any Scanner = NmapScanner(), threats: ThreatDetector = ThreatDetector(), alerting: Alerting? = nil) {
         self.store = store
         self.scanner = scanner
         self.threats = threats
+        self.alerting = alerting
     }
 
     /// Runs a scan and records it.
@@ -75,6 +92,10 @@ public actor Monitor {
             throw CancellationError()
         } catch {
             _ = try? await store.markScan(scan.id, as: .failed, at: Date(), error: "\(error)")
+            if let alerting, alerting.rules.kinds.contains(.scanFailed) {
+                let alert = Alert(id: "scan-\(scan.id.rawValue)-failed", kind: .scanFailed, severity: .warning, title: AlertKind.scanFailed.title, message: "Scan \(scan.id) of \(request.targets.targets.map(\.text).joined(separator: ", ")) failed: \(error)", scanID: scan.id.rawValue)
+                if let messages = try? AlertRules.outbox(for: [alert], sinks: alerting.sinks) { _ = try? await store.enqueue(messages, at: Date()) }
+            }
             throw error
         }
     }
@@ -131,7 +152,22 @@ public actor Monitor {
         let seenIDs = Set(updates.compactMap(\.deviceID))
         let offline = isBaseline ? covered.filter { $0.isOnline && !seenIDs.contains($0.id) }.map(\.id) : []
         let counts = run.runStats?.hosts
-        return try await store.record(ScanResult(scanID: scanID, status: run.isComplete ? .completed : .failed, startedAt: run.startTime, finishedAt: Date(), nmapVersion: run.version, nmapArguments: run.arguments, hostsUp: counts?.up ?? updates.count, hostsDown: counts?.down ?? hostsDown, errorMessage: run.incompleteReason, devices: updates, devicesNowOffline: offline, changes: changes))
+        var outbox: [NewOutboxMessage] = []
+        if let alerting, !alerting.sinks.isEmpty {
+            let known = Dictionary(inventory.map { ($0.id, $0) }) { first, _ in first }
+            let now = Date()
+            let alerts = alerting.rules.alerts(for: changes, scanID: scanID, devices: { reference in
+                switch reference {
+                case .known(let id)?: return known[id]
+                case .update(let index)? where updates.indices.contains(index):
+                    let update = updates[index]
+                    return update.deviceID.flatMap { known[$0] } ?? Device(id: DeviceID(0), mac: update.mac, ip: update.ip, hostname: update.hostname, vendor: update.vendor, deviceType: update.deviceType, firstSeen: now, lastSeen: now)
+                default: return nil
+                }
+            })
+            outbox = try AlertRules.outbox(for: alerts, sinks: alerting.sinks)
+        }
+        return try await store.record(ScanResult(scanID: scanID, status: run.isComplete ? .completed : .failed, startedAt: run.startTime, finishedAt: Date(), nmapVersion: run.version, nmapArguments: run.arguments, hostsUp: counts?.up ?? updates.count, hostsDown: counts?.down ?? hostsDown, errorMessage: run.incompleteReason, devices: updates, devicesNowOffline: offline, changes: changes, outbox: outbox))
     }
 
     /// The confirmed and likely vulnerability ids of a stored assessment (none when there is

@@ -52,6 +52,33 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var retentionDays = 180
     /// At most this many scans are kept. 0 keeps all.
     public var keepScans = 1_000
+    /// Changes below this severity never alert.
+    public var alertMinimumSeverity = Severity.info
+    /// A risk change alerts from this level.
+    public var alertRiskThreshold = RiskLevel.high
+    /// Trusted devices never alert.
+    public var alertSkipTrusted = false
+    /// Where alerts go.
+    public var alertSinks: [AlertSinkSettings] = []
+
+    /// One alert sink as configured: `alerts.sinks` items.
+    public struct AlertSinkSettings: Sendable, Equatable {
+        /// Its unique name.
+        public var name: String
+        /// webhook, slack, discord, teams, ntfy, gotify or command.
+        public var type: String
+        /// The URL (HTTP sinks).
+        public var url: String?
+        /// The HMAC secret or token (HTTP sinks); never logged or shown.
+        public var secret: String?
+        /// The program (command sink).
+        public var command: String?
+        /// Its arguments.
+        public var arguments: [String] = []
+
+        /// The types a sink can have.
+        public static let types = ["webhook", "slack", "discord", "teams", "ntfy", "gotify", "command"]
+    }
 
     /// The defaults.
     public init() {}
@@ -104,7 +131,7 @@ public struct ServerConfiguration: Sendable, Equatable {
         return configuration
     }
 
-    static let sections: Set<String> = ["server", "database", "network", "scanning", "sessions", "security", "retention"]
+    static let sections: Set<String> = ["server", "database", "network", "scanning", "sessions", "security", "retention", "alerts"]
 
     /// Applies `ARGUS_*` environment variables: `ARGUS_HOST`, `ARGUS_PORT`, `ARGUS_DB`,
     /// `ARGUS_SUBNETS` (comma-separated), `ARGUS_EXCLUDE`, `ARGUS_SCAN_PROFILE`, `ARGUS_NMAP`,
@@ -184,6 +211,14 @@ private struct YAMLReader {
         case "security.lockout_minutes": configuration.lockoutMinutes = try int(key, value)
         case "retention.days": configuration.retentionDays = try int(key, value)
         case "retention.keep_scans": configuration.keepScans = try int(key, value)
+        case "alerts.min_severity":
+            guard let level = Severity(rawValue: try string(key, value)) else { throw ServerConfiguration.Problem(key, "one of info, warning, critical") }
+            configuration.alertMinimumSeverity = level
+        case "alerts.risk_threshold":
+            guard let level = RiskLevel(rawValue: try string(key, value)) else { throw ServerConfiguration.Problem(key, "one of low, medium, high, critical") }
+            configuration.alertRiskThreshold = level
+        case "alerts.skip_trusted": configuration.alertSkipTrusted = try bool(key, value)
+        case "alerts.sinks": configuration.alertSinks = try sinks(key, value)
         default: throw ServerConfiguration.Problem(key, "unknown setting (see Docs/config.example.yaml for every key)")
         }
     }
@@ -191,6 +226,38 @@ private struct YAMLReader {
     private func string(_ key: String, _ value: Yams.Node) throws -> String {
         guard let scalar = value.scalar else { throw ServerConfiguration.Problem(key, "must be a single value") }
         return scalar.string
+    }
+
+    private func sinks(_ key: String, _ value: Yams.Node) throws -> [ServerConfiguration.AlertSinkSettings] {
+        if value.null != nil { return [] }
+        guard let items = value.sequence else { throw ServerConfiguration.Problem(key, "must be a list of sinks (name, type, url or command)") }
+        var names = Set<String>()
+        return try items.enumerated().map { index, item in
+            let itemKey = "\(key)[\(index)]"
+            guard let mapping = item.mapping else { throw ServerConfiguration.Problem(itemKey, "must be a mapping (name:, type:, …)") }
+            var fields: [String: Yams.Node] = [:]
+            for (name, node) in mapping {
+                let field = name.string ?? ""
+                guard ["name", "type", "url", "secret", "command", "arguments"].contains(field) else { throw ServerConfiguration.Problem("\(itemKey).\(field)", "unknown setting (name, type, url, secret, command, arguments)") }
+                fields[field] = node
+            }
+            guard let name = fields["name"]?.scalar?.string, !name.isEmpty, name.count <= 64 else { throw ServerConfiguration.Problem("\(itemKey).name", "is required (at most 64 characters)") }
+            guard names.insert(name).inserted else { throw ServerConfiguration.Problem("\(itemKey).name", "'\(name)' is used twice") }
+            guard let type = fields["type"]?.scalar?.string, ServerConfiguration.AlertSinkSettings.types.contains(type) else {
+                throw ServerConfiguration.Problem("\(itemKey).type", "one of \(ServerConfiguration.AlertSinkSettings.types.joined(separator: ", "))")
+            }
+            var sink = ServerConfiguration.AlertSinkSettings(name: name, type: type)
+            sink.url = fields["url"]?.scalar?.string
+            sink.secret = fields["secret"]?.scalar?.string
+            sink.command = fields["command"]?.scalar?.string
+            sink.arguments = try fields["arguments"].map { try strings("\(itemKey).arguments", $0) } ?? []
+            if type == "command" {
+                guard let command = sink.command, command.hasPrefix("/") else { throw ServerConfiguration.Problem("\(itemKey).command", "the program's absolute path is required") }
+            } else {
+                guard let url = sink.url, url.hasPrefix("http://") || url.hasPrefix("https://") else { throw ServerConfiguration.Problem("\(itemKey).url", "an http(s) URL is required") }
+            }
+            return sink
+        }
     }
 
     /// Empty or `~` means "the default".

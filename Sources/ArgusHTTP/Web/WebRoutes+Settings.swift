@@ -22,6 +22,7 @@ extension WebRoutes {
         router.post("/settings/keys/:id/revoke", use: revokeKey)
         router.post("/settings/password", use: changePassword)
         router.post("/settings/retention", use: applyRetention)
+        router.post("/settings/alerts/:name/test", use: testAlert)
     }
 
     // MARK: Bulk edits
@@ -138,6 +139,9 @@ extension WebRoutes {
             }
         }
         if let newKey { values["newKey"] = newKey }
+        values["hasSinks"] = !services.alertSinks.isEmpty
+        values["sinks"] = services.alertSinks.map { ["name": $0.name, "description": $0.description] }
+        values["pendingAlerts"] = try await store.pendingMessageCount()
         values["retention"] = ["days": services.configuration.retentionDays, "keep": services.configuration.keepScans]
         values["audit"] = try await store.auditEntries(action: nil, limit: 50, offset: 0).items.map { entry -> [String: Any] in
             ["when": Self.date(entry.timestamp), "who": entry.username ?? (entry.apiKeyID.map { "key \($0)" } ?? "—"), "action": entry.action, "details": entry.details ?? "", "client": entry.clientAddress ?? "", "success": entry.success]
@@ -229,6 +233,19 @@ extension WebRoutes {
         await services.audit("password_change", context, request: request)
         let (cookie, _) = try await services.startSession(for: user, remember: false, request: request, context: context)
         return Self.redirect("/settings?done=Password+changed%3B+other+sessions+have+ended.", cookie: cookie)
+    }
+
+    @Sendable func testAlert(_ request: Request, context: ArgusRequestContext) async throws -> Response {
+        let name = try context.parameters.require("name")
+        guard services.alertSinks.contains(where: { $0.name == name }) else { throw APIError.notFound("Alert sink") }
+        do {
+            try await services.alerts.test(name)
+            await services.audit("alert_test", context, request: request, resource: ("alert_sink", name))
+            return try await renderSettings(context, flash: "A test alert went to \(name).")
+        } catch {
+            await services.audit("alert_test", context, request: request, resource: ("alert_sink", name), details: "\(error)", success: false)
+            return try await renderSettings(context, error: "The test alert to \(name) failed: \(error)", status: .badGateway)
+        }
     }
 
     @Sendable func applyRetention(_ request: Request, context: ArgusRequestContext) async throws -> Response {

@@ -1,0 +1,144 @@
+//
+// This file is part of Argus, a self-hosted network security monitor.
+// SPDX-License-Identifier: Apache-2.0
+//
+
+#if canImport(FoundationEssentials)
+public import FoundationEssentials
+#else
+public import Foundation
+#endif
+
+/// Something the owner should hear about, as every sink receives it.
+///
+/// `id` is the idempotency key: the same alert delivered twice (after a crash between sending
+/// and recording) carries the same id, so a receiver can drop the repeat.
+public struct Alert: Sendable, Codable, Hashable, Identifiable {
+    /// The idempotency key, e.g. `scan-12-change-3`.
+    public var id: String
+    /// What happened.
+    public var kind: AlertKind
+    /// How urgent it is.
+    public var severity: Severity
+    /// A short title, e.g. "New device on the network".
+    public var title: String
+    /// One sentence for people.
+    public var message: String
+    /// The device, when there is one.
+    public var device: AlertDevice?
+    /// The scan that noticed it.
+    public var scanID: Int64?
+    /// When it was noticed.
+    public var createdAt: Date
+    /// The values before and after, when the alert is about a change.
+    public var oldValue: String?
+    /// The new value.
+    public var newValue: String?
+
+    /// Creates an alert.
+    public init(id: String, kind: AlertKind, severity: Severity, title: String, message: String, device: AlertDevice? = nil, scanID: Int64? = nil, createdAt: Date = Date(), oldValue: String? = nil, newValue: String? = nil) {
+        self.id = id
+        self.kind = kind
+        self.severity = severity
+        self.title = title
+        self.message = message
+        self.device = device
+        self.scanID = scanID
+        self.createdAt = createdAt
+        self.oldValue = oldValue
+        self.newValue = newValue
+    }
+
+    /// The alert as JSON (ISO 8601 dates, sorted keys): the outbox payload and the webhook body.
+    public func json() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(self), as: UTF8.self)
+    }
+
+    /// Reads an alert from its JSON.
+    public static func decode(_ json: String) throws -> Alert {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return try decoder.decode(Alert.self, from: Data(json.utf8))
+    }
+}
+
+/// The device an alert is about.
+public struct AlertDevice: Sendable, Codable, Hashable {
+    /// The store's id.
+    public var id: Int64?
+    /// Its IP address.
+    public var ip: String?
+    /// Its MAC address.
+    public var mac: String?
+    /// Its label or host name, when known.
+    public var name: String?
+
+    /// Describes a device.
+    public init(id: Int64? = nil, ip: String? = nil, mac: String? = nil, name: String? = nil) {
+        self.id = id
+        self.ip = ip
+        self.mac = mac
+        self.name = name
+    }
+}
+
+/// What an alert is about.
+public enum AlertKind: String, Sendable, Codable, Hashable, CaseIterable {
+    /// A device appeared for the first time.
+    case newDevice = "new_device"
+    /// A device was not seen by a network scan.
+    case deviceOffline = "device_offline"
+    /// A device that was offline is back.
+    case deviceBackOnline = "device_back_online"
+    /// A port opened.
+    case portOpened = "port_opened"
+    /// A port closed.
+    case portClosed = "port_closed"
+    /// A service's product or version changed.
+    case serviceChanged = "service_changed"
+    /// A device's risk rose to the threshold or above.
+    case riskRaised = "risk_raised"
+    /// A known vulnerability now applies.
+    case newCVE = "new_cve"
+    /// A scan failed.
+    case scanFailed = "scan_failed"
+    /// The scanner works in a reduced way (unprivileged, nmap missing).
+    case scannerDegraded = "scanner_degraded"
+    /// A test sent from the settings.
+    case test
+
+    /// The kind for a stored change, if that change can alert.
+    public init?(change kind: String) {
+        switch kind {
+        case "device_added": self = .newDevice
+        case "device_removed": self = .deviceOffline
+        case "device_back_online": self = .deviceBackOnline
+        case "port_opened": self = .portOpened
+        case "port_closed": self = .portClosed
+        case "service_changed": self = .serviceChanged
+        case "risk_changed": self = .riskRaised
+        case "new_cve": self = .newCVE
+        default: return nil
+        }
+    }
+
+    /// A title for people.
+    public var title: String {
+        switch self {
+        case .newDevice: "New device on the network"
+        case .deviceOffline: "Device offline"
+        case .deviceBackOnline: "Device back online"
+        case .portOpened: "Port opened"
+        case .portClosed: "Port closed"
+        case .serviceChanged: "Service changed"
+        case .riskRaised: "Risk raised"
+        case .newCVE: "Known vulnerability"
+        case .scanFailed: "Scan failed"
+        case .scannerDegraded: "Scanner degraded"
+        case .test: "Argus test alert"
+        }
+    }
+}

@@ -1,0 +1,74 @@
+//
+// This file is part of Argus, a self-hosted network security monitor.
+// SPDX-License-Identifier: Apache-2.0
+//
+
+#if canImport(FoundationEssentials)
+public import FoundationEssentials
+#else
+public import Foundation
+#endif
+
+/// Which changes become alerts: the kinds wanted, a minimum severity, the risk level worth
+/// waking someone for, and filters by zone, trust and device type. Pure: changes in, alerts out.
+public struct AlertRules: Sendable, Hashable, Codable {
+    /// The kinds that alert (all but ``AlertKind/test`` by default).
+    public var kinds: Set<AlertKind>
+    /// Changes below this severity never alert.
+    public var minimumSeverity: Severity
+    /// A risk change alerts only when the new level is at least this.
+    public var riskThreshold: RiskLevel
+    /// Only devices in these zones (empty: every zone).
+    public var zones: Set<String>
+    /// Leave out devices the owner marked trusted.
+    public var skipTrusted: Bool
+    /// Only these device types (empty: every type).
+    public var deviceTypes: Set<String>
+
+    /// Creates rules.
+    public init(kinds: Set<AlertKind> = Set(AlertKind.allCases).subtracting([.test]), minimumSeverity: Severity = .info, riskThreshold: RiskLevel = .high, zones: Set<String> = [], skipTrusted: Bool = false, deviceTypes: Set<String> = []) {
+        self.kinds = kinds
+        self.minimumSeverity = minimumSeverity
+        self.riskThreshold = riskThreshold
+        self.zones = zones
+        self.skipTrusted = skipTrusted
+        self.deviceTypes = deviceTypes
+    }
+
+    /// The alerts for a scan's changes.
+    /// - Parameters:
+    ///   - changes: What the scan noticed, in order.
+    ///   - scanID: The scan (part of each alert's id).
+    ///   - devices: What is known of the devices the changes name (for filters and names).
+    public func alerts(for changes: [NewChange], scanID: ScanID, devices: (DeviceReference?) -> Device?, at date: Date = Date()) -> [Alert] {
+        var alerts: [Alert] = []
+        for (index, change) in changes.enumerated() {
+            guard let kind = AlertKind(change: change.kind), kinds.contains(kind), change.severity >= minimumSeverity else { continue }
+            if kind == .riskRaised {
+                guard let level = change.newValue.flatMap(RiskLevel.init), level >= riskThreshold,
+                      level > (change.oldValue.flatMap(RiskLevel.init) ?? .none) else { continue }
+            }
+            let device = devices(change.device)
+            if let device {
+                if skipTrusted && device.isTrusted { continue }
+                if !zones.isEmpty && !zones.contains(device.zone ?? "") { continue }
+                if !deviceTypes.isEmpty && !deviceTypes.contains(device.deviceType) { continue }
+            } else if !zones.isEmpty || !deviceTypes.isEmpty {
+                continue
+            }
+            let name = device.map { ($0.label?.isEmpty == false ? $0.label : nil) ?? $0.hostname ?? $0.ip }
+            alerts.append(Alert(id: "scan-\(scanID.rawValue)-change-\(index)", kind: kind, severity: change.severity, title: kind.title, message: change.description, device: AlertDevice(id: device?.id.rawValue, ip: change.ip ?? device?.ip, mac: change.mac ?? device?.mac, name: name), scanID: scanID.rawValue, createdAt: date, oldValue: change.oldValue, newValue: change.newValue))
+        }
+        return alerts
+    }
+
+    /// The outbox messages for alerts: one per alert and sink, keyed so a repeat is dropped.
+    public static func outbox(for alerts: [Alert], sinks: [String]) throws -> [NewOutboxMessage] {
+        var messages: [NewOutboxMessage] = []
+        for alert in alerts {
+            let payload = try alert.json()
+            for sink in sinks { messages.append(NewOutboxMessage(sink: sink, idempotencyKey: alert.id, payload: payload)) }
+        }
+        return messages
+    }
+}

@@ -1,0 +1,132 @@
+//
+// This file is part of Argus, a self-hosted network security monitor.
+// SPDX-License-Identifier: Apache-2.0
+//
+
+public import Argus
+import AsyncHTTPClient
+import Crypto
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// Alerts over HTTP: a generic webhook (JSON, signed with HMAC-SHA256), Slack, Discord,
+/// Microsoft Teams, ntfy and Gotify. Requests go through AsyncHTTPClient with a timeout; any
+/// answer but 2xx is an error, so the dispatcher retries.
+///
+/// The generic webhook's body is the ``Alert`` as JSON; with a secret, the request carries
+/// `X-Argus-Signature: sha256=<hex HMAC of "<timestamp>.<body>">` and `X-Argus-Timestamp`, and
+/// always `X-Argus-Idempotency-Key` (the alert's id).
+public struct HTTPAlertSink: AlertSink, CustomStringConvertible {
+    /// The services this sink can speak to.
+    public enum Service: String, Sendable, Codable, CaseIterable {
+        /// Any HTTP endpoint: the alert as JSON, HMAC-signed.
+        case webhook
+        /// A Slack incoming webhook.
+        case slack
+        /// A Discord webhook.
+        case discord
+        /// A Microsoft Teams incoming webhook.
+        case teams
+        /// An ntfy topic URL.
+        case ntfy
+        /// A Gotify server's `/message` URL (the token as `secret`).
+        case gotify
+    }
+
+    public let name: String
+    /// Which service.
+    public let service: Service
+    /// Where to post.
+    public let url: String
+    /// The HMAC secret (webhook) or token (Gotify, ntfy); never logged.
+    let secret: String?
+    /// How long one delivery may take.
+    public let timeout: Duration
+
+    /// Creates a sink.
+    /// - Throws: ``ConfigurationError`` for a URL that is not http(s).
+    public init(name: String, service: Service, url: String, secret: String? = nil, timeout: Duration = .seconds(10)) throws {
+        guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme?.lowercased() ?? ""), parsed.host != nil else {
+            throw ConfigurationError("alert sink \(name): '\(url)' is not an http(s) URL")
+        }
+        self.name = name
+        self.service = service
+        self.url = url
+        self.secret = secret?.isEmpty == true ? nil : secret
+        self.timeout = timeout
+    }
+
+    /// The sink without its secret, for logs and the API.
+    public var description: String { "\(service.rawValue) \(name) → \(Self.redacted(url))\(secret == nil ? "" : " (with a secret)")" }
+
+    /// A URL without its query and user info (Slack and Discord put secrets in the path, so
+    /// only the host is shown for them).
+    static func redacted(_ url: String) -> String {
+        guard let components = URLComponents(string: url), let host = components.host else { return "(invalid URL)" }
+        return "\(components.scheme ?? "https")://\(host)/…"
+    }
+
+    /// A misconfigured sink.
+    public struct ConfigurationError: Error, CustomStringConvertible {
+        /// For people.
+        public var description: String
+        init(_ description: String) { self.description = description }
+    }
+
+    /// A delivery that the receiver refused.
+    public struct DeliveryError: Error, CustomStringConvertible {
+        /// The HTTP status.
+        public var status: Int
+        /// For logs (no secrets).
+        public var description: String { "the receiver answered HTTP \(status)" }
+    }
+
+    public func deliver(_ alert: Alert) async throws {
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        let (body, headers) = try payload(for: alert, timestamp: Int(Date().timeIntervalSince1970))
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        request.body = .bytes(ByteBuffer(string: body))
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(timeout.components.seconds))
+        _ = try? await response.body.collect(upTo: 64 * 1024)
+        guard (200..<300).contains(Int(response.status.code)) else { throw DeliveryError(status: Int(response.status.code)) }
+    }
+
+    /// The body and headers for a service.
+    func payload(for alert: Alert, timestamp: Int) throws -> (String, [(String, String)]) {
+        let line = "[\(alert.severity.rawValue)] \(alert.title): \(alert.message)"
+        var headers: [(String, String)] = [("Content-Type", "application/json"), ("User-Agent", "Argus"), ("X-Argus-Idempotency-Key", alert.id)]
+        func json(_ object: [String: Any]) throws -> String {
+            String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
+        }
+        switch service {
+        case .webhook:
+            let body = try alert.json()
+            if let secret {
+                headers.append(("X-Argus-Timestamp", "\(timestamp)"))
+                headers.append(("X-Argus-Signature", "sha256=" + Self.signature(body: body, timestamp: timestamp, secret: secret)))
+            }
+            return (body, headers)
+        case .slack:
+            return (try json(["text": line]), headers)
+        case .discord:
+            return (try json(["content": String(line.prefix(2_000))]), headers)
+        case .teams:
+            return (try json(["@type": "MessageCard", "@context": "https://schema.org/extensions", "summary": alert.title, "title": alert.title, "text": alert.message, "themeColor": alert.severity == .critical ? "B91C1C" : alert.severity == .warning ? "A16207" : "2457C5"]), headers)
+        case .ntfy:
+            headers = [("Content-Type", "text/plain; charset=utf-8"), ("Title", alert.title), ("Priority", alert.severity == .critical ? "urgent" : alert.severity == .warning ? "high" : "default"), ("Tags", alert.kind.rawValue), ("X-Argus-Idempotency-Key", alert.id)]
+            if let secret { headers.append(("Authorization", "Bearer \(secret)")) }
+            return (alert.message, headers)
+        case .gotify:
+            if let secret { headers.append(("X-Gotify-Key", secret)) }
+            return (try json(["title": alert.title, "message": alert.message, "priority": alert.severity == .critical ? 8 : alert.severity == .warning ? 5 : 2]), headers)
+        }
+    }
+
+    /// HMAC-SHA256 of `"<timestamp>.<body>"`, hex: what a receiver recomputes to check a webhook.
+    public static func signature(body: String, timestamp: Int, secret: String) -> String {
+        let code = HMAC<SHA256>.authenticationCode(for: Data("\(timestamp).\(body)".utf8), using: SymmetricKey(data: Data(secret.utf8)))
+        return code.map { String(format: "%02x", $0) }.joined()
+    }
+}

@@ -1,0 +1,216 @@
+//
+// This file is part of Argus, a self-hosted network security monitor.
+// SPDX-License-Identifier: Apache-2.0
+//
+
+import Argus
+import ArgusAlerts
+import ArgusSQLite
+import Foundation
+import Synchronization
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A sink that records what it receives and fails its first `failures` deliveries.
+final class RecordingSink: AlertSink {
+    let name: String
+    let state: Mutex<(failuresLeft: Int, received: [String])>
+
+    init(name: String = "recording", failures: Int = 0) {
+        self.name = name
+        self.state = Mutex((failures, []))
+    }
+
+    struct Down: Error {}
+
+    func deliver(_ alert: Alert) async throws {
+        try state.withLock { state in
+            if state.failuresLeft > 0 {
+                state.failuresLeft -= 1
+                throw Down()
+            }
+            state.received.append(alert.id)
+        }
+    }
+
+    var received: [String] { state.withLock { $0.received } }
+}
+
+func change(_ kind: String, _ severity: Severity = .warning, device: DeviceReference? = nil, old: String? = nil, new: String? = nil) -> NewChange {
+    NewChange(device: device, kind: kind, severity: severity, ip: "192.0.2.10", oldValue: old, newValue: new, description: "\(kind) on 192.0.2.10.")
+}
+
+@Suite struct AlertRuleTests {
+    @Test func changesBecomeAlertsByTheRules() throws {
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        let trusted = Device(id: DeviceID(7), ip: "192.0.2.7", firstSeen: now, lastSeen: now, label: "NAS", isTrusted: true, zone: "servers")
+        let changes = [
+            change("device_added", device: .update(0)),
+            change("port_opened", .info, device: .known(DeviceID(7))),
+            change("risk_changed", .warning, device: .known(DeviceID(7)), old: "low", new: "medium"),
+            change("risk_changed", .critical, device: .known(DeviceID(7)), old: "medium", new: "critical"),
+            change("risk_changed", .info, device: .known(DeviceID(7)), old: "critical", new: "high"),
+            change("hostname_changed", .info),
+            change("new_cve", .warning, device: .known(DeviceID(7)), new: "CVE-2024-6387"),
+        ]
+        let devices: (DeviceReference?) -> Device? = { reference in
+            if case .known(let id)? = reference, id == trusted.id { return trusted }
+            return nil
+        }
+        let all = AlertRules().alerts(for: changes, scanID: ScanID(12), devices: devices, at: now)
+        #expect(all.map(\.kind) == [.newDevice, .portOpened, .riskRaised, .newCVE], "medium is below the high threshold; a fall is no alert; host names do not alert")
+        #expect(all.map(\.id) == ["scan-12-change-0", "scan-12-change-1", "scan-12-change-3", "scan-12-change-6"])
+        #expect(all[1].device?.name == "NAS" && all[1].device?.id == 7)
+        #expect(AlertRules(minimumSeverity: .warning).alerts(for: changes, scanID: ScanID(12), devices: devices).map(\.kind) == [.newDevice, .riskRaised, .newCVE])
+        #expect(AlertRules(skipTrusted: true).alerts(for: changes, scanID: ScanID(12), devices: devices).map(\.kind) == [.newDevice])
+        #expect(AlertRules(zones: ["servers"]).alerts(for: changes, scanID: ScanID(12), devices: devices).count == 3)
+        #expect(AlertRules(kinds: [.newCVE]).alerts(for: changes, scanID: ScanID(12), devices: devices).map(\.newValue) == ["CVE-2024-6387"])
+        let messages = try? AlertRules.outbox(for: all, sinks: ["a", "b"])
+        #expect(messages?.count == 8 && messages?.first?.idempotencyKey == "scan-12-change-0")
+        #expect(try Alert.decode(messages?.first?.payload ?? "") == all[0])
+    }
+}
+
+@Suite struct AlertDeliveryTests {
+    static let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+
+    static func queue(_ store: any DeviceStore, count: Int, sinks: [String], at date: Date = t0) async throws -> [Alert] {
+        let alerts = (0..<count).map { Alert(id: "scan-1-change-\($0)", kind: .newDevice, severity: .warning, title: "New device on the network", message: "A new device appeared at 192.0.2.\($0).", createdAt: date) }
+        try await store.enqueue(try AlertRules.outbox(for: alerts, sinks: sinks), at: date)
+        return alerts
+    }
+
+    @Test func aSinkThatIsDownGetsEveryAlertOnceWhenItComesBack() async throws {
+        let store = InMemoryDeviceStore()
+        let sink = RecordingSink(failures: 2)
+        let dispatcher = AlertDispatcher(store: store, sinks: [sink], initialDelay: 30, maximumDelay: 600)
+        let alerts = try await Self.queue(store, count: 1, sinks: [sink.name])
+        #expect(try await dispatcher.deliverDue(at: Self.t0).failed == 1)
+        #expect(try await dispatcher.deliverDue(at: Self.t0.addingTimeInterval(10)) == .init(), "not due before its retry time")
+        #expect(try await dispatcher.deliverDue(at: Self.t0.addingTimeInterval(31)).failed == 1)
+        #expect(try await dispatcher.deliverDue(at: Self.t0.addingTimeInterval(31 + 59)) == .init(), "the second retry waits twice as long")
+        #expect(try await dispatcher.deliverDue(at: Self.t0.addingTimeInterval(31 + 61)).delivered == 1)
+        #expect(try await dispatcher.deliverDue(at: Self.t0.addingTimeInterval(10_000)) == .init())
+        #expect(sink.received == alerts.map(\.id))
+        #expect(try await store.pendingMessageCount() == 0)
+    }
+
+    @Test func eachSinkHasItsOwnQueueAndUnknownSinksWait() async throws {
+        let store = InMemoryDeviceStore()
+        let good = RecordingSink(name: "good"), flaky = RecordingSink(name: "flaky", failures: 1)
+        let dispatcher = AlertDispatcher(store: store, sinks: [good, flaky], initialDelay: 1, perSinkLimit: 2)
+        _ = try await Self.queue(store, count: 3, sinks: ["good", "flaky", "gone"])
+        let first = try await dispatcher.deliverDue(at: Self.t0)
+        // good: two (the per-round limit); flaky: one failure, then its others wait; gone: kept.
+        #expect(first.delivered == 2 && first.failed == 1 && first.skipped == 3, "\(first)")
+        _ = try await dispatcher.deliverDue(at: Self.t0.addingTimeInterval(5))
+        _ = try await dispatcher.deliverDue(at: Self.t0.addingTimeInterval(6))
+        #expect(good.received == ["scan-1-change-0", "scan-1-change-1", "scan-1-change-2"])
+        #expect(Set(flaky.received) == ["scan-1-change-0", "scan-1-change-1", "scan-1-change-2"] && flaky.received.count == 3)
+        #expect(try await store.pendingMessageCount() == 3, "the unknown sink's messages are kept")
+    }
+
+    @Test func undeliveredAlertsSurviveARestart() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("argus-alerts-\(UUID().uuidString).db").path
+        do {
+            let store = try SQLiteDeviceStore(path: path)
+            _ = try await Self.queue(store, count: 3, sinks: ["later"])
+            // The process dies here: nothing was delivered.
+        }
+        let reopened = try SQLiteDeviceStore(path: path)
+        let sink = RecordingSink(name: "later")
+        let dispatcher = AlertDispatcher(store: reopened, sinks: [sink])
+        #expect(try await dispatcher.deliverDue(at: Self.t0.addingTimeInterval(1)).delivered == 3)
+        #expect(try await dispatcher.deliverDue(at: Self.t0.addingTimeInterval(2)) == .init())
+        #expect(sink.received.count == 3 && Set(sink.received).count == 3)
+    }
+}
+
+/// A child process for the tests (posix_spawn: Foundation's Process can miss exits in async tests).
+struct Helper {
+    let pid: pid_t
+    let log: URL
+
+    init(_ arguments: [String], log: URL) throws {
+        self.log = log
+        let argv = arguments.map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, log.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        var pid: pid_t = 0
+        guard posix_spawnp(&pid, arguments[0], &actions, nil, argv, environ) == 0 else { throw CocoaError(.executableLoad) }
+        self.pid = pid
+    }
+
+    func stop() {
+        kill(pid, SIGKILL)
+        var status: Int32 = 0
+        _ = waitpid(pid, &status, 0)
+    }
+}
+
+@Suite(.serialized) struct WebhookTests {
+    static let receiver = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("receiver.py").path
+
+    @Test func signedWebhooksReachALocalReceiverOnceEvenAfterItWasDown() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("argus-webhook-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let port = Int.random(in: 40_000...49_000)
+        let received = folder.appendingPathComponent("received.jsonl")
+        let sink = try HTTPAlertSink(name: "webhook:test", service: .webhook, url: "http://127.0.0.1:\(port)/hook", secret: "s3cret", timeout: .seconds(2))
+        #expect(!"\(sink)".contains("s3cret"), "secrets stay out of logs")
+        let store = InMemoryDeviceStore()
+        let dispatcher = AlertDispatcher(store: store, sinks: [sink], initialDelay: 1)
+        let now = Date()
+        let alerts = try await AlertDeliveryTests.queue(store, count: 3, sinks: [sink.name], at: now)
+        // The receiver is down: the first delivery fails, and the rest wait for the next round.
+        #expect(try await dispatcher.deliverDue(at: now).failed == 1)
+        let server = try Helper(["python3", Self.receiver, "\(port)", "s3cret", received.path], log: folder.appendingPathComponent("receiver.log"))
+        defer { server.stop() }
+        for _ in 0..<50 where !((try? String(contentsOf: folder.appendingPathComponent("receiver.log"), encoding: .utf8)) ?? "").contains("ready") {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        // Up again: each alert arrives once, signed.
+        #expect(try await dispatcher.deliverDue(at: now.addingTimeInterval(5)).delivered == 3)
+        #expect(try await dispatcher.deliverDue(at: now.addingTimeInterval(3_600)) == .init())
+        let lines = try String(contentsOf: received, encoding: .utf8).split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        #expect(lines.count == 3)
+        #expect(lines.allSatisfy { $0["signed"] as? Bool == true })
+        #expect(lines.compactMap { $0["key"] as? String }.sorted() == alerts.map(\.id).sorted())
+        #expect(try lines.map { try Alert.decode($0["body"] as? String ?? "") }.map(\.message).sorted() == alerts.map(\.message).sorted())
+
+        // A wrong secret is refused by the receiver: an error, kept for a retry.
+        let forged = try HTTPAlertSink(name: "webhook:forged", service: .webhook, url: "http://127.0.0.1:\(port)/hook", secret: "wrong", timeout: .seconds(2))
+        await #expect(throws: HTTPAlertSink.DeliveryError.self) { try await forged.deliver(alerts[0]) }
+    }
+
+    @Test func payloadsForChatServices() throws {
+        let alert = Alert(id: "a1", kind: .newCVE, severity: .critical, title: "Known vulnerability", message: "CVE-2024-6387 applies to a service on 192.0.2.10.")
+        let slack = try HTTPAlertSink(name: "s", service: .slack, url: "https://hooks.slack.com/services/T/B/X")
+        #expect("\(slack)" == "slack s → https://hooks.slack.com/…", "the secret path is not shown")
+        #expect(throws: HTTPAlertSink.ConfigurationError.self) { try HTTPAlertSink(name: "x", service: .webhook, url: "file:///etc/passwd") }
+        let signature = HTTPAlertSink.signature(body: "{}", timestamp: 1, secret: "k")
+        #expect(signature.count == 64)
+        _ = alert
+    }
+
+    @Test func aCommandGetsTheAlertOnStandardInput() async throws {
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("argus-command-\(UUID().uuidString).json")
+        let sink = CommandAlertSink(name: "command", executable: "/bin/sh", arguments: ["-c", "cat > \"$1\"; test \"$ARGUS_ALERT_SEVERITY\" = critical", "sh", output.path])
+        let alert = Alert(id: "a1", kind: .newCVE, severity: .critical, title: "Known vulnerability", message: "CVE-2024-6387 applies.")
+        try await sink.deliver(alert)
+        let delivered = try Alert.decode(try String(contentsOf: output, encoding: .utf8))
+        #expect(delivered.id == alert.id && delivered.message == alert.message && delivered.kind == .newCVE)
+        var calm = alert
+        calm.severity = .info
+        await #expect(throws: CommandAlertSink.CommandError.self) { try await sink.deliver(calm) }
+        let slow = CommandAlertSink(name: "slow", executable: "/bin/sleep", arguments: ["10"], timeout: .milliseconds(300))
+        await #expect(throws: CommandAlertSink.CommandError.self) { try await slow.deliver(alert) }
+    }
+}

@@ -1,0 +1,33 @@
+#!/usr/bin/env python3
+"""A webhook receiver for Argus's alert tests: checks each request's HMAC signature and
+records it, one JSON line per request. Test helper only; binds 127.0.0.1.
+
+Usage: receiver.py PORT SECRET LOGFILE
+"""
+import hashlib
+import hmac
+import http.server
+import json
+import sys
+
+port, secret, log = int(sys.argv[1]), sys.argv[2].encode(), sys.argv[3]
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        timestamp = self.headers.get("X-Argus-Timestamp", "")
+        expected = "sha256=" + hmac.new(secret, timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+        good = hmac.compare_digest(expected, self.headers.get("X-Argus-Signature", ""))
+        with open(log, "a") as out:
+            out.write(json.dumps({"signed": good, "key": self.headers.get("X-Argus-Idempotency-Key"), "body": body.decode()}) + "\n")
+        self.send_response(200 if good else 401)
+        self.end_headers()
+
+    def log_message(self, *arguments):
+        pass
+
+
+server = http.server.HTTPServer(("127.0.0.1", port), Handler)
+print("ready", flush=True)
+server.serve_forever()
