@@ -42,7 +42,7 @@ import Testing
         let store = server.store
         let now = Date()
         // Due three hours ago, hourly: the server was down; one catch-up run, not three.
-        let schedule = try await store.createSchedule(Schedule(id: ScheduleID(0), name: "hourly", expression: "0 * * * *", profile: "quick", nextRunAt: now.addingTimeInterval(-3 * 3_600)))
+        let schedule = await store.createSchedule(Schedule(id: ScheduleID(0), name: "hourly", expression: "0 * * * *", profile: "quick", nextRunAt: now.addingTimeInterval(-3 * 3_600)))
         let scheduler = ScanScheduler(services: server.server.services)
         let outcomes = await scheduler.tick(at: now)
         guard case .started(let scheduleID, let scanID)? = outcomes.first, outcomes.count == 1 else {
