@@ -141,7 +141,7 @@ public final class ServerServices: Sendable {
         let subnets = subnets.isEmpty ? try await configuredSubnets() : subnets
         guard !subnets.isEmpty else { throw APIError.invalid("subnet", "no network is configured: give a subnet, or set network.subnets in config.yaml") }
         do {
-            return try ScanTargetList(subnets, excluding: configuration.exclusions, addressLimit: configuration.maxAddresses)
+            return try ScanTargetList(subnets, excluding: try await exclusions(), addressLimit: configuration.maxAddresses)
         } catch {
             throw APIError.invalid("subnet", "\(error)")
         }
@@ -155,12 +155,18 @@ public final class ServerServices: Sendable {
         return configuration.subnets
     }
 
+    /// Addresses never scanned: config.yaml's, and those added at run time (settings page).
+    public func exclusions() async throws -> [String] {
+        let stored = try await store.setting("network.exclusions")?.split(separator: ",").map(String.init) ?? []
+        return configuration.exclusions + stored.filter { !configuration.exclusions.contains($0) }
+    }
+
     /// The profile of network scans, with the ports and OS detection set at run time.
     public func defaultProfile(named name: String? = nil) async throws -> ScanProfile? {
         var chosen = name
         if chosen == nil { chosen = try await store.setting("network.scan_profile") }
         let name = chosen ?? configuration.scanProfile
-        guard var profile = ScanProfile.builtIn.first(where: { $0.name == name }) else { return nil }
+        guard var profile = configuration.profiles.first(where: { $0.name == name }) else { return nil }
         if profile.ports != nil, let ports = try await store.setting("scanning.port_range"), let specification = try? PortSpecification(ports) {
             profile.ports = specification
         }

@@ -68,3 +68,36 @@ import Testing
         #expect(throws: ServerConfiguration.Problem("ARGUS_PORT", "must be a whole number, not 'http'")) { try configuration.applyEnvironment(["ARGUS_PORT": "http"]) }
     }
 }
+
+@Suite struct CustomProfileTests {
+    @Test func profilesFromConfigUseOnlyAllowedOptions() throws {
+        let configuration = try ServerConfiguration.load(yaml: """
+            scanning:
+              profiles:
+                - name: web
+                  ports: 80,443,8000-8100
+                  service_detection: true
+                  version_intensity: 2
+                  timing: 4
+            network:
+              scan_profile: web
+            """)
+        let web = try #require(configuration.profiles.first { $0.name == "web" })
+        #expect(web.nmapArguments(privileged: false).arguments == ["-sT", "-p", "80,443,8000-8100", "-sV", "--version-intensity", "2", "-T4"])
+        #expect(configuration.scanProfile == "web")
+        for (yaml, message) in [
+            ("scanning:\n  profiles:\n    - name: evil\n      extra_args: --script=x", "not an allowed option"),
+            ("scanning:\n  profiles:\n    - name: normal", "'normal' is taken"),
+            ("scanning:\n  profiles:\n    - name: x\n      timing: 9", "must be 0 to 5"),
+            ("scanning:\n  profiles:\n    - name: x\n      ports: 0-99999", "ports"),
+            ("scanning:\n  profiles:\n    - name: 'a b'", "1 to 40 letters"),
+        ] {
+            do {
+                _ = try ServerConfiguration.load(yaml: yaml)
+                Issue.record("accepted: \(yaml)")
+            } catch {
+                #expect("\(error)".contains(message), "\(error)")
+            }
+        }
+    }
+}

@@ -22,7 +22,7 @@ import Testing
             _ = try await InventoryAPITests.scan(client, server, headers: browser.headers)
             let cookie: HTTPFields = [.cookie: "argus_session=\(browser.cookie)"]
             let id = try #require(try await server.store.inventory().first?.id)
-            for page in ["/", "/devices", "/devices?q=192&risk_level=critical&sort=risk", "/devices/\(id)", "/scans", "/changes", "/changes?severity=warning&acknowledged=false", "/compare", "/visualization", "/settings"] {
+            for page in ["/", "/devices", "/devices?q=192&risk_level=critical&sort=risk", "/devices/\(id)", "/scans", "/changes", "/changes?severity=warning&acknowledged=false", "/compare", "/visualization", "/settings", "/devices?type=server&zone=lab"] {
                 let response = try await client.execute(uri: page, method: .get, headers: cookie)
                 let html = String(buffer: response.body)
                 #expect(response.status == .ok, "\(page): \(response.status)")
@@ -94,8 +94,12 @@ import Testing
             #expect(try await server.store.schedules().map(\.expression) == ["0 3 * * *"])
             // Scan settings.
             #expect(try await post("/settings/scanning", "subnets=10.0.0.0%2F8&profile=quick").status == .unprocessableContent)
-            #expect(try await post("/settings/scanning", "subnets=198.51.100.0%2F28&profile=quick&ports=22&os=true").status == .seeOther)
+            #expect(try await post("/settings/scanning", "subnets=198.51.100.0%2F28&exclusions=-x&profile=quick").status == .unprocessableContent)
+            #expect(try await post("/settings/scanning", "subnets=198.51.100.0%2F28&exclusions=198.51.100.9&profile=quick&ports=22&os=true").status == .seeOther)
             #expect(try await server.store.setting("network.subnets") == "198.51.100.0/28")
+            #expect(try await server.server.services.exclusions() == ["198.51.100.9"])
+            let excluded = try await client.execute(uri: "/api/scan/device/198.51.100.9", method: .post, headers: browser.headers)
+            #expect(excluded.status == .unprocessableContent, "a run-time exclusion is honoured")
             // Bulk edits from the device list.
             let device = try #require(try await server.store.inventory().first)
             #expect(try await post("/devices/bulk", "ids=\(device.id)&action=zone&zone=lab").status == .seeOther)

@@ -11,7 +11,7 @@ extension Request {
     /// field, an empty body decodes as `{}`.
     func decodeJSON<T: Decodable>(as type: T.Type, context: ArgusRequestContext) async throws -> T {
         var request = self
-        var body = try await request.collectBody(upTo: 1 << 20)
+        let body = try await request.collectBody(upTo: 1 << 20)
         let data = Data(body.readableBytesView)
         do {
             return try context.requestDecoder.decode(T.self, from: data.isEmpty ? Data("{}".utf8) : data)

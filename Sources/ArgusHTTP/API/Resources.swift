@@ -192,6 +192,3 @@ public struct PageResource<Item: Encodable & Sendable>: ResponseEncodable, Senda
     public var limit: Int
     public var offset: Int
 }
-
-extension Array: @retroactive ResponseGenerator where Element: Encodable {}
-extension Array: @retroactive ResponseEncodable where Element: Encodable {}

@@ -60,6 +60,12 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var alertSkipTrusted = false
     /// Where alerts go.
     public var alertSinks: [AlertSinkSettings] = []
+    /// Profiles of the owner's, beside quick, normal and intensive (`scanning.profiles`): built
+    /// only from ``ScanProfile``'s fields, so no other nmap option can be given.
+    public var customProfiles: [ScanProfile] = []
+
+    /// Every profile a scan may name: the built-in ones and the owner's.
+    public var profiles: [ScanProfile] { ScanProfile.builtIn + customProfiles }
 
     /// One alert sink as configured: `alerts.sinks` items.
     public struct AlertSinkSettings: Sendable, Equatable {
@@ -161,7 +167,7 @@ public struct ServerConfiguration: Sendable, Equatable {
     public func validate() throws {
         guard (1...65_535).contains(port) else { throw Problem("server.port", "\(port) is not a port (1-65535)") }
         guard !host.isEmpty, !host.contains(where: { $0.isWhitespace || $0 == "/" }) else { throw Problem("server.host", "'\(host)' is not an address or host name") }
-        guard ScanProfile.builtIn.contains(where: { $0.name == scanProfile }) else { throw Problem("network.scan_profile", "'\(scanProfile)' is not a profile: use quick, normal or intensive") }
+        guard profiles.contains(where: { $0.name == scanProfile }) else { throw Problem("network.scan_profile", "'\(scanProfile)' is not a profile: use \(profiles.map(\.name).joined(separator: ", "))") }
         do {
             if !subnets.isEmpty { _ = try ScanTargetList(subnets, excluding: exclusions, addressLimit: maxAddresses) }
         } catch {
@@ -219,6 +225,7 @@ private struct YAMLReader {
             configuration.alertRiskThreshold = level
         case "alerts.skip_trusted": configuration.alertSkipTrusted = try bool(key, value)
         case "alerts.sinks": configuration.alertSinks = try sinks(key, value)
+        case "scanning.profiles": configuration.customProfiles = try profiles(key, value)
         default: throw ServerConfiguration.Problem(key, "unknown setting (see Docs/config.example.yaml for every key)")
         }
     }
@@ -226,6 +233,40 @@ private struct YAMLReader {
     private func string(_ key: String, _ value: Yams.Node) throws -> String {
         guard let scalar = value.scalar else { throw ServerConfiguration.Problem(key, "must be a single value") }
         return scalar.string
+    }
+
+    /// `scanning.profiles`: each a mapping of allowlisted options only.
+    private func profiles(_ key: String, _ value: Yams.Node) throws -> [ScanProfile] {
+        if value.null != nil { return [] }
+        guard let items = value.sequence else { throw ServerConfiguration.Problem(key, "must be a list of profiles") }
+        let allowed = ["name", "ports", "service_detection", "version_intensity", "os_detection", "default_scripts", "traceroute", "skip_discovery", "timing", "host_timeout_seconds"]
+        var names = Set(ScanProfile.builtIn.map(\.name))
+        return try items.enumerated().map { index, item in
+            let itemKey = "\(key)[\(index)]"
+            guard let mapping = item.mapping else { throw ServerConfiguration.Problem(itemKey, "must be a mapping (name:, ports:, …)") }
+            var fields: [String: Yams.Node] = [:]
+            for (name, node) in mapping {
+                let field = name.string ?? ""
+                guard allowed.contains(field) else { throw ServerConfiguration.Problem("\(itemKey).\(field)", "not an allowed option (\(allowed.joined(separator: ", ")))") }
+                fields[field] = node
+            }
+            guard let name = fields["name"]?.scalar?.string, (1...40).contains(name.count), name.allSatisfy({ $0.isLetter || $0.isNumber || "-_".contains($0) }) else {
+                throw ServerConfiguration.Problem("\(itemKey).name", "1 to 40 letters, digits, '-' or '_'")
+            }
+            guard names.insert(name).inserted else { throw ServerConfiguration.Problem("\(itemKey).name", "'\(name)' is taken") }
+            var ports: PortSpecification?
+            if let text = fields["ports"]?.scalar?.string {
+                do { ports = try PortSpecification(text) } catch { throw ServerConfiguration.Problem("\(itemKey).ports", "\(error)") }
+            }
+            func flag(_ field: String) throws -> Bool { try fields[field].map { try bool("\(itemKey).\(field)", $0) } ?? false }
+            func number(_ field: String, _ range: ClosedRange<Int>) throws -> Int? {
+                guard let node = fields[field] else { return nil }
+                let value = try int("\(itemKey).\(field)", node)
+                guard range.contains(value) else { throw ServerConfiguration.Problem("\(itemKey).\(field)", "must be \(range.lowerBound) to \(range.upperBound)") }
+                return value
+            }
+            return ScanProfile(name: name, ports: ports, detectsServices: try flag("service_detection"), versionIntensity: try number("version_intensity", 0...9), detectsOS: try flag("os_detection"), runsDefaultScripts: try flag("default_scripts"), tracesRoute: try flag("traceroute"), skipsDiscovery: try flag("skip_discovery"), timing: try number("timing", 0...5) ?? 3, hostTimeout: try number("host_timeout_seconds", 1...86_400).map { .seconds($0) })
+        }
     }
 
     private func sinks(_ key: String, _ value: Yams.Node) throws -> [ServerConfiguration.AlertSinkSettings] {

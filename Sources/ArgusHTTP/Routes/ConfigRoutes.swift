@@ -59,7 +59,7 @@ struct ConfigRoutes {
             changed.append("subnets=\(trimmed.joined(separator: ","))")
         }
         if let profile = body.network.scanProfile {
-            guard ScanProfile.builtIn.contains(where: { $0.name == profile }) else { throw APIError.invalid("network.scan_profile", "one of quick, normal, intensive") }
+            guard services.configuration.profiles.contains(where: { $0.name == profile }) else { throw APIError.invalid("network.scan_profile", "one of quick, normal, intensive") }
             try await services.store.setSetting("network.scan_profile", to: profile)
             changed.append("scan_profile=\(profile)")
         }

@@ -109,7 +109,7 @@ struct ScanRoutes {
         let targets: ScanTargetList
         if let subnet = body.subnet, !subnet.isEmpty {
             do {
-                targets = try ScanTargetList(subnet.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }, excluding: services.configuration.exclusions, addressLimit: services.configuration.maxAddresses)
+                targets = try ScanTargetList(subnet.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }, excluding: try await services.exclusions(), addressLimit: services.configuration.maxAddresses)
             } catch {
                 throw APIError.invalid("subnet", "\(error)")
             }
@@ -149,8 +149,9 @@ struct ScanRoutes {
         do { target = try ScanTarget(address) } catch { throw APIError.invalid("address", "\(error)") }
         guard target.addressCount == 1 else { throw APIError.invalid("address", "a device scan covers one address, not \(target.addressCount)") }
         let targets: ScanTargetList
-        do { targets = try ScanTargetList([address], excluding: services.configuration.exclusions) } catch { throw APIError.invalid("address", "\(error)") }
-        if services.configuration.exclusions.contains(where: { (try? ScanTarget($0))?.contains(address: address) == true }) {
+        let exclusions = try await services.exclusions()
+        do { targets = try ScanTargetList([address], excluding: exclusions) } catch { throw APIError.invalid("address", "\(error)") }
+        if exclusions.contains(where: { (try? ScanTarget($0))?.contains(address: address) == true }) {
             throw APIError.invalid("address", "\(address) is excluded from scanning (network.exclusions)")
         }
         let id = try await start(ScanRequest(targets: targets, profile: profile), kind: .device, context, request)

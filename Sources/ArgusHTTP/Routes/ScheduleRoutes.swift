@@ -66,7 +66,7 @@ struct ScheduleRoutes {
         let cadence: ScanCadence
         do { cadence = try ScanCadence(body.cron) } catch { throw APIError.invalid("cron", error.description) }
         let profile = body.profile ?? "normal"
-        guard ScanProfile.builtIn.contains(where: { $0.name == profile }) else { throw APIError.invalid("profile", "one of quick, normal, intensive") }
+        guard services.configuration.profiles.contains(where: { $0.name == profile }) else { throw APIError.invalid("profile", "one of quick, normal, intensive") }
         let targets = body.targets ?? []
         if !targets.isEmpty {
             do { _ = try ScanTargetList(targets, excluding: services.configuration.exclusions, addressLimit: services.configuration.maxAddresses) } catch { throw APIError.invalid("targets", "\(error)") }

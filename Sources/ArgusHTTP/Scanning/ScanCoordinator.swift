@@ -115,7 +115,7 @@ public actor ScanCoordinator {
                 result = .failure(error)
             }
             continuation.finish()
-            if let id = scanID.value.withLock({ $0 }) { await self.finish(id, result) }
+            if let id = scanID.value.withLock({ $0 }) { self.finish(id, result) }
         }
         var iterator = created.makeAsyncIterator()
         guard let id = await iterator.next() else {

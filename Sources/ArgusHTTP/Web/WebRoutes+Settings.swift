@@ -122,8 +122,8 @@ extension WebRoutes {
         let store = services.store
         var values = base(context, nav: "settings", flash: flash, error: error)
         let profile = try await store.setting("network.scan_profile") ?? services.configuration.scanProfile
-        values["scanning"] = ["subnets": try await services.configuredSubnets().joined(separator: ", "), "ports": try await store.setting("scanning.port_range") ?? "", "os": try await store.setting("scanning.enable_os_detection") != "false"]
-        values["profiles"] = Self.options(ScanProfile.builtIn.map(\.name), selected: profile)
+        values["scanning"] = ["subnets": try await services.configuredSubnets().joined(separator: ", "), "exclusions": (try await store.setting("network.exclusions") ?? "").split(separator: ",").joined(separator: ", "), "ports": try await store.setting("scanning.port_range") ?? "", "os": try await store.setting("scanning.enable_os_detection") != "false"]
+        values["profiles"] = Self.options(services.configuration.profiles.map(\.name), selected: profile)
         values["exclusions"] = services.configuration.exclusions.isEmpty ? "none" : services.configuration.exclusions.joined(separator: ", ")
         let schedules = try await store.schedules()
         values["hasSchedules"] = !schedules.isEmpty
@@ -152,22 +152,27 @@ extension WebRoutes {
     @Sendable func saveScanning(_ request: Request, context: ArgusRequestContext) async throws -> Response {
         let form = try await Form(request)
         let subnets = (form["subnets"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let exclusions = (form["exclusions"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        for exclusion in exclusions {
+            do { _ = try ScanTarget(exclusion) } catch { return try await renderSettings(context, error: "Never scan: \(error)", status: .unprocessableContent) }
+        }
         if !subnets.isEmpty {
             do { _ = try ScanTargetList(subnets, excluding: services.configuration.exclusions, addressLimit: services.configuration.maxAddresses) } catch {
                 return try await renderSettings(context, error: "Networks: \(error)", status: .unprocessableContent)
             }
         }
         let profile = form["profile"] ?? "normal"
-        guard ScanProfile.builtIn.contains(where: { $0.name == profile }) else { return try await renderSettings(context, error: "Unknown profile.", status: .unprocessableContent) }
+        guard services.configuration.profiles.contains(where: { $0.name == profile }) else { return try await renderSettings(context, error: "Unknown profile.", status: .unprocessableContent) }
         let ports = (form["ports"] ?? "").trimmingCharacters(in: .whitespaces)
         if !ports.isEmpty {
             do { _ = try PortSpecification(ports) } catch { return try await renderSettings(context, error: "Ports: \(error)", status: .unprocessableContent) }
         }
         try await services.store.setSetting("network.subnets", to: subnets.isEmpty ? nil : subnets.joined(separator: ","))
+        try await services.store.setSetting("network.exclusions", to: exclusions.isEmpty ? nil : exclusions.joined(separator: ","))
         try await services.store.setSetting("network.scan_profile", to: profile)
         try await services.store.setSetting("scanning.port_range", to: ports.isEmpty ? nil : ports)
         try await services.store.setSetting("scanning.enable_os_detection", to: form["os"] == "true" ? "true" : "false")
-        await services.audit("config_update", context, request: request, resource: ("config", "scanning"), details: "web: subnets=\(subnets.joined(separator: ",")); profile=\(profile); ports=\(ports)")
+        await services.audit("config_update", context, request: request, resource: ("config", "scanning"), details: "web: subnets=\(subnets.joined(separator: ",")); exclusions=\(exclusions.joined(separator: ",")); profile=\(profile); ports=\(ports)")
         return Self.redirect("/settings?done=Saved.")
     }
 
@@ -180,7 +185,7 @@ extension WebRoutes {
         let cadence: ScanCadence
         do { cadence = try ScanCadence(form["cron"] ?? "") } catch { return try await renderSettings(context, error: "The schedule: \(error.description).", status: .unprocessableContent) }
         let profile = form["profile"] ?? "normal"
-        guard ScanProfile.builtIn.contains(where: { $0.name == profile }) else { return try await renderSettings(context, error: "Unknown profile.", status: .unprocessableContent) }
+        guard services.configuration.profiles.contains(where: { $0.name == profile }) else { return try await renderSettings(context, error: "Unknown profile.", status: .unprocessableContent) }
         let stored = try await services.store.createSchedule(Schedule(id: ScheduleID(0), name: name, expression: cadence.description, profile: profile, nextRunAt: cadence.nextRun(after: Date())))
         await services.audit("schedule_create", context, request: request, resource: ("schedule", "\(stored.id)"), details: "web: \(name): \(stored.expression)")
         return Self.redirect("/settings?done=Schedule+added.")

@@ -203,6 +203,10 @@ struct WebRoutes {
         query.isOnline = try? request.queryBool("online")
         query.isTrusted = try? request.queryBool("is_trusted")
         query.search = request.queryText("q").map { String($0.prefix(200)) }
+        let type = request.queryText("type")
+        query.deviceType = type.flatMap { DeviceType(rawValue: $0) != nil ? $0 : nil }
+        let zone = request.queryText("zone")
+        query.zone = zone
         let sort = request.queryText("sort") ?? "ip"
         query.sort = DeviceSort(rawValue: sort) ?? .ip
         query.descending = query.sort == .risk || query.sort == .lastSeen
@@ -219,6 +223,8 @@ struct WebRoutes {
         values["filters"] = ["q": query.search ?? "", "onlineTrue": online == "true", "onlineFalse": online == "false", "trustedTrue": trusted == "true", "trustedFalse": trusted == "false"]
         values["riskOptions"] = Self.options(RiskLevel.allCases.map(\.rawValue), selected: risk)
         values["sortOptions"] = Self.options(["ip", "hostname", "risk", "last_seen", "first_seen"], selected: sort)
+        values["typeOptions"] = DeviceType.allCases.map { ["value": $0.rawValue, "label": $0.label, "selected": $0.rawValue == type] }
+        values["zoneOptions"] = Self.options(Set(try await services.store.inventory().compactMap(\.zone).filter { !$0.isEmpty }).sorted(), selected: zone)
         func link(_ offset: Int) -> String {
             var items = (request.uri.queryParameters.map { (String($0.key), String($0.value)) }).filter { $0.0 != "offset" }
             items.append(("offset", "\(offset)"))
@@ -281,7 +287,7 @@ struct WebRoutes {
         values["running"] = await services.scans.runningScans.map { scan -> [String: Any] in
             Self.present(["id": scan.scanID.rawValue, "targets": scan.targets.joined(separator: ", "), "profile": scan.profile, "phase": scan.progress.phase, "hosts": scan.progress.hostsFound, "percent": Int(scan.progress.percent), "eta": scan.progress.remainingSeconds])
         }
-        values["profiles"] = Self.options(ScanProfile.builtIn.map(\.name), selected: "quick")
+        values["profiles"] = Self.options(services.configuration.profiles.map(\.name), selected: "quick")
         values["defaultTargets"] = (try? await services.configuredSubnets().joined(separator: ", ")) ?? ""
         values["scans"] = try await services.store.scans(ScanQuery(limit: 50)).items.map { scan -> [String: Any] in
             Self.present(["id": scan.id.rawValue, "started": Self.date(scan.startedAt ?? scan.createdAt), "duration": scan.duration.map { String(format: "%.1f s", $0) } ?? "—", "status": scan.status.rawValue, "error": scan.errorMessage, "targets": scan.targets.joined(separator: ", "), "kind": scan.kind.rawValue, "profile": scan.profile, "devices": scan.devicesFound, "openPorts": scan.openPorts])
