@@ -74,6 +74,8 @@ struct ArgusServerCommand: AsyncParsableCommand {
             for sink in settings.alertSinks {
                 if sink.type == "command" {
                     sinks.append(CommandAlertSink(name: sink.name, executable: sink.command ?? "", arguments: sink.arguments))
+                } else if sink.type == "syslog", let url = sink.url.flatMap(URLComponents.init(string:)) {
+                    sinks.append(SyslogAlertSink(name: sink.name, host: url.host ?? "", port: UInt16(url.port ?? 514), transport: url.scheme == "tcp" ? .tcp : .udp))
                 } else {
                     sinks.append(try HTTPAlertSink(name: sink.name, service: HTTPAlertSink.Service(rawValue: sink.type) ?? .webhook, url: sink.url ?? "", secret: sink.secret))
                 }

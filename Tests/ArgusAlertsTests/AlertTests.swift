@@ -214,3 +214,63 @@ struct Helper {
         await #expect(throws: CommandAlertSink.CommandError.self) { try await slow.deliver(alert) }
     }
 }
+
+@Suite(.serialized) struct SyslogTests {
+    static let listener = """
+        import socket, sys
+        kind, port, log = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+        if kind == "udp":
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", port))
+            print("ready", flush=True)
+            while True:
+                data, _ = s.recvfrom(65536)
+                open(log, "ab").write(data + b"\\n")
+        else:
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind(("127.0.0.1", port)); s.listen(5)
+            print("ready", flush=True)
+            while True:
+                c, _ = s.accept(); buf = b""
+                while True:
+                    chunk = c.recv(65536)
+                    if not chunk: break
+                    buf += chunk
+                while buf:
+                    length, _, rest = buf.partition(b" ")
+                    n = int(length); open(log, "ab").write(rest[:n] + b"\\n"); buf = rest[n:]
+        """
+
+    @Test(arguments: [SyslogAlertSink.Transport.udp, .tcp])
+    func rfc5424MessagesReachALocalCollector(transport: SyslogAlertSink.Transport) async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("argus-syslog-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let script = folder.appendingPathComponent("listener.py")
+        try Self.listener.write(to: script, atomically: true, encoding: .utf8)
+        let port = Int.random(in: 50_000...59_000)
+        let received = folder.appendingPathComponent("received.log")
+        let listener = try Helper(["python3", script.path, transport.rawValue, "\(port)", received.path], log: folder.appendingPathComponent("listener.out"))
+        defer { listener.stop() }
+        for _ in 0..<50 where !((try? String(contentsOf: folder.appendingPathComponent("listener.out"), encoding: .utf8)) ?? "").contains("ready") {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        let sink = SyslogAlertSink(name: "siem", host: "127.0.0.1", port: UInt16(port), transport: transport)
+        let alert = Alert(id: "scan-3-change-1", kind: .portOpened, severity: .critical, title: "Port opened", message: "Port 23/tcp (telnet) opened on 192.0.2.10.", device: AlertDevice(id: 4, ip: "192.0.2.10", name: "lab \"box\" ]"))
+        try await sink.deliver(alert)
+        try await sink.deliver(alert)
+        var lines: [Substring] = []
+        for _ in 0..<50 {
+            lines = ((try? String(contentsOf: received, encoding: .utf8)) ?? "").split(separator: "\n")
+            if lines.count >= 2 { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(lines.count == 2)
+        let line = String(lines.first ?? "")
+        #expect(line.hasPrefix("<130>1 "), "local0 (16) * 8 + crit (2)")
+        #expect(line.contains(" argus \(getpid()) port_opened [argus@32473 id=\"scan-3-change-1\" kind=\"port_opened\" ip=\"192.0.2.10\" device=\"lab \\\"box\\\" \\]\"] Port 23/tcp (telnet) opened on 192.0.2.10."), "\(line)")
+    }
+
+    @Test func anUnreachableCollectorIsAnError() async {
+        let sink = SyslogAlertSink(name: "siem", host: "127.0.0.1", port: 9, transport: .tcp)
+        await #expect(throws: SyslogAlertSink.SendError.self) { try await sink.deliver(Alert(id: "x", kind: .test, severity: .info, title: "t", message: "m")) }
+    }
+}

@@ -85,3 +85,23 @@ final class KeepingSink: AlertSink {
         }
     }
 }
+
+@Suite struct IntegrationFileTests {
+    @Test func theGrafanaDashboardQueriesOnlySeriesThatMetricsServes() async throws {
+        let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Examples/Integrations/grafana-dashboard.json")
+        let dashboard = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: file)) as? [String: Any])
+        let expressions = (dashboard["panels"] as? [[String: Any]] ?? []).flatMap { ($0["targets"] as? [[String: Any]] ?? []).compactMap { $0["expr"] as? String } }
+        #expect(expressions.count >= 8)
+        let used = Set(expressions.flatMap { expression in
+            expression.matches(of: /argus_[a-z_]+/).map { String($0.output) }
+        })
+        let server = try await TestServer()
+        try await server.application.test(.router) { client in
+            let headers = try await client.setUp(server).headers
+            _ = try await InventoryAPITests.scan(client, server, headers: headers)
+            let metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get, headers: headers).body)
+            let served = Set(metrics.split(separator: "\n").filter { $0.hasPrefix("# TYPE ") }.map { String($0.split(separator: " ")[2]) })
+            #expect(used.isSubset(of: served), "not served: \(used.subtracting(served).sorted())")
+        }
+    }
+}

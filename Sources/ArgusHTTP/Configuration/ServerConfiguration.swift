@@ -71,7 +71,7 @@ public struct ServerConfiguration: Sendable, Equatable {
     public struct AlertSinkSettings: Sendable, Equatable {
         /// Its unique name.
         public var name: String
-        /// webhook, slack, discord, teams, ntfy, gotify or command.
+        /// webhook, slack, discord, teams, ntfy, gotify, syslog or command.
         public var type: String
         /// The URL (HTTP sinks).
         public var url: String?
@@ -83,7 +83,7 @@ public struct ServerConfiguration: Sendable, Equatable {
         public var arguments: [String] = []
 
         /// The types a sink can have.
-        public static let types = ["webhook", "slack", "discord", "teams", "ntfy", "gotify", "command"]
+        public static let types = ["webhook", "slack", "discord", "teams", "ntfy", "gotify", "syslog", "command"]
     }
 
     /// The defaults.
@@ -294,6 +294,10 @@ private struct YAMLReader {
             sink.arguments = try fields["arguments"].map { try strings("\(itemKey).arguments", $0) } ?? []
             if type == "command" {
                 guard let command = sink.command, command.hasPrefix("/") else { throw ServerConfiguration.Problem("\(itemKey).command", "the program's absolute path is required") }
+            } else if type == "syslog" {
+                guard let url = sink.url, let parsed = URLComponents(string: url), ["udp", "tcp"].contains(parsed.scheme ?? ""), parsed.host?.isEmpty == false else {
+                    throw ServerConfiguration.Problem("\(itemKey).url", "a collector like udp://siem.lan:514 or tcp://siem.lan:514 is required")
+                }
             } else {
                 guard let url = sink.url, url.hasPrefix("http://") || url.hasPrefix("https://") else { throw ServerConfiguration.Problem("\(itemKey).url", "an http(s) URL is required") }
             }

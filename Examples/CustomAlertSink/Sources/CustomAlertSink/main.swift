@@ -31,6 +31,6 @@ let alerts = [
     Alert(id: "demo-1", kind: .newDevice, severity: .warning, title: AlertKind.newDevice.title, message: "A new device appeared at 192.0.2.10."),
     Alert(id: "demo-2", kind: .newCVE, severity: .warning, title: AlertKind.newCVE.title, message: "CVE-2024-6387 applies to a service on 192.0.2.10."),
 ]
-_ = try await store.enqueue(try AlertRules.outbox(for: alerts, sinks: [sink.name]), at: Date())
+_ = await store.enqueue(try AlertRules.outbox(for: alerts, sinks: [sink.name]), at: Date())
 let round = try await AlertDispatcher(store: store, sinks: [sink]).deliverDue()
 print("delivered \(round.delivered) alerts to \(path)")
