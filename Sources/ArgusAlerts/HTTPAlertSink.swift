@@ -32,6 +32,9 @@ public struct HTTPAlertSink: AlertSink, CustomStringConvertible {
         case ntfy
         /// A Gotify server's `/message` URL (the token as `secret`).
         case gotify
+        /// PagerDuty's Events API v2 (`https://events.pagerduty.com/v2/enqueue`, the routing key
+        /// as `secret`): a device's risk alerts trigger and resolve one incident per device.
+        case pagerduty
     }
 
     public let name: String
@@ -118,10 +121,26 @@ public struct HTTPAlertSink: AlertSink, CustomStringConvertible {
             headers = [("Content-Type", "text/plain; charset=utf-8"), ("Title", alert.title), ("Priority", alert.severity == .critical ? "urgent" : alert.severity == .warning ? "high" : "default"), ("Tags", alert.kind.rawValue), ("X-Argus-Idempotency-Key", alert.id)]
             if let secret { headers.append(("Authorization", "Bearer \(secret)")) }
             return (alert.message, headers)
+        case .pagerduty:
+            let severity = alert.severity == .critical ? "critical" : alert.severity == .warning ? "warning" : "info"
+            var event: [String: Any] = ["routing_key": secret ?? "", "event_action": alert.kind == .riskCleared ? "resolve" : "trigger", "dedup_key": Self.dedupKey(alert)]
+            if alert.kind != .riskCleared {
+                event["payload"] = ["summary": String("\(alert.title): \(alert.message)".prefix(1_024)), "severity": severity, "source": alert.device?.ip ?? "argus", "component": alert.device?.name ?? "network", "custom_details": ["kind": alert.kind.rawValue, "id": alert.id, "old": alert.oldValue ?? "", "new": alert.newValue ?? ""]]
+            }
+            return (try json(event), headers)
         case .gotify:
             if let secret { headers.append(("X-Gotify-Key", secret)) }
             return (try json(["title": alert.title, "message": alert.message, "priority": alert.severity == .critical ? 8 : alert.severity == .warning ? 5 : 2]), headers)
         }
+    }
+
+    /// PagerDuty's incident key: one per device for its risk (so a clear resolves the raise),
+    /// one per alert otherwise.
+    static func dedupKey(_ alert: Alert) -> String {
+        if alert.kind == .riskRaised || alert.kind == .riskCleared, let device = alert.device?.id ?? nil {
+            return "argus-device-\(device)-risk"
+        }
+        return "argus-\(alert.id)"
     }
 
     /// HMAC-SHA256 of `"<timestamp>.<body>"`, hex: what a receiver recomputes to check a webhook.

@@ -274,3 +274,35 @@ struct Helper {
         await #expect(throws: SyslogAlertSink.SendError.self) { try await sink.deliver(Alert(id: "x", kind: .test, severity: .info, title: "t", message: "m")) }
     }
 }
+
+@Suite(.serialized) struct PagerDutyTests {
+    @Test func aRiskRaisedTriggersAndItsClearResolvesTheSameIncident() async throws {
+        // The rules: a rise to high triggers; the fall below it clears.
+        let now = Date()
+        let device = Device(id: DeviceID(4), ip: "192.0.2.10", firstSeen: now, lastSeen: now)
+        let changes = [change("risk_changed", .critical, device: .known(device.id), old: "medium", new: "critical"), change("risk_changed", .info, device: .known(device.id), old: "critical", new: "low")]
+        let alerts = AlertRules(minimumSeverity: .warning).alerts(for: changes, scanID: ScanID(9), devices: { _ in device })
+        #expect(alerts.map(\.kind) == [.riskRaised, .riskCleared], "a clear passes even below the minimum severity")
+
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("argus-pagerduty-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let port = Int.random(in: 40_000...49_000)
+        let received = folder.appendingPathComponent("received.jsonl")
+        let server = try Helper(["python3", WebhookTests.receiver, "\(port)", "-", received.path], log: folder.appendingPathComponent("receiver.log"))
+        defer { server.stop() }
+        for _ in 0..<50 where !((try? String(contentsOf: folder.appendingPathComponent("receiver.log"), encoding: .utf8)) ?? "").contains("ready") {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        let sink = try HTTPAlertSink(name: "pager", service: .pagerduty, url: "http://127.0.0.1:\(port)/v2/enqueue", secret: "routing-key", timeout: .seconds(2))
+        for alert in alerts { try await sink.deliver(alert) }
+        let events = try String(contentsOf: received, encoding: .utf8).split(separator: "\n").compactMap { line -> [String: Any]? in
+            let record = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            return (record?["body"] as? String).flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        }
+        #expect(events.map { $0["event_action"] as? String } == ["trigger", "resolve"])
+        #expect(events.map { $0["dedup_key"] as? String } == ["argus-device-4-risk", "argus-device-4-risk"])
+        #expect(events.allSatisfy { $0["routing_key"] as? String == "routing-key" })
+        #expect((events.first?["payload"] as? [String: Any])?["severity"] as? String == "critical")
+        #expect(events.last?["payload"] == nil)
+    }
+}

@@ -101,6 +101,8 @@ public enum AlertKind: String, Sendable, Codable, Hashable, CaseIterable {
     case serviceChanged = "service_changed"
     /// A device's risk rose to the threshold or above.
     case riskRaised = "risk_raised"
+    /// A device's risk fell below the threshold again (pagers resolve their incident).
+    case riskCleared = "risk_cleared"
     /// A known vulnerability now applies.
     case newCVE = "new_cve"
     /// A scan failed.
@@ -135,6 +137,7 @@ public enum AlertKind: String, Sendable, Codable, Hashable, CaseIterable {
         case .portClosed: "Port closed"
         case .serviceChanged: "Service changed"
         case .riskRaised: "Risk raised"
+        case .riskCleared: "Risk cleared"
         case .newCVE: "Known vulnerability"
         case .scanFailed: "Scan failed"
         case .scannerDegraded: "Scanner degraded"

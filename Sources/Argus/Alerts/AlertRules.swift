@@ -43,11 +43,21 @@ public struct AlertRules: Sendable, Hashable, Codable {
     public func alerts(for changes: [NewChange], scanID: ScanID, devices: (DeviceReference?) -> Device?, at date: Date = Date()) -> [Alert] {
         var alerts: [Alert] = []
         for (index, change) in changes.enumerated() {
-            guard let kind = AlertKind(change: change.kind), kinds.contains(kind), change.severity >= minimumSeverity else { continue }
+            guard var kind = AlertKind(change: change.kind) else { continue }
             if kind == .riskRaised {
-                guard let level = change.newValue.flatMap(RiskLevel.init), level >= riskThreshold,
-                      level > (change.oldValue.flatMap(RiskLevel.init) ?? .none) else { continue }
+                let new = change.newValue.flatMap(RiskLevel.init) ?? .none
+                let old = change.oldValue.flatMap(RiskLevel.init) ?? .none
+                if new >= riskThreshold && new > old {
+                    kind = .riskRaised
+                } else if new < riskThreshold && old >= riskThreshold {
+                    // A fall below the threshold clears what a rise raised, whatever its severity.
+                    guard kinds.contains(.riskCleared) else { continue }
+                    kind = .riskCleared
+                } else {
+                    continue
+                }
             }
+            guard kinds.contains(kind), kind == .riskCleared || change.severity >= minimumSeverity else { continue }
             let device = devices(change.device)
             if let device {
                 if skipTrusted && device.isTrusted { continue }

@@ -71,7 +71,7 @@ public struct ServerConfiguration: Sendable, Equatable {
     public struct AlertSinkSettings: Sendable, Equatable {
         /// Its unique name.
         public var name: String
-        /// webhook, slack, discord, teams, ntfy, gotify, syslog or command.
+        /// webhook, slack, discord, teams, ntfy, gotify, pagerduty, syslog or command.
         public var type: String
         /// The URL (HTTP sinks).
         public var url: String?
@@ -83,7 +83,7 @@ public struct ServerConfiguration: Sendable, Equatable {
         public var arguments: [String] = []
 
         /// The types a sink can have.
-        public static let types = ["webhook", "slack", "discord", "teams", "ntfy", "gotify", "syslog", "command"]
+        public static let types = ["webhook", "slack", "discord", "teams", "ntfy", "gotify", "pagerduty", "syslog", "command"]
     }
 
     /// The defaults.
