@@ -40,9 +40,7 @@ struct ShowDevice: AsyncParsableCommand {
             let history = try await store.history(of: device.id, limit: max(history, 1))
             // Judged now, so vulnerabilities imported since the last scan show.
             let ports = history.first?.ports ?? []
-            let catalog = VulnerabilityCatalog.bundled
-            let products = Set(ports.flatMap { catalog.products(of: $0) })
-            let detector = ThreatDetector().including(try await store.vulnerabilities(affecting: products))
+            let detector = try await ThreatDetector().including(vulnerabilitiesFrom: store, for: ports)
             return Report(device: device, assessment: history.isEmpty ? nil : detector.assess(ports), history: history)
         }
         if json { return try printJSON(report) }

@@ -42,6 +42,11 @@ public struct DeviceSnapshot: Sendable, Hashable {
         self.init(deviceID: device.id, ip: device.ip, mac: device.mac, hostname: device.hostname, osName: device.osName, ports: ports, riskLevel: device.riskLevel, cves: cves, isOnline: device.isOnline)
     }
 
+    /// What a recorded scan saw of a device.
+    public init(observation: DeviceObservation) {
+        self.init(deviceID: observation.deviceID, ip: observation.ip, mac: observation.mac, hostname: observation.hostname, osName: observation.osName, ports: observation.ports, riskLevel: observation.riskLevel)
+    }
+
     /// The snapshot of what a scan saw (`update.deviceID` is the matched device, if any).
     public init(update: DeviceUpdate, cves: Set<String> = []) {
         self.init(deviceID: update.deviceID, ip: update.ip, mac: update.mac, hostname: update.hostname, osName: update.osName, ports: update.ports, riskLevel: update.riskLevel, cves: cves)

@@ -308,3 +308,13 @@ private func bonus(_ match: VulnerabilityMatch) -> Int {
     default: return 0
     }
 }
+
+extension ThreatDetector {
+    /// The same detector with the vulnerabilities a store has imported for the products on these
+    /// ports (only those are loaded).
+    public func including(vulnerabilitiesFrom store: any DeviceStore, for ports: [ObservedPort]) async throws -> ThreatDetector {
+        var products = Set<SoftwareProduct>()
+        for port in ports where port.state == .open { products.formUnion(vulnerabilities.products(of: port)) }
+        return including(try await store.vulnerabilities(affecting: products))
+    }
+}

@@ -105,11 +105,7 @@ public actor Monitor {
         var matcher = DeviceMatcher(inventory: inventory)
         var updates = scanned
         // Imported vulnerabilities (NVD feeds) for the products this scan saw, beside the bundled.
-        var products = Set<SoftwareProduct>()
-        for update in updates {
-            for port in update.ports where port.state == .open { products.formUnion(threats.vulnerabilities.products(of: port)) }
-        }
-        let detector = threats.including(try await store.vulnerabilities(affecting: products))
+        let detector = try await threats.including(vulnerabilitiesFrom: store, for: updates.flatMap(\.ports))
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         var vulnerabilityIDs: [Set<String>] = []

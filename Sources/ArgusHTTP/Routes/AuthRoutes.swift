@@ -129,9 +129,8 @@ struct AuthRoutes {
             throw APIError(.forbidden, "The current password is wrong", field: "current_password")
         }
         if let problem = PasswordHasher.problem(with: body.newPassword) { throw APIError.invalid("new_password", problem) }
-        try await services.store.setPasswordHash(await services.hasher.hash(body.newPassword), for: user.id)
         // Every session ends (a thief's too); this browser gets a new one.
-        try await services.store.deleteSessions(of: user.id)
+        try await Accounts(store: services.store, hasher: services.hasher).setPassword(of: user.username, to: body.newPassword)
         await services.audit("password_change", context, request: request)
         return try await signIn(user, remember: false, request: request, context: context, status: .ok)
     }

@@ -63,9 +63,7 @@ struct DeviceRoutes {
         guard let device = try await services.store.device(id) else { throw APIError.notFound("Device") }
         let history = try await services.store.history(of: id, limit: try request.queryInt("history", default: 20, in: 1...500))
         let ports = history.first?.ports ?? []
-        let catalog = VulnerabilityCatalog.bundled
-        let detector = ThreatDetector().including(try await services.store.vulnerabilities(affecting: Set(ports.flatMap { catalog.products(of: $0) })))
-        let assessment = detector.assess(ports)
+        let assessment = try await ThreatDetector().including(vulnerabilitiesFrom: services.store, for: ports).assess(ports)
         return DeviceDetailResource(
             device: DeviceResource(device, openPorts: ports.count { $0.state == .open }),
             ports: ports.map(PortResource.init),

@@ -210,10 +210,7 @@ struct ScanRoutes {
         let previous = try await scan(try Self.scanID(context, "previous"))
         let now = try await services.store.observations(in: current.id)
         let before = try await services.store.observations(in: previous.id)
-        func snapshot(_ observation: DeviceObservation) -> DeviceSnapshot {
-            DeviceSnapshot(deviceID: observation.deviceID, ip: observation.ip, mac: observation.mac, hostname: observation.hostname, osName: observation.osName, ports: observation.ports, riskLevel: observation.riskLevel)
-        }
-        let changes = ChangeDetector().changes(from: before.map(snapshot), to: now.map(snapshot), coversAllPrevious: true)
+        let changes = ChangeDetector().changes(from: before.map(DeviceSnapshot.init(observation:)), to: now.map(DeviceSnapshot.init(observation:)), coversAllPrevious: true)
         let records = changes.enumerated().map { index, change in
             var deviceID: DeviceID?
             if case .known(let id)? = change.device { deviceID = id }

@@ -43,7 +43,9 @@ struct AuthenticationMiddleware: RouterMiddleware {
         if let key = Self.apiKey(in: request) {
             let hash = Tokens.sha256(key)
             if let stored = try await services.store.apiKey(hash: hash), Tokens.constantTimeEquals(stored.keyHash, hash), stored.isUsable(), let user = try await services.store.user(stored.userID) {
-                try await services.store.recordUse(of: stored.id, at: Date())
+                // One write a minute at most, not one per request (like a session's last use).
+                let now = Date()
+                if stored.lastUsedAt.map({ now.timeIntervalSince($0) > 60 }) ?? true { try await services.store.recordUse(of: stored.id, at: now) }
                 context.identity = .apiKey(user, stored)
             } else if !Self.publicPaths.contains(request.uri.path) {
                 throw APIError(.unauthorized, "Invalid, expired or revoked API key")

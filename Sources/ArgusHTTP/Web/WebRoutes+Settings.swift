@@ -66,10 +66,7 @@ extension WebRoutes {
         if let later, let earlier, later != earlier {
             let now = try await services.store.observations(in: ScanID(later))
             let before = try await services.store.observations(in: ScanID(earlier))
-            func snapshot(_ observation: DeviceObservation) -> DeviceSnapshot {
-                DeviceSnapshot(deviceID: observation.deviceID, ip: observation.ip, mac: observation.mac, hostname: observation.hostname, osName: observation.osName, ports: observation.ports, riskLevel: observation.riskLevel)
-            }
-            let changes = ChangeDetector().changes(from: before.map(snapshot), to: now.map(snapshot), coversAllPrevious: true)
+            let changes = ChangeDetector().changes(from: before.map(DeviceSnapshot.init(observation:)), to: now.map(DeviceSnapshot.init(observation:)), coversAllPrevious: true)
             values["compared"] = true
             values["summary"] = "\(changes.count) changes from scan \(earlier) to scan \(later)."
             values["hasChanges"] = !changes.isEmpty
@@ -233,8 +230,7 @@ extension WebRoutes {
         if let problem = PasswordHasher.problem(with: form["new_password"] ?? "") {
             return try await renderSettings(context, error: "The new password \(problem).", status: .unprocessableContent)
         }
-        try await services.store.setPasswordHash(await services.hasher.hash(form["new_password"] ?? ""), for: user.id)
-        try await services.store.deleteSessions(of: user.id)
+        try await Accounts(store: services.store, hasher: services.hasher).setPassword(of: user.username, to: form["new_password"] ?? "")
         await services.audit("password_change", context, request: request)
         let (cookie, _) = try await services.startSession(for: user, remember: false, request: request, context: context)
         return Self.redirect("/settings?done=Password+changed%3B+other+sessions+have+ended.", cookie: cookie)

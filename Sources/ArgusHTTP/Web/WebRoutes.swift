@@ -244,8 +244,7 @@ struct WebRoutes {
         guard let device = try await services.store.device(id) else { throw APIError.notFound("Device") }
         let history = try await services.store.history(of: id, limit: 20)
         let ports = history.first?.ports ?? []
-        let catalog = VulnerabilityCatalog.bundled
-        let assessment = ThreatDetector().including(try await services.store.vulnerabilities(affecting: Set(ports.flatMap { catalog.products(of: $0) }))).assess(ports)
+        let assessment = try await ThreatDetector().including(vulnerabilitiesFrom: services.store, for: ports).assess(ports)
         var values = base(context, nav: "devices", flash: flash, error: error)
         values["device"] = ["id": device.id.rawValue, "name": Self.name(device), "ip": device.ip, "mac": device.mac ?? "—", "vendor": device.vendor ?? "—", "randomizedMac": device.hasRandomizedMAC, "type": device.deviceType, "typeLabel": DeviceType(rawValue: device.deviceType)?.label ?? "Unknown", "hostname": device.hostname ?? "—", "os": device.osName.map { $0 + (device.osAccuracy.map { " (\($0)%)" } ?? "") } ?? "—", "risk": device.riskLevel.rawValue, "score": device.riskScore, "timesSeen": device.timesSeen, "firstSeen": Self.date(device.firstSeen), "lastSeen": Self.date(device.lastSeen), "online": device.isOnline, "label": device.label ?? "", "notes": device.notes ?? "", "zone": device.zone ?? "", "isTrusted": device.isTrusted] as [String: Any]
         values["summary"] = assessment.summary
