@@ -55,6 +55,9 @@ struct WebDriver {
         let options: [String: Any] = ["binary": "/usr/bin/chromium", "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,1000", "--no-first-run", "--disable-extensions"]]
         let value = try await call("POST", "\(base)/session", ["capabilities": ["alwaysMatch": ["browserName": "chrome", "goog:chromeOptions": options]]]) as? [String: Any]
         let session = try #require(value?["sessionId"] as? String)
+        // Element lookups wait up to 10 s for the element, so a lookup right after a click
+        // that navigates finds the new page's element rather than failing.
+        _ = try await call("POST", "\(base)/session/\(session)/timeouts", ["implicit": 10_000])
         return WebDriver(base: "\(base)/session/\(session)", session: session)
     }
 
@@ -96,6 +99,17 @@ struct WebDriver {
     }
 
     /// Waits until a script returns true.
+    /// The page's address once it satisfies `accept`, polled for up to `seconds`: a click that
+    /// submits a form returns before the browser has necessarily committed the navigation.
+    func url(within seconds: Int = 15, where accept: (String) -> Bool) async throws -> String {
+        var current = try await url()
+        for _ in 0..<(seconds * 10) where !accept(current) {
+            try await Task.sleep(for: .milliseconds(100))
+            current = try await url()
+        }
+        return current
+    }
+
     func waitUntil(_ condition: String, seconds: Int = 60) async throws -> Bool {
         for _ in 0..<(seconds * 5) {
             if try await script("return Boolean(\(condition))") as? Bool == true { return true }
@@ -149,7 +163,7 @@ struct WebDriver {
             try await browser.type("input[name=password]", "a long enough password")
             try await browser.type("input[name=subnet]", "127.0.0.1")
             try await browser.click("form button[type=submit]")
-            #expect(try await browser.url() == "\(site)/")
+            #expect(try await browser.url { $0 == "\(site)/" } == "\(site)/")
             #expect(try await browser.text("h1") == "Dashboard")
             try await browser.screenshot("dashboard", into: shots)
 
@@ -157,7 +171,7 @@ struct WebDriver {
             try await browser.open("\(site)/scans")
             try await browser.type("input[name=ports]", "\(servicePort)")
             try await browser.click("form[action='/scans'] button[type=submit]")
-            #expect(try await browser.url().contains("/scans?started="))
+            #expect(try await browser.url { $0.contains("/scans?started=") }.contains("/scans?started="))
             try await browser.screenshot("scans", into: shots)
             #expect(try await browser.waitUntil("document.querySelector('table tbody tr td:nth-child(4)') && document.querySelector('table tbody tr td:nth-child(4)').textContent.startsWith('completed')"), "the scan completes and the page shows it")
 
@@ -171,7 +185,7 @@ struct WebDriver {
             let hostile = "<script>alert('x')</script><img src=x onerror=alert(2)>Lab box"
             try await browser.type("input[name=label]", hostile)
             try await browser.click("form.edit button[type=submit]")
-            #expect(try await browser.url().contains("saved=1"))
+            #expect(try await browser.url { $0.contains("saved=1") }.contains("saved=1"))
             #expect(try await browser.text("h1") == hostile, "the label shows as text")
             #expect(await browser.hasAlert() == false, "no script ran")
             #expect(try await browser.script("return document.querySelectorAll('main script, main img').length") as? Int == 0)
@@ -195,7 +209,7 @@ struct WebDriver {
 
             // Sign out: back to sign-in, and pages are closed again.
             try await browser.click("form.logout button")
-            #expect(try await browser.url().hasSuffix("/login"))
+            #expect(try await browser.url { $0.hasSuffix("/login") }.hasSuffix("/login"))
             try await browser.screenshot("login", into: shots)
             try await browser.open("\(site)/")
             #expect(try await browser.url().contains("/login?next="))
