@@ -39,6 +39,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         // Alert sinks: outbound HTTP.
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        // Raw sockets for the SMTP and MQTT alert sinks (already in the graph through AHC).
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         // C shims over the system libraries (apt: libxml2-dev, libsqlite3-dev).
@@ -77,12 +80,16 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // Built-in alert sinks: webhook, Slack, Discord, Teams, ntfy, Gotify, a command.
+        // Built-in alert sinks: webhook, Slack, Discord, Teams, ntfy, Gotify, PagerDuty,
+        // Pushover, Telegram, email (SMTP), MQTT (with Home Assistant discovery), syslog, a command.
         .target(
             name: "ArgusAlerts",
             dependencies: [
                 "Argus",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "SystemPackage", package: "swift-system"),
@@ -148,13 +155,14 @@ let package = Package(
             dependencies: [
                 "ArgusHTTP", "ArgusAccounts", "Argus", "ArgusSQLite",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "ArgusAlertsTests",
-            dependencies: ["ArgusAlerts", "Argus", "ArgusSQLite"],
-            exclude: ["receiver.py"],
+            dependencies: ["ArgusAlerts", "Argus", "ArgusSQLite", .product(name: "NIOCore", package: "swift-nio")],
+            exclude: ["receiver.py", "smtp_receiver.py", "fake_server.py"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -2,13 +2,14 @@
 # Installs what Argus needs from Debian's packages, only when something is missing:
 # the C libraries it links (libxml2, libsqlite3), pkg-config to find them, and nmap.
 # With --for-tests, also what the tests use: python3 (banner services), iproute2 (the network
-# lab) and chromium with chromium-driver and curl (the web UI's browser tests).
+# lab), chromium with chromium-driver and curl (the web UI's browser tests), and mosquitto,
+# python3-aiosmtpd and openssl (the MQTT and email alert sinks' real receivers).
 # The Swift toolchain itself must already be on PATH (swift.org's Linux build, 6.2 or newer).
 set -euo pipefail
 
 packages=(libxml2-dev libsqlite3-dev pkg-config nmap)
 if [ "${1:-}" = "--for-tests" ]; then
-    packages+=(python3 iproute2 curl chromium chromium-driver)
+    packages+=(python3 iproute2 curl chromium chromium-driver mosquitto mosquitto-clients python3-aiosmtpd openssl)
 fi
 missing=()
 for package in "${packages[@]}"; do

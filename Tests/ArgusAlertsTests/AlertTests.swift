@@ -130,31 +130,6 @@ func change(_ kind: String, _ severity: Severity = .warning, device: DeviceRefer
 }
 
 /// A child process for the tests (posix_spawn: Foundation's Process can miss exits in async tests).
-struct Helper {
-    let pid: pid_t
-    let log: URL
-
-    init(_ arguments: [String], log: URL) throws {
-        self.log = log
-        let argv = arguments.map { strdup($0) } + [nil]
-        defer { for pointer in argv { free(pointer) } }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 1, log.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        var pid: pid_t = 0
-        guard posix_spawnp(&pid, arguments[0], &actions, nil, argv, environ) == 0 else { throw CocoaError(.executableLoad) }
-        self.pid = pid
-    }
-
-    func stop() {
-        kill(pid, SIGKILL)
-        var status: Int32 = 0
-        _ = waitpid(pid, &status, 0)
-    }
-}
-
 @Suite(.serialized) struct WebhookTests {
     static let receiver = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("receiver.py").path
 
