@@ -11,7 +11,7 @@ import NIOCore
 import NIOHTTP1
 
 /// Alerts over HTTP: a generic webhook (JSON, signed with HMAC-SHA256), Slack, Discord,
-/// Microsoft Teams, ntfy and Gotify. Requests go through AsyncHTTPClient with a timeout; any
+/// Microsoft Teams, ntfy, Gotify, PagerDuty, Pushover and Telegram. Requests go through AsyncHTTPClient with a timeout; any
 /// answer but 2xx is an error, so the dispatcher retries.
 ///
 /// The generic webhook's body is the ``Alert`` as JSON; with a secret, the request carries
@@ -35,6 +35,31 @@ public struct HTTPAlertSink: AlertSink, CustomStringConvertible {
         /// PagerDuty's Events API v2 (`https://events.pagerduty.com/v2/enqueue`, the routing key
         /// as `secret`): a device's risk alerts trigger and resolve one incident per device.
         case pagerduty
+        /// Pushover (`https://api.pushover.net/1/messages.json`; the application token as
+        /// `secret`, the user or group key as `recipient`).
+        case pushover
+        /// A Telegram bot (`https://api.telegram.org`; the bot token as `secret`, the chat id as
+        /// `recipient`). The token goes into the request path, never into logs.
+        case telegram
+
+        /// Where the service listens when no URL is given.
+        public var defaultURL: String? {
+            switch self {
+            case .pagerduty: "https://events.pagerduty.com/v2/enqueue"
+            case .pushover: "https://api.pushover.net/1/messages.json"
+            case .telegram: "https://api.telegram.org"
+            default: nil
+            }
+        }
+
+        /// Whether the service needs a secret (token, routing key) and a recipient.
+        var needs: (secret: Bool, recipient: Bool) {
+            switch self {
+            case .pagerduty: (true, false)
+            case .pushover, .telegram: (true, true)
+            default: (false, false)
+            }
+        }
     }
 
     public let name: String
@@ -42,21 +67,37 @@ public struct HTTPAlertSink: AlertSink, CustomStringConvertible {
     public let service: Service
     /// Where to post.
     public let url: String
-    /// The HMAC secret (webhook) or token (Gotify, ntfy); never logged.
+    /// The HMAC secret (webhook) or token (Gotify, ntfy, PagerDuty, Pushover, Telegram); never
+    /// logged.
     let secret: String?
+    /// Who receives the message: the Pushover user key or the Telegram chat id.
+    public let recipient: String?
     /// How long one delivery may take.
     public let timeout: Duration
 
     /// Creates a sink.
-    /// - Throws: ``ConfigurationError`` for a URL that is not http(s).
-    public init(name: String, service: Service, url: String, secret: String? = nil, timeout: Duration = .seconds(10)) throws {
+    /// - Parameters:
+    ///   - url: Where to post; `nil` for the service's public endpoint (PagerDuty, Pushover,
+    ///     Telegram).
+    /// - Throws: ``ConfigurationError`` for a URL that is not http(s), or a missing secret or
+    ///   recipient.
+    public init(name: String, service: Service, url: String? = nil, secret: String? = nil, recipient: String? = nil, timeout: Duration = .seconds(10)) throws {
+        guard let url = url ?? service.defaultURL else { throw ConfigurationError("alert sink \(name): a URL is required for \(service.rawValue)") }
         guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme?.lowercased() ?? ""), parsed.host != nil else {
             throw ConfigurationError("alert sink \(name): '\(url)' is not an http(s) URL")
+        }
+        let secret = secret?.isEmpty == true ? nil : secret
+        let recipient = recipient?.isEmpty == true ? nil : recipient
+        if service.needs.secret, secret == nil { throw ConfigurationError("alert sink \(name): \(service.rawValue) needs its token as secret") }
+        if service.needs.recipient, recipient == nil { throw ConfigurationError("alert sink \(name): \(service.rawValue) needs a recipient (\(service == .telegram ? "the chat id" : "the user key")) as to") }
+        if service == .telegram, let secret, !secret.allSatisfy({ $0.isLetter || $0.isNumber || $0 == ":" || $0 == "_" || $0 == "-" }) {
+            throw ConfigurationError("alert sink \(name): that is not a Telegram bot token")
         }
         self.name = name
         self.service = service
         self.url = url
-        self.secret = secret?.isEmpty == true ? nil : secret
+        self.secret = secret
+        self.recipient = recipient
         self.timeout = timeout
     }
 
@@ -86,7 +127,7 @@ public struct HTTPAlertSink: AlertSink, CustomStringConvertible {
     }
 
     public func deliver(_ alert: Alert) async throws {
-        var request = HTTPClientRequest(url: url)
+        var request = HTTPClientRequest(url: service == .telegram ? "\(url.hasSuffix("/") ? String(url.dropLast()) : url)/bot\(secret ?? "")/sendMessage" : url)
         request.method = .POST
         let (body, headers) = try payload(for: alert, timestamp: Int(Date().timeIntervalSince1970))
         for (name, value) in headers { request.headers.add(name: name, value: value) }
@@ -128,6 +169,11 @@ public struct HTTPAlertSink: AlertSink, CustomStringConvertible {
                 event["payload"] = ["summary": String("\(alert.title): \(alert.message)".prefix(1_024)), "severity": severity, "source": alert.device?.ip ?? "argus", "component": alert.device?.name ?? "network", "custom_details": ["kind": alert.kind.rawValue, "id": alert.id, "old": alert.oldValue ?? "", "new": alert.newValue ?? ""]]
             }
             return (try json(event), headers)
+        case .pushover:
+            let priority = alert.severity == .critical ? 1 : alert.severity == .warning ? 0 : -1
+            return (try json(["token": secret ?? "", "user": recipient ?? "", "title": String(alert.title.prefix(250)), "message": String(alert.message.prefix(1_024)), "priority": priority, "timestamp": Int(alert.createdAt.timeIntervalSince1970)]), headers)
+        case .telegram:
+            return (try json(["chat_id": recipient ?? "", "text": String("\(alert.title)\n\(alert.message)".prefix(4_096)), "disable_web_page_preview": true]), headers)
         case .gotify:
             if let secret { headers.append(("X-Gotify-Key", secret)) }
             return (try json(["title": alert.title, "message": alert.message, "priority": alert.severity == .critical ? 8 : alert.severity == .warning ? 5 : 2]), headers)

@@ -30,8 +30,11 @@ public final class ServerServices: Sendable {
     public let hasher: PasswordHasher
     /// Delivers alerts.
     public let alerts: AlertDispatcher
-    /// The alert sinks' names and descriptions (secrets redacted).
-    public let alertSinks: [(name: String, description: String)]
+    /// The names of the sinks given at start (config.yaml's: the API cannot change those).
+    public let configuredSinkNames: Set<String>
+    /// Builds a sink from settings (argus-server passes ArgusAlerts' built-in sinks); without
+    /// it, sinks cannot be added through the API.
+    public let sinkFactory: (@Sendable (ServerConfiguration.AlertSinkSettings) throws -> any AlertSink)?
     /// Slows guessing.
     let throttle: LoginThrottle
     /// When the server started.
@@ -40,9 +43,10 @@ public final class ServerServices: Sendable {
     private let setupToken: Mutex<String?>
 
     /// Creates the shared services.
-    public init(store: any DeviceStore, configuration: ServerConfiguration, scans: ScanCoordinator, hasher: PasswordHasher = PasswordHasher(), alerts: AlertDispatcher? = nil, alertSinks: [(name: String, description: String)] = [], logger: Logger = Logger(label: "argus-server")) {
+    public init(store: any DeviceStore, configuration: ServerConfiguration, scans: ScanCoordinator, hasher: PasswordHasher = PasswordHasher(), alerts: AlertDispatcher? = nil, sinkFactory: (@Sendable (ServerConfiguration.AlertSinkSettings) throws -> any AlertSink)? = nil, fixedSinkNames: Set<String>? = nil, logger: Logger = Logger(label: "argus-server")) {
         self.alerts = alerts ?? AlertDispatcher(store: store, sinks: [])
-        self.alertSinks = alertSinks
+        self.configuredSinkNames = fixedSinkNames ?? Set(configuration.alertSinks.map(\.name))
+        self.sinkFactory = sinkFactory
         self.store = store
         self.configuration = configuration
         self.scans = scans
@@ -182,6 +186,105 @@ public final class ServerServices: Sendable {
     }
 
     /// Appends to the audit log; a failure to write it is logged, never hidden.
+    /// The setting that holds the sinks added through the API (secrets included: the database
+    /// is the server's own, mode 0600).
+    static let storedSinksSetting = "alerts.api_sinks"
+
+    /// A sink as the API and the settings page show it.
+    public struct SinkListing: Sendable {
+        /// Its name.
+        public var name: String
+        /// Where it sends (secrets redacted).
+        public var description: String
+        /// `config` (config.yaml, read-only) or `api`.
+        public var source: String
+    }
+
+    /// Every sink, with where it was defined.
+    public func alertSinkList() async -> [SinkListing] {
+        await alerts.allSinks.map { SinkListing(name: $0.name, description: "\($0)", source: configuredSinkNames.contains($0.name) ? "config" : "api") }
+    }
+
+    /// Whether a sink of that name exists.
+    public func hasAlertSink(_ name: String) async -> Bool { await alerts.sinkNames.contains(name) }
+
+    private func storedSinks() async throws -> [ServerConfiguration.AlertSinkSettings] {
+        guard let text = try await store.setting(Self.storedSinksSetting) else { return [] }
+        return try JSONDecoder().decode([ServerConfiguration.AlertSinkSettings].self, from: Data(text.utf8))
+    }
+
+    private func saveStoredSinks(_ sinks: [ServerConfiguration.AlertSinkSettings]) async throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        try await store.setSetting(Self.storedSinksSetting, to: String(decoding: try encoder.encode(sinks), as: UTF8.self))
+    }
+
+    /// Starts the sinks added through the API in an earlier run. One that no longer builds is
+    /// logged and left out; its messages wait in the outbox.
+    public func restoreAlertSinks() async throws {
+        guard let sinkFactory else { return }
+        for settings in try await storedSinks() where !configuredSinkNames.contains(settings.name) {
+            do {
+                await alerts.add(try sinkFactory(settings), policy: configuration.deliveryPolicy(for: settings))
+            } catch {
+                logger.error("alerts: the sink \(settings.name) added through the API cannot be used: \(error)")
+            }
+        }
+    }
+
+    /// Adds a sink, or replaces one added earlier through the API.
+    /// - Throws: ``APIError`` 422 naming the field, 409 for a name config.yaml uses, 501 when
+    ///   sinks cannot be built here.
+    public func addAlertSink(_ settings: ServerConfiguration.AlertSinkSettings) async throws -> any AlertSink {
+        guard let sinkFactory else { throw APIError(.notImplemented, "This server cannot add alert sinks at run time.") }
+        guard !configuredSinkNames.contains(settings.name) else { throw APIError(.conflict, "The sink \(settings.name) is defined in config.yaml; change it there.", field: "name") }
+        guard settings.type != "command" else { throw APIError.invalid("type", "command sinks run programs, so only config.yaml may define them") }
+        do {
+            try settings.validate(key: "sink")
+        } catch let problem as ServerConfiguration.Problem {
+            let field = problem.key.hasPrefix("sink.") ? String(problem.key.dropFirst(5)) : problem.key
+            throw APIError.invalid(field, problem.reason)
+        }
+        let sink: any AlertSink
+        do {
+            sink = try sinkFactory(settings)
+        } catch {
+            throw APIError(.unprocessableContent, "\(error)")
+        }
+        var stored = try await storedSinks().filter { $0.name != settings.name }
+        stored.append(settings)
+        try await saveStoredSinks(stored)
+        await alerts.add(sink, policy: configuration.deliveryPolicy(for: settings))
+        return sink
+    }
+
+    /// Removes a sink added through the API; its undelivered messages stay in the outbox.
+    /// - Throws: ``APIError`` 404 for an unknown sink, 409 for one config.yaml defines.
+    public func removeAlertSink(_ name: String) async throws {
+        guard !configuredSinkNames.contains(name) else { throw APIError(.conflict, "The sink \(name) is defined in config.yaml; remove it there.") }
+        let stored = try await storedSinks()
+        guard stored.contains(where: { $0.name == name }) else { throw APIError.notFound("Alert sink") }
+        try await saveStoredSinks(stored.filter { $0.name != name })
+        await alerts.remove(named: name)
+    }
+
+    /// Silences alerts for `minutes` (0 lifts the snooze): every alert, or one device's.
+    /// - Throws: ``APIError`` 404 for an unknown device.
+    @discardableResult
+    func snoozeAlerts(for device: DeviceID?, minutes: Int) async throws -> AlertSnooze {
+        let now = Date()
+        var snooze = try await AlertSnooze.load(from: store).pruned(at: now)
+        let until = minutes > 0 ? now.addingTimeInterval(TimeInterval(minutes * 60)) : nil
+        if let device {
+            guard try await store.device(device) != nil else { throw APIError.notFound("Device") }
+            snooze.devices[device.rawValue] = until
+        } else {
+            snooze.allUntil = until
+        }
+        try await snooze.save(to: store)
+        return snooze
+    }
+
     func audit(_ action: String, _ context: ArgusRequestContext, request: Request, user: User? = nil, resource: (type: String, id: String)? = nil, details: String? = nil, success: Bool = true) async {
         var apiKeyID: APIKeyID?
         var actor = user

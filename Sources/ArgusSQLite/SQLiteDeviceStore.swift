@@ -60,6 +60,10 @@ public final class SQLiteDeviceStore: DeviceStore {
         let exists = try Self.checkExistingFile(at: path)
         if !exists { try Self.createFolder(for: path) }
         writer = try SQLiteExecutor(path: path, readOnly: false, create: !exists) { connection in
+            // A new database is its owner's alone (0600): it holds password hashes and the
+            // secrets of alert sinks added through the API. The WAL and shared-memory files,
+            // made below, take the same mode.
+            if !exists { _ = chmod(path, 0o600) }
             try connection.execute("PRAGMA busy_timeout = 5000")
             try Self.checkAndMigrate(connection, path: path, existed: exists)
             // A 16 MiB page cache for the writer: a large scan's index updates stay in memory.
@@ -554,15 +558,15 @@ public final class SQLiteDeviceStore: DeviceStore {
 
     // MARK: Alert outbox
 
-    static let outboxColumns = "id, sink, idempotency_key, payload, created_at, attempts, next_attempt_at, delivered_at, last_error"
+    static let outboxColumns = "id, sink, idempotency_key, payload, created_at, attempts, next_attempt_at, delivered_at, last_error, subject, suppressed_reason"
 
     static func message(_ row: SQLiteStatement) -> OutboxMessage {
-        OutboxMessage(id: row.id(0), sink: row.string(1), idempotencyKey: row.string(2), payload: row.string(3), createdAt: row.date(4), attempts: row.int(5), nextAttemptAt: row.date(6), deliveredAt: row.optionalDate(7), lastError: row.optionalString(8))
+        OutboxMessage(id: row.id(0), sink: row.string(1), idempotencyKey: row.string(2), payload: row.string(3), createdAt: row.date(4), attempts: row.int(5), nextAttemptAt: row.date(6), deliveredAt: row.optionalDate(7), lastError: row.optionalString(8), subject: row.optionalString(9), suppressedReason: row.optionalString(10))
     }
 
     static func enqueue(_ messages: [NewOutboxMessage], at date: Date, in connection: SQLiteConnection) throws -> [OutboxMessage] {
         try messages.map { message in
-            try connection.run("INSERT OR IGNORE INTO outbox (sink, idempotency_key, payload, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?)", [.text(message.sink), .text(message.idempotencyKey), .text(message.payload), .of(date), .of(date)])
+            try connection.run("INSERT OR IGNORE INTO outbox (sink, idempotency_key, payload, created_at, next_attempt_at, subject) VALUES (?, ?, ?, ?, ?, ?)", [.text(message.sink), .text(message.idempotencyKey), .text(message.payload), .of(date), .of(max(date, message.notBefore ?? date)), message.subject.map { .text($0) } ?? .null])
             return try connection.first("SELECT \(outboxColumns) FROM outbox WHERE sink = ? AND idempotency_key = ?", [.text(message.sink), .text(message.idempotencyKey)], Self.message)!
         }
     }
@@ -583,6 +587,26 @@ public final class SQLiteDeviceStore: DeviceStore {
         try await writer.perform { connection in
             guard try connection.run("UPDATE outbox SET delivered_at = ?, attempts = attempts + 1 WHERE id = ?", [.of(date), .of(id)]) == 1 else { throw StoreError.notFound("outbox message \(id)") }
         }
+    }
+
+    public func markSuppressed(_ id: OutboxID, reason: String, at date: Date) async throws {
+        try await writer.perform { connection in
+            guard try connection.run("UPDATE outbox SET delivered_at = ?, suppressed_reason = ? WHERE id = ?", [.of(date), .text(reason), .of(id)]) == 1 else { throw StoreError.notFound("outbox message \(id)") }
+        }
+    }
+
+    public func postpone(_ id: OutboxID, until date: Date) async throws {
+        try await writer.perform { connection in
+            guard try connection.run("UPDATE outbox SET next_attempt_at = ? WHERE id = ?", [.of(date), .of(id)]) == 1 else { throw StoreError.notFound("outbox message \(id)") }
+        }
+    }
+
+    public func messages(to sink: String, about subject: String) async throws -> [OutboxMessage] {
+        try await reader.perform { try $0.query("SELECT \(Self.outboxColumns) FROM outbox WHERE sink = ? AND subject = ? ORDER BY id", [.text(sink), .text(subject)], Self.message) }
+    }
+
+    public func recentMessages(limit: Int) async throws -> [OutboxMessage] {
+        try await reader.perform { try $0.query("SELECT \(Self.outboxColumns) FROM outbox ORDER BY id DESC LIMIT ?", [.of(limit)], Self.message) }
     }
 
     public func markAttemptFailed(_ id: OutboxID, error: String, retryAt: Date) async throws {

@@ -223,6 +223,13 @@ enum Schema {
         """
         CREATE INDEX devices_by_level_online ON devices (risk_level, is_online);
         """,
+        // 5: alert delivery: what a message is about (a device's presence, for grace and
+        // flapping), and why it was settled without being sent (snoozed, in a digest, …).
+        """
+        ALTER TABLE outbox ADD COLUMN subject TEXT;
+        ALTER TABLE outbox ADD COLUMN suppressed_reason TEXT;
+        CREATE INDEX outbox_by_subject ON outbox (sink, subject, id) WHERE subject IS NOT NULL;
+        """,
     ]
 
     /// The schema version this build writes.

@@ -32,7 +32,7 @@ final class ProgressDisplay: Sendable {
     func show(_ event: ScanEvent) {
         state.withLock { state in
             switch event {
-            case .notice(let notice):
+            case .notice(let notice), .degraded(let notice):
                 line("argus-cli: note: \(notice)", &state)
             case .progress(let progress):
                 state.phase = progress.task

@@ -5,7 +5,6 @@
 
 import Argus
 import ArgumentParser
-import ArgusAlerts
 import ArgusHTTP
 import ArgusSQLite
 import Foundation
@@ -71,21 +70,14 @@ struct ArgusServerCommand: AsyncParsableCommand {
         }
         var sinks: [any AlertSink] = []
         do {
-            for sink in settings.alertSinks {
-                if sink.type == "command" {
-                    sinks.append(CommandAlertSink(name: sink.name, executable: sink.command ?? "", arguments: sink.arguments))
-                } else if sink.type == "syslog", let url = sink.url.flatMap(URLComponents.init(string:)) {
-                    sinks.append(SyslogAlertSink(name: sink.name, host: url.host ?? "", port: UInt16(url.port ?? 514), transport: url.scheme == "tcp" ? .tcp : .udp))
-                } else {
-                    sinks.append(try HTTPAlertSink(name: sink.name, service: HTTPAlertSink.Service(rawValue: sink.type) ?? .webhook, url: sink.url ?? "", secret: sink.secret))
-                }
-            }
+            for sink in settings.alertSinks { sinks.append(try sink.makeSink()) }
         } catch {
             FileHandle.standardError.write(Data("argus-server: \(error)\n".utf8))
             throw ExitCode(2)
         }
         if !sinks.isEmpty { logger.notice("alerts go to: \(sinks.map { "\($0)" }.joined(separator: "; "))") }
-        let server = ArgusServer(configuration: settings, store: store, alertSinks: sinks, logger: logger)
+        let server = ArgusServer(configuration: settings, store: store, alertSinks: sinks, sinkFactory: { try $0.makeSink() }, logger: logger)
+        try await server.services.restoreAlertSinks()
         if let token = try await server.services.prepareSetup() {
             logger.notice("No user yet. Create the admin with POST /api/setup {username, password, setup_token, subnet} (see Docs/Server.md), or argus-cli user add NAME; one-time setup token: \(token)")
         }

@@ -95,7 +95,7 @@ func change(_ kind: String, _ severity: Severity = .warning, device: DeviceRefer
         #expect(try await dispatcher.deliverDue(at: Self.t0.addingTimeInterval(31 + 61)).delivered == 1)
         #expect(try await dispatcher.deliverDue(at: Self.t0.addingTimeInterval(10_000)) == .init())
         #expect(sink.received == alerts.map(\.id))
-        #expect(try await store.pendingMessageCount() == 0)
+        #expect(await store.pendingMessageCount() == 0)
     }
 
     @Test func eachSinkHasItsOwnQueueAndUnknownSinksWait() async throws {
@@ -110,7 +110,7 @@ func change(_ kind: String, _ severity: Severity = .warning, device: DeviceRefer
         _ = try await dispatcher.deliverDue(at: Self.t0.addingTimeInterval(6))
         #expect(good.received == ["scan-1-change-0", "scan-1-change-1", "scan-1-change-2"])
         #expect(Set(flaky.received) == ["scan-1-change-0", "scan-1-change-1", "scan-1-change-2"] && flaky.received.count == 3)
-        #expect(try await store.pendingMessageCount() == 3, "the unknown sink's messages are kept")
+        #expect(await store.pendingMessageCount() == 3, "the unknown sink's messages are kept")
     }
 
     @Test func undeliveredAlertsSurviveARestart() async throws {
@@ -129,9 +129,16 @@ func change(_ kind: String, _ severity: Severity = .warning, device: DeviceRefer
     }
 }
 
-/// A child process for the tests (posix_spawn: Foundation's Process can miss exits in async tests).
 @Suite(.serialized) struct WebhookTests {
     static let receiver = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("receiver.py").path
+
+    /// Starts the local HTTP receiver (`secret` "-" accepts unsigned requests) once it is ready;
+    /// it records each request in `received`.
+    static func startReceiver(port: Int, secret: String, in folder: URL, recordingTo received: URL) async throws -> Helper {
+        let server = try Helper(["python3", receiver, "\(port)", secret, received.path], log: folder.appendingPathComponent("receiver.log"))
+        _ = try await server.waitForOutput("ready", timeout: .seconds(5))
+        return server
+    }
 
     @Test func signedWebhooksReachALocalReceiverOnceEvenAfterItWasDown() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("argus-webhook-\(UUID().uuidString)")
@@ -146,11 +153,8 @@ func change(_ kind: String, _ severity: Severity = .warning, device: DeviceRefer
         let alerts = try await AlertDeliveryTests.queue(store, count: 3, sinks: [sink.name], at: now)
         // The receiver is down: the first delivery fails, and the rest wait for the next round.
         #expect(try await dispatcher.deliverDue(at: now).failed == 1)
-        let server = try Helper(["python3", Self.receiver, "\(port)", "s3cret", received.path], log: folder.appendingPathComponent("receiver.log"))
+        let server = try await WebhookTests.startReceiver(port: port, secret: "s3cret", in: folder, recordingTo: received)
         defer { server.stop() }
-        for _ in 0..<50 where !((try? String(contentsOf: folder.appendingPathComponent("receiver.log"), encoding: .utf8)) ?? "").contains("ready") {
-            try await Task.sleep(for: .milliseconds(100))
-        }
         // Up again: each alert arrives once, signed.
         #expect(try await dispatcher.deliverDue(at: now.addingTimeInterval(5)).delivered == 3)
         #expect(try await dispatcher.deliverDue(at: now.addingTimeInterval(3_600)) == .init())
@@ -263,11 +267,8 @@ func change(_ kind: String, _ severity: Severity = .warning, device: DeviceRefer
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let port = Int.random(in: 40_000...49_000)
         let received = folder.appendingPathComponent("received.jsonl")
-        let server = try Helper(["python3", WebhookTests.receiver, "\(port)", "-", received.path], log: folder.appendingPathComponent("receiver.log"))
+        let server = try await WebhookTests.startReceiver(port: port, secret: "-", in: folder, recordingTo: received)
         defer { server.stop() }
-        for _ in 0..<50 where !((try? String(contentsOf: folder.appendingPathComponent("receiver.log"), encoding: .utf8)) ?? "").contains("ready") {
-            try await Task.sleep(for: .milliseconds(100))
-        }
         let sink = try HTTPAlertSink(name: "pager", service: .pagerduty, url: "http://127.0.0.1:\(port)/v2/enqueue", secret: "routing-key", timeout: .seconds(2))
         for alert in alerts { try await sink.deliver(alert) }
         let events = try String(contentsOf: received, encoding: .utf8).split(separator: "\n").compactMap { line -> [String: Any]? in
@@ -279,5 +280,44 @@ func change(_ kind: String, _ severity: Severity = .warning, device: DeviceRefer
         #expect(events.allSatisfy { $0["routing_key"] as? String == "routing-key" })
         #expect((events.first?["payload"] as? [String: Any])?["severity"] as? String == "critical")
         #expect(events.last?["payload"] == nil)
+    }
+}
+
+@Suite(.serialized) struct PushServiceTests {
+    /// What the local receiver recorded: each request's path and JSON body.
+    static func requests(in file: URL) throws -> [(path: String, body: [String: Any])] {
+        try String(contentsOf: file, encoding: .utf8).split(separator: "\n").compactMap { line in
+            guard let record = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], let path = record["path"] as? String,
+                  let body = (record["body"] as? String).flatMap({ try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }) else { return nil }
+            return (path, body)
+        }
+    }
+
+    @Test func pushoverAndTelegramReachALocalReceiverInTheirOwnShapes() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("argus-push-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let port = Int.random(in: 40_000...49_000)
+        let received = folder.appendingPathComponent("received.jsonl")
+        let server = try await WebhookTests.startReceiver(port: port, secret: "-", in: folder, recordingTo: received)
+        defer { server.stop() }
+        let alert = Alert(id: "scan-3-change-0", kind: .newCVE, severity: .critical, title: "Known vulnerability", message: "CVE-2024-6387 applies to OpenSSH 8.9p1 on 192.0.2.10.", createdAt: Date(timeIntervalSince1970: 1_800_000_000))
+        let pushover = try HTTPAlertSink(name: "phone", service: .pushover, url: "http://127.0.0.1:\(port)/1/messages.json", secret: "app-token", recipient: "user-key", timeout: .seconds(2))
+        let telegram = try HTTPAlertSink(name: "chat", service: .telegram, url: "http://127.0.0.1:\(port)", secret: "123456:ABC-def_ghi", recipient: "-1001234", timeout: .seconds(2))
+        try await pushover.deliver(alert)
+        try await telegram.deliver(alert)
+        let requests = try Self.requests(in: received)
+        #expect(requests.map(\.path) == ["/1/messages.json", "/bot123456:ABC-def_ghi/sendMessage"])
+        let push = try #require(requests.first?.body)
+        #expect(push["token"] as? String == "app-token" && push["user"] as? String == "user-key")
+        #expect(push["title"] as? String == "Known vulnerability" && push["priority"] as? Int == 1 && push["timestamp"] as? Int == 1_800_000_000)
+        let chat = try #require(requests.last?.body)
+        #expect(chat["chat_id"] as? String == "-1001234")
+        #expect((chat["text"] as? String)?.hasPrefix("Known vulnerability\nCVE-2024-6387") == true)
+        // Tokens stay out of descriptions, and sinks without them are refused up front.
+        #expect(!"\(telegram)".contains("123456") && !"\(pushover)".contains("app-token"))
+        #expect(throws: HTTPAlertSink.ConfigurationError.self) { try HTTPAlertSink(name: "x", service: .telegram, secret: "123:abc") }
+        #expect(throws: HTTPAlertSink.ConfigurationError.self) { try HTTPAlertSink(name: "x", service: .pushover, recipient: "user") }
+        #expect(throws: HTTPAlertSink.ConfigurationError.self) { try HTTPAlertSink(name: "x", service: .telegram, secret: "123:abc/../x", recipient: "1") }
+        #expect(try HTTPAlertSink(name: "x", service: .pushover, secret: "a", recipient: "u").url == "https://api.pushover.net/1/messages.json")
     }
 }

@@ -10,13 +10,17 @@ import Testing
 /// A scanner that finds the given hosts, for alerting through a monitor.
 struct HostsScanner: Argus.Scanner {
     var addresses: [String]
+    /// Reported as the scanner working in a reduced way, when set.
+    var degradation: String?
 
     func scan(_ request: ScanRequest) -> AsyncThrowingStream<ScanEvent, any Error> {
         let addresses = addresses
+        let degradation = degradation
         return AsyncThrowingStream { continuation in
             var run = ScanRun()
             run.startTime = Date()
             continuation.yield(.started(run))
+            if let degradation { continuation.yield(.degraded(degradation)) }
             for address in addresses {
                 var host = HostObservation(status: HostStatus(state: .up))
                 host.addresses = [HostAddress(address: address, type: .ipv4)]
@@ -49,9 +53,40 @@ struct HostsScanner: Argus.Scanner {
         #expect(sink.received.count == 3)
 
         // A failing scan alerts too.
-        let failing = Monitor(store: store, scanner: NmapScanner(executable: "/nonexistent/nmap"), alerting: .init(sinks: ["ops"]))
+        let failing = Monitor(store: store, scanner: FailingScanner(), alerting: .init(sinks: ["ops"]))
         await #expect(throws: ScanError.self) { _ = try await failing.scan(request) }
         #expect(try await dispatcher.deliverDue().delivered == 1)
         #expect(sink.received.last?.hasSuffix("-failed") == true)
+
+        // A missing nmap is the scanner degraded: one alert however many scans fail.
+        let missing = Monitor(store: store, scanner: NmapScanner(executable: "/nonexistent/nmap"), alerting: .init(sinks: ["ops"]))
+        for _ in 0..<3 { await #expect(throws: ScanError.self) { _ = try await missing.scan(request) } }
+        #expect(try await dispatcher.deliverDue().delivered == 1)
+        #expect(sink.received.last?.hasSuffix("-scanner-degraded") == true)
+        #expect(sink.received.count == 5)
+    }
+
+    @Test func anUnprivilegedScannerIsReportedOnceAndAgainOnlyAfterRecovering() async throws {
+        let store = InMemoryDeviceStore()
+        let sink = RecordingSink(name: "ops")
+        let dispatcher = AlertDispatcher(store: store, sinks: [sink])
+        let request = ScanRequest(targets: try ScanTargetList(["192.0.2.0/24"]), profile: .quick, resolvesNames: false)
+        let degraded = Monitor(store: store, scanner: HostsScanner(addresses: ["192.0.2.10"], degradation: "nmap runs without raw-packet privileges (not root): a TCP connect scan"), alerting: .init(rules: AlertRules(kinds: [.scannerDegraded]), sinks: ["ops"]))
+        for _ in 0..<3 { _ = try await degraded.scan(request) }
+        try await dispatcher.deliverDue()
+        #expect(sink.received.count == 1, "once, not per scan or host")
+        // Healthy again, then degraded again: a second alert.
+        _ = try await Monitor(store: store, scanner: HostsScanner(addresses: ["192.0.2.10"]), alerting: .init(rules: AlertRules(kinds: [.scannerDegraded]), sinks: ["ops"])).scan(request)
+        _ = try await degraded.scan(request)
+        try await dispatcher.deliverDue()
+        #expect(sink.received.count == 2)
+        #expect(sink.received.allSatisfy { $0.hasSuffix("-scanner-degraded") })
+    }
+}
+
+/// A scanner whose nmap fails.
+struct FailingScanner: Argus.Scanner {
+    func scan(_ request: ScanRequest) -> AsyncThrowingStream<ScanEvent, any Error> {
+        AsyncThrowingStream { $0.finish(throwing: ScanError(.nmapFailed, "nmap stopped with exit status 1")) }
     }
 }

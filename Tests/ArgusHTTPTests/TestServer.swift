@@ -59,11 +59,11 @@ struct TestServer {
 
     static let password = "correct horse battery"
 
-    init(configure: (inout ServerConfiguration) -> Void = { _ in }, scanner: FakeScanner = FakeScanner(), alertSinks: [any AlertSink] = []) async throws {
+    init(configure: (inout ServerConfiguration) -> Void = { _ in }, scanner: FakeScanner = FakeScanner(), alertSinks: [any AlertSink] = [], sinkFactory: (@Sendable (ServerConfiguration.AlertSinkSettings) throws -> any AlertSink)? = nil) async throws {
         var configuration = ServerConfiguration()
         configuration.subnets = ["192.0.2.0/24"]
         configure(&configuration)
-        server = ArgusServer(configuration: configuration, store: store, scanner: scanner, hasher: PasswordHasher(cost: 4), alertSinks: alertSinks)
+        server = ArgusServer(configuration: configuration, store: store, scanner: scanner, hasher: PasswordHasher(cost: 4), alertSinks: alertSinks, sinkFactory: sinkFactory)
         setupToken = try #require(try await server.services.prepareSetup())
     }
 

@@ -38,6 +38,18 @@ import Testing
         #expect(try await reopened.integrityCheck() == ["ok"])
     }
 
+    @Test func aNewDatabaseIsReadableByItsOwnerOnly() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("argus-mode-\(UUID().uuidString)")
+        let path = folder.appendingPathComponent("argus.db").path
+        let store = try SQLiteDeviceStore(path: path)
+        _ = store
+        for file in [path, path + "-wal"] {
+            let mode = try #require(try FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? Int)
+            #expect(mode == 0o600, "\(file): \(String(mode, radix: 8))")
+        }
+        try? FileManager.default.removeItem(at: folder)
+    }
+
     @Test func anEmptyFileIsRefusedAndKept() throws {
         let path = TemporaryFolder.make().appendingPathComponent("argus.db").path
         #expect(FileManager.default.createFile(atPath: path, contents: Data()))

@@ -87,7 +87,7 @@ func processes(containing marker: String) -> Int {
             events.append(event)
         }
 
-        guard case .started(let header) = events.first(where: { if case .notice = $0 { false } else { true } }) else {
+        guard case .started(let header) = events.first(where: { if case .degraded = $0 { false } else { true } }) else {
             Issue.record("the first event is not .started: \(events.first.map { "\($0)" } ?? "none")")
             return
         }

@@ -34,9 +34,19 @@ public struct Alert: Sendable, Codable, Hashable, Identifiable {
     public var oldValue: String?
     /// The new value.
     public var newValue: String?
+    /// Held until this time: an offline alert waits out the device's grace period, and is
+    /// dropped if the device is back by then.
+    public var notBefore: Date?
+
+    /// What the alert is about when a later alert can cancel it: a device's presence
+    /// (`device-7-presence`) for offline and back-online alerts.
+    public var subject: String? {
+        guard kind == .deviceOffline || kind == .deviceBackOnline, let id = device?.id else { return nil }
+        return "device-\(id)-presence"
+    }
 
     /// Creates an alert.
-    public init(id: String, kind: AlertKind, severity: Severity, title: String, message: String, device: AlertDevice? = nil, scanID: Int64? = nil, createdAt: Date = Date(), oldValue: String? = nil, newValue: String? = nil) {
+    public init(id: String, kind: AlertKind, severity: Severity, title: String, message: String, device: AlertDevice? = nil, scanID: Int64? = nil, createdAt: Date = Date(), oldValue: String? = nil, newValue: String? = nil, notBefore: Date? = nil) {
         self.id = id
         self.kind = kind
         self.severity = severity
@@ -47,6 +57,7 @@ public struct Alert: Sendable, Codable, Hashable, Identifiable {
         self.createdAt = createdAt
         self.oldValue = oldValue
         self.newValue = newValue
+        self.notBefore = notBefore
     }
 
     /// The alert as JSON (ISO 8601 dates, sorted keys): the outbox payload and the webhook body.
@@ -109,6 +120,8 @@ public enum AlertKind: String, Sendable, Codable, Hashable, CaseIterable {
     case scanFailed = "scan_failed"
     /// The scanner works in a reduced way (unprivileged, nmap missing).
     case scannerDegraded = "scanner_degraded"
+    /// Several alerts in one message, for a sink that takes digests.
+    case digest
     /// A test sent from the settings.
     case test
 
@@ -141,6 +154,7 @@ public enum AlertKind: String, Sendable, Codable, Hashable, CaseIterable {
         case .newCVE: "Known vulnerability"
         case .scanFailed: "Scan failed"
         case .scannerDegraded: "Scanner degraded"
+        case .digest: "Argus alert digest"
         case .test: "Argus test alert"
         }
     }

@@ -11,11 +11,22 @@ public import Foundation
 
 /// Delivers the outbox: each due message to its sink, recorded as delivered on success, retried
 /// with exponential backoff on failure. A crash or a dead sink loses nothing: messages stay in
-/// the store until delivered.
+/// the store until they are settled, sent or suppressed with a reason.
+///
+/// Before sending, each message passes the owner's wishes, in this order:
+/// 1. **Snooze** (``AlertSnooze``, kept in the store): a silenced alert is settled unsent.
+/// 2. **Presence**: an offline alert is dropped when its device came back within the grace
+///    period, a back-online alert when its offline alert was never sent, and either when the
+///    device is flapping (``DeliveryPolicy/flapLimit``).
+/// 3. **Quiet hours**: alerts below the breakthrough severity wait until the window ends.
+/// 4. **Digests**: for a sink with a digest interval, non-critical alerts are gathered and sent
+///    as one ``AlertKind/digest`` alert once the oldest has waited the interval.
 public actor AlertDispatcher {
     /// Where the outbox is.
     public let store: any DeviceStore
     private var sinks: [String: any AlertSink]
+    private var policies: [String: DeliveryPolicy]
+    private let defaultPolicy: DeliveryPolicy
     /// The first retry's delay; each further one doubles, up to ``maximumDelay``.
     public let initialDelay: TimeInterval
     /// The longest delay between retries.
@@ -24,9 +35,16 @@ public actor AlertDispatcher {
     public let perSinkLimit: Int
 
     /// Creates a dispatcher.
-    public init(store: any DeviceStore, sinks: [any AlertSink], initialDelay: TimeInterval = 30, maximumDelay: TimeInterval = 3_600, perSinkLimit: Int = 50) {
+    /// - Parameters:
+    ///   - store: The outbox's store.
+    ///   - sinks: Where alerts go, by ``AlertSink/name``.
+    ///   - policy: The delivery policy for sinks without one of their own.
+    ///   - policies: Policies by sink name.
+    public init(store: any DeviceStore, sinks: [any AlertSink], policy: DeliveryPolicy = DeliveryPolicy(), policies: [String: DeliveryPolicy] = [:], initialDelay: TimeInterval = 30, maximumDelay: TimeInterval = 3_600, perSinkLimit: Int = 50) {
         self.store = store
         self.sinks = Dictionary(sinks.map { ($0.name, $0) }) { first, _ in first }
+        self.defaultPolicy = policy
+        self.policies = policies
         self.initialDelay = initialDelay
         self.maximumDelay = maximumDelay
         self.perSinkLimit = perSinkLimit
@@ -35,21 +53,53 @@ public actor AlertDispatcher {
     /// The sink names, for queuing.
     public var sinkNames: [String] { sinks.keys.sorted() }
 
+    /// The sinks, by name.
+    public var allSinks: [any AlertSink] { sinks.keys.sorted().compactMap { sinks[$0] } }
+
+    /// Adds a sink (or replaces the one of the same name) while the dispatcher runs; alerts
+    /// queued from now on include it.
+    public func add(_ sink: any AlertSink, policy: DeliveryPolicy? = nil) {
+        sinks[sink.name] = sink
+        policies[sink.name] = policy
+    }
+
+    /// Removes a sink. Its undelivered messages stay in the outbox (for if it comes back).
+    public func remove(named name: String) {
+        sinks[name] = nil
+        policies[name] = nil
+    }
+
+    /// The policy a sink's alerts follow.
+    public func policy(for sink: String) -> DeliveryPolicy { policies[sink] ?? defaultPolicy }
+
     /// What one round did.
     public struct Round: Sendable, Equatable {
-        /// Messages delivered.
+        /// Messages delivered (a digest counts each alert in it).
         public var delivered = 0
         /// Messages that failed and wait for a retry.
         public var failed = 0
         /// Messages for a sink that is not configured (kept, for when it is again).
         public var skipped = 0
+        /// Messages settled unsent: snoozed, or cancelled by their device's presence.
+        public var suppressed = 0
+        /// Messages held for quiet hours, a digest, or an undecided offline alert.
+        public var held = 0
 
         /// Creates a round's counts.
-        public init(delivered: Int = 0, failed: Int = 0, skipped: Int = 0) {
+        public init(delivered: Int = 0, failed: Int = 0, skipped: Int = 0, suppressed: Int = 0, held: Int = 0) {
             self.delivered = delivered
             self.failed = failed
             self.skipped = skipped
+            self.suppressed = suppressed
+            self.held = held
         }
+    }
+
+    /// What to do with one message.
+    private enum Decision {
+        case send
+        case suppress(String)
+        case hold(until: Date)
     }
 
     /// Delivers what is due at `now`. A sink that fails is not tried again in the same round:
@@ -60,27 +110,146 @@ public actor AlertDispatcher {
         var round = Round()
         var perSink: [String: Int] = [:]
         var failing: Set<String> = []
+        var digests: [String: [(OutboxMessage, Alert)]] = [:]
+        let snooze = try await AlertSnooze.load(from: store)
         for message in try await store.dueMessages(at: now, limit: 500) {
             guard let sink = sinks[message.sink] else {
                 round.skipped += 1
                 continue
             }
             guard perSink[message.sink, default: 0] < perSinkLimit, !failing.contains(message.sink) else { continue }
+            let alert: Alert
+            do {
+                alert = try Alert.decode(message.payload)
+            } catch {
+                // Unreadable payloads cannot become readable by waiting: settle, with the reason.
+                try await store.markSuppressed(message.id, reason: "unreadable payload: \(error)", at: now)
+                round.suppressed += 1
+                continue
+            }
+            let policy = policy(for: message.sink)
+            switch try await decide(message, alert, policy: policy, snooze: snooze, at: now) {
+            case .suppress(let reason):
+                try await store.markSuppressed(message.id, reason: reason, at: now)
+                round.suppressed += 1
+                continue
+            case .hold(let until):
+                try await store.postpone(message.id, until: until)
+                round.held += 1
+                continue
+            case .send:
+                break
+            }
+            if policy.digestInterval != nil, alert.severity < .critical {
+                digests[message.sink, default: []].append((message, alert))
+                continue
+            }
             perSink[message.sink, default: 0] += 1
             do {
-                let alert = try Alert.decode(message.payload)
                 try await sink.deliver(alert)
                 try await store.markDelivered(message.id, at: Date())
                 round.delivered += 1
             } catch {
-                var delay = initialDelay
-                for _ in 0..<min(message.attempts, 20) { delay = min(maximumDelay, delay * 2) }
-                try await store.markAttemptFailed(message.id, error: String("\(error)".prefix(500)), retryAt: now.addingTimeInterval(delay))
+                try await recordFailure(of: [message], error, at: now)
                 round.failed += 1
                 failing.insert(message.sink)
             }
         }
+        for (name, waiting) in digests.sorted(by: { $0.key < $1.key }) {
+            guard let sink = sinks[name], let interval = policy(for: name).digestInterval, !failing.contains(name) else { continue }
+            // Digests go out at fixed times (every interval since the epoch, in UTC): an alert
+            // waits for the first one after it was queued.
+            var gathered: [(OutboxMessage, Alert)] = []
+            for (message, alert) in waiting {
+                let due = Self.digestTime(after: message.createdAt, every: interval)
+                if due <= now {
+                    gathered.append((message, alert))
+                } else {
+                    try await store.postpone(message.id, until: due)
+                    round.held += 1
+                }
+            }
+            guard !gathered.isEmpty else { continue }
+            let digest = Self.digest(of: gathered.map(\.1), firstID: gathered[0].0.id, at: now)
+            do {
+                try await sink.deliver(digest)
+                for (message, _) in gathered { try await store.markDelivered(message.id, at: Date()) }
+                round.delivered += gathered.count
+            } catch {
+                try await recordFailure(of: gathered.map(\.0), error, at: now)
+                round.failed += gathered.count
+            }
+        }
         return round
+    }
+
+    private func recordFailure(of messages: [OutboxMessage], _ error: any Error, at now: Date) async throws {
+        for message in messages {
+            var delay = initialDelay
+            for _ in 0..<min(message.attempts, 20) { delay = min(maximumDelay, delay * 2) }
+            try await store.markAttemptFailed(message.id, error: String("\(error)".prefix(500)), retryAt: now.addingTimeInterval(delay))
+        }
+    }
+
+    private func decide(_ message: OutboxMessage, _ alert: Alert, policy: DeliveryPolicy, snooze: AlertSnooze, at now: Date) async throws -> Decision {
+        if alert.kind != .test, let until = snooze.silences(alert, at: now) {
+            return .suppress("snoozed until \(until.formatted(.iso8601))")
+        }
+        if let subject = message.subject {
+            switch try await presence(of: message, alert, subject: subject, policy: policy, at: now) {
+            case .send: break
+            case let other: return other
+            }
+        }
+        if let quietHours = policy.quietHours, let until = quietHours.hold(alert.severity, at: now) {
+            return .hold(until: until)
+        }
+        return .send
+    }
+
+    /// Offline and back-online alerts, decided from the device's other presence alerts to the
+    /// same sink, so the owner hears of an outage only when it outlasted its grace period, and
+    /// of a return only when they heard of the outage.
+    private func presence(of message: OutboxMessage, _ alert: Alert, subject: String, policy: DeliveryPolicy, at now: Date) async throws -> Decision {
+        let history = try await store.messages(to: message.sink, about: subject)
+        let earlier = history.filter { $0.id.rawValue < message.id.rawValue }
+        let later = history.filter { $0.id.rawValue > message.id.rawValue }
+        func kind(_ other: OutboxMessage) -> AlertKind? { try? Alert.decode(other.payload).kind }
+        switch alert.kind {
+        case .deviceOffline:
+            // Back before the grace period ran out: neither alert is worth sending.
+            let graceEnd = alert.notBefore ?? alert.createdAt
+            if later.contains(where: { kind($0) == .deviceBackOnline && $0.createdAt <= graceEnd }) {
+                return .suppress("back online within the grace period")
+            }
+        case .deviceBackOnline:
+            guard let outage = earlier.last(where: { kind($0) == .deviceOffline }) else {
+                return .suppress("its offline alert was not sent")
+            }
+            if !outage.isSettled {
+                // Wait for the offline alert to be decided (it may still be sent late).
+                return .hold(until: max(outage.nextAttemptAt, now.addingTimeInterval(1)))
+            }
+            if outage.suppressedReason != nil { return .suppress("its offline alert was not sent (\(outage.suppressedReason ?? ""))") }
+        default:
+            return .send
+        }
+        let recent = earlier.filter { $0.isSettled && $0.suppressedReason == nil && $0.createdAt > message.createdAt.addingTimeInterval(-policy.flapWindow) }
+        if recent.count >= policy.flapLimit {
+            return .suppress("flapping: \(recent.count) presence alerts within \(Int(policy.flapWindow / 60)) minutes")
+        }
+        return .send
+    }
+
+    /// The first digest time after `date`: a multiple of `interval` since the epoch.
+    static func digestTime(after date: Date, every interval: TimeInterval) -> Date {
+        Date(timeIntervalSince1970: ((date.timeIntervalSince1970 / interval).rounded(.down) + 1) * interval)
+    }
+
+    /// One alert that lists several.
+    static func digest(of alerts: [Alert], firstID: OutboxID, at date: Date) -> Alert {
+        let lines = alerts.map { "• [\($0.severity.rawValue)] \($0.title): \($0.message)" }
+        return Alert(id: "digest-\(firstID.rawValue)-\(alerts.count)", kind: .digest, severity: alerts.map(\.severity).max() ?? .info, title: "\(alerts.count) alert\(alerts.count == 1 ? "" : "s") from Argus", message: lines.joined(separator: "\n"), createdAt: date)
     }
 
     /// Sends a test alert to one sink now, outside the outbox (the settings' test button).

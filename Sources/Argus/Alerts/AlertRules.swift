@@ -12,7 +12,7 @@ public import Foundation
 /// Which changes become alerts: the kinds wanted, a minimum severity, the risk level worth
 /// waking someone for, and filters by zone, trust and device type. Pure: changes in, alerts out.
 public struct AlertRules: Sendable, Hashable, Codable {
-    /// The kinds that alert (all but ``AlertKind/test`` by default).
+    /// The kinds that alert (all but ``AlertKind/test`` and ``AlertKind/digest`` by default).
     public var kinds: Set<AlertKind>
     /// Changes below this severity never alert.
     public var minimumSeverity: Severity
@@ -24,15 +24,18 @@ public struct AlertRules: Sendable, Hashable, Codable {
     public var skipTrusted: Bool
     /// Only these device types (empty: every type).
     public var deviceTypes: Set<String>
+    /// How long a device may be unseen before its offline alert goes out.
+    public var offlineGrace: OfflineGrace
 
     /// Creates rules.
-    public init(kinds: Set<AlertKind> = Set(AlertKind.allCases).subtracting([.test]), minimumSeverity: Severity = .info, riskThreshold: RiskLevel = .high, zones: Set<String> = [], skipTrusted: Bool = false, deviceTypes: Set<String> = []) {
+    public init(kinds: Set<AlertKind> = Set(AlertKind.allCases).subtracting([.test, .digest]), minimumSeverity: Severity = .info, riskThreshold: RiskLevel = .high, zones: Set<String> = [], skipTrusted: Bool = false, deviceTypes: Set<String> = [], offlineGrace: OfflineGrace = OfflineGrace()) {
         self.kinds = kinds
         self.minimumSeverity = minimumSeverity
         self.riskThreshold = riskThreshold
         self.zones = zones
         self.skipTrusted = skipTrusted
         self.deviceTypes = deviceTypes
+        self.offlineGrace = offlineGrace
     }
 
     /// The alerts for a scan's changes.
@@ -67,7 +70,9 @@ public struct AlertRules: Sendable, Hashable, Codable {
                 continue
             }
             let name = device.map { ($0.label?.isEmpty == false ? $0.label : nil) ?? $0.hostname ?? $0.ip }
-            alerts.append(Alert(id: "scan-\(scanID.rawValue)-change-\(index)", kind: kind, severity: change.severity, title: kind.title, message: change.description, device: AlertDevice(id: device?.id.rawValue, ip: change.ip ?? device?.ip, mac: change.mac ?? device?.mac, name: name), scanID: scanID.rawValue, createdAt: date, oldValue: change.oldValue, newValue: change.newValue))
+            // An offline alert waits until the device has been unseen for its grace period.
+            let notBefore = kind == .deviceOffline ? device.map { $0.lastSeen.addingTimeInterval(offlineGrace.period(for: $0)) }.flatMap { $0 > date ? $0 : nil } : nil
+            alerts.append(Alert(id: "scan-\(scanID.rawValue)-change-\(index)", kind: kind, severity: change.severity, title: kind.title, message: change.description, device: AlertDevice(id: device?.id.rawValue, ip: change.ip ?? device?.ip, mac: change.mac ?? device?.mac, name: name), scanID: scanID.rawValue, createdAt: date, oldValue: change.oldValue, newValue: change.newValue, notBefore: notBefore))
         }
         return alerts
     }
@@ -77,7 +82,7 @@ public struct AlertRules: Sendable, Hashable, Codable {
         var messages: [NewOutboxMessage] = []
         for alert in alerts {
             let payload = try alert.json()
-            for sink in sinks { messages.append(NewOutboxMessage(sink: sink, idempotencyKey: alert.id, payload: payload)) }
+            for sink in sinks { messages.append(NewOutboxMessage(sink: sink, idempotencyKey: alert.id, payload: payload, subject: alert.subject, notBefore: alert.notBefore)) }
         }
         return messages
     }

@@ -31,17 +31,33 @@ public actor Monitor {
     /// Which changes alert, and the sinks they are queued for (in the scan's own transaction).
     public var alerting: Alerting?
 
-    /// The alert rules and the names of the sinks to queue alerts for.
+    /// The alert rules and the sinks to queue alerts for.
     public struct Alerting: Sendable {
         /// Which changes alert.
         public var rules: AlertRules
-        /// The sinks' names (``AlertSink/name``).
+        /// The sinks' names (``AlertSink/name``), when they are fixed.
         public var sinks: [String]
+        /// The dispatcher whose sinks alerts are queued for, when sinks come and go at run time.
+        public var dispatcher: AlertDispatcher?
 
-        /// Creates the alerting part of a monitor.
+        /// Creates the alerting part of a monitor, for a fixed set of sinks.
         public init(rules: AlertRules = AlertRules(), sinks: [String]) {
             self.rules = rules
             self.sinks = sinks
+        }
+
+        /// Creates the alerting part of a monitor that queues for a dispatcher's sinks of the
+        /// moment (sinks added through the API included).
+        public init(rules: AlertRules = AlertRules(), dispatcher: AlertDispatcher) {
+            self.rules = rules
+            self.sinks = []
+            self.dispatcher = dispatcher
+        }
+
+        /// The sinks to queue for now.
+        public func currentSinks() async -> [String] {
+            if let dispatcher { return await dispatcher.sinkNames }
+            return sinks
         }
     }
 
@@ -71,6 +87,7 @@ public actor Monitor {
             var run: ScanRun?
             var updates: [DeviceUpdate] = []
             var hostsDown = 0
+            var degradations: [String] = []
             for try await event in scanner.scan(request) {
                 onEvent(event)
                 switch event {
@@ -81,20 +98,26 @@ public actor Monitor {
                         hostsDown += 1
                     }
                 case .finished(let finished): run = finished
+                case .degraded(let reason): degradations.append(reason)
                 case .started, .notice, .progress: break
                 }
             }
             try Task.checkCancellation()
             guard let run else { throw CancellationError() }
-            return try await record(scan.id, kind: kind, request: request, run: run, updates: updates, hostsDown: hostsDown)
+            let recorded = try await record(scan.id, kind: kind, request: request, run: run, updates: updates, hostsDown: hostsDown)
+            await reportScannerHealth(degradations, scanID: scan.id)
+            return recorded
         } catch is CancellationError {
             _ = try? await store.markScan(scan.id, as: .cancelled, at: Date(), error: "the scan was cancelled")
             throw CancellationError()
         } catch {
             _ = try? await store.markScan(scan.id, as: .failed, at: Date(), error: "\(error)")
-            if let alerting, alerting.rules.kinds.contains(.scanFailed) {
+            if (error as? ScanError)?.code == .nmapMissing || error is StoreError {
+                // The scanner itself is broken: one alert, not one per scheduled scan.
+                await reportScannerHealth(["\(error)"], scanID: scan.id)
+            } else if let alerting, alerting.rules.kinds.contains(.scanFailed) {
                 let alert = Alert(id: "scan-\(scan.id.rawValue)-failed", kind: .scanFailed, severity: .warning, title: AlertKind.scanFailed.title, message: "Scan \(scan.id) of \(request.targets.targets.map(\.text).joined(separator: ", ")) failed: \(error)", scanID: scan.id.rawValue)
-                if let messages = try? AlertRules.outbox(for: [alert], sinks: alerting.sinks) { _ = try? await store.enqueue(messages, at: Date()) }
+                if let messages = try? AlertRules.outbox(for: [alert], sinks: await alerting.currentSinks()) { _ = try? await store.enqueue(messages, at: Date()) }
             }
             throw error
         }
@@ -149,7 +172,8 @@ public actor Monitor {
         let offline = isBaseline ? covered.filter { $0.isOnline && !seenIDs.contains($0.id) }.map(\.id) : []
         let counts = run.runStats?.hosts
         var outbox: [NewOutboxMessage] = []
-        if let alerting, !alerting.sinks.isEmpty {
+        let sinks = await alerting?.currentSinks() ?? []
+        if let alerting, !sinks.isEmpty {
             let known = Dictionary(inventory.map { ($0.id, $0) }) { first, _ in first }
             let now = Date()
             let alerts = alerting.rules.alerts(for: changes, scanID: scanID, devices: { reference in
@@ -161,9 +185,24 @@ public actor Monitor {
                 default: return nil
                 }
             })
-            outbox = try AlertRules.outbox(for: alerts, sinks: alerting.sinks)
+            outbox = try AlertRules.outbox(for: alerts, sinks: sinks)
         }
         return try await store.record(ScanResult(scanID: scanID, status: run.isComplete ? .completed : .failed, startedAt: run.startTime, finishedAt: Date(), nmapVersion: run.version, nmapArguments: run.arguments, hostsUp: counts?.up ?? updates.count, hostsDown: counts?.down ?? hostsDown, errorMessage: run.incompleteReason, devices: updates, devicesNowOffline: offline, changes: changes, outbox: outbox))
+    }
+
+    /// The setting that holds the scanner's current degradation, so it alerts once.
+    static let degradationSetting = "alerts.scanner_degraded"
+
+    /// Alerts once when the scanner starts working in a reduced way (unprivileged, nmap
+    /// missing, store errors), and again only when the reason changes or after it recovered.
+    private func reportScannerHealth(_ reasons: [String], scanID: ScanID) async {
+        let reason = Array(Set(reasons)).sorted().joined(separator: "; ")
+        let known = (try? await store.setting(Self.degradationSetting)) ?? nil
+        guard reason != (known ?? "") else { return }
+        _ = try? await store.setSetting(Self.degradationSetting, to: reason.isEmpty ? nil : reason)
+        guard !reason.isEmpty, let alerting, alerting.rules.kinds.contains(.scannerDegraded) else { return }
+        let alert = Alert(id: "scan-\(scanID.rawValue)-scanner-degraded", kind: .scannerDegraded, severity: .warning, title: AlertKind.scannerDegraded.title, message: "The scanner works in a reduced way: \(reason).", scanID: scanID.rawValue)
+        if let messages = try? AlertRules.outbox(for: [alert], sinks: await alerting.currentSinks()) { _ = try? await store.enqueue(messages, at: Date()) }
     }
 
     /// The confirmed and likely vulnerability ids of a stored assessment (none when there is

@@ -51,7 +51,7 @@ public struct NmapScanner: Scanner {
         return AsyncThrowingStream { continuation in
             let task = Task {
                 do {
-                    for notice in notices { continuation.yield(.notice(notice)) }
+                    for notice in notices { continuation.yield(.degraded(notice)) }
                     let run: ScanRun
                     if let timeout = request.timeout {
                         run = try await Self.withTimeout(timeout) {

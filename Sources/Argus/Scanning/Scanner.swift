@@ -47,8 +47,11 @@ public struct ScanRequest: Sendable, Hashable {
 public enum ScanEvent: Sendable, Hashable {
     /// nmap started; its command line and scan types are known.
     case started(ScanRun)
-    /// Something the owner should know, such as a fallback to an unprivileged scan.
+    /// Something the owner should know.
     case notice(String)
+    /// The scanner works in a reduced way, such as a TCP connect scan without raw-packet
+    /// privileges: worth one alert, not one per scan or host.
+    case degraded(String)
     /// nmap's progress on its current task.
     case progress(TaskProgress)
     /// A host, complete.

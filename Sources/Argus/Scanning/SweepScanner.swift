@@ -89,7 +89,7 @@ public struct SweepScanner: Scanner {
             case .started(let run):
                 sweepRun = run
                 continuation.yield(event)
-            case .notice, .progress:
+            case .notice, .degraded, .progress:
                 continuation.yield(event)
             case .host(let host):
                 if host.isUp, host.primaryAddress != nil { live.append(host) } else { down += 1 }
@@ -125,6 +125,7 @@ public struct SweepScanner: Scanner {
                         case .host: break
                         case .finished(let run): result.run = run
                         case .notice(let notice): result.notices.append(notice)
+                        case .degraded(let reason): result.degradations.append(reason)
                         case .started, .progress: break
                         }
                     }
@@ -135,6 +136,7 @@ public struct SweepScanner: Scanner {
             var notices = Set<String>()
             while let result = try await group.next() {
                 for notice in result.notices where notices.insert(notice).inserted { continuation.yield(.notice(notice)) }
+                for reason in result.degradations where notices.insert(reason).inserted { continuation.yield(.degraded(reason)) }
                 let seen = Set(result.hosts.compactMap(\.primaryAddress))
                 for host in result.hosts { continuation.yield(.host(host)) }
                 // A host the port scan lost is still up: keep what the sweep saw of it.
@@ -167,5 +169,6 @@ public struct SweepScanner: Scanner {
         var hosts: [HostObservation] = []
         var run: ScanRun?
         var notices: [String] = []
+        var degradations: [String] = []
     }
 }

@@ -176,6 +176,15 @@ public protocol DeviceStore: Sendable {
     func markDelivered(_ id: OutboxID, at date: Date) async throws
     /// Records a failed attempt and when to try again.
     func markAttemptFailed(_ id: OutboxID, error: String, retryAt: Date) async throws
+    /// Settles a message without sending it (snoozed, merged into a digest, cancelled by a
+    /// later event), keeping the reason: nothing leaves the outbox unexplained.
+    func markSuppressed(_ id: OutboxID, reason: String, at date: Date) async throws
+    /// Holds a message until `date` without counting an attempt (quiet hours).
+    func postpone(_ id: OutboxID, until date: Date) async throws
+    /// Every message for `sink` on `subject`, oldest first (a device's presence alerts).
+    func messages(to sink: String, about subject: String) async throws -> [OutboxMessage]
+    /// The newest messages, pending or settled, newest first (the delivery log).
+    func recentMessages(limit: Int) async throws -> [OutboxMessage]
 
     // MARK: Vulnerabilities
 

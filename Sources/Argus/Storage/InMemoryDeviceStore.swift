@@ -345,7 +345,7 @@ public actor InMemoryDeviceStore: DeviceStore {
                 queued.append(existing)
                 continue
             }
-            let stored = OutboxMessage(id: OutboxID(nextID), sink: message.sink, idempotencyKey: message.idempotencyKey, payload: message.payload, createdAt: date, nextAttemptAt: date)
+            let stored = OutboxMessage(id: OutboxID(nextID), sink: message.sink, idempotencyKey: message.idempotencyKey, payload: message.payload, createdAt: date, nextAttemptAt: max(date, message.notBefore ?? date), subject: message.subject)
             nextID += 1
             outbox.append(stored)
             queued.append(stored)
@@ -358,7 +358,7 @@ public actor InMemoryDeviceStore: DeviceStore {
     }
 
     public func dueMessages(at date: Date, limit: Int) -> [OutboxMessage] {
-        Array(outbox.filter { $0.deliveredAt == nil && $0.nextAttemptAt <= date }.prefix(limit))
+        Array(outbox.filter { $0.deliveredAt == nil && $0.nextAttemptAt <= date }.sorted { ($0.nextAttemptAt, $0.id.rawValue) < ($1.nextAttemptAt, $1.id.rawValue) }.prefix(limit))
     }
 
     public func pendingMessageCount() -> Int { outbox.count { $0.deliveredAt == nil } }
@@ -367,6 +367,25 @@ public actor InMemoryDeviceStore: DeviceStore {
         guard let index = outbox.firstIndex(where: { $0.id == id }) else { throw StoreError.notFound("outbox message \(id)") }
         outbox[index].deliveredAt = date
         outbox[index].attempts += 1
+    }
+
+    public func markSuppressed(_ id: OutboxID, reason: String, at date: Date) throws {
+        guard let index = outbox.firstIndex(where: { $0.id == id }) else { throw StoreError.notFound("outbox message \(id)") }
+        outbox[index].deliveredAt = date
+        outbox[index].suppressedReason = reason
+    }
+
+    public func postpone(_ id: OutboxID, until date: Date) throws {
+        guard let index = outbox.firstIndex(where: { $0.id == id }) else { throw StoreError.notFound("outbox message \(id)") }
+        outbox[index].nextAttemptAt = date
+    }
+
+    public func messages(to sink: String, about subject: String) -> [OutboxMessage] {
+        outbox.filter { $0.sink == sink && $0.subject == subject }
+    }
+
+    public func recentMessages(limit: Int) -> [OutboxMessage] {
+        Array(outbox.reversed().prefix(limit))
     }
 
     public func markAttemptFailed(_ id: OutboxID, error: String, retryAt: Date) throws {

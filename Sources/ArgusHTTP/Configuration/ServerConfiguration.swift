@@ -60,6 +60,32 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var alertSkipTrusted = false
     /// Where alerts go.
     public var alertSinks: [AlertSinkSettings] = []
+    /// A daily window (`22:00-07:00`) when alerts below ``alertQuietHoursBreakthrough`` wait
+    /// until it ends; `nil` for none.
+    public var alertQuietHours: QuietHours?
+    /// Alerts of this severity or above go out even in quiet hours.
+    public var alertQuietHoursBreakthrough = Severity.critical
+    /// The first retry of a failed delivery waits this long; each further one doubles, up to
+    /// an hour.
+    public var alertRetrySeconds = 30
+    /// A device must be unseen this many minutes before its offline alert goes out.
+    public var offlineGraceMinutes = 15
+    /// Grace periods by zone, in minutes.
+    public var zoneOfflineGraceMinutes: [String: Int] = [:]
+    /// Grace periods by device (MAC or IP address), in minutes.
+    public var deviceOfflineGraceMinutes: [String: Int] = [:]
+
+    /// The offline grace policy the settings describe.
+    public var offlineGrace: OfflineGrace {
+        OfflineGrace(standard: TimeInterval(offlineGraceMinutes * 60), zones: zoneOfflineGraceMinutes.mapValues { TimeInterval($0 * 60) }, devices: deviceOfflineGraceMinutes.mapValues { TimeInterval($0 * 60) })
+    }
+
+    /// The delivery policy of a sink: its own quiet hours and digest, else the global ones.
+    public func deliveryPolicy(for sink: AlertSinkSettings) -> DeliveryPolicy {
+        var quiet = sink.quietHours ?? alertQuietHours
+        quiet?.breakthrough = alertQuietHoursBreakthrough
+        return DeliveryPolicy(quietHours: quiet, digestInterval: sink.digestMinutes.map { TimeInterval($0 * 60) })
+    }
     /// Profiles of the owner's, beside quick, normal and intensive (`scanning.profiles`): built
     /// only from ``ScanProfile``'s fields, so no other nmap option can be given.
     public var customProfiles: [ScanProfile] = []
@@ -68,7 +94,7 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var profiles: [ScanProfile] { ScanProfile.builtIn + customProfiles }
 
     /// One alert sink as configured: `alerts.sinks` items.
-    public struct AlertSinkSettings: Sendable, Equatable {
+    public struct AlertSinkSettings: Sendable, Equatable, Codable {
         /// Its unique name.
         public var name: String
         /// webhook, slack, discord, teams, ntfy, gotify, pagerduty, syslog or command.
@@ -77,13 +103,81 @@ public struct ServerConfiguration: Sendable, Equatable {
         public var url: String?
         /// The HMAC secret or token (HTTP sinks); never logged or shown.
         public var secret: String?
+        /// Recipients: e-mail addresses, the Pushover user key or the Telegram chat id.
+        public var to: [String] = []
+        /// The sender address (email).
+        public var from: String?
+        /// The user name (email, MQTT).
+        public var username: String?
+        /// The password (email, MQTT); never logged or shown.
+        public var password: String?
+        /// A PEM file of the certificate authorities to trust (email, MQTT over TLS).
+        public var caFile: String?
+        /// The MQTT topic prefix.
+        public var topicPrefix: String?
+        /// The Home Assistant discovery prefix; empty turns discovery off.
+        public var discoveryPrefix: String?
+        /// Gather this sink's non-critical alerts into one message at most this often.
+        public var digestMinutes: Int?
+        /// This sink's own quiet hours.
+        public var quietHours: QuietHours?
         /// The program (command sink).
         public var command: String?
         /// Its arguments.
         public var arguments: [String] = []
 
+        /// Creates a sink's settings.
+        public init(name: String, type: String) {
+            self.name = name
+            self.type = type
+        }
+
+        /// The settings without secrets, for people.
+        public var summary: String {
+            var parts = [type]
+            if let url, let components = URLComponents(string: url), let host = components.host { parts.append("\(components.scheme ?? "")://\(host)\(components.port.map { ":\($0)" } ?? "")") }
+            if !to.isEmpty, type == "email" { parts.append("to \(to.joined(separator: ", "))") }
+            if let digestMinutes { parts.append("digest every \(digestMinutes) min") }
+            if let quietHours { parts.append("quiet \(quietHours)") }
+            return parts.joined(separator: " ")
+        }
+
         /// The types a sink can have.
-        public static let types = ["webhook", "slack", "discord", "teams", "ntfy", "gotify", "pagerduty", "syslog", "command"]
+        public static let types = ["webhook", "slack", "discord", "teams", "ntfy", "gotify", "pagerduty", "pushover", "telegram", "email", "mqtt", "syslog", "command"]
+
+        /// Checks the settings of its type.
+        /// - Parameter key: Where they come from, for messages (`alerts.sinks[0]`).
+        /// - Throws: ``Problem`` naming the field.
+        public func validate(key: String) throws {
+            guard !name.isEmpty, name.count <= 64, name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.:".contains($0) }) else {
+                throw Problem("\(key).name", "1 to 64 letters, digits, '-', '_', '.' or ':'")
+            }
+            guard Self.types.contains(type) else { throw Problem("\(key).type", "one of \(Self.types.joined(separator: ", "))") }
+            if let digestMinutes, !(1...10_080).contains(digestMinutes) { throw Problem("\(key).digest_minutes", "1 to 10080 minutes (a week)") }
+            if type == "command" {
+                guard let command, command.hasPrefix("/") else { throw Problem("\(key).command", "the program's absolute path is required") }
+            } else if type == "syslog" {
+                guard let url, let parsed = URLComponents(string: url), ["udp", "tcp"].contains(parsed.scheme ?? ""), parsed.host?.isEmpty == false else {
+                    throw Problem("\(key).url", "a collector like udp://siem.lan:514 or tcp://siem.lan:514 is required")
+                }
+            } else if type == "email" {
+                guard let url, let parsed = URLComponents(string: url), ["smtp", "smtps"].contains(parsed.scheme ?? ""), parsed.host?.isEmpty == false else {
+                    throw Problem("\(key).url", "a mail server like smtp://mail.lan:587 (STARTTLS) or smtps://mail.lan:465 (TLS) is required")
+                }
+                guard from != nil else { throw Problem("\(key).from", "the sender address is required") }
+                guard !to.isEmpty else { throw Problem("\(key).to", "at least one recipient is required") }
+            } else if type == "mqtt" {
+                guard let url, let parsed = URLComponents(string: url), ["mqtt", "mqtts"].contains(parsed.scheme ?? ""), parsed.host?.isEmpty == false else {
+                    throw Problem("\(key).url", "a broker like mqtt://broker.lan:1883 or mqtts://broker.lan:8883 is required")
+                }
+            } else if ["pagerduty", "pushover", "telegram"].contains(type) {
+                if let url, !(url.hasPrefix("http://") || url.hasPrefix("https://")) { throw Problem("\(key).url", "must be an http(s) URL (or left out for the public service)") }
+                guard secret != nil else { throw Problem("\(key).secret", "the \(type == "pagerduty" ? "routing key" : "token") is required") }
+                if type != "pagerduty" { guard to.count == 1 else { throw Problem("\(key).to", type == "telegram" ? "the chat id is required" : "the user or group key is required") } }
+            } else {
+                guard let url, url.hasPrefix("http://") || url.hasPrefix("https://") else { throw Problem("\(key).url", "an http(s) URL is required") }
+            }
+        }
     }
 
     /// The defaults.
@@ -183,6 +277,8 @@ public struct ServerConfiguration: Sendable, Equatable {
         guard scanParallelism <= 64 else { throw Problem("scanning.parallel", "at most 64, not \(scanParallelism)") }
         guard retentionDays >= 0 else { throw Problem("retention.days", "must be 0 (keep all) or more") }
         guard keepScans >= 0 else { throw Problem("retention.keep_scans", "must be 0 (keep all) or more") }
+        guard (1...3_600).contains(alertRetrySeconds) else { throw Problem("alerts.retry_seconds", "must be 1 to 3600 seconds") }
+        guard offlineGraceMinutes >= 0 else { throw Problem("alerts.offline_grace_minutes", "must be 0 (at once) or more") }
     }
 
     /// The scan targets of a network scan, or `nil` when no subnet is configured.
@@ -225,9 +321,36 @@ private struct YAMLReader {
             configuration.alertRiskThreshold = level
         case "alerts.skip_trusted": configuration.alertSkipTrusted = try bool(key, value)
         case "alerts.sinks": configuration.alertSinks = try sinks(key, value)
+        case "alerts.quiet_hours": configuration.alertQuietHours = try quietHours(key, value)
+        case "alerts.quiet_hours_breakthrough":
+            guard let level = Severity(rawValue: try string(key, value)) else { throw ServerConfiguration.Problem(key, "one of info, warning, critical") }
+            configuration.alertQuietHoursBreakthrough = level
+        case "alerts.offline_grace_minutes": configuration.offlineGraceMinutes = try int(key, value)
+        case "alerts.retry_seconds": configuration.alertRetrySeconds = try int(key, value)
+        case "alerts.zone_offline_grace_minutes": configuration.zoneOfflineGraceMinutes = try minutes(key, value)
+        case "alerts.device_offline_grace_minutes": configuration.deviceOfflineGraceMinutes = try minutes(key, value)
         case "scanning.profiles": configuration.customProfiles = try profiles(key, value)
         default: throw ServerConfiguration.Problem(key, "unknown setting (see Docs/config.example.yaml for every key)")
         }
+    }
+
+    /// `22:00-07:00`, or empty for none.
+    private func quietHours(_ key: String, _ value: Yams.Node) throws -> QuietHours? {
+        guard let text = try optionalString(key, value) else { return nil }
+        do { return try QuietHours(text) } catch { throw ServerConfiguration.Problem(key, "\(error)") }
+    }
+
+    /// A mapping of names to minutes (0 or more).
+    private func minutes(_ key: String, _ value: Yams.Node) throws -> [String: Int] {
+        if value.null != nil { return [:] }
+        guard let mapping = value.mapping else { throw ServerConfiguration.Problem(key, "must be a mapping of names to minutes") }
+        var result: [String: Int] = [:]
+        for (name, node) in mapping {
+            let minutes = try int("\(key).\(name.string ?? "")", node)
+            guard minutes >= 0 else { throw ServerConfiguration.Problem("\(key).\(name.string ?? "")", "must be 0 or more minutes") }
+            result[name.string ?? ""] = minutes
+        }
+        return result
     }
 
     private func string(_ key: String, _ value: Yams.Node) throws -> String {
@@ -279,7 +402,8 @@ private struct YAMLReader {
             var fields: [String: Yams.Node] = [:]
             for (name, node) in mapping {
                 let field = name.string ?? ""
-                guard ["name", "type", "url", "secret", "command", "arguments"].contains(field) else { throw ServerConfiguration.Problem("\(itemKey).\(field)", "unknown setting (name, type, url, secret, command, arguments)") }
+                let known = ["name", "type", "url", "secret", "to", "from", "username", "password", "ca_file", "topic_prefix", "discovery_prefix", "digest_minutes", "quiet_hours", "command", "arguments"]
+                guard known.contains(field) else { throw ServerConfiguration.Problem("\(itemKey).\(field)", "unknown setting (\(known.joined(separator: ", ")))") }
                 fields[field] = node
             }
             guard let name = fields["name"]?.scalar?.string, !name.isEmpty, name.count <= 64 else { throw ServerConfiguration.Problem("\(itemKey).name", "is required (at most 64 characters)") }
@@ -292,15 +416,19 @@ private struct YAMLReader {
             sink.secret = fields["secret"]?.scalar?.string
             sink.command = fields["command"]?.scalar?.string
             sink.arguments = try fields["arguments"].map { try strings("\(itemKey).arguments", $0) } ?? []
-            if type == "command" {
-                guard let command = sink.command, command.hasPrefix("/") else { throw ServerConfiguration.Problem("\(itemKey).command", "the program's absolute path is required") }
-            } else if type == "syslog" {
-                guard let url = sink.url, let parsed = URLComponents(string: url), ["udp", "tcp"].contains(parsed.scheme ?? ""), parsed.host?.isEmpty == false else {
-                    throw ServerConfiguration.Problem("\(itemKey).url", "a collector like udp://siem.lan:514 or tcp://siem.lan:514 is required")
-                }
-            } else {
-                guard let url = sink.url, url.hasPrefix("http://") || url.hasPrefix("https://") else { throw ServerConfiguration.Problem("\(itemKey).url", "an http(s) URL is required") }
+            sink.to = try fields["to"].map { try strings("\(itemKey).to", $0) } ?? []
+            sink.from = try fields["from"].flatMap { try optionalString("\(itemKey).from", $0) }
+            sink.username = try fields["username"].flatMap { try optionalString("\(itemKey).username", $0) }
+            sink.password = try fields["password"].flatMap { try optionalString("\(itemKey).password", $0) }
+            sink.caFile = try fields["ca_file"].flatMap { try optionalString("\(itemKey).ca_file", $0) }
+            sink.topicPrefix = try fields["topic_prefix"].flatMap { try optionalString("\(itemKey).topic_prefix", $0) }
+            sink.discoveryPrefix = try fields["discovery_prefix"].map { try $0.null != nil ? "" : string("\(itemKey).discovery_prefix", $0) }
+            sink.quietHours = try fields["quiet_hours"].flatMap { try quietHours("\(itemKey).quiet_hours", $0) }
+            if let node = fields["digest_minutes"] {
+                let minutes = try int("\(itemKey).digest_minutes", node)
+                sink.digestMinutes = minutes
             }
+            try sink.validate(key: itemKey)
             return sink
         }
     }

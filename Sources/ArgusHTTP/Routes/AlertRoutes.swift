@@ -7,18 +7,175 @@ import Argus
 import Foundation
 import Hummingbird
 
-/// The configured alert sinks (secrets never shown) and a test send.
+/// The configured alert sinks (secrets never shown), a test send, the delivery log, and
+/// snoozing alerts.
 struct AlertRoutes {
     let services: ServerServices
 
     func register(on router: Router<ArgusRequestContext>) {
+        router.get("/api/alerts", use: log)
         router.get("/api/alerts/sinks", use: list)
+        router.post("/api/alerts/sinks", use: add)
+        router.delete("/api/alerts/sinks/:name", use: remove)
         router.post("/api/alerts/sinks/:name/test", use: test)
+        router.get("/api/alerts/snooze", use: snooze)
+        router.post("/api/alerts/snooze", use: setSnooze)
+        router.delete("/api/alerts/snooze", use: clearSnooze)
+    }
+
+    /// A sink to add: the same fields as `alerts.sinks` in config.yaml (command sinks excepted).
+    struct SinkRequest: Decodable {
+        var name: String
+        var type: String
+        var url: String?
+        var secret: String?
+        var to: [String]?
+        var from: String?
+        var username: String?
+        var password: String?
+        var caFile: String?
+        var topicPrefix: String?
+        var discoveryPrefix: String?
+        var digestMinutes: Int?
+        var quietHours: String?
+
+        /// The settings, or a 422 naming the field.
+        func settings() throws -> ServerConfiguration.AlertSinkSettings {
+            var settings = ServerConfiguration.AlertSinkSettings(name: name, type: type)
+            func text(_ value: String?) -> String? { value?.isEmpty == false ? value : nil }
+            settings.url = text(url)
+            settings.secret = text(secret)
+            settings.to = (to ?? []).filter { !$0.isEmpty }
+            settings.from = text(from)
+            settings.username = text(username)
+            settings.password = text(password)
+            settings.caFile = text(caFile)
+            settings.topicPrefix = text(topicPrefix)
+            settings.discoveryPrefix = discoveryPrefix
+            settings.digestMinutes = digestMinutes
+            if let quietHours = text(quietHours) {
+                do { settings.quietHours = try QuietHours(quietHours) } catch { throw APIError.invalid("quiet_hours", "\(error)") }
+            }
+            return settings
+        }
+    }
+
+    struct Added: ResponseGenerator {
+        var sink: Sink
+
+        func response(from request: Request, context: some RequestContext) throws -> Response {
+            let encoder = JSONEncoder()
+            encoder.keyEncodingStrategy = .convertToSnakeCase
+            var response = try encoder.encode(sink, from: request, context: context)
+            response.status = .created
+            return response
+        }
+    }
+
+    @Sendable func add(_ request: Request, context: ArgusRequestContext) async throws -> Added {
+        let body = try await request.decodeJSON(as: SinkRequest.self, context: context)
+        let sink = try await services.addAlertSink(try body.settings())
+        await services.audit("alert_sink_add", context, request: request, resource: ("alert_sink", sink.name), details: body.type)
+        return Added(sink: Sink(name: sink.name, description: "\(sink)", source: "api"))
+    }
+
+    @Sendable func remove(_ request: Request, context: ArgusRequestContext) async throws -> Response {
+        let name = try context.parameters.require("name")
+        try await services.removeAlertSink(name)
+        await services.audit("alert_sink_remove", context, request: request, resource: ("alert_sink", name))
+        return Response(status: .noContent)
+    }
+
+    /// One outbox message, as the delivery log shows it.
+    struct Delivery: Encodable, Sendable {
+        var id: Int64
+        var sink: String
+        var alertID: String
+        var kind: String?
+        var severity: String?
+        var title: String?
+        var status: String
+        var reason: String?
+        var attempts: Int
+        var createdAt: Date
+        var nextAttemptAt: Date?
+        var deliveredAt: Date?
+        var lastError: String?
+
+        init(_ message: OutboxMessage) {
+            let alert = try? Alert.decode(message.payload)
+            id = message.id.rawValue
+            sink = message.sink
+            alertID = message.idempotencyKey
+            kind = alert?.kind.rawValue
+            severity = alert?.severity.rawValue
+            title = alert?.title
+            status = message.suppressedReason != nil ? "suppressed" : message.deliveredAt != nil ? "delivered" : message.attempts > 0 ? "retrying" : "pending"
+            reason = message.suppressedReason
+            attempts = message.attempts
+            createdAt = message.createdAt
+            nextAttemptAt = message.deliveredAt == nil ? message.nextAttemptAt : nil
+            deliveredAt = message.suppressedReason == nil ? message.deliveredAt : nil
+            lastError = message.lastError
+        }
+    }
+
+    struct Deliveries: ResponseEncodable {
+        var deliveries: [Delivery]
+    }
+
+    @Sendable func log(_ request: Request, context: ArgusRequestContext) async throws -> Deliveries {
+        let limit = try request.queryInt("limit", default: 100, in: 1...1_000)
+        return Deliveries(deliveries: try await services.store.recentMessages(limit: limit).map(Delivery.init))
+    }
+
+    /// The snooze as the API shows it.
+    struct Snooze: ResponseEncodable {
+        var allUntil: Date?
+        var devices: [SnoozedDevice]
+
+        struct SnoozedDevice: Encodable, Sendable {
+            var deviceId: Int64
+            var until: Date
+        }
+
+        init(_ snooze: AlertSnooze) {
+            allUntil = snooze.allUntil
+            devices = snooze.devices.sorted { $0.key < $1.key }.map { SnoozedDevice(deviceId: $0.key, until: $0.value) }
+        }
+    }
+
+    @Sendable func snooze(_ request: Request, context: ArgusRequestContext) async throws -> Snooze {
+        Snooze(try await AlertSnooze.load(from: services.store).pruned(at: Date()))
+    }
+
+    struct SnoozeRequest: Decodable {
+        var minutes: Int
+        var deviceId: Int64?
+    }
+
+    @Sendable func setSnooze(_ request: Request, context: ArgusRequestContext) async throws -> Snooze {
+        let body = try await request.decodeJSON(as: SnoozeRequest.self, context: context)
+        guard (1...43_200).contains(body.minutes) else { throw APIError.invalid("minutes", "must be 1 to 43200 (30 days)") }
+        let snooze = try await services.snoozeAlerts(for: body.deviceId.map { DeviceID($0) }, minutes: body.minutes)
+        await services.audit("alerts_snoozed", context, request: request, resource: body.deviceId.map { ("device", "\($0)") }, details: "\(body.minutes) minutes")
+        return Snooze(snooze)
+    }
+
+    @Sendable func clearSnooze(_ request: Request, context: ArgusRequestContext) async throws -> Snooze {
+        let device = try request.queryText("device_id").map { text -> DeviceID in
+            guard let id = Int64(text) else { throw APIError.invalid("device_id", "must be a device id") }
+            return DeviceID(id)
+        }
+        let snooze = try await services.snoozeAlerts(for: device, minutes: 0)
+        await services.audit("alerts_unsnoozed", context, request: request, resource: device.map { ("device", "\($0.rawValue)") })
+        return Snooze(snooze)
     }
 
     struct Sink: Encodable, Sendable {
         var name: String
         var description: String
+        var source: String
     }
 
     struct Sinks: ResponseEncodable {
@@ -27,7 +184,7 @@ struct AlertRoutes {
     }
 
     @Sendable func list(_ request: Request, context: ArgusRequestContext) async throws -> Sinks {
-        Sinks(sinks: services.alertSinks.map { Sink(name: $0.name, description: $0.description) }, pending: try await services.store.pendingMessageCount())
+        Sinks(sinks: await services.alertSinkList().map { Sink(name: $0.name, description: $0.description, source: $0.source) }, pending: try await services.store.pendingMessageCount())
     }
 
     struct Sent: ResponseEncodable {
@@ -37,7 +194,7 @@ struct AlertRoutes {
 
     @Sendable func test(_ request: Request, context: ArgusRequestContext) async throws -> Sent {
         let name = try context.parameters.require("name")
-        guard services.alertSinks.contains(where: { $0.name == name }) else { throw APIError.notFound("Alert sink") }
+        guard await services.hasAlertSink(name) else { throw APIError.notFound("Alert sink") }
         do {
             try await services.alerts.test(name)
         } catch {

@@ -23,6 +23,9 @@ extension WebRoutes {
         router.post("/settings/password", use: changePassword)
         router.post("/settings/retention", use: applyRetention)
         router.post("/settings/alerts/:name/test", use: testAlert)
+        router.post("/settings/alerts/snooze", use: snoozeAlerts)
+        router.post("/settings/alerts", use: addSink)
+        router.post("/settings/alerts/:name/delete", use: removeSink)
     }
 
     // MARK: Bulk edits
@@ -136,9 +139,21 @@ extension WebRoutes {
             }
         }
         if let newKey { values["newKey"] = newKey }
-        values["hasSinks"] = !services.alertSinks.isEmpty
-        values["sinks"] = services.alertSinks.map { ["name": $0.name, "description": $0.description] }
+        let sinks = await services.alertSinkList()
+        values["hasSinks"] = !sinks.isEmpty
+        values["sinks"] = sinks.map { ["name": $0.name, "description": $0.description, "removable": $0.source == "api"] as [String: Any] }
+        values["sinkTypes"] = ServerConfiguration.AlertSinkSettings.types.filter { $0 != "command" }.map { ["value": $0] }
+        values["canAddSinks"] = services.sinkFactory != nil
         values["pendingAlerts"] = try await store.pendingMessageCount()
+        let configuration = services.configuration
+        values["alertPolicy"] = "Offline alerts wait \(configuration.offlineGraceMinutes) minutes for the device to come back" + (configuration.alertQuietHours.map { "; quiet hours \($0) (\(configuration.alertQuietHoursBreakthrough.rawValue) alerts still go out)" } ?? "") + "."
+        let snooze = try await AlertSnooze.load(from: store).pruned(at: Date())
+        if let until = snooze.allUntil { values["snoozedUntil"] = Self.date(until) }
+        let deliveries = try await store.recentMessages(limit: 20).map(AlertRoutes.Delivery.init)
+        values["hasDeliveries"] = !deliveries.isEmpty
+        values["deliveries"] = deliveries.map { delivery -> [String: Any] in
+            ["created": Self.date(delivery.createdAt), "sink": delivery.sink, "severity": delivery.severity ?? "info", "title": delivery.title ?? delivery.alertID, "status": delivery.status, "detail": delivery.reason ?? delivery.lastError ?? (delivery.deliveredAt.map { "sent \(Self.date($0))" } ?? (delivery.nextAttemptAt.map { "due \(Self.date($0))" } ?? ""))]
+        }
         values["retention"] = ["days": services.configuration.retentionDays, "keep": services.configuration.keepScans]
         values["audit"] = try await store.auditEntries(action: nil, limit: 50, offset: 0).items.map { entry -> [String: Any] in
             ["when": Self.date(entry.timestamp), "who": entry.username ?? (entry.apiKeyID.map { "key \($0)" } ?? "—"), "action": entry.action, "details": entry.details ?? "", "client": entry.clientAddress ?? "", "success": entry.success]
@@ -238,7 +253,7 @@ extension WebRoutes {
 
     @Sendable func testAlert(_ request: Request, context: ArgusRequestContext) async throws -> Response {
         let name = try context.parameters.require("name")
-        guard services.alertSinks.contains(where: { $0.name == name }) else { throw APIError.notFound("Alert sink") }
+        guard await services.hasAlertSink(name) else { throw APIError.notFound("Alert sink") }
         do {
             try await services.alerts.test(name)
             await services.audit("alert_test", context, request: request, resource: ("alert_sink", name))
@@ -247,6 +262,52 @@ extension WebRoutes {
             await services.audit("alert_test", context, request: request, resource: ("alert_sink", name), details: "\(error)", success: false)
             return try await renderSettings(context, error: "The test alert to \(name) failed: \(error)", status: .badGateway)
         }
+    }
+
+    @Sendable func addSink(_ request: Request, context: ArgusRequestContext) async throws -> Response {
+        let form = try await Form(request)
+        var settings = ServerConfiguration.AlertSinkSettings(name: (form["name"] ?? "").trimmingCharacters(in: .whitespaces), type: form["type"] ?? "")
+        func text(_ field: String) -> String? { form[field].flatMap { $0.isEmpty ? nil : $0 } }
+        settings.url = text("url")
+        settings.secret = text("secret")
+        settings.to = (form["to"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        settings.from = text("from")
+        settings.username = text("username")
+        settings.password = text("password")
+        if let minutes = text("digest_minutes") {
+            guard let value = Int(minutes) else { return try await renderSettings(context, error: "The digest interval is a number of minutes.", status: .unprocessableContent) }
+            settings.digestMinutes = value
+        }
+        do {
+            let sink = try await services.addAlertSink(settings)
+            await services.audit("alert_sink_add", context, request: request, resource: ("alert_sink", sink.name), details: "web: \(settings.type)")
+            return Self.redirect("/settings?done=Alert+sink+added.")
+        } catch let error as APIError where error.status != .notImplemented {
+            return try await renderSettings(context, error: "The sink was not added: \(error.detail)", status: error.status)
+        }
+    }
+
+    @Sendable func removeSink(_ request: Request, context: ArgusRequestContext) async throws -> Response {
+        let name = try context.parameters.require("name")
+        try await services.removeAlertSink(name)
+        await services.audit("alert_sink_remove", context, request: request, resource: ("alert_sink", name), details: "web")
+        return Self.redirect("/settings?done=Alert+sink+removed.")
+    }
+
+    @Sendable func snoozeAlerts(_ request: Request, context: ArgusRequestContext) async throws -> Response {
+        let form = try await Form(request)
+        guard let minutes = Int(form["minutes"] ?? ""), (0...43_200).contains(minutes) else {
+            return try await renderSettings(context, error: "Snooze for 1 minute to 30 days.", status: .unprocessableContent)
+        }
+        var device: DeviceID?
+        if let text = form["device_id"], !text.isEmpty {
+            guard let id = Int64(text) else { throw APIError.notFound("Device") }
+            device = DeviceID(id)
+        }
+        try await services.snoozeAlerts(for: device, minutes: minutes)
+        await services.audit(minutes > 0 ? "alerts_snoozed" : "alerts_unsnoozed", context, request: request, resource: device.map { ("device", "\($0.rawValue)") }, details: "web: \(minutes) minutes")
+        if let device { return Self.redirect("/devices/\(device.rawValue)") }
+        return Self.redirect(minutes > 0 ? "/settings?done=Alerts+snoozed." : "/settings?done=Alerts+resumed.")
     }
 
     @Sendable func applyRetention(_ request: Request, context: ArgusRequestContext) async throws -> Response {

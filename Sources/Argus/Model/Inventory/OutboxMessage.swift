@@ -29,9 +29,17 @@ public struct OutboxMessage: Sendable, Codable, Hashable, Identifiable {
     public var deliveredAt: Date?
     /// The last delivery error.
     public var lastError: String?
+    /// What the message is about, when later messages may cancel it (e.g. `device-7-presence`).
+    public var subject: String?
+    /// Why the message was settled without being sent (snoozed, part of a digest, back online
+    /// within the grace period); `nil` when it was sent or is still pending.
+    public var suppressedReason: String?
+
+    /// Whether the message is settled: sent, or suppressed with a reason.
+    public var isSettled: Bool { deliveredAt != nil }
 
     /// Creates an outbox message.
-    public init(id: OutboxID, sink: String, idempotencyKey: String, payload: String, createdAt: Date, attempts: Int = 0, nextAttemptAt: Date, deliveredAt: Date? = nil, lastError: String? = nil) {
+    public init(id: OutboxID, sink: String, idempotencyKey: String, payload: String, createdAt: Date, attempts: Int = 0, nextAttemptAt: Date, deliveredAt: Date? = nil, lastError: String? = nil, subject: String? = nil, suppressedReason: String? = nil) {
         self.id = id
         self.sink = sink
         self.idempotencyKey = idempotencyKey
@@ -41,6 +49,8 @@ public struct OutboxMessage: Sendable, Codable, Hashable, Identifiable {
         self.nextAttemptAt = nextAttemptAt
         self.deliveredAt = deliveredAt
         self.lastError = lastError
+        self.subject = subject
+        self.suppressedReason = suppressedReason
     }
 }
 
@@ -52,12 +62,18 @@ public struct NewOutboxMessage: Sendable, Codable, Hashable {
     public var idempotencyKey: String
     /// The alert, as JSON text.
     public var payload: String
+    /// What it is about, when later messages may cancel it (see ``OutboxMessage/subject``).
+    public var subject: String?
+    /// Held until this time (an offline alert waits out its grace period); `nil`: due at once.
+    public var notBefore: Date?
 
     /// Describes a message.
-    public init(sink: String, idempotencyKey: String, payload: String) {
+    public init(sink: String, idempotencyKey: String, payload: String, subject: String? = nil, notBefore: Date? = nil) {
         self.sink = sink
         self.idempotencyKey = idempotencyKey
         self.payload = payload
+        self.subject = subject
+        self.notBefore = notBefore
     }
 }
 

@@ -1,0 +1,198 @@
+//
+// This file is part of Argus, a self-hosted network security monitor.
+// SPDX-License-Identifier: Apache-2.0
+//
+
+import Argus
+import ArgusSQLite
+import Foundation
+import Synchronization
+import Testing
+
+/// Grace periods, flapping, quiet hours, digests and snoozes, over both stores.
+@Suite struct DeliveryPolicyTests {
+    static let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+
+    /// A fresh store of either kind.
+    static func store(sqlite: Bool) throws -> any DeviceStore {
+        guard sqlite else { return InMemoryDeviceStore() }
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("argus-delivery-\(UUID().uuidString).db").path
+        return try SQLiteDeviceStore(path: path)
+    }
+
+    static func presence(_ kind: AlertKind, device: Int64 = 7, id: String, at date: Date, grace: TimeInterval = 0) -> Alert {
+        Alert(id: id, kind: kind, severity: .warning, title: kind.title, message: "\(kind.rawValue) 192.0.2.7", device: AlertDevice(id: device, ip: "192.0.2.7"), createdAt: date, notBefore: grace > 0 ? date.addingTimeInterval(grace) : nil)
+    }
+
+    static func queue(_ alert: Alert, in store: any DeviceStore, sink: String = "recording", at date: Date) async throws {
+        try await store.enqueue(try AlertRules.outbox(for: [alert], sinks: [sink]), at: date)
+    }
+
+    @Test(arguments: [false, true])
+    func aDeviceBackWithinItsGracePeriodAlertsNobody(sqlite: Bool) async throws {
+        let store = try Self.store(sqlite: sqlite)
+        let sink = RecordingSink()
+        let dispatcher = AlertDispatcher(store: store, sinks: [sink])
+        // Missed by a scan, held for 15 minutes; back 10 minutes later.
+        try await Self.queue(Self.presence(.deviceOffline, id: "off-1", at: Self.t0, grace: 900), in: store, at: Self.t0)
+        #expect(try await dispatcher.deliverDue(at: Self.t0.addingTimeInterval(60)).delivered == 0, "held for the grace period")
+        try await Self.queue(Self.presence(.deviceBackOnline, id: "on-1", at: Self.t0.addingTimeInterval(600)), in: store, at: Self.t0.addingTimeInterval(600))
+        let early = try await dispatcher.deliverDue(at: Self.t0.addingTimeInterval(600))
+        #expect(early.held == 1, "the return waits for the outage's decision")
+        let decided = try await dispatcher.deliverDue(at: Self.t0.addingTimeInterval(900))
+        #expect(decided.suppressed == 2)
+        #expect(sink.received.isEmpty)
+        #expect(try await store.pendingMessageCount() == 0, "both are settled, with reasons")
+        let reasons = try await store.recentMessages(limit: 10).compactMap(\.suppressedReason).sorted()
+        #expect(reasons == ["back online within the grace period", "its offline alert was not sent (back online within the grace period)"])
+    }
+
+    @Test(arguments: [false, true])
+    func anOutageLongerThanTheGraceIsReportedAndSoIsTheReturn(sqlite: Bool) async throws {
+        let store = try Self.store(sqlite: sqlite)
+        let sink = RecordingSink()
+        let dispatcher = AlertDispatcher(store: store, sinks: [sink])
+        try await Self.queue(Self.presence(.deviceOffline, id: "off-1", at: Self.t0, grace: 900), in: store, at: Self.t0)
+        try await dispatcher.deliverDue(at: Self.t0.addingTimeInterval(900))
+        #expect(sink.received == ["off-1"])
+        try await Self.queue(Self.presence(.deviceBackOnline, id: "on-1", at: Self.t0.addingTimeInterval(3_600)), in: store, at: Self.t0.addingTimeInterval(3_600))
+        try await dispatcher.deliverDue(at: Self.t0.addingTimeInterval(3_600))
+        #expect(sink.received == ["off-1", "on-1"])
+    }
+
+    @Test(arguments: [false, true])
+    func aReturnWaitsForAnOutageStillBeingRetried(sqlite: Bool) async throws {
+        let store = try Self.store(sqlite: sqlite)
+        let sink = RecordingSink(failures: 1)
+        let dispatcher = AlertDispatcher(store: store, sinks: [sink], initialDelay: 30)
+        try await Self.queue(Self.presence(.deviceOffline, id: "off-1", at: Self.t0), in: store, at: Self.t0)
+        #expect(try await dispatcher.deliverDue(at: Self.t0).failed == 1)
+        try await Self.queue(Self.presence(.deviceBackOnline, id: "on-1", at: Self.t0.addingTimeInterval(10)), in: store, at: Self.t0.addingTimeInterval(10))
+        #expect(try await dispatcher.deliverDue(at: Self.t0.addingTimeInterval(10)).held == 1)
+        try await dispatcher.deliverDue(at: Self.t0.addingTimeInterval(30))
+        try await dispatcher.deliverDue(at: Self.t0.addingTimeInterval(31))
+        #expect(sink.received == ["off-1", "on-1"], "in order, each once")
+    }
+
+    @Test(arguments: [false, true])
+    func aFlappingDeviceIsQuietedAfterItsLimit(sqlite: Bool) async throws {
+        let store = try Self.store(sqlite: sqlite)
+        let sink = RecordingSink()
+        let dispatcher = AlertDispatcher(store: store, sinks: [sink], policy: DeliveryPolicy(flapLimit: 4, flapWindow: 3_600))
+        for step in 0..<8 {
+            let date = Self.t0.addingTimeInterval(TimeInterval(step * 300))
+            try await Self.queue(Self.presence(step % 2 == 0 ? .deviceOffline : .deviceBackOnline, id: "p-\(step)", at: date), in: store, at: date)
+            try await dispatcher.deliverDue(at: date)
+        }
+        #expect(sink.received == ["p-0", "p-1", "p-2", "p-3"])
+        let flapping = try await store.recentMessages(limit: 10).compactMap(\.suppressedReason).filter { $0.hasPrefix("flapping") }
+        #expect(flapping.count == 2, "the outages after the fourth alert are flapping; the returns follow unsent outages")
+        // Another device is not held back by this one.
+        try await Self.queue(Self.presence(.deviceOffline, device: 8, id: "other", at: Self.t0.addingTimeInterval(2_400)), in: store, at: Self.t0.addingTimeInterval(2_400))
+        try await dispatcher.deliverDue(at: Self.t0.addingTimeInterval(2_400))
+        #expect(sink.received.last == "other")
+    }
+
+    @Test(arguments: [false, true])
+    func quietHoursHoldAllButCriticalAlertsUntilMorning(sqlite: Bool) async throws {
+        let store = try Self.store(sqlite: sqlite)
+        let sink = RecordingSink()
+        let quiet = try QuietHours("22:00-07:00", timeZone: TimeZone(identifier: "UTC")!)
+        let dispatcher = AlertDispatcher(store: store, sinks: [sink], policy: DeliveryPolicy(quietHours: quiet))
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let night = calendar.date(from: DateComponents(year: 2026, month: 11, day: 29, hour: 23, minute: 30))!
+        let morning = calendar.date(from: DateComponents(year: 2026, month: 11, day: 30, hour: 7))!
+        try await store.enqueue(try AlertRules.outbox(for: [
+            Alert(id: "port", kind: .portOpened, severity: .warning, title: "Port opened", message: "22/tcp", createdAt: night),
+            Alert(id: "cve", kind: .newCVE, severity: .critical, title: "Known vulnerability", message: "CVE-2024-6387", createdAt: night),
+        ], sinks: ["recording"]), at: night)
+        let round = try await dispatcher.deliverDue(at: night)
+        #expect(sink.received == ["cve"], "critical breaks through")
+        #expect(round.held == 1)
+        #expect(try await dispatcher.deliverDue(at: morning.addingTimeInterval(-60)).delivered == 0, "not due before the window ends")
+        try await dispatcher.deliverDue(at: morning)
+        #expect(sink.received == ["cve", "port"])
+        #expect(quiet.end(ofWindowContaining: calendar.date(from: DateComponents(year: 2026, month: 11, day: 30, hour: 6, minute: 59))!) == morning, "after midnight too")
+        #expect(quiet.end(ofWindowContaining: calendar.date(from: DateComponents(year: 2026, month: 11, day: 30, hour: 12))!) == nil)
+        #expect(throws: QuietHours.ConfigurationError.self) { try QuietHours("25:00-07:00") }
+        #expect(throws: QuietHours.ConfigurationError.self) { try QuietHours("07:00-07:00") }
+    }
+
+    @Test(arguments: [false, true])
+    func aDigestGathersAlertsIntoOneMessagePerInterval(sqlite: Bool) async throws {
+        let store = try Self.store(sqlite: sqlite)
+        let sink = DigestRecorder()
+        let dispatcher = AlertDispatcher(store: store, sinks: [sink], policies: ["digest": DeliveryPolicy(digestInterval: 3_600)])
+        for minute in [0, 10, 20] {
+            let date = Self.t0.addingTimeInterval(TimeInterval(minute * 60))
+            try await store.enqueue(try AlertRules.outbox(for: [Alert(id: "a-\(minute)", kind: .portOpened, severity: .info, title: "Port opened", message: "port \(minute)", createdAt: date)], sinks: ["digest"]), at: date)
+            try await dispatcher.deliverDue(at: date)
+        }
+        try await store.enqueue(try AlertRules.outbox(for: [Alert(id: "urgent", kind: .newCVE, severity: .critical, title: "Known vulnerability", message: "CVE", createdAt: Self.t0)], sinks: ["digest"]), at: Self.t0.addingTimeInterval(1_500))
+        try await dispatcher.deliverDue(at: Self.t0.addingTimeInterval(1_500))
+        #expect(sink.alerts.map(\.id) == ["urgent"], "critical alerts do not wait for the digest")
+        let round = try await dispatcher.deliverDue(at: Self.t0.addingTimeInterval(3_600))
+        #expect(round.delivered == 3)
+        #expect(sink.alerts.count == 2)
+        let digest = try #require(sink.alerts.last)
+        #expect(digest.kind == .digest)
+        #expect(digest.title == "3 alerts from Argus")
+        #expect(digest.message.contains("port 0") && digest.message.contains("port 10") && digest.message.contains("port 20"))
+        #expect(try await store.pendingMessageCount() == 0)
+    }
+
+    @Test(arguments: [false, true])
+    func snoozedAlertsAreSettledUnsentWithTheReason(sqlite: Bool) async throws {
+        let store = try Self.store(sqlite: sqlite)
+        let sink = RecordingSink()
+        let dispatcher = AlertDispatcher(store: store, sinks: [sink])
+        try await AlertSnooze(devices: [7: Self.t0.addingTimeInterval(3_600)]).save(to: store)
+        try await store.enqueue(try AlertRules.outbox(for: [
+            Alert(id: "seven", kind: .portOpened, severity: .critical, title: "Port opened", message: "7", device: AlertDevice(id: 7), createdAt: Self.t0),
+            Alert(id: "eight", kind: .portOpened, severity: .warning, title: "Port opened", message: "8", device: AlertDevice(id: 8), createdAt: Self.t0),
+        ], sinks: ["recording"]), at: Self.t0)
+        try await dispatcher.deliverDue(at: Self.t0)
+        #expect(sink.received == ["eight"])
+        #expect(try await store.recentMessages(limit: 5).contains { $0.suppressedReason?.hasPrefix("snoozed until") == true })
+        // Everything, for a while; then it wears off.
+        try await AlertSnooze(allUntil: Self.t0.addingTimeInterval(600)).save(to: store)
+        try await store.enqueue(try AlertRules.outbox(for: [Alert(id: "during", kind: .newDevice, severity: .warning, title: "New device", message: "x", createdAt: Self.t0)], sinks: ["recording"]), at: Self.t0)
+        try await dispatcher.deliverDue(at: Self.t0.addingTimeInterval(60))
+        try await store.enqueue(try AlertRules.outbox(for: [Alert(id: "after", kind: .newDevice, severity: .warning, title: "New device", message: "y", createdAt: Self.t0)], sinks: ["recording"]), at: Self.t0.addingTimeInterval(601))
+        try await dispatcher.deliverDue(at: Self.t0.addingTimeInterval(601))
+        #expect(sink.received == ["eight", "after"])
+    }
+
+    @Test func offlineAlertsAreHeldForTheDevicesGracePeriod() throws {
+        let seen = Self.t0
+        let grace = OfflineGrace(standard: 900, zones: ["servers": 60], devices: ["AA:BB:CC:DD:EE:FF": 7_200])
+        let devices = [
+            Device(id: DeviceID(1), mac: "aa:bb:cc:dd:ee:ff", ip: "192.0.2.1", firstSeen: seen, lastSeen: seen, zone: "servers"),
+            Device(id: DeviceID(2), ip: "192.0.2.2", firstSeen: seen, lastSeen: seen, zone: "servers"),
+            Device(id: DeviceID(3), ip: "192.0.2.3", firstSeen: seen, lastSeen: seen),
+        ]
+        #expect(devices.map { grace.period(for: $0) } == [7_200, 60, 900], "device, then zone, then the standard")
+        let changes = devices.map { change("device_removed", .warning, device: .known($0.id)) }
+        let alerts = AlertRules(offlineGrace: grace).alerts(for: changes, scanID: ScanID(3), devices: { reference in
+            guard case .known(let id)? = reference else { return nil }
+            return devices.first { $0.id == id }
+        }, at: seen.addingTimeInterval(120))
+        #expect(alerts.map(\.notBefore) == [seen.addingTimeInterval(7_200), nil, seen.addingTimeInterval(900)], "the zone's minute has already passed")
+        #expect(alerts.map(\.subject) == ["device-1-presence", "device-2-presence", "device-3-presence"])
+        let messages = try AlertRules.outbox(for: alerts, sinks: ["a"])
+        #expect(messages.map(\.notBefore) == alerts.map(\.notBefore))
+    }
+}
+
+/// Records whole alerts (digests included).
+final class DigestRecorder: AlertSink {
+    let name = "digest"
+    private let received = Mutex<[Alert]>([])
+
+    func deliver(_ alert: Alert) async throws {
+        received.withLock { $0.append(alert) }
+    }
+
+    var alerts: [Alert] { received.withLock { $0 } }
+}
