@@ -273,3 +273,25 @@ final class KeepingSink: AlertSink {
         }
     }
 }
+
+@Suite struct AuditActionTests {
+    @Test func everyAuditedActionHasALabel() async throws {
+        let sources = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Sources/ArgusHTTP")
+        var used = Set<String>()
+        for case let file as URL in FileManager.default.enumerator(at: sources, includingPropertiesForKeys: nil)! where file.pathExtension == "swift" {
+            let text = try String(contentsOf: file, encoding: .utf8)
+            for match in text.matches(of: /audit\((?:minutes > 0 \? )?"([a-z_]+)"(?: : "([a-z_]+)")?/) {
+                used.insert(String(match.output.1))
+                if let other = match.output.2 { used.insert(String(other)) }
+            }
+        }
+        #expect(used.count >= 20, "\(used.sorted())")
+        let audited = used
+        let server = try await TestServer()
+        try await server.application.test(.router) { client in
+            let headers = try await client.setUp(server).headers
+            let listed = Set((try await client.object("/api/audit-logs/actions", headers: headers).1["actions"] as? [[String: Any]] ?? []).compactMap { $0["value"] as? String })
+            #expect(audited.subtracting(listed).isEmpty, "no label for \(audited.subtracting(listed).sorted())")
+        }
+    }
+}

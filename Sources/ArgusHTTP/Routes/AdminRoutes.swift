@@ -64,6 +64,8 @@ struct AdminRoutes {
         ("device_edit", "Device edited"), ("change_acknowledge", "Changes acknowledged"),
         ("schedule_create", "Schedule created"), ("schedule_update", "Schedule changed"), ("schedule_delete", "Schedule deleted"),
         ("export", "Export"), ("retention_cleanup", "Old scans deleted"), ("config_update", "Settings changed"),
+        ("alert_test", "Test alert sent"), ("alert_sink_add", "Alert sink added"), ("alert_sink_remove", "Alert sink removed"),
+        ("alerts_snoozed", "Alerts snoozed"), ("alerts_unsnoozed", "Alert snooze lifted"),
     ]
 
     @Sendable func auditActions(_ request: Request, context: ArgusRequestContext) async throws -> Actions {
