@@ -41,7 +41,7 @@ struct HostsScanner: Argus.Scanner {
         let request = ScanRequest(targets: try ScanTargetList(["192.0.2.0/24"]), profile: .quick, resolvesNames: false)
         let first = Monitor(store: store, scanner: HostsScanner(addresses: ["192.0.2.10", "192.0.2.11"]), alerting: .init(rules: AlertRules(kinds: [.newDevice, .deviceOffline]), sinks: ["ops"]))
         let recorded = try await first.scan(request)
-        #expect(try await store.pendingMessageCount() == 2, "one per new device, queued with the scan")
+        #expect(await store.pendingMessageCount() == 2, "one per new device, queued with the scan")
         let dispatcher = AlertDispatcher(store: store, sinks: [sink])
         #expect(try await dispatcher.deliverDue().delivered == 2)
         #expect(sink.received.count == 2 && sink.received.allSatisfy { $0.hasPrefix("scan-\(recorded.scan.id.rawValue)-change-") })

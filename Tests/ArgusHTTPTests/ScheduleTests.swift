@@ -50,7 +50,7 @@ import Testing
             return
         }
         #expect(scheduleID == schedule.id)
-        let after = try #require(try await store.schedules().first)
+        let after = try #require(await store.schedules().first)
         #expect(after.lastRunAt == now)
         #expect(try #require(after.nextRunAt) > now)
         #expect(await scheduler.tick(at: now.addingTimeInterval(1)).isEmpty, "nothing is due until the next hour")
@@ -58,9 +58,9 @@ import Testing
         // Due again while that scan still runs: skipped, and the schedule moves on.
         let later = try #require(after.nextRunAt).addingTimeInterval(5)
         #expect(await scheduler.tick(at: later) == [.skippedBusy(schedule.id)])
-        #expect(try #require(try await store.schedules().first?.nextRunAt) > later)
+        #expect(try #require(await store.schedules().first?.nextRunAt) > later)
         await server.server.services.scans.cancel(scanID)
         await server.server.services.scans.wait(for: scanID)
-        #expect(try await store.scans(ScanQuery()).total == 1)
+        #expect(await store.scans(ScanQuery()).total == 1)
     }
 }
