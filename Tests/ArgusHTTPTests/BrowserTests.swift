@@ -190,6 +190,11 @@ struct WebDriver {
             #expect(await browser.hasAlert() == false, "no script ran")
             #expect(try await browser.script("return document.querySelectorAll('main script, main img').length") as? Int == 0)
             try await browser.screenshot("device", into: shots)
+            // Snooze this device's alerts for a day from its page, then lift it.
+            try await browser.click("form[action='/settings/alerts/snooze'] button[type=submit]")
+            #expect(try await browser.waitUntil("document.querySelector('main') && document.querySelector('main').textContent.includes('Alerts snoozed until')", seconds: 15))
+            try await browser.click("form[action='/settings/alerts/snooze'] button[name=minutes]")
+            #expect(try await browser.waitUntil("document.querySelector('main') && document.querySelector('main').textContent.includes('Snooze its alerts')", seconds: 15))
 
             try await browser.open("\(site)/changes")
             #expect(try await browser.text("main").contains("A new device appeared at 127.0.0.1"))
