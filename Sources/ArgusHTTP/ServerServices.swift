@@ -268,6 +268,17 @@ public final class ServerServices: Sendable {
         await alerts.remove(named: name)
     }
 
+    /// Acknowledges changes (or takes that back). Acknowledged changes' alerts that still wait
+    /// in the outbox (quiet hours, a digest, a grace period, a dead sink) are not sent: the
+    /// owner already knows.
+    /// - Returns: How many changes exist among `ids`, and how many waiting alerts were withdrawn.
+    func acknowledgeChanges(_ ids: [ChangeID], acknowledged: Bool) async throws -> (updated: Int, withdrawn: Int) {
+        let updated = try await store.acknowledgeChanges(ids, acknowledged: acknowledged)
+        guard acknowledged, updated > 0 else { return (updated, 0) }
+        let keys = try await AlertRules.alertIDs(for: try await store.changes(withIDs: ids), in: store)
+        return (updated, try await store.suppressPendingMessages(idempotencyKeys: keys, reason: "acknowledged", at: Date()))
+    }
+
     /// Silences alerts for `minutes` (0 lifts the snooze): every alert, or one device's.
     /// - Throws: ``APIError`` 404 for an unknown device.
     @discardableResult

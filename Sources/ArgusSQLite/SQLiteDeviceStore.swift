@@ -374,13 +374,22 @@ public final class SQLiteDeviceStore: DeviceStore {
             filter.add("severity_rank >= ?", query.minimumSeverity.map { severity in .of(Severity.allCases.firstIndex(of: severity)!) })
             filter.add("acknowledged = ?", query.acknowledged.map { acknowledged in .of(acknowledged) })
             let total = try connection.first("SELECT count(*) FROM changes \(filter.clause)", filter.arguments) { $0.int(0) } ?? 0
-            let items = try connection.query("""
-                SELECT id, scan_id, device_id, kind, severity, ip, mac, port, protocol, old_value, new_value, description, detected_at, acknowledged
-                FROM changes \(filter.clause) ORDER BY id DESC LIMIT ? OFFSET ?
-                """, filter.arguments + [.of(query.limit), .of(query.offset)]) { row in
-                ChangeRecord(id: row.id(0), scanID: row.id(1), deviceID: row.optionalID(2), kind: row.string(3), severity: Severity(rawValue: row.string(4)) ?? .info, ip: row.optionalString(5), mac: row.optionalString(6), port: row.optionalInt(7), protocol: row.optionalString(8), oldValue: row.optionalString(9), newValue: row.optionalString(10), description: row.string(11), detectedAt: row.date(12), acknowledged: row.bool(13))
-            }
+            let items = try connection.query("SELECT \(Self.changeColumns) FROM changes \(filter.clause) ORDER BY id DESC LIMIT ? OFFSET ?", filter.arguments + [.of(query.limit), .of(query.offset)], Self.changeRecord)
             return Page(items: items, total: total)
+        }
+    }
+
+    static let changeColumns = "id, scan_id, device_id, kind, severity, ip, mac, port, protocol, old_value, new_value, description, detected_at, acknowledged"
+
+    static func changeRecord(_ row: SQLiteStatement) -> ChangeRecord {
+        ChangeRecord(id: row.id(0), scanID: row.id(1), deviceID: row.optionalID(2), kind: row.string(3), severity: Severity(rawValue: row.string(4)) ?? .info, ip: row.optionalString(5), mac: row.optionalString(6), port: row.optionalInt(7), protocol: row.optionalString(8), oldValue: row.optionalString(9), newValue: row.optionalString(10), description: row.string(11), detectedAt: row.date(12), acknowledged: row.bool(13))
+    }
+
+    public func changes(withIDs ids: [ChangeID]) async throws -> [ChangeRecord] {
+        try await reader.perform { connection in
+            try Set(ids).sorted { $0.rawValue < $1.rawValue }.compactMap { id in
+                try connection.first("SELECT \(Self.changeColumns) FROM changes WHERE id = ?", [.of(id)], Self.changeRecord)
+            }
         }
     }
 
@@ -592,6 +601,18 @@ public final class SQLiteDeviceStore: DeviceStore {
     public func markSuppressed(_ id: OutboxID, reason: String, at date: Date) async throws {
         try await writer.perform { connection in
             guard try connection.run("UPDATE outbox SET delivered_at = ?, suppressed_reason = ? WHERE id = ?", [.of(date), .text(reason), .of(id)]) == 1 else { throw StoreError.notFound("outbox message \(id)") }
+        }
+    }
+
+    public func suppressPendingMessages(idempotencyKeys: [String], reason: String, at date: Date) async throws -> Int {
+        try await writer.perform { connection in
+            try connection.transaction {
+                var count = 0
+                for key in Set(idempotencyKeys) {
+                    count += try connection.run("UPDATE outbox SET delivered_at = ?, suppressed_reason = ? WHERE idempotency_key = ? AND delivered_at IS NULL", [.of(date), .text(reason), .text(key)])
+                }
+                return count
+            }
         }
     }
 

@@ -164,6 +164,28 @@ import Testing
         #expect(sink.received == ["eight", "after"])
     }
 
+    @Test(arguments: [false, true])
+    func acknowledgingAChangeWithdrawsItsWaitingAlert(sqlite: Bool) async throws {
+        let store = try Self.store(sqlite: sqlite)
+        let request = ScanRequest(targets: try ScanTargetList(["192.0.2.0/24"]), profile: .quick, resolvesNames: false)
+        let monitor = Monitor(store: store, scanner: HostsScanner(addresses: ["192.0.2.10", "192.0.2.11", "192.0.2.12"]), alerting: .init(rules: AlertRules(kinds: [.newDevice]), sinks: ["ops", "pager"]))
+        let recorded = try await monitor.scan(request)
+        let changes = try await store.changes(ChangeQuery(scanID: recorded.scan.id)).items.filter { $0.kind == "device_added" }
+        #expect(changes.count == 3, "and other changes, which these rules do not alert on")
+        // Every change's alert id, found from the store, is the key its alert was queued under.
+        let queued = Set(try await store.recentMessages(limit: 20).map(\.idempotencyKey))
+        #expect(Set(try await AlertRules.alertIDs(for: changes, in: store)) == queued)
+        // The owner acknowledges one change before delivery: its alert goes to neither sink.
+        let acknowledged = try #require(changes.first { $0.ip == "192.0.2.11" })
+        let keys = try await AlertRules.alertIDs(for: try await store.changes(withIDs: [acknowledged.id, ChangeID(999_999)]), in: store)
+        #expect(keys.count == 1)
+        #expect(try await store.suppressPendingMessages(idempotencyKeys: keys, reason: "acknowledged", at: Date()) == 2)
+        let sink = RecordingSink(name: "ops")
+        try await AlertDispatcher(store: store, sinks: [sink, RecordingSink(name: "pager")]).deliverDue()
+        #expect(sink.received.count == 2 && !sink.received.contains(keys[0]))
+        #expect(try await store.suppressPendingMessages(idempotencyKeys: keys, reason: "acknowledged", at: Date()) == 0, "settled messages stay as they are")
+    }
+
     @Test func offlineAlertsAreHeldForTheDevicesGracePeriod() throws {
         let seen = Self.t0
         let grace = OfflineGrace(standard: 900, zones: ["servers": 60], devices: ["AA:BB:CC:DD:EE:FF": 7_200])

@@ -114,6 +114,27 @@ final class KeepingSink: AlertSink {
         }
     }
 
+    @Test func acknowledgingChangesWithdrawsTheirWaitingAlerts() async throws {
+        let good = KeepingSink(name: "ops")
+        // Quiet all day long: every non-critical alert waits.
+        let server = try await TestServer(configure: { $0.alertQuietHours = try? QuietHours("00:00-23:59") }, alertSinks: [good])
+        try await server.application.test(.router) { client in
+            let headers = try await client.setUp(server).headers
+            let scan = try await InventoryAPITests.scan(client, server, headers: headers)
+            let changes = try await client.array("/api/changes?scan_id=\(scan)", headers: headers)
+            let waiting = try await server.server.services.alerts.deliverDue()
+            #expect(waiting.held > 0 && waiting.delivered < changes.count)
+            let acknowledged = try await client.object("/api/changes/acknowledge", method: .post, headers: headers, body: json(["ids": changes.compactMap { $0["id"] as? Int }]))
+            #expect(acknowledged.1["updated"] as? Int == changes.count)
+            let log = try await client.object("/api/alerts", headers: headers).1["deliveries"] as? [[String: Any]] ?? []
+            #expect(log.contains { $0["reason"] as? String == "acknowledged" })
+            #expect(log.allSatisfy { $0["status"] as? String != "pending" }, "nothing acknowledged still waits")
+            let before = good.received.withLock { $0.count }
+            #expect(try await server.server.services.alerts.deliverDue(at: Date().addingTimeInterval(86_400)).delivered == 0)
+            #expect(good.received.withLock { $0.count } == before)
+        }
+    }
+
     @Test func alertsCanBeSnoozedForEverythingOrOneDevice() async throws {
         let good = KeepingSink(name: "ops")
         let server = try await TestServer(alertSinks: [good])

@@ -72,9 +72,29 @@ public struct AlertRules: Sendable, Hashable, Codable {
             let name = device.map { ($0.label?.isEmpty == false ? $0.label : nil) ?? $0.hostname ?? $0.ip }
             // An offline alert waits until the device has been unseen for its grace period.
             let notBefore = kind == .deviceOffline ? device.map { $0.lastSeen.addingTimeInterval(offlineGrace.period(for: $0)) }.flatMap { $0 > date ? $0 : nil } : nil
-            alerts.append(Alert(id: "scan-\(scanID.rawValue)-change-\(index)", kind: kind, severity: change.severity, title: kind.title, message: change.description, device: AlertDevice(id: device?.id.rawValue, ip: change.ip ?? device?.ip, mac: change.mac ?? device?.mac, name: name), scanID: scanID.rawValue, createdAt: date, oldValue: change.oldValue, newValue: change.newValue, notBefore: notBefore))
+            alerts.append(Alert(id: Self.alertID(scan: scanID, change: index), kind: kind, severity: change.severity, title: kind.title, message: change.description, device: AlertDevice(id: device?.id.rawValue, ip: change.ip ?? device?.ip, mac: change.mac ?? device?.mac, name: name), scanID: scanID.rawValue, createdAt: date, oldValue: change.oldValue, newValue: change.newValue, notBefore: notBefore))
         }
         return alerts
+    }
+
+    /// The id (idempotency key) of the alert for a scan's change: its position among the
+    /// changes the scan recorded, in order.
+    public static func alertID(scan: ScanID, change index: Int) -> String {
+        "scan-\(scan.rawValue)-change-\(index)"
+    }
+
+    /// The ids of the alerts that stored changes gave (or would have given).
+    /// - Parameters:
+    ///   - changes: The changes whose alerts are wanted.
+    ///   - store: Where each scan's changes are, to find every change's position.
+    public static func alertIDs(for changes: [ChangeRecord], in store: any DeviceStore) async throws -> [String] {
+        var ids: [String] = []
+        for scan in Set(changes.map(\.scanID)) {
+            let wanted = Set(changes.filter { $0.scanID == scan }.map(\.id))
+            let recorded = try await store.changes(ChangeQuery(scanID: scan, limit: Int.max)).items.sorted { $0.id.rawValue < $1.id.rawValue }
+            for (index, change) in recorded.enumerated() where wanted.contains(change.id) { ids.append(alertID(scan: scan, change: index)) }
+        }
+        return ids
     }
 
     /// The outbox messages for alerts: one per alert and sink, keyed so a repeat is dropped.

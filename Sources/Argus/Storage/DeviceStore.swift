@@ -100,6 +100,8 @@ public protocol DeviceStore: Sendable {
 
     /// Changes matching a query, newest first.
     func changes(_ query: ChangeQuery) async throws -> Page<ChangeRecord>
+    /// The changes with these ids (unknown ids are left out), in id order.
+    func changes(withIDs ids: [ChangeID]) async throws -> [ChangeRecord]
     /// Sets the acknowledged flag of changes; returns how many exist.
     @discardableResult
     func acknowledgeChanges(_ ids: [ChangeID], acknowledged: Bool) async throws -> Int
@@ -179,6 +181,10 @@ public protocol DeviceStore: Sendable {
     /// Settles a message without sending it (snoozed, merged into a digest, cancelled by a
     /// later event), keeping the reason: nothing leaves the outbox unexplained.
     func markSuppressed(_ id: OutboxID, reason: String, at date: Date) async throws
+    /// Settles the undelivered messages of these alerts (every sink) unsent, with the reason;
+    /// returns how many. An acknowledged change's alert, still waiting, is not sent.
+    @discardableResult
+    func suppressPendingMessages(idempotencyKeys: [String], reason: String, at date: Date) async throws -> Int
     /// Holds a message until `date` without counting an attempt (quiet hours).
     func postpone(_ id: OutboxID, until date: Date) async throws
     /// Every message for `sink` on `subject`, oldest first (a device's presence alerts).

@@ -229,6 +229,11 @@ public actor InMemoryDeviceStore: DeviceStore {
         return Page(items: Array(matching.dropFirst(query.offset).prefix(query.limit)), total: matching.count)
     }
 
+    public func changes(withIDs ids: [ChangeID]) -> [ChangeRecord] {
+        let wanted = Set(ids)
+        return changeRecords.filter { wanted.contains($0.id) }
+    }
+
     public func acknowledgeChanges(_ ids: [ChangeID], acknowledged: Bool) -> Int {
         let wanted = Set(ids)
         var count = 0
@@ -373,6 +378,17 @@ public actor InMemoryDeviceStore: DeviceStore {
         guard let index = outbox.firstIndex(where: { $0.id == id }) else { throw StoreError.notFound("outbox message \(id)") }
         outbox[index].deliveredAt = date
         outbox[index].suppressedReason = reason
+    }
+
+    public func suppressPendingMessages(idempotencyKeys: [String], reason: String, at date: Date) -> Int {
+        let keys = Set(idempotencyKeys)
+        var count = 0
+        for index in outbox.indices where outbox[index].deliveredAt == nil && keys.contains(outbox[index].idempotencyKey) {
+            outbox[index].deliveredAt = date
+            outbox[index].suppressedReason = reason
+            count += 1
+        }
+        return count
     }
 
     public func postpone(_ id: OutboxID, until date: Date) throws {

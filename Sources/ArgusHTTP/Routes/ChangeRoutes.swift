@@ -52,8 +52,8 @@ struct ChangeRoutes {
     @Sendable func acknowledge(_ request: Request, context: ArgusRequestContext) async throws -> Acknowledged {
         let body = try await request.decodeJSON(as: Acknowledge.self, context: context)
         guard !body.ids.isEmpty, body.ids.count <= 10_000 else { throw APIError.invalid("ids", "1 to 10000 change ids") }
-        let updated = try await services.store.acknowledgeChanges(body.ids.map { ChangeID($0) }, acknowledged: body.acknowledged ?? true)
-        await services.audit("change_acknowledge", context, request: request, details: "\(updated) changes")
+        let (updated, withdrawn) = try await services.acknowledgeChanges(body.ids.map { ChangeID($0) }, acknowledged: body.acknowledged ?? true)
+        await services.audit("change_acknowledge", context, request: request, details: "\(updated) changes" + (withdrawn > 0 ? ", \(withdrawn) waiting alerts withdrawn" : ""))
         return Acknowledged(updated: updated)
     }
 }

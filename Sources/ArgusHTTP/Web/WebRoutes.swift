@@ -342,8 +342,8 @@ struct WebRoutes {
     @Sendable func acknowledge(_ request: Request, context: ArgusRequestContext) async throws -> Response {
         let form = try await Form(request)
         let ids = form.all("ids").compactMap(Int64.init).prefix(10_000).map { ChangeID($0) }
-        let updated = ids.isEmpty ? 0 : try await services.store.acknowledgeChanges(Array(ids), acknowledged: true)
-        if updated > 0 { await services.audit("change_acknowledge", context, request: request, details: "\(updated) changes (web)") }
+        let (updated, withdrawn) = ids.isEmpty ? (0, 0) : try await services.acknowledgeChanges(Array(ids), acknowledged: true)
+        if updated > 0 { await services.audit("change_acknowledge", context, request: request, details: "\(updated) changes (web)" + (withdrawn > 0 ? ", \(withdrawn) waiting alerts withdrawn" : "")) }
         return Self.redirect("/changes?acknowledged_count=\(updated)")
     }
 }
