@@ -11,7 +11,7 @@ import SystemPackage
 /// Runs a program for each alert, with the alert's JSON on standard input and its kind,
 /// severity and message in `ARGUS_ALERT_*` environment variables. An argument vector, never a
 /// shell; a non-zero exit or a timeout is an error (the dispatcher retries).
-public struct CommandAlertSink: AlertSink {
+public struct CommandAlertSink: AlertSink, CustomStringConvertible {
     public let name: String
     /// The program.
     public let executable: String
@@ -27,6 +27,10 @@ public struct CommandAlertSink: AlertSink {
         self.arguments = arguments
         self.timeout = timeout
     }
+
+    /// The program and how many arguments it gets; the arguments themselves may carry tokens,
+    /// so they are not shown.
+    public var description: String { "command \(name) → \(executable) (\(arguments.count) argument\(arguments.count == 1 ? "" : "s"))" }
 
     /// A command that failed.
     public struct CommandError: Error, CustomStringConvertible {

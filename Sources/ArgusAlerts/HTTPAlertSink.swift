@@ -84,7 +84,7 @@ public struct HTTPAlertSink: AlertSink, CustomStringConvertible {
     public init(name: String, service: Service, url: String? = nil, secret: String? = nil, recipient: String? = nil, timeout: Duration = .seconds(10)) throws {
         guard let url = url ?? service.defaultURL else { throw ConfigurationError("alert sink \(name): a URL is required for \(service.rawValue)") }
         guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme?.lowercased() ?? ""), parsed.host != nil else {
-            throw ConfigurationError("alert sink \(name): '\(url)' is not an http(s) URL")
+            throw ConfigurationError("alert sink \(name): '\(Self.redacted(url))' is not an http(s) URL")
         }
         let secret = secret?.isEmpty == true ? nil : secret
         let recipient = recipient?.isEmpty == true ? nil : recipient

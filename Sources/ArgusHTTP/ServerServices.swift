@@ -178,11 +178,15 @@ public final class ServerServices: Sendable {
         return profile
     }
 
-    /// Deletes scans past the retention settings (devices and their latest observations stay).
+    /// Deletes scans past the retention settings (devices and their latest observations stay),
+    /// and settled alert messages older than `retention.days`.
+    /// - Returns: How many scans were deleted.
     public func pruneScans(now: Date = Date()) async throws -> Int {
         let days = configuration.retentionDays
         let keep = configuration.keepScans
-        return try await store.pruneScans(finishedBefore: days > 0 ? now.addingTimeInterval(-Double(days) * 86_400) : nil, keepingNewest: keep > 0 ? keep : nil)
+        let cutoff = days > 0 ? now.addingTimeInterval(-Double(days) * 86_400) : nil
+        if let cutoff { try await store.pruneSettledMessages(queuedBefore: cutoff) }
+        return try await store.pruneScans(finishedBefore: cutoff, keepingNewest: keep > 0 ? keep : nil)
     }
 
     /// Appends to the audit log; a failure to write it is logged, never hidden.

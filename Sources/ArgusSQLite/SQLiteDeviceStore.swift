@@ -588,20 +588,35 @@ public final class SQLiteDeviceStore: DeviceStore {
         try await reader.perform { try $0.query("SELECT \(Self.outboxColumns) FROM outbox WHERE delivered_at IS NULL AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?", [.of(date), .of(limit)], Self.message) }
     }
 
+    public func dueMessages(to sink: String, at date: Date, limit: Int) async throws -> [OutboxMessage] {
+        try await reader.perform { try $0.query("SELECT \(Self.outboxColumns) FROM outbox WHERE sink = ? AND delivered_at IS NULL AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?", [.text(sink), .of(date), .of(limit)], Self.message) }
+    }
+
     public func pendingMessageCount() async throws -> Int {
         try await reader.perform { try $0.first("SELECT count(*) FROM outbox WHERE delivered_at IS NULL") { $0.int(0) } ?? 0 }
     }
 
-    public func markDelivered(_ id: OutboxID, at date: Date) async throws {
+    public func markDelivered(_ ids: [OutboxID], at date: Date) async throws {
         try await writer.perform { connection in
-            guard try connection.run("UPDATE outbox SET delivered_at = ?, attempts = attempts + 1 WHERE id = ?", [.of(date), .of(id)]) == 1 else { throw StoreError.notFound("outbox message \(id)") }
+            try connection.transaction {
+                for id in ids {
+                    guard try connection.run("UPDATE outbox SET delivered_at = ?, suppressed_reason = NULL, attempts = attempts + 1 WHERE id = ?", [.of(date), .of(id)]) == 1 else { throw StoreError.notFound("outbox message \(id)") }
+                }
+            }
+        }
+    }
+
+    /// Runs an update of one pending message; a settled one is left alone, an unknown one is an
+    /// error.
+    private func updatePending(_ id: OutboxID, _ sql: String, _ arguments: [SQLiteValue]) async throws {
+        try await writer.perform { connection in
+            guard try connection.run(sql + " WHERE id = ? AND delivered_at IS NULL", arguments + [.of(id)]) == 0 else { return }
+            guard try connection.first("SELECT count(*) FROM outbox WHERE id = ?", [.of(id)], { $0.int(0) }) == 1 else { throw StoreError.notFound("outbox message \(id)") }
         }
     }
 
     public func markSuppressed(_ id: OutboxID, reason: String, at date: Date) async throws {
-        try await writer.perform { connection in
-            guard try connection.run("UPDATE outbox SET delivered_at = ?, suppressed_reason = ? WHERE id = ?", [.of(date), .text(reason), .of(id)]) == 1 else { throw StoreError.notFound("outbox message \(id)") }
-        }
+        try await updatePending(id, "UPDATE outbox SET delivered_at = ?, suppressed_reason = ?", [.of(date), .text(reason)])
     }
 
     public func suppressPendingMessages(idempotencyKeys: [String], reason: String, at date: Date) async throws -> Int {
@@ -617,13 +632,20 @@ public final class SQLiteDeviceStore: DeviceStore {
     }
 
     public func postpone(_ id: OutboxID, until date: Date) async throws {
-        try await writer.perform { connection in
-            guard try connection.run("UPDATE outbox SET next_attempt_at = ? WHERE id = ?", [.of(date), .of(id)]) == 1 else { throw StoreError.notFound("outbox message \(id)") }
-        }
+        try await updatePending(id, "UPDATE outbox SET next_attempt_at = ?", [.of(date)])
     }
 
     public func messages(to sink: String, about subject: String) async throws -> [OutboxMessage] {
         try await reader.perform { try $0.query("SELECT \(Self.outboxColumns) FROM outbox WHERE sink = ? AND subject = ? ORDER BY id", [.text(sink), .text(subject)], Self.message) }
+    }
+
+    public func pruneSettledMessages(queuedBefore date: Date) async throws -> Int {
+        try await writer.perform { connection in
+            try connection.run("""
+                DELETE FROM outbox WHERE delivered_at IS NOT NULL AND created_at < ?
+                AND (subject IS NULL OR id NOT IN (SELECT max(id) FROM outbox WHERE subject IS NOT NULL GROUP BY sink, subject))
+                """, [.of(date)])
+        }
     }
 
     public func recentMessages(limit: Int) async throws -> [OutboxMessage] {

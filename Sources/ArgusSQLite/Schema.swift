@@ -229,6 +229,7 @@ enum Schema {
         ALTER TABLE outbox ADD COLUMN subject TEXT;
         ALTER TABLE outbox ADD COLUMN suppressed_reason TEXT;
         CREATE INDEX outbox_by_subject ON outbox (sink, subject, id) WHERE subject IS NOT NULL;
+        CREATE INDEX outbox_due_by_sink ON outbox (sink, next_attempt_at, id) WHERE delivered_at IS NULL;
         """,
     ]
 

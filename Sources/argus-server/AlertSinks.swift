@@ -17,7 +17,7 @@ extension ServerConfiguration.AlertSinkSettings {
         case "command":
             return CommandAlertSink(name: name, executable: command ?? "", arguments: arguments)
         case "syslog":
-            return SyslogAlertSink(name: name, host: url?.host ?? "", port: UInt16(url?.port ?? 514), transport: url?.scheme == "tcp" ? .tcp : .udp)
+            return SyslogAlertSink(name: name, host: url?.host ?? "", port: url?.port.flatMap { UInt16(exactly: $0) } ?? 514, transport: url?.scheme == "tcp" ? .tcp : .udp)
         case "email":
             let security: SMTPAlertSink.Security = url?.scheme == "smtps" ? .tls : (url?.queryItems?.contains { $0.name == "security" && $0.value == "none" } == true ? .none : .startTLS)
             return try SMTPAlertSink(name: name, host: url?.host ?? "", port: url?.port.flatMap { UInt16(exactly: $0) }, security: security, username: username, password: password, from: from ?? "", to: to, trustRootsFile: caFile)

@@ -319,5 +319,7 @@ func change(_ kind: String, _ severity: Severity = .warning, device: DeviceRefer
         #expect(throws: HTTPAlertSink.ConfigurationError.self) { try HTTPAlertSink(name: "x", service: .pushover, recipient: "user") }
         #expect(throws: HTTPAlertSink.ConfigurationError.self) { try HTTPAlertSink(name: "x", service: .telegram, secret: "123:abc/../x", recipient: "1") }
         #expect(try HTTPAlertSink(name: "x", service: .pushover, secret: "a", recipient: "u").url == "https://api.pushover.net/1/messages.json")
+        let command = CommandAlertSink(name: "notify", executable: "/usr/bin/curl", arguments: ["-H", "Authorization: Bearer s3cr3t-token", "https://example.org"])
+        #expect("\(command)" == "command notify → /usr/bin/curl (3 arguments)", "arguments may hold tokens")
     }
 }

@@ -94,6 +94,46 @@ import Testing
     }
 
     @Test(arguments: [false, true])
+    func aReportedOutageAlwaysGetsItsReturnAndAnOldOneIsNoExcuse(sqlite: Bool) async throws {
+        let store = try Self.store(sqlite: sqlite)
+        let sink = RecordingSink()
+        let dispatcher = AlertDispatcher(store: store, sinks: [sink], policy: DeliveryPolicy(flapLimit: 4, flapWindow: 6 * 3_600))
+        // Out and back at 0 h, 1 h, 2 h, 3 h; out at 6 h 05 (the window has slid: sent), back at
+        // 6 h 30 (the count of recent alerts is at the limit, but its outage was reported).
+        for (step, hours) in [0, 1, 2, 3, 6.08, 6.5].enumerated() {
+            let date = Self.t0.addingTimeInterval(hours * 3_600)
+            try await Self.queue(Self.presence(step % 2 == 0 ? .deviceOffline : .deviceBackOnline, id: "p-\(step)", at: date), in: store, at: date)
+            try await dispatcher.deliverDue(at: date)
+        }
+        #expect(sink.received == ["p-0", "p-1", "p-2", "p-3", "p-4", "p-5"])
+        // A return whose own outage never reached this sink is not sent, even though an older
+        // outage did.
+        let late = Self.t0.addingTimeInterval(8 * 3_600)
+        try await Self.queue(Self.presence(.deviceBackOnline, id: "stray", at: late), in: store, at: late)
+        try await dispatcher.deliverDue(at: late)
+        #expect(sink.received.last == "p-5")
+    }
+
+    @Test(arguments: [false, true])
+    func oneSinksBacklogNeverHoldsUpAnother(sqlite: Bool) async throws {
+        let store = try Self.store(sqlite: sqlite)
+        let alive = RecordingSink(name: "alive")
+        let dead = RecordingSink(name: "dead", failures: 10_000)
+        let dispatcher = AlertDispatcher(store: store, sinks: [alive, dead], perSinkLimit: 50)
+        // 600 old messages for a sink that no longer exists, 120 for a dead one, then one for a
+        // live sink, queued last.
+        let old = (0..<600).map { Alert(id: "gone-\($0)", kind: .portOpened, severity: .info, title: "Port opened", message: "\($0)", createdAt: Self.t0) }
+        try await store.enqueue(try AlertRules.outbox(for: old, sinks: ["removed"]), at: Self.t0)
+        let backlog = (0..<120).map { Alert(id: "dead-\($0)", kind: .portOpened, severity: .info, title: "Port opened", message: "\($0)", createdAt: Self.t0) }
+        try await store.enqueue(try AlertRules.outbox(for: backlog, sinks: ["dead"]), at: Self.t0)
+        try await store.enqueue(try AlertRules.outbox(for: [Alert(id: "fresh", kind: .newDevice, severity: .warning, title: "New device", message: "x", createdAt: Self.t0)], sinks: ["alive"]), at: Self.t0.addingTimeInterval(1))
+        let round = try await dispatcher.deliverDue(at: Self.t0.addingTimeInterval(2))
+        #expect(alive.received == ["fresh"])
+        #expect(round.failed == 1, "the dead sink is tried once")
+        #expect(round.skipped >= 500, "the removed sink's messages wait")
+    }
+
+    @Test(arguments: [false, true])
     func quietHoursHoldAllButCriticalAlertsUntilMorning(sqlite: Bool) async throws {
         let store = try Self.store(sqlite: sqlite)
         let sink = RecordingSink()
@@ -115,6 +155,18 @@ import Testing
         #expect(sink.received == ["cve", "port"])
         #expect(quiet.end(ofWindowContaining: calendar.date(from: DateComponents(year: 2026, month: 11, day: 30, hour: 6, minute: 59))!) == morning, "after midnight too")
         #expect(quiet.end(ofWindowContaining: calendar.date(from: DateComponents(year: 2026, month: 11, day: 30, hour: 12))!) == nil)
+        // On the nights the clocks change, the window still ends at 07:00 on the wall clock.
+        let berlin = TimeZone(identifier: "Europe/Berlin")!
+        var local = Calendar(identifier: .gregorian)
+        local.timeZone = berlin
+        let nightly = try QuietHours("22:00-07:00", timeZone: berlin)
+        for day in [(10, 25), (3, 29)] {
+            let early = local.date(from: DateComponents(year: 2026, month: day.0, day: day.1, hour: 5, minute: 30))!
+            let end = try #require(nightly.end(ofWindowContaining: early))
+            #expect(local.dateComponents([.day, .hour, .minute], from: end) == DateComponents(day: day.1, hour: 7, minute: 0), "\(day)")
+            let evening = local.date(from: DateComponents(year: 2026, month: day.0, day: day.1 - 1, hour: 23))!
+            #expect(local.dateComponents([.day, .hour], from: try #require(nightly.end(ofWindowContaining: evening))) == DateComponents(day: day.1, hour: 7))
+        }
         #expect(throws: QuietHours.ConfigurationError.self) { try QuietHours("25:00-07:00") }
         #expect(throws: QuietHours.ConfigurationError.self) { try QuietHours("07:00-07:00") }
     }
@@ -131,10 +183,12 @@ import Testing
         }
         try await store.enqueue(try AlertRules.outbox(for: [Alert(id: "urgent", kind: .newCVE, severity: .critical, title: "Known vulnerability", message: "CVE", createdAt: Self.t0)], sinks: ["digest"]), at: Self.t0.addingTimeInterval(1_500))
         try await dispatcher.deliverDue(at: Self.t0.addingTimeInterval(1_500))
-        #expect(sink.alerts.map(\.id) == ["urgent"], "critical alerts do not wait for the digest")
+        try await store.enqueue(try AlertRules.outbox(for: [Alert(id: "cleared", kind: .riskCleared, severity: .info, title: "Risk cleared", message: "low again", createdAt: Self.t0)], sinks: ["digest"]), at: Self.t0.addingTimeInterval(1_500))
+        try await dispatcher.deliverDue(at: Self.t0.addingTimeInterval(1_500))
+        #expect(sink.alerts.map(\.id) == ["urgent", "cleared"], "critical alerts and clears do not wait for the digest")
         let round = try await dispatcher.deliverDue(at: Self.t0.addingTimeInterval(3_600))
         #expect(round.delivered == 3)
-        #expect(sink.alerts.count == 2)
+        #expect(sink.alerts.count == 3)
         let digest = try #require(sink.alerts.last)
         #expect(digest.kind == .digest)
         #expect(digest.title == "3 alerts from Argus")
@@ -184,6 +238,24 @@ import Testing
         try await AlertDispatcher(store: store, sinks: [sink, RecordingSink(name: "pager")]).deliverDue()
         #expect(sink.received.count == 2 && !sink.received.contains(keys[0]))
         #expect(try await store.suppressPendingMessages(idempotencyKeys: keys, reason: "acknowledged", at: Date()) == 0, "settled messages stay as they are")
+    }
+
+    @Test(arguments: [false, true])
+    func oldSettledMessagesArePrunedButEachDevicesLatestPresenceStays(sqlite: Bool) async throws {
+        let store = try Self.store(sqlite: sqlite)
+        let sink = RecordingSink()
+        let dispatcher = AlertDispatcher(store: store, sinks: [sink])
+        try await Self.queue(Self.presence(.deviceOffline, id: "off", at: Self.t0), in: store, at: Self.t0)
+        try await store.enqueue(try AlertRules.outbox(for: [Alert(id: "port", kind: .portOpened, severity: .info, title: "Port opened", message: "22", createdAt: Self.t0)], sinks: ["recording"]), at: Self.t0)
+        try await store.enqueue(try AlertRules.outbox(for: [Alert(id: "waiting", kind: .portOpened, severity: .info, title: "Port opened", message: "23", createdAt: Self.t0)], sinks: ["elsewhere"]), at: Self.t0)
+        try await dispatcher.deliverDue(at: Self.t0)
+        #expect(try await store.pruneSettledMessages(queuedBefore: Self.t0.addingTimeInterval(86_400)) == 1, "only the settled port alert")
+        #expect(Set(try await store.recentMessages(limit: 10).map(\.idempotencyKey)) == ["off", "waiting"], "the device's latest presence and what still waits stay")
+        // The outage is still known, so its return is reported.
+        let later = Self.t0.addingTimeInterval(2 * 86_400)
+        try await Self.queue(Self.presence(.deviceBackOnline, id: "on", at: later), in: store, at: later)
+        try await dispatcher.deliverDue(at: later)
+        #expect(sink.received == ["off", "port", "on"])
     }
 
     @Test func offlineAlertsAreHeldForTheDevicesGracePeriod() throws {

@@ -217,6 +217,8 @@ final class KeepingSink: AlertSink {
             ("alerts:\n  min_severity: loud", "alerts.min_severity"),
             ("alerts:\n  quiet_hours: 22-7", "alerts.quiet_hours"),
             ("alerts:\n  offline_grace_minutes: -1", "alerts.offline_grace_minutes"),
+            ("alerts:\n  offline_grace_minutes: 99999999999999", "alerts.offline_grace_minutes"),
+            ("alerts:\n  sinks:\n    - {name: s, type: syslog, url: 'udp://siem.lan:70000'}", "alerts.sinks[0].url: the port must be 1 to 65535"),
             ("alerts:\n  zone_offline_grace_minutes: {servers: soon}", "alerts.zone_offline_grace_minutes.servers"),
             ("alerts:\n  sinks:\n    - {name: m, type: email, url: 'smtp://mail.lan:587', to: [a@b.c]}", "alerts.sinks[0].from"),
             ("alerts:\n  sinks:\n    - {name: m, type: email, url: 'http://mail.lan', from: a@b.c, to: [a@b.c]}", "alerts.sinks[0].url"),

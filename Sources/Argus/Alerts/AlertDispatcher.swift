@@ -102,22 +102,25 @@ public actor AlertDispatcher {
         case hold(until: Date)
     }
 
-    /// Delivers what is due at `now`. A sink that fails is not tried again in the same round:
-    /// its other messages wait, so one dead receiver costs one timeout per round, not one per
-    /// message, and never holds up the other sinks.
+    /// Delivers what is due at `now`, sink by sink: each sink's oldest due messages, at most
+    /// ``perSinkLimit`` a round. A sink that fails is not tried again in the same round: its
+    /// other messages wait, so one dead receiver costs one timeout per round, not one per
+    /// message, and never holds up the other sinks (nor do messages for a sink that is gone).
     @discardableResult
     public func deliverDue(at now: Date = Date()) async throws -> Round {
         var round = Round()
-        var perSink: [String: Int] = [:]
-        var failing: Set<String> = []
-        var digests: [String: [(OutboxMessage, Alert)]] = [:]
         let snooze = try await AlertSnooze.load(from: store)
-        for message in try await store.dueMessages(at: now, limit: 500) {
-            guard let sink = sinks[message.sink] else {
-                round.skipped += 1
-                continue
-            }
-            guard perSink[message.sink, default: 0] < perSinkLimit, !failing.contains(message.sink) else { continue }
+        for name in sinks.keys.sorted() {
+            guard let sink = sinks[name] else { continue }
+            try await deliver(to: sink, policy: policy(for: name), snooze: snooze, at: now, into: &round)
+        }
+        round.skipped = try await store.dueMessages(at: now, limit: 500).count { sinks[$0.sink] == nil }
+        return round
+    }
+
+    private func deliver(to sink: any AlertSink, policy: DeliveryPolicy, snooze: AlertSnooze, at now: Date, into round: inout Round) async throws {
+        var digest: [(OutboxMessage, Alert)] = []
+        for message in try await store.dueMessages(to: sink.name, at: now, limit: perSinkLimit) {
             let alert: Alert
             do {
                 alert = try Alert.decode(message.payload)
@@ -127,7 +130,6 @@ public actor AlertDispatcher {
                 round.suppressed += 1
                 continue
             }
-            let policy = policy(for: message.sink)
             switch try await decide(message, alert, policy: policy, snooze: snooze, at: now) {
             case .suppress(let reason):
                 try await store.markSuppressed(message.id, reason: reason, at: now)
@@ -140,47 +142,42 @@ public actor AlertDispatcher {
             case .send:
                 break
             }
-            if policy.digestInterval != nil, alert.severity < .critical {
-                digests[message.sink, default: []].append((message, alert))
-                continue
-            }
-            perSink[message.sink, default: 0] += 1
-            do {
-                try await sink.deliver(alert)
-                try await store.markDelivered(message.id, at: Date())
-                round.delivered += 1
-            } catch {
-                try await recordFailure(of: [message], error, at: now)
-                round.failed += 1
-                failing.insert(message.sink)
-            }
-        }
-        for (name, waiting) in digests.sorted(by: { $0.key < $1.key }) {
-            guard let sink = sinks[name], let interval = policy(for: name).digestInterval, !failing.contains(name) else { continue }
-            // Digests go out at fixed times (every interval since the epoch, in UTC): an alert
-            // waits for the first one after it was queued.
-            var gathered: [(OutboxMessage, Alert)] = []
-            for (message, alert) in waiting {
+            // Critical alerts and clears (which resolve incidents) never wait for a digest.
+            if let interval = policy.digestInterval, alert.severity < .critical, alert.kind != .riskCleared {
+                // Digests go out at fixed times (every interval since the epoch, in UTC): an
+                // alert waits for the first one after it was queued.
                 let due = Self.digestTime(after: message.createdAt, every: interval)
                 if due <= now {
-                    gathered.append((message, alert))
+                    digest.append((message, alert))
                 } else {
                     try await store.postpone(message.id, until: due)
                     round.held += 1
                 }
+                continue
             }
-            guard !gathered.isEmpty else { continue }
-            let digest = Self.digest(of: gathered.map(\.1), firstID: gathered[0].0.id, at: now)
             do {
-                try await sink.deliver(digest)
-                for (message, _) in gathered { try await store.markDelivered(message.id, at: Date()) }
-                round.delivered += gathered.count
+                try await sink.deliver(alert)
             } catch {
-                try await recordFailure(of: gathered.map(\.0), error, at: now)
-                round.failed += gathered.count
+                try await recordFailure(of: [message], error, at: now)
+                round.failed += 1
+                return
             }
+            // A store that fails after a sink accepted is the store's failure, not the sink's.
+            try await store.markDelivered([message.id], at: Date())
+            round.delivered += 1
         }
-        return round
+        guard !digest.isEmpty else { return }
+        let alert = Self.digest(of: digest.map(\.1), sink: sink.name, since: digest.map(\.0.createdAt).min() ?? now, at: now)
+        do {
+            try await sink.deliver(alert)
+        } catch {
+            try await recordFailure(of: digest.map(\.0), error, at: now)
+            round.failed += digest.count
+            return
+        }
+        // All of a digest is marked at once, so a crash cannot split it into a second digest.
+        try await store.markDelivered(digest.map(\.0.id), at: Date())
+        round.delivered += digest.count
     }
 
     private func recordFailure(of messages: [OutboxMessage], _ error: any Error, at now: Date) async throws {
@@ -222,23 +219,28 @@ public actor AlertDispatcher {
             if later.contains(where: { kind($0) == .deviceBackOnline && $0.createdAt <= graceEnd }) {
                 return .suppress("back online within the grace period")
             }
+            // Flapping: enough of its presence alerts went out lately; only outages are held
+            // back, so a return whose outage was reported is always reported.
+            let recent = earlier.filter { $0.isSettled && $0.suppressedReason == nil && $0.createdAt > message.createdAt.addingTimeInterval(-policy.flapWindow) }
+            if recent.count >= policy.flapLimit {
+                return .suppress("flapping: \(recent.count) presence alerts within \(Int(policy.flapWindow / 60)) minutes")
+            }
+            return .send
         case .deviceBackOnline:
-            guard let outage = earlier.last(where: { kind($0) == .deviceOffline }) else {
+            // Its outage is the latest presence message before it; anything else means the
+            // owner never heard of this outage.
+            guard let outage = earlier.last, kind(outage) == .deviceOffline else {
                 return .suppress("its offline alert was not sent")
             }
             if !outage.isSettled {
                 // Wait for the offline alert to be decided (it may still be sent late).
                 return .hold(until: max(outage.nextAttemptAt, now.addingTimeInterval(1)))
             }
-            if outage.suppressedReason != nil { return .suppress("its offline alert was not sent (\(outage.suppressedReason ?? ""))") }
+            if let reason = outage.suppressedReason { return .suppress("its offline alert was not sent (\(reason))") }
+            return .send
         default:
             return .send
         }
-        let recent = earlier.filter { $0.isSettled && $0.suppressedReason == nil && $0.createdAt > message.createdAt.addingTimeInterval(-policy.flapWindow) }
-        if recent.count >= policy.flapLimit {
-            return .suppress("flapping: \(recent.count) presence alerts within \(Int(policy.flapWindow / 60)) minutes")
-        }
-        return .send
     }
 
     /// The first digest time after `date`: a multiple of `interval` since the epoch.
@@ -246,10 +248,11 @@ public actor AlertDispatcher {
         Date(timeIntervalSince1970: ((date.timeIntervalSince1970 / interval).rounded(.down) + 1) * interval)
     }
 
-    /// One alert that lists several.
-    static func digest(of alerts: [Alert], firstID: OutboxID, at date: Date) -> Alert {
+    /// One alert that lists several; its id names the sink and the oldest alert's time, so a
+    /// digest sent again after a crash carries the same id.
+    static func digest(of alerts: [Alert], sink: String, since oldest: Date, at date: Date) -> Alert {
         let lines = alerts.map { "• [\($0.severity.rawValue)] \($0.title): \($0.message)" }
-        return Alert(id: "digest-\(firstID.rawValue)-\(alerts.count)", kind: .digest, severity: alerts.map(\.severity).max() ?? .info, title: "\(alerts.count) alert\(alerts.count == 1 ? "" : "s") from Argus", message: lines.joined(separator: "\n"), createdAt: date)
+        return Alert(id: "digest-\(sink)-\(Int64(oldest.timeIntervalSince1970 * 1_000))", kind: .digest, severity: alerts.map(\.severity).max() ?? .info, title: "\(alerts.count) alert\(alerts.count == 1 ? "" : "s") from Argus", message: lines.joined(separator: "\n"), createdAt: date)
     }
 
     /// Sends a test alert to one sink now, outside the outbox (the settings' test button).

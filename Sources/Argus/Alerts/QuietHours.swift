@@ -62,10 +62,10 @@ public struct QuietHours: Sendable, Hashable, Codable, CustomStringConvertible {
         let now = (parts.hour ?? 0) * 60 + (parts.minute ?? 0)
         let inside = start < end ? (start <= now && now < end) : (now >= start || now < end)
         guard inside else { return nil }
-        let day = calendar.startOfDay(for: date)
-        // The end is today when it is still ahead on the clock, else tomorrow.
-        let endToday = calendar.date(byAdding: .minute, value: end, to: day) ?? date
-        return endToday > date ? endToday : calendar.date(byAdding: .day, value: 1, to: endToday) ?? date
+        // The next time the clock shows the end (on a day the clocks change, too; a time the
+        // change skips counts as the first moment after it).
+        let ending = DateComponents(hour: end / 60, minute: end % 60, second: 0)
+        return calendar.nextDate(after: date, matching: ending, matchingPolicy: .nextTime) ?? date.addingTimeInterval(60)
     }
 
     /// Holds `severity` at `date`: the time to hold it until, or `nil` to send it now.

@@ -105,7 +105,8 @@ public actor Monitor {
             try Task.checkCancellation()
             guard let run else { throw CancellationError() }
             let recorded = try await record(scan.id, kind: kind, request: request, run: run, updates: updates, hostsDown: hostsDown)
-            await reportScannerHealth(degradations, scanID: scan.id)
+            // Only a scan that ran to its end shows the scanner healthy again.
+            if !degradations.isEmpty || run.isComplete { await reportScannerHealth(degradations, scanID: scan.id) }
             return recorded
         } catch is CancellationError {
             _ = try? await store.markScan(scan.id, as: .cancelled, at: Date(), error: "the scan was cancelled")
@@ -114,7 +115,9 @@ public actor Monitor {
             _ = try? await store.markScan(scan.id, as: .failed, at: Date(), error: "\(error)")
             if (error as? ScanError)?.code == .nmapMissing || error is StoreError {
                 // The scanner itself is broken: one alert, not one per scheduled scan.
-                await reportScannerHealth(["\(error)"], scanID: scan.id)
+                // The kind of failure, not its details (which name ids and differ each time).
+                let reason = (error as? ScanError).map { "\($0)" } ?? (error as? StoreError).map { "the store fails (\($0.code.rawValue))" } ?? "\(error)"
+                await reportScannerHealth([reason], scanID: scan.id)
             } else if let alerting, alerting.rules.kinds.contains(.scanFailed) {
                 let alert = Alert(id: "scan-\(scan.id.rawValue)-failed", kind: .scanFailed, severity: .warning, title: AlertKind.scanFailed.title, message: "Scan \(scan.id) of \(request.targets.targets.map(\.text).joined(separator: ", ")) failed: \(error)", scanID: scan.id.rawValue)
                 if let messages = try? AlertRules.outbox(for: [alert], sinks: await alerting.currentSinks()) { _ = try? await store.enqueue(messages, at: Date()) }

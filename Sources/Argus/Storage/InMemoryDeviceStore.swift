@@ -366,16 +366,27 @@ public actor InMemoryDeviceStore: DeviceStore {
         Array(outbox.filter { $0.deliveredAt == nil && $0.nextAttemptAt <= date }.sorted { ($0.nextAttemptAt, $0.id.rawValue) < ($1.nextAttemptAt, $1.id.rawValue) }.prefix(limit))
     }
 
+    public func dueMessages(to sink: String, at date: Date, limit: Int) -> [OutboxMessage] {
+        Array(dueMessages(at: date, limit: Int.max).filter { $0.sink == sink }.prefix(limit))
+    }
+
     public func pendingMessageCount() -> Int { outbox.count { $0.deliveredAt == nil } }
 
-    public func markDelivered(_ id: OutboxID, at date: Date) throws {
-        guard let index = outbox.firstIndex(where: { $0.id == id }) else { throw StoreError.notFound("outbox message \(id)") }
-        outbox[index].deliveredAt = date
-        outbox[index].attempts += 1
+    public func markDelivered(_ ids: [OutboxID], at date: Date) throws {
+        let indices = try ids.map { id in
+            guard let index = outbox.firstIndex(where: { $0.id == id }) else { throw StoreError.notFound("outbox message \(id)") }
+            return index
+        }
+        for index in indices {
+            outbox[index].deliveredAt = date
+            outbox[index].suppressedReason = nil
+            outbox[index].attempts += 1
+        }
     }
 
     public func markSuppressed(_ id: OutboxID, reason: String, at date: Date) throws {
         guard let index = outbox.firstIndex(where: { $0.id == id }) else { throw StoreError.notFound("outbox message \(id)") }
+        guard outbox[index].deliveredAt == nil else { return }
         outbox[index].deliveredAt = date
         outbox[index].suppressedReason = reason
     }
@@ -393,11 +404,25 @@ public actor InMemoryDeviceStore: DeviceStore {
 
     public func postpone(_ id: OutboxID, until date: Date) throws {
         guard let index = outbox.firstIndex(where: { $0.id == id }) else { throw StoreError.notFound("outbox message \(id)") }
+        guard outbox[index].deliveredAt == nil else { return }
         outbox[index].nextAttemptAt = date
     }
 
     public func messages(to sink: String, about subject: String) -> [OutboxMessage] {
         outbox.filter { $0.sink == sink && $0.subject == subject }
+    }
+
+    public func pruneSettledMessages(queuedBefore date: Date) -> Int {
+        var newest: [String: Int64] = [:]
+        for message in outbox {
+            guard let subject = message.subject else { continue }
+            newest["\(message.sink)\u{0}\(subject)"] = max(newest["\(message.sink)\u{0}\(subject)"] ?? 0, message.id.rawValue)
+        }
+        let before = outbox.count
+        outbox.removeAll { message in
+            message.deliveredAt != nil && message.createdAt < date && message.subject.map { newest["\(message.sink)\u{0}\($0)"] != message.id.rawValue } ?? true
+        }
+        return before - outbox.count
     }
 
     public func recentMessages(limit: Int) -> [OutboxMessage] {

@@ -154,6 +154,9 @@ public struct ServerConfiguration: Sendable, Equatable {
             }
             guard Self.types.contains(type) else { throw Problem("\(key).type", "one of \(Self.types.joined(separator: ", "))") }
             if let digestMinutes, !(1...10_080).contains(digestMinutes) { throw Problem("\(key).digest_minutes", "1 to 10080 minutes (a week)") }
+            if let url, let components = URLComponents(string: url), components.port.map({ !(1...65_535).contains($0) }) == true {
+                throw Problem("\(key).url", "the port must be 1 to 65535")
+            }
             if type == "command" {
                 guard let command, command.hasPrefix("/") else { throw Problem("\(key).command", "the program's absolute path is required") }
             } else if type == "syslog" {
@@ -278,7 +281,10 @@ public struct ServerConfiguration: Sendable, Equatable {
         guard retentionDays >= 0 else { throw Problem("retention.days", "must be 0 (keep all) or more") }
         guard keepScans >= 0 else { throw Problem("retention.keep_scans", "must be 0 (keep all) or more") }
         guard (1...3_600).contains(alertRetrySeconds) else { throw Problem("alerts.retry_seconds", "must be 1 to 3600 seconds") }
-        guard offlineGraceMinutes >= 0 else { throw Problem("alerts.offline_grace_minutes", "must be 0 (at once) or more") }
+        guard (0...525_600).contains(offlineGraceMinutes) else { throw Problem("alerts.offline_grace_minutes", "must be 0 (at once) to 525600 (a year)") }
+        for (key, periods) in [("alerts.zone_offline_grace_minutes", zoneOfflineGraceMinutes), ("alerts.device_offline_grace_minutes", deviceOfflineGraceMinutes)] {
+            for (name, minutes) in periods where !(0...525_600).contains(minutes) { throw Problem("\(key).\(name)", "must be 0 to 525600 minutes (a year)") }
+        }
     }
 
     /// The scan targets of a network scan, or `nil` when no subnet is configured.
