@@ -33,10 +33,8 @@ public struct ArgusServer: Sendable {
     public init(configuration: ServerConfiguration, store: any DeviceStore, scanner: (any Argus.Scanner)? = nil, hasher: PasswordHasher = PasswordHasher(), alertSinks: [any AlertSink] = [], sinkFactory: (@Sendable (ServerConfiguration.AlertSinkSettings) throws -> any AlertSink)? = nil, logger: Logger = Logger(label: "argus-server")) {
         let scanner = scanner ?? SweepScanner(base: NmapScanner(executable: configuration.nmapPath), parallelism: configuration.scanParallelism)
         let rules = AlertRules(minimumSeverity: configuration.alertMinimumSeverity, riskThreshold: configuration.alertRiskThreshold, skipTrusted: configuration.alertSkipTrusted, offlineGrace: configuration.offlineGrace)
-        var quiet = configuration.alertQuietHours
-        quiet?.breakthrough = configuration.alertQuietHoursBreakthrough
         let policies = Dictionary(configuration.alertSinks.map { ($0.name, configuration.deliveryPolicy(for: $0)) }) { first, _ in first }
-        let dispatcher = AlertDispatcher(store: store, sinks: alertSinks, policy: DeliveryPolicy(quietHours: quiet), policies: policies, initialDelay: TimeInterval(configuration.alertRetrySeconds))
+        let dispatcher = AlertDispatcher(store: store, sinks: alertSinks, policy: configuration.defaultDeliveryPolicy, policies: policies, initialDelay: TimeInterval(configuration.alertRetrySeconds))
         let monitor = Monitor(store: store, scanner: scanner, alerting: Monitor.Alerting(rules: rules, dispatcher: dispatcher))
         services = ServerServices(store: store, configuration: configuration, scans: ScanCoordinator(monitor: monitor), hasher: hasher, alerts: dispatcher, sinkFactory: sinkFactory, fixedSinkNames: Set(alertSinks.map(\.name)), logger: logger)
     }

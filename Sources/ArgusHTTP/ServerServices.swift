@@ -79,6 +79,44 @@ public final class ServerServices: Sendable {
         setupToken.withLock { $0 = $0 ?? token }
     }
 
+    /// The networks given at setup (`"192.168.1.0/24, 10.0.0.5"`), checked against the
+    /// exclusions and the address limit.
+    /// - Throws: What is wrong with them, for people.
+    func setupNetworks(_ text: String) throws -> [String] {
+        let targets = try ScanTargetList(text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }, excluding: configuration.exclusions, addressLimit: configuration.maxAddresses)
+        return targets.targets.map(\.text)
+    }
+
+    /// How a first-run setup went.
+    enum SetupOutcome {
+        /// The admin was created (and signed nowhere yet).
+        case created(User)
+        /// A user exists already.
+        case done
+        /// The token was not the one in the log (the attempt is audited).
+        case wrongToken
+    }
+
+    /// The first-run setup, for the API and the form alike: spends the token, creates the admin
+    /// atomically (the token comes back if that fails), keeps the networks, and audits.
+    func completeSetup(username: String, password: String, token: String, networks: [String], request: Request, context: ArgusRequestContext) async throws -> SetupOutcome {
+        guard consumeSetupToken(token) else {
+            await audit("setup", context, request: request, details: "wrong setup token", success: false)
+            return .wrongToken
+        }
+        let created: User?
+        do {
+            created = try await store.createFirstUser(username: username, passwordHash: await hasher.hash(password), at: Date())
+        } catch {
+            restoreSetupToken(token)
+            throw error
+        }
+        guard let user = created else { return .done }
+        if !networks.isEmpty { try await store.setSetting("network.subnets", to: networks.joined(separator: ",")) }
+        await audit("setup", context, request: request, user: user, resource: ("user", "\(user.id)"))
+        return .created(user)
+    }
+
     /// The client's address: the peer, or the first `X-Forwarded-For` hop when the peer is a
     /// trusted proxy.
     func clientAddress(of request: Request, peer: String?) -> String {

@@ -80,11 +80,14 @@ public struct ServerConfiguration: Sendable, Equatable {
         OfflineGrace(standard: TimeInterval(offlineGraceMinutes * 60), zones: zoneOfflineGraceMinutes.mapValues { TimeInterval($0 * 60) }, devices: deviceOfflineGraceMinutes.mapValues { TimeInterval($0 * 60) })
     }
 
+    /// The delivery policy of sinks without settings of their own: the global quiet hours.
+    public var defaultDeliveryPolicy: DeliveryPolicy { deliveryPolicy(for: nil) }
+
     /// The delivery policy of a sink: its own quiet hours and digest, else the global ones.
-    public func deliveryPolicy(for sink: AlertSinkSettings) -> DeliveryPolicy {
-        var quiet = sink.quietHours ?? alertQuietHours
+    public func deliveryPolicy(for sink: AlertSinkSettings?) -> DeliveryPolicy {
+        var quiet = sink?.quietHours ?? alertQuietHours
         quiet?.breakthrough = alertQuietHoursBreakthrough
-        return DeliveryPolicy(quietHours: quiet, digestInterval: sink.digestMinutes.map { TimeInterval($0 * 60) })
+        return DeliveryPolicy(quietHours: quiet, digestInterval: sink?.digestMinutes.map { TimeInterval($0 * 60) })
     }
     /// Profiles of the owner's, beside quick, normal and intensive (`scanning.profiles`): built
     /// only from ``ScanProfile``'s fields, so no other nmap option can be given.

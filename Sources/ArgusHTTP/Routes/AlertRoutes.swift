@@ -39,6 +39,22 @@ struct AlertRoutes {
         var digestMinutes: Int?
         var quietHours: String?
 
+        init(name: String, type: String, url: String? = nil, secret: String? = nil, to: [String]? = nil, from: String? = nil, username: String? = nil, password: String? = nil, caFile: String? = nil, topicPrefix: String? = nil, discoveryPrefix: String? = nil, digestMinutes: Int? = nil, quietHours: String? = nil) {
+            self.name = name
+            self.type = type
+            self.url = url
+            self.secret = secret
+            self.to = to
+            self.from = from
+            self.username = username
+            self.password = password
+            self.caFile = caFile
+            self.topicPrefix = topicPrefix
+            self.discoveryPrefix = discoveryPrefix
+            self.digestMinutes = digestMinutes
+            self.quietHours = quietHours
+        }
+
         /// The settings, or a 422 naming the field.
         func settings() throws -> ServerConfiguration.AlertSinkSettings {
             var settings = ServerConfiguration.AlertSinkSettings(name: name, type: type)

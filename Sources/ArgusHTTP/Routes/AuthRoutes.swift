@@ -56,32 +56,19 @@ struct AuthRoutes {
         let body = try await request.decodeJSON(as: SetupRequest.self, context: context)
         guard Accounts.isValidUsername(body.username) else { throw APIError.invalid("username", "1 to 64 letters, digits, '.', '_' or '-'") }
         if let problem = PasswordHasher.problem(with: body.password) { throw APIError.invalid("password", problem) }
-        var targets: ScanTargetList?
+        var networks: [String] = []
         if let subnet = body.subnet, !subnet.isEmpty {
-            let configuration = services.configuration
-            do {
-                targets = try ScanTargetList(subnet.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }, excluding: configuration.exclusions, addressLimit: configuration.maxAddresses)
-            } catch {
-                throw APIError.invalid("subnet", "\(error)")
-            }
+            do { networks = try services.setupNetworks(subnet) } catch { throw APIError.invalid("subnet", "\(error)") }
         }
         guard try await services.store.userCount() == 0 else { throw APIError(.conflict, "Setup is done already: sign in") }
-        guard services.consumeSetupToken(body.setupToken) else {
-            await services.audit("setup", context, request: request, details: "wrong setup token", success: false)
+        switch try await services.completeSetup(username: body.username, password: body.password, token: body.setupToken, networks: networks, request: request, context: context) {
+        case .created(let user):
+            return try await signIn(user, remember: false, request: request, context: context, status: .created)
+        case .done:
+            throw APIError(.conflict, "Setup is done already: sign in")
+        case .wrongToken:
             throw APIError(.forbidden, "Wrong setup token: it is printed in argus-server's log at start", field: "setup_token")
         }
-        let hash = await services.hasher.hash(body.password)
-        let created: User?
-        do {
-            created = try await services.store.createFirstUser(username: body.username, passwordHash: hash, at: Date())
-        } catch {
-            services.restoreSetupToken(body.setupToken)
-            throw error
-        }
-        guard let user = created else { throw APIError(.conflict, "Setup is done already: sign in") }
-        if let targets { try await services.store.setSetting("network.subnets", to: targets.targets.map(\.text).joined(separator: ",")) }
-        await services.audit("setup", context, request: request, user: user, resource: ("user", "\(user.id)"))
-        return try await signIn(user, remember: false, request: request, context: context, status: .created)
     }
 
     @Sendable func login(_ request: Request, context: ArgusRequestContext) async throws -> Response {

@@ -266,19 +266,15 @@ extension WebRoutes {
 
     @Sendable func addSink(_ request: Request, context: ArgusRequestContext) async throws -> Response {
         let form = try await Form(request)
-        var settings = ServerConfiguration.AlertSinkSettings(name: (form["name"] ?? "").trimmingCharacters(in: .whitespaces), type: form["type"] ?? "")
-        func text(_ field: String) -> String? { form[field].flatMap { $0.isEmpty ? nil : $0 } }
-        settings.url = text("url")
-        settings.secret = text("secret")
-        settings.to = (form["to"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        settings.from = text("from")
-        settings.username = text("username")
-        settings.password = text("password")
-        if let minutes = text("digest_minutes") {
+        var digestMinutes: Int?
+        if let minutes = form["digest_minutes"], !minutes.isEmpty {
             guard let value = Int(minutes) else { return try await renderSettings(context, error: "The digest interval is a number of minutes.", status: .unprocessableContent) }
-            settings.digestMinutes = value
+            digestMinutes = value
         }
+        // The same fields as the API's, so both are read and checked alike.
+        let fields = AlertRoutes.SinkRequest(name: (form["name"] ?? "").trimmingCharacters(in: .whitespaces), type: form["type"] ?? "", url: form["url"], secret: form["secret"], to: (form["to"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }, from: form["from"], username: form["username"], password: form["password"], digestMinutes: digestMinutes)
         do {
+            let settings = try fields.settings()
             let sink = try await services.addAlertSink(settings)
             await services.audit("alert_sink_add", context, request: request, resource: ("alert_sink", sink.name), details: "web: \(settings.type)")
             return Self.redirect("/settings?done=Alert+sink+added.")

@@ -119,32 +119,23 @@ struct WebRoutes {
         let password = form["password"] ?? ""
         guard Accounts.isValidUsername(username) else { return failure("The user name is 1 to 64 letters, digits, '.', '_' or '-'.") }
         if let problem = PasswordHasher.problem(with: password) { return failure("The password \(problem).") }
-        var subnets: [String] = []
+        var networks: [String] = []
         if let subnet = form["subnet"], !subnet.isEmpty {
-            subnets = subnet.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-            do { _ = try ScanTargetList(subnets, excluding: services.configuration.exclusions, addressLimit: services.configuration.maxAddresses) } catch { return failure("The network: \(error).") }
+            do { networks = try services.setupNetworks(subnet) } catch { return failure("The network: \(error).") }
         }
         var cadence: ScanCadence?
         if let schedule = form["schedule"], !schedule.isEmpty {
             do { cadence = try ScanCadence(schedule) } catch { return failure("The schedule: \(error.description).") }
         }
-        guard services.consumeSetupToken(form["setup_token"] ?? "") else {
-            await services.audit("setup", context, request: request, details: "wrong setup token", success: false)
-            return failure("Wrong setup token: it is printed in argus-server's log at start.", .forbidden)
+        let user: User
+        switch try await services.completeSetup(username: username, password: password, token: form["setup_token"] ?? "", networks: networks, request: request, context: context) {
+        case .created(let created): user = created
+        case .done: return Self.redirect("/login")
+        case .wrongToken: return failure("Wrong setup token: it is printed in argus-server's log at start.", .forbidden)
         }
-        let created: User?
-        do {
-            created = try await services.store.createFirstUser(username: username, passwordHash: await services.hasher.hash(password), at: Date())
-        } catch {
-            services.restoreSetupToken(form["setup_token"] ?? "")
-            throw error
-        }
-        guard let user = created else { return Self.redirect("/login") }
-        if !subnets.isEmpty { try await services.store.setSetting("network.subnets", to: subnets.joined(separator: ",")) }
         if let cadence {
             _ = try await services.store.createSchedule(Schedule(id: ScheduleID(0), name: "Network", expression: cadence.description, profile: services.configuration.scanProfile, nextRunAt: cadence.nextRun(after: Date())))
         }
-        await services.audit("setup", context, request: request, user: user, resource: ("user", "\(user.id)"))
         let (cookie, _) = try await services.startSession(for: user, remember: false, request: request, context: context)
         return Self.redirect("/", cookie: cookie)
     }
