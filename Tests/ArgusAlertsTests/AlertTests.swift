@@ -176,7 +176,7 @@ func change(_ kind: String, _ severity: Severity = .warning, device: DeviceRefer
         #expect(throws: HTTPAlertSink.ConfigurationError.self) { try HTTPAlertSink(name: "x", service: .webhook, url: "file:///etc/passwd") }
         let signature = HTTPAlertSink.signature(body: "{}", timestamp: 1, secret: "k")
         #expect(signature.count == 64)
-        _ = alert
+        #expect(alert.severity == .critical)
     }
 
     @Test func aCommandGetsTheAlertOnStandardInput() async throws {
@@ -280,6 +280,40 @@ func change(_ kind: String, _ severity: Severity = .warning, device: DeviceRefer
         #expect(events.allSatisfy { $0["routing_key"] as? String == "routing-key" })
         #expect((events.first?["payload"] as? [String: Any])?["severity"] as? String == "critical")
         #expect(events.last?["payload"] == nil)
+    }
+}
+
+@Suite(.serialized) struct ChatServiceTests {
+    @Test func slackDiscordTeamsNtfyAndGotifyReachALocalReceiverInTheirOwnShapes() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("argus-chat-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let port = Int.random(in: 40_000...49_000)
+        let received = folder.appendingPathComponent("received.jsonl")
+        let server = try await WebhookTests.startReceiver(port: port, secret: "-", in: folder, recordingTo: received)
+        defer { server.stop() }
+        let alert = Alert(id: "scan-4-change-1", kind: .portOpened, severity: .warning, title: "Port opened", message: "23/tcp (telnet) opened on 192.0.2.10.")
+        let base = "http://127.0.0.1:\(port)"
+        for sink in [
+            try HTTPAlertSink(name: "slack", service: .slack, url: "\(base)/services/T/B/X", timeout: .seconds(2)),
+            try HTTPAlertSink(name: "discord", service: .discord, url: "\(base)/api/webhooks/1/abc", timeout: .seconds(2)),
+            try HTTPAlertSink(name: "teams", service: .teams, url: "\(base)/webhookb2/x", timeout: .seconds(2)),
+            try HTTPAlertSink(name: "ntfy", service: .ntfy, url: "\(base)/argus", secret: "tk_ntfy", timeout: .seconds(2)),
+            try HTTPAlertSink(name: "gotify", service: .gotify, url: "\(base)/message", secret: "gotify-app-token", timeout: .seconds(2)),
+        ] { try await sink.deliver(alert) }
+        let records = try String(contentsOf: received, encoding: .utf8).split(separator: "\n").compactMap { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        #expect(records.map { $0["path"] as? String } == ["/services/T/B/X", "/api/webhooks/1/abc", "/webhookb2/x", "/argus", "/message"])
+        #expect(records.allSatisfy { $0["key"] as? String == alert.id }, "every request carries the idempotency key")
+        func body(_ index: Int) -> [String: Any] {
+            (records[index]["body"] as? String).flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] } ?? [:]
+        }
+        #expect(body(0)["text"] as? String == "[warning] Port opened: 23/tcp (telnet) opened on 192.0.2.10.")
+        #expect(body(1)["content"] as? String == "[warning] Port opened: 23/tcp (telnet) opened on 192.0.2.10.")
+        #expect(body(2)["@type"] as? String == "MessageCard" && body(2)["title"] as? String == "Port opened" && body(2)["themeColor"] as? String == "A16207")
+        let ntfy = records[3]
+        #expect(ntfy["body"] as? String == alert.message && (ntfy["type"] as? String)?.hasPrefix("text/plain") == true)
+        #expect(ntfy["headers"] as? [String: String] == ["Title": "Port opened", "Priority": "high", "Tags": "port_opened", "Authorization": "Bearer tk_ntfy"])
+        #expect(body(4)["title"] as? String == "Port opened" && body(4)["priority"] as? Int == 5)
+        #expect((records[4]["headers"] as? [String: String])?["X-Gotify-Key"] == "gotify-app-token")
     }
 }
 

@@ -20,7 +20,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         expected = "sha256=" + hmac.new(secret, timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
         good = secret == b"-" or hmac.compare_digest(expected, self.headers.get("X-Argus-Signature", ""))
         with open(log, "a") as out:
-            out.write(json.dumps({"signed": good, "key": self.headers.get("X-Argus-Idempotency-Key"), "path": self.path, "type": self.headers.get("Content-Type"), "body": body.decode()}) + "\n")
+            out.write(json.dumps({"signed": good, "key": self.headers.get("X-Argus-Idempotency-Key"), "path": self.path, "type": self.headers.get("Content-Type"), "headers": {name: self.headers.get(name) for name in ("Title", "Priority", "Tags", "Authorization", "X-Gotify-Key") if self.headers.get(name) is not None}, "body": body.decode()}) + "\n")
         self.send_response(200 if good else 401)
         self.end_headers()
 
