@@ -20,6 +20,8 @@ let package = Package(
         .library(name: "Argus", targets: ["Argus"]),
         .library(name: "ArgusSQLite", targets: ["ArgusSQLite"]),
         .library(name: "ArgusHTTP", targets: ["ArgusHTTP"]),
+        // For implementers and embedders' tests: a replay scanner, store contract suites.
+        .library(name: "ArgusTesting", targets: ["ArgusTesting"]),
         .executable(name: "argus-server", targets: ["argus-server"]),
         .executable(name: "argus-cli", targets: ["argus-cli"]),
     ],
@@ -68,6 +70,8 @@ let package = Package(
             resources: [.embedInCode("Resources/port-rules.json"), .embedInCode("Resources/vulnerabilities.json")],
             swiftSettings: swiftSettings
         ),
+        // Test kit: a scanner that replays recorded nmap XML.
+        .target(name: "ArgusTesting", dependencies: ["Argus"], swiftSettings: swiftSettings),
         // The default DeviceStore on the system libsqlite3.
         .target(name: "ArgusSQLite", dependencies: ["Argus", "CSQLite3"], swiftSettings: swiftSettings),
         // Accounts: password hashing (bcrypt), API keys and tokens, shared by the server and the CLI.
@@ -141,7 +145,7 @@ let package = Package(
 
         .testTarget(
             name: "ArgusTests",
-            dependencies: ["Argus"],
+            dependencies: ["Argus", "ArgusTesting"],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),

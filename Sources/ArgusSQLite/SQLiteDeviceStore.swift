@@ -157,10 +157,10 @@ public final class SQLiteDeviceStore: DeviceStore {
 
     // MARK: Scans
 
-    static let scanColumns = "id, status, kind, profile, targets, created_at, started_at, finished_at, nmap_version, nmap_arguments, hosts_up, hosts_down, devices_found, open_ports, error_message"
+    static let scanColumns = "id, status, kind, profile, targets, created_at, started_at, finished_at, nmap_version, nmap_arguments, hosts_up, hosts_down, devices_found, open_ports, error_message, coverage"
 
     static func scanRecord(_ row: SQLiteStatement) -> ScanRecord {
-        ScanRecord(id: row.id(0), status: ScanStatus(rawValue: row.string(1)) ?? .failed, kind: ScanKind(rawValue: row.string(2)) ?? .network, profile: row.string(3), targets: decodeList(row.string(4)), createdAt: row.date(5), startedAt: row.optionalDate(6), finishedAt: row.optionalDate(7), nmapVersion: row.optionalString(8), nmapArguments: row.optionalString(9), hostsUp: row.int(10), hostsDown: row.int(11), devicesFound: row.int(12), openPorts: row.int(13), errorMessage: row.optionalString(14))
+        ScanRecord(id: row.id(0), status: ScanStatus(rawValue: row.string(1)) ?? .failed, kind: ScanKind(rawValue: row.string(2)) ?? .network, profile: row.string(3), targets: decodeList(row.string(4)), createdAt: row.date(5), startedAt: row.optionalDate(6), finishedAt: row.optionalDate(7), nmapVersion: row.optionalString(8), nmapArguments: row.optionalString(9), hostsUp: row.int(10), hostsDown: row.int(11), devicesFound: row.int(12), openPorts: row.int(13), errorMessage: row.optionalString(14), coverage: row.optionalString(15).flatMap(decodeCoverage))
     }
 
     static func fetchScan(_ connection: SQLiteConnection, _ id: ScanID) throws -> ScanRecord? {
@@ -205,9 +205,9 @@ public final class SQLiteDeviceStore: DeviceStore {
                 }
                 try connection.run("""
                     UPDATE scans SET status = ?, started_at = coalesce(?, started_at), finished_at = ?, nmap_version = ?, nmap_arguments = ?,
-                        hosts_up = ?, hosts_down = ?, devices_found = ?, open_ports = ?, error_message = ?
+                        hosts_up = ?, hosts_down = ?, devices_found = ?, open_ports = ?, error_message = ?, coverage = ?
                     WHERE id = ?
-                    """, [.text(outcome.status.rawValue), .of(outcome.startedAt), .of(outcome.finishedAt ?? date), .of(outcome.nmapVersion), .of(outcome.nmapArguments), .of(outcome.hostsUp), .of(outcome.hostsDown), .of(recorder.ids.count), .of(recorder.openPorts), .of(outcome.errorMessage), .of(scanID)])
+                    """, [.text(outcome.status.rawValue), .of(outcome.startedAt), .of(outcome.finishedAt ?? date), .of(outcome.nmapVersion), .of(outcome.nmapArguments), .of(outcome.hostsUp), .of(outcome.hostsDown), .of(recorder.ids.count), .of(recorder.openPorts), .of(outcome.errorMessage), .of(try outcome.coverage.map(Self.encodeCoverage)), .of(scanID)])
                 return RecordedScan(scan: try Self.fetchScan(connection, scanID)!, deviceIDs: recorder.ids, newDevices: recorder.newDevices, changeIDs: recorder.changeIDs)
             }
         }
@@ -324,13 +324,66 @@ public final class SQLiteDeviceStore: DeviceStore {
         }
         for index in rows.indices {
             rows[index].ports = try connection.query("""
-                SELECT protocol, number, state, service_name, product, version, extra_info, tunnel, cpes
-                FROM ports WHERE scan_id = ? AND device_id = ? ORDER BY protocol, number
-                """, [.of(rows[index].scanID), .of(rows[index].deviceID)]) { row in
-                ObservedPort(protocol: TransportProtocol(rawValue: row.string(0)) ?? .tcp, number: row.int(1), state: PortState.State(rawValue: row.string(2)) ?? .open, serviceName: row.optionalString(3), product: row.optionalString(4), version: row.optionalString(5), extraInfo: row.optionalString(6), tunnel: row.optionalString(7), cpes: row.optionalString(8).map(decodeList) ?? [])
-            }
+                SELECT \(portColumns) FROM ports WHERE scan_id = ? AND device_id = ? ORDER BY protocol, number
+                """, [.of(rows[index].scanID), .of(rows[index].deviceID)]) { port($0) }
         }
         return rows
+    }
+
+    static let portColumns = "protocol, number, state, service_name, product, version, extra_info, tunnel, cpes, confirmed_at"
+
+    static func port(_ row: SQLiteStatement, from first: Int32 = 0) -> ObservedPort {
+        ObservedPort(protocol: TransportProtocol(rawValue: row.string(first)) ?? .tcp, number: row.int(first + 1), state: PortState.State(rawValue: row.string(first + 2)) ?? .open, serviceName: row.optionalString(first + 3), product: row.optionalString(first + 4), version: row.optionalString(first + 5), extraInfo: row.optionalString(first + 6), tunnel: row.optionalString(first + 7), cpes: row.optionalString(first + 8).map(decodeList) ?? [], confirmedAt: row.optionalDate(first + 9))
+    }
+
+    static func encodeCoverage(_ coverage: ScanCoverage) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return String(decoding: try encoder.encode(coverage), as: UTF8.self)
+    }
+
+    static func decodeCoverage(_ text: String) -> ScanCoverage? {
+        try? JSONDecoder().decode(ScanCoverage.self, from: Data(text.utf8))
+    }
+
+    public func latestObservations() async throws -> [DeviceObservation] {
+        try await reader.perform { connection in
+            // Two passes over the devices' latest scans, in device order: the observations, then
+            // their ports (by the ports' primary key), merged without a query per device.
+            var rows = try connection.query("""
+                SELECT o.scan_id, o.device_id, o.observed_at, o.state, o.ip, o.mac, o.hostname, o.vendor, o.os_name, o.os_accuracy, o.risk_level, o.risk_score
+                FROM devices d JOIN observations o ON o.scan_id = d.last_scan_id AND o.device_id = d.id ORDER BY d.id
+                """, []) { row in
+                DeviceObservation(scanID: row.id(0), deviceID: row.id(1), observedAt: row.date(2), state: HostStatus.State(rawValue: row.string(3)) ?? .up, ip: row.string(4), mac: row.optionalString(5), hostname: row.optionalString(6), vendor: row.optionalString(7), osName: row.optionalString(8), osAccuracy: row.optionalInt(9), riskLevel: RiskLevel(rawValue: row.string(10)) ?? .none, riskScore: row.int(11))
+            }
+            var index = rows.startIndex
+            _ = try connection.query("""
+                SELECT p.device_id, p.protocol, p.number, p.state, p.service_name, p.product, p.version, p.extra_info, p.tunnel, p.cpes, p.confirmed_at
+                FROM devices d JOIN ports p ON p.scan_id = d.last_scan_id AND p.device_id = d.id ORDER BY d.id, p.protocol, p.number
+                """, []) { row -> Void in
+                let device: DeviceID = row.id(0)
+                while index < rows.endIndex && rows[index].deviceID < device { index += 1 }
+                if index < rows.endIndex && rows[index].deviceID == device { rows[index].ports.append(Self.port(row, from: 1)) }
+            }
+            return rows
+        }
+    }
+
+    public func assessments(of devices: [DeviceID]) async throws -> [DeviceID: String] {
+        try await reader.perform { connection in
+            var found: [DeviceID: String] = [:]
+            // SQLite takes at most 32,766 parameters: ask in slices.
+            var start = devices.startIndex
+            while start < devices.endIndex {
+                let slice = devices[start..<min(start + 500, devices.endIndex)]
+                let marks = Array(repeating: "?", count: slice.count).joined(separator: ", ")
+                for (id, text) in try connection.query("SELECT id, assessment FROM devices WHERE assessment IS NOT NULL AND id IN (\(marks))", slice.map { .of($0) }, { ($0.id(0) as DeviceID, $0.string(1)) }) {
+                    found[id] = text
+                }
+                start = slice.endIndex
+            }
+            return found
+        }
     }
 
     public func history(of device: DeviceID, limit: Int) async throws -> [DeviceObservation] {

@@ -41,7 +41,7 @@ final class SQLiteScanRecorder: ScanRecorder {
                 os_accuracy = CASE WHEN ?7 IS NULL THEN os_accuracy ELSE ?8 END, os_name = coalesce(?7, os_name),
                 last_seen = ?9, times_seen = times_seen + 1, last_scan_id = ?10, is_online = 1,
                 risk_level = ?11, risk_score = ?12, open_ports = ?13, assessment = coalesce(?14, assessment)
-            WHERE id = ?15
+            WHERE id = ?15 AND last_seen < ?9 + 1
             """)
         insertDevice = try connection.prepare("""
             INSERT INTO devices (ip, ip_key, mac, hostname, vendor, device_type, os_name, os_accuracy,
@@ -53,14 +53,16 @@ final class SQLiteScanRecorder: ScanRecorder {
             VALUES (?, ?, ?, 'up', ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         insertPort = try connection.prepare("""
-            INSERT OR REPLACE INTO ports (scan_id, device_id, protocol, number, state, service_name, product, version, extra_info, tunnel, cpes)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT OR REPLACE INTO ports (scan_id, device_id, protocol, number, state, service_name, product, version, extra_info, tunnel, cpes, confirmed_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
     }
 
     func add(_ update: DeviceUpdate) throws -> DeviceID {
         let open = update.ports.count { $0.state == .open }
-        openPorts += open
+        // The scan's own count leaves out ports carried over from earlier scans.
+        openPorts += update.ports.count { $0.state == .open && $0.confirmedAt == nil }
+        let when = update.seenAt.map(SQLiteValue.of) ?? self.when
         // Bound one by one, without building argument arrays: a large scan writes many rows.
         let statement = update.deviceID == nil ? insertDevice : updateDevice
         try statement.bind(update.ip, at: 1)
@@ -80,7 +82,11 @@ final class SQLiteScanRecorder: ScanRecorder {
         let id: DeviceID
         if let known = update.deviceID {
             statement.bind(known.rawValue, at: 15)
-            guard try statement.run() == 1 else { throw StoreError.notFound("device \(known)") }
+            // No row changed: no such device, or it was seen after this sighting (an import of an
+            // earlier file), which then goes into its history only.
+            if try statement.run() != 1, try connection.first("SELECT 1 FROM devices WHERE id = ?", [.of(known)], { _ in true }) == nil {
+                throw StoreError.notFound("device \(known)")
+            }
             id = known
         } else {
             try statement.run()
@@ -113,6 +119,7 @@ final class SQLiteScanRecorder: ScanRecorder {
             try insertPort.bind(port.extraInfo, at: 9)
             try insertPort.bind(port.tunnel, at: 10)
             try insertPort.bind(port.cpes.isEmpty ? nil : SQLiteDeviceStore.encodeList(port.cpes), at: 11)
+            try insertPort.bind(.of(port.confirmedAt), at: 12)
             try insertPort.run()
         }
         return id

@@ -231,6 +231,12 @@ enum Schema {
         CREATE INDEX outbox_by_subject ON outbox (sink, subject, id) WHERE subject IS NOT NULL;
         CREATE INDEX outbox_due_by_sink ON outbox (sink, next_attempt_at, id) WHERE delivered_at IS NULL;
         """,
+        // 6: what each scan covered (JSON), and when a port carried over from an earlier scan
+        // was last confirmed.
+        """
+        ALTER TABLE scans ADD COLUMN coverage TEXT;
+        ALTER TABLE ports ADD COLUMN confirmed_at REAL;
+        """,
     ]
 
     /// The schema version this build writes.

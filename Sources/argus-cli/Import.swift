@@ -43,7 +43,8 @@ struct Import: AsyncParsableCommand {
             try printJSON(recorded.scan)
         } else {
             let scan = recorded.scan
-            print("Imported \(file) as scan \(scan.id): \(scan.hostsUp) hosts up, \(scan.hostsDown) down; \(scan.devicesFound) devices (\(recorded.newDevices) new), \(scan.openPorts) open ports.")
+            let changes = recorded.changeIDs.count
+            print("Imported \(file) as scan \(scan.id): \(scan.hostsUp) hosts up, \(scan.hostsDown) down; \(scan.devicesFound) devices (\(recorded.newDevices) new), \(scan.openPorts) open ports; \(changes) change\(changes == 1 ? "" : "s") (argus-cli changes --scan \(scan.id)).")
         }
         if let message = recorded.scan.errorMessage {
             printStandardError("argus-cli: warning: \(message)")

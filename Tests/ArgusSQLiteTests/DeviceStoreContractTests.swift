@@ -53,6 +53,42 @@ import Testing
     }
 
     @Test(arguments: StoreKind.allCases)
+    func olderSightingsCoverageAndCarriedPorts(kind: StoreKind) async throws {
+        let store = try kind.make()
+        let first = try await Self.recordScan(store, at: day(2), devices: [DeviceUpdate(ip: "192.0.2.1", ports: [port(22)], assessment: "{\"level\":\"low\"}")])
+        let a = first.deviceIDs[0]
+        #expect(try await store.assessments(of: [a, DeviceID(9_999)]) == [a: "{\"level\":\"low\"}"])
+
+        // A scan recorded later that saw A earlier (an older file): history only.
+        let coverage = ScanCoverage(targets: ["192.0.2.0/29"], exclusions: ["192.0.2.7"], ports: [.init(protocol: .tcp, ranges: [1...1000])], probesServices: true)
+        let older = try await store.createScan(NewScan(kind: .imported, profile: "imported", targets: ["old.xml"], status: .running, createdAt: day(3)))
+        let recorded = try await store.record(older.id, at: day(3)) { recorder in
+            try recorder.add(DeviceUpdate(deviceID: a, ip: "192.0.2.1", hostname: "old-name", ports: [port(80)], riskLevel: .high, riskScore: 40, seenAt: day(1)))
+            return ScanOutcome(status: .completed, finishedAt: day(1), coverage: coverage)
+        }
+        #expect(recorded.deviceIDs == [a])
+        let device = try #require(try await store.device(a))
+        #expect(device.lastSeen == day(2, hour: 0).addingTimeInterval(60) && device.lastScanID == first.scan.id)
+        #expect(device.hostname == nil && device.riskLevel == .none && device.timesSeen == 1, "newer facts stay")
+        #expect(try await store.history(of: a, limit: 5).map(\.observedAt).sorted() == [day(1), day(2).addingTimeInterval(60)])
+        #expect(try await store.latestObservations().map(\.scanID) == [first.scan.id])
+        #expect(try await store.latestObservations().first?.ports.map(\.number) == [22])
+        #expect(try await store.scan(older.id)?.coverage == coverage)
+        #expect(try await store.scan(first.scan.id)?.coverage == nil)
+
+        // A port carried over from an earlier scan keeps when it was last confirmed, and is not
+        // counted among the scan's own open ports.
+        var carried = port(22)
+        carried.confirmedAt = day(2)
+        let third = try await Self.recordScan(store, at: day(4), devices: [DeviceUpdate(deviceID: a, ip: "192.0.2.1", ports: [carried, port(443)])])
+        #expect(third.scan.openPorts == 1)
+        let latest = try #require(try await store.latestObservations().first)
+        #expect(latest.scanID == third.scan.id)
+        #expect(latest.ports.map(\.number) == [22, 443] && latest.ports.map(\.confirmedAt) == [day(2), nil])
+        #expect(try await store.devices(DeviceQuery()).items.first?.openPorts == 2)
+    }
+
+    @Test(arguments: StoreKind.allCases)
     func sessionsAndTheFirstUser(kind: StoreKind) async throws {
         let store = try kind.make()
         let admin = try #require(try await store.createFirstUser(username: "admin", passwordHash: "h1", at: day(1)))

@@ -72,6 +72,53 @@ import Testing
         #expect(try await store.changes(ChangeQuery(scanID: third.scan.id)).items.isEmpty)
     }
 
+    @Test(.enabled(if: nmapInstalled, "nmap is not installed (Scripts/setup.sh installs it)"))
+    func aQuickScanAfterANormalScanChangesNoPortAndNoRisk() async throws {
+        let store: any DeviceStore = InMemoryDeviceStore()
+        let monitor = Monitor(store: store)
+        let ssh = try LoopbackServices(["ssh-old"])
+        let port = ssh.ports["ssh-old"]!
+        let profile = ScanProfile(name: "test", ports: .list([port...port]), detectsServices: true, skipsDiscovery: true, timing: 4)
+        let targets = try ScanTargetList(["127.0.0.1"])
+        let first = try await monitor.scan(ScanRequest(targets: targets, profile: profile, resolvesNames: false, timeout: .seconds(120)))
+        let id = try #require(first.deviceIDs.first)
+        let before = try #require(try await store.device(id))
+        #expect(before.riskLevel == .high)
+
+        // Host discovery only (the dashboard's quick scan): the port still listens, unseen.
+        let quick = try await monitor.scan(ScanRequest(targets: targets, profile: .quick, resolvesNames: false, timeout: .seconds(120)))
+        #expect(quick.scan.status == .completed && quick.deviceIDs == [id])
+        #expect(try await store.changes(ChangeQuery(scanID: quick.scan.id)).items.map(\.kind) == [])
+        #expect(quick.scan.coverage?.isHostDiscovery == true)
+        let after = try #require(try await store.device(id))
+        #expect(after.riskLevel == before.riskLevel && after.riskScore == before.riskScore)
+        let latest = try #require(try await store.history(of: id, limit: 1).first)
+        #expect(latest.scanID == quick.scan.id)
+        #expect(latest.ports.map(\.number) == [port] && latest.ports.first?.product == "OpenSSH")
+        #expect(latest.ports.first?.confirmedAt != nil, "carried over, with when it was last confirmed")
+    }
+
+    @Test(.enabled(if: nmapInstalled, "nmap is not installed (Scripts/setup.sh installs it)"))
+    func aPortLimitedScanClosesOnlyItsPorts() async throws {
+        let store: any DeviceStore = InMemoryDeviceStore()
+        let monitor = Monitor(store: store)
+        var services: LoopbackServices? = try LoopbackServices(["ssh-old", "http"])
+        let ssh = services!.ports["ssh-old"]!
+        let http = services!.ports["http"]!
+        let targets = try ScanTargetList(["127.0.0.1"])
+        func request(_ ports: [Int]) -> ScanRequest {
+            ScanRequest(targets: targets, profile: ScanProfile(name: "test", ports: .list(ports.map { $0...$0 }), detectsServices: true, skipsDiscovery: true, timing: 4), resolvesNames: false, timeout: .seconds(120))
+        }
+        let first = try await monitor.scan(request([ssh, http]))
+        let id = try #require(first.deviceIDs.first)
+        services = nil  // both services stop; only the SSH port is scanned again
+        let second = try await monitor.scan(request([ssh]))
+        let changes = try await store.changes(ChangeQuery(scanID: second.scan.id)).items
+        #expect(changes.filter { $0.kind.hasPrefix("port_") }.map(\.port) == [ssh])
+        #expect(changes.map(\.kind).contains("port_closed"))
+        #expect(try await store.history(of: id, limit: 1).first?.ports.map(\.number) == [http], "the port not scanned is still known open")
+    }
+
     @Test func aFailingScannerLeavesAFailedScan() async throws {
         let store: any DeviceStore = InMemoryDeviceStore()
         let monitor = Monitor(store: store, scanner: NmapScanner(executable: "/nonexistent/nmap"))

@@ -109,70 +109,93 @@ public struct ChangeDetector: Sendable {
         var changes: [NewChange] = []
         for (index, now) in current.enumerated() {
             let reference = now.deviceID.map(DeviceReference.known) ?? .update(index)
-            func change(_ kind: Kind, _ severity: Severity, port: ObservedPort? = nil, old: String? = nil, new: String? = nil, _ description: String) {
-                changes.append(NewChange(device: reference, kind: kind.rawValue, severity: severity, ip: now.ip, mac: now.mac, port: port?.number, protocol: port?.protocol.rawValue, oldValue: old, newValue: new, description: description))
-            }
-            guard let id = now.deviceID, let knownIndex = known[id] else {
-                change(.deviceAdded, .warning, new: now.ip, "A new device appeared at \(now.ip)\(now.mac.map { " (\($0)\(Addresses.isLocallyAdministered(mac: $0) ? ", a randomised MAC" : ""))" } ?? "").")
-                // Another device had this address: the address now answers with another MAC.
-                if byIP == nil {
-                    byIP = Dictionary(previous.enumerated().map { ($0.element.ip, $0.offset) }) { _, last in last }
-                }
-                if let mac = now.mac, let index = byIP?[now.ip], let oldMAC = previous[index].mac, oldMAC != mac {
-                    change(.macChanged, .warning, old: oldMAC, new: mac, "\(now.ip) now answers with MAC \(mac) instead of \(oldMAC): another device took the address.")
-                }
-                for port in now.ports where port.state == .open {
-                    change(.portOpened, .info, port: port, new: Self.describe(port), "Port \(port.number)/\(port.protocol.rawValue) is open on the new device at \(now.ip)\(Self.serviceText(port)).")
-                }
+            if let id = now.deviceID, let knownIndex = known[id] {
+                seen.insert(id)
+                changes += self.changes(from: previous[knownIndex], to: now, as: reference)
                 continue
             }
-            seen.insert(id)
-            let before = previous[knownIndex]
-            if !before.isOnline {
-                change(.deviceBackOnline, .info, "\(now.ip) is back online.")
+            if byIP == nil {
+                byIP = Dictionary(previous.enumerated().map { ($0.element.ip, $0.offset) }) { _, last in last }
             }
-            if before.ip != now.ip {
-                change(.ipChanged, .info, old: before.ip, new: now.ip, "\(now.mac ?? before.ip) moved from \(before.ip) to \(now.ip).")
-            }
-            if let old = before.mac, let new = now.mac, old != new {
-                change(.macChanged, .warning, old: old, new: new, "\(now.ip) changed its MAC address from \(old) to \(new).")
-            }
-            if let new = now.hostname, before.hostname != new {
-                change(.hostnameChanged, .info, old: before.hostname, new: new, "\(now.ip) is now called \(new)\(before.hostname.map { " (was \($0))" } ?? "").")
-            }
-            if let new = now.osName, let old = before.osName, old != new {
-                change(.osChanged, .info, old: old, new: new, "The operating system of \(now.ip) now looks like \(new) (was \(old)).")
-            }
-            // Hosts have a handful of open ports: a linear search beats building tables.
-            for port in now.ports where port.state == .open {
-                guard let old = before.ports.first(where: { $0.state == .open && $0.number == port.number && $0.protocol == port.protocol }) else {
-                    change(.portOpened, .warning, port: port, new: Self.describe(port), "Port \(port.number)/\(port.protocol.rawValue) opened on \(now.ip)\(Self.serviceText(port)).")
-                    continue
-                }
-                let oldText = Self.describe(old)
-                let newText = Self.describe(port)
-                if oldText != newText && !(port.serviceName == nil && port.product == nil && port.version == nil) {
-                    change(.serviceChanged, .info, port: port, old: oldText, new: newText, "The service on \(now.ip) port \(port.number)/\(port.protocol.rawValue) changed from \(oldText) to \(newText).")
-                }
-            }
-            for port in before.ports where port.state == .open && !now.ports.contains(where: { $0.state == .open && $0.number == port.number && $0.protocol == port.protocol }) {
-                change(.portClosed, .info, port: port, old: Self.describe(port), "Port \(port.number)/\(port.protocol.rawValue) closed on \(now.ip)\(Self.serviceText(port)).")
-            }
-            for cve in now.cves.isEmpty ? [] : now.cves.subtracting(before.cves).sorted() {
-                change(.newCVE, .warning, new: cve, "\(cve) applies to a service on \(now.ip).")
-            }
-            if now.riskLevel != before.riskLevel {
-                let rising = now.riskLevel > before.riskLevel
-                change(.riskChanged, rising ? (now.riskLevel >= .high ? .critical : .warning) : .info, old: before.riskLevel.rawValue, new: now.riskLevel.rawValue, "The risk of \(now.ip) \(rising ? "rose" : "fell") from \(before.riskLevel.rawValue) to \(now.riskLevel.rawValue).")
-            }
+            changes += self.changes(from: nil, to: now, as: reference, previousOccupant: byIP?[now.ip].map { previous[$0] })
         }
         if coversAllPrevious {
             for before in previous where before.isOnline {
                 guard let id = before.deviceID, !seen.contains(id) else { continue }
-                changes.append(NewChange(device: .known(id), kind: Kind.deviceRemoved.rawValue, severity: .info, ip: before.ip, mac: before.mac, oldValue: before.ip, description: "\(before.ip)\(before.hostname.map { " (\($0))" } ?? "") is no longer seen."))
+                changes.append(removal(of: before))
             }
         }
         return changes
+    }
+
+    /// The changes of one device: what a scan saw of it (`now`) against its last known state
+    /// (`before`, `nil` for a device never seen).
+    ///
+    /// - Parameters:
+    ///   - before: The device's last known state, or `nil` when it is new.
+    ///   - now: What the scan saw.
+    ///   - reference: The device the changes are about.
+    ///   - previousOccupant: For a new device, the known device that last had its address (its
+    ///     MAC differing is a `mac_changed`).
+    public func changes(from before: DeviceSnapshot?, to now: DeviceSnapshot, as reference: DeviceReference, previousOccupant: DeviceSnapshot? = nil) -> [NewChange] {
+        var changes: [NewChange] = []
+        func change(_ kind: Kind, _ severity: Severity, port: ObservedPort? = nil, old: String? = nil, new: String? = nil, _ description: String) {
+            changes.append(NewChange(device: reference, kind: kind.rawValue, severity: severity, ip: now.ip, mac: now.mac, port: port?.number, protocol: port?.protocol.rawValue, oldValue: old, newValue: new, description: description))
+        }
+        guard let before else {
+            change(.deviceAdded, .warning, new: now.ip, "A new device appeared at \(now.ip)\(now.mac.map { " (\($0)\(Addresses.isLocallyAdministered(mac: $0) ? ", a randomised MAC" : ""))" } ?? "").")
+            // Another device had this address: the address now answers with another MAC.
+            if let mac = now.mac, let oldMAC = previousOccupant?.mac, oldMAC != mac {
+                change(.macChanged, .warning, old: oldMAC, new: mac, "\(now.ip) now answers with MAC \(mac) instead of \(oldMAC): another device took the address.")
+            }
+            for port in now.ports where port.state == .open {
+                change(.portOpened, .info, port: port, new: Self.describe(port), "Port \(port.number)/\(port.protocol.rawValue) is open on the new device at \(now.ip)\(Self.serviceText(port)).")
+            }
+            return changes
+        }
+        if !before.isOnline {
+            change(.deviceBackOnline, .info, "\(now.ip) is back online.")
+        }
+        if before.ip != now.ip {
+            change(.ipChanged, .info, old: before.ip, new: now.ip, "\(now.mac ?? before.ip) moved from \(before.ip) to \(now.ip).")
+        }
+        if let old = before.mac, let new = now.mac, old != new {
+            change(.macChanged, .warning, old: old, new: new, "\(now.ip) changed its MAC address from \(old) to \(new).")
+        }
+        if let new = now.hostname, before.hostname != new {
+            change(.hostnameChanged, .info, old: before.hostname, new: new, "\(now.ip) is now called \(new)\(before.hostname.map { " (was \($0))" } ?? "").")
+        }
+        if let new = now.osName, let old = before.osName, old != new {
+            change(.osChanged, .info, old: old, new: new, "The operating system of \(now.ip) now looks like \(new) (was \(old)).")
+        }
+        // Hosts have a handful of open ports: a linear search beats building tables.
+        for port in now.ports where port.state == .open {
+            guard let old = before.ports.first(where: { $0.state == .open && $0.number == port.number && $0.protocol == port.protocol }) else {
+                change(.portOpened, .warning, port: port, new: Self.describe(port), "Port \(port.number)/\(port.protocol.rawValue) opened on \(now.ip)\(Self.serviceText(port)).")
+                continue
+            }
+            let oldText = Self.describe(old)
+            let newText = Self.describe(port)
+            if oldText != newText && !(port.serviceName == nil && port.product == nil && port.version == nil) {
+                change(.serviceChanged, .info, port: port, old: oldText, new: newText, "The service on \(now.ip) port \(port.number)/\(port.protocol.rawValue) changed from \(oldText) to \(newText).")
+            }
+        }
+        for port in before.ports where port.state == .open && !now.ports.contains(where: { $0.state == .open && $0.number == port.number && $0.protocol == port.protocol }) {
+            change(.portClosed, .info, port: port, old: Self.describe(port), "Port \(port.number)/\(port.protocol.rawValue) closed on \(now.ip)\(Self.serviceText(port)).")
+        }
+        for cve in now.cves.isEmpty ? [] : now.cves.subtracting(before.cves).sorted() {
+            change(.newCVE, .warning, new: cve, "\(cve) applies to a service on \(now.ip).")
+        }
+        if now.riskLevel != before.riskLevel {
+            let rising = now.riskLevel > before.riskLevel
+            change(.riskChanged, rising ? (now.riskLevel >= .high ? .critical : .warning) : .info, old: before.riskLevel.rawValue, new: now.riskLevel.rawValue, "The risk of \(now.ip) \(rising ? "rose" : "fell") from \(before.riskLevel.rawValue) to \(now.riskLevel.rawValue).")
+        }
+        return changes
+    }
+
+    /// The change of a known device that a scan covered and did not see.
+    public func removal(of before: DeviceSnapshot) -> NewChange {
+        NewChange(device: before.deviceID.map(DeviceReference.known), kind: Kind.deviceRemoved.rawValue, severity: .info, ip: before.ip, mac: before.mac, oldValue: before.ip, description: "\(before.ip)\(before.hostname.map { " (\($0))" } ?? "") is no longer seen.")
     }
 
     /// "ssh OpenSSH 8.9p1", or the port's service name, or "unknown".

@@ -9,15 +9,18 @@ public import FoundationEssentials
 public import Foundation
 #endif
 
-/// Brings a recorded nmap XML file into a store as a scan of kind ``ScanKind/imported``.
+/// Brings a recorded nmap XML file into a store as a scan of kind ``ScanKind/imported``,
+/// through the same ``ScanPipeline`` as a live scan.
 ///
-/// Each device's type is classified (``DeviceClassifier``) and its risk assessed from its open
-/// ports (``ThreatDetector``).
+/// The file's coverage is read from the file (``ScanCoverage/init(recordedRun:)``: its targets,
+/// scanned ports and probes), and its times are the file's: each host's own end time, else the
+/// run's start, and the run's end for the scan. An imported scan produces changes, assessments
+/// with CVEs, trends and, with ``alerting``, alerts, as a live scan of the same network would;
+/// a file older than a device's newest sighting adds to its history and changes nothing.
 ///
-/// The file is read as a stream inside the store's transaction — parsed on a second thread
-/// while the first writes — each host that is up matched to a known device (``DeviceMatcher``)
-/// and written at once, so a file of any size is imported in constant memory, and either
-/// completely or not at all.
+/// The file is read as a stream inside the store's transaction — parsed, classified and assessed
+/// on a second thread while the first compares and writes — so a file of any size is imported in
+/// memory that grows with the inventory, not the file, and either completely or not at all.
 ///
 /// ```swift
 /// let recorded = try await ScanImporter(store: store).importFile(at: "scan.xml")
@@ -26,10 +29,16 @@ public import Foundation
 public struct ScanImporter: Sendable {
     /// The store to import into.
     public let store: any DeviceStore
+    /// How risk is judged (the store's imported vulnerabilities are added for the file's products).
+    public var threats: ThreatDetector
+    /// Which changes alert, and for which sinks; `nil` (the default) queues no alert.
+    public var alerting: ScanPipeline.Alerting?
 
     /// Creates an importer.
-    public init(store: any DeviceStore) {
+    public init(store: any DeviceStore, threats: ThreatDetector = ThreatDetector(), alerting: ScanPipeline.Alerting? = nil) {
         self.store = store
+        self.threats = threats
+        self.alerting = alerting
     }
 
     /// Imports the nmap XML file at `path`.
@@ -37,30 +46,69 @@ public struct ScanImporter: Sendable {
     /// A file that nmap did not finish (cut short, or ended in error) is imported with what it
     /// holds, and the scan is recorded as ``ScanStatus/failed`` with the reason. A file that is
     /// not nmap XML imports nothing: the scan is recorded as failed and the error rethrown.
+    /// - Parameters:
+    ///   - path: The file.
+    ///   - name: The target to record the scan under (the path by default).
+    ///   - now: When the import was asked for (the scan's creation time, and the sighting time
+    ///     of hosts in a file that gives no time at all).
     /// - Throws: ``NmapXMLError`` for unreadable or invalid input, ``StoreError`` from the store.
     public func importFile(at path: String, recordedAs name: String? = nil, now: Date = Date()) async throws -> RecordedScan {
         let scan = try await store.createScan(NewScan(kind: .imported, profile: "imported", targets: [name ?? path], status: .running, createdAt: now))
-        let inventory = try await store.inventory()
         do {
-            return try await store.record(scan.id, at: now) { recorder in
-                var matcher = DeviceMatcher(inventory: inventory)
-                var hostsUp = 0
-                var hostsDown = 0
-                // The file is parsed, and hosts turned into updates, on a second thread while
-                // this one matches them to known devices and writes them to the store.
-                let run = try NmapXMLReader.readConcurrently(path: path, transform: ImportedHost.init) { hosts in
-                    for host in hosts {
-                        guard var update = host.update else {
-                            if host.isDown { hostsDown += 1 }
-                            continue
-                        }
-                        hostsUp += 1
-                        update.deviceID = matcher.match(mac: update.mac, ip: update.ip)
-                        try recorder.add(update)
+            let baseline = try await ScanPipeline.Baseline(store: store)
+            var including = threats
+            if try await store.vulnerabilityCount() > 0 {
+                // A first pass for the services the file names, to ask the store for their
+                // imported vulnerabilities (skipped when there are none).
+                var services = Set<ObservedPort>()
+                _ = try NmapXMLReader.read(path: path) { event in
+                    guard case .host(let host) = event else { return }
+                    for port in host.ports where port.service?.product != nil || port.service?.cpes.isEmpty == false {
+                        var service = ObservedPort(port)
+                        service.number = 0
+                        services.insert(service)
                     }
                 }
+                including = try await threats.including(vulnerabilitiesFrom: store, for: Array(services) + baseline.states.values.flatMap(\.ports))
+            }
+            let detector = including
+            let transform = ImportedItem.transform(detector: detector, now: now)
+            let scanID = scan.id
+            let alerting = alerting
+            return try await store.record(scan.id, at: now) { recorder in
+                var pipeline: ScanPipeline?
+                var hostsUp = 0
+                var hostsDown = 0
+                // The file is parsed, and hosts classified and assessed, on a second thread
+                // while this one compares them with what is known and writes them.
+                let run = try NmapXMLReader.readConcurrently(path: path, transform: transform) { items in
+                    for item in items {
+                        switch item {
+                        case .started(let run):
+                            let started = run.startTime ?? now
+                            pipeline = ScanPipeline(baseline: baseline, coverage: ScanCoverage(recordedRun: run), scanID: scanID, scannedAt: started, detector: detector, alerting: alerting)
+                        case .down:
+                            hostsDown += 1
+                        case .up(let update, let assessment):
+                            hostsUp += 1
+                            if pipeline == nil {
+                                pipeline = ScanPipeline(baseline: baseline, coverage: ScanCoverage(targets: []), scanID: scanID, scannedAt: now, detector: detector, alerting: alerting)
+                            }
+                            try pipeline?.record(update, assessment: assessment, into: recorder)
+                        }
+                    }
+                }
+                let finishedAt = run.runStats?.finished.time ?? run.startTime ?? now
+                var finishing = pipeline ?? ScanPipeline(baseline: baseline, coverage: ScanCoverage(recordedRun: run), scanID: scanID, scannedAt: finishedAt, detector: detector, alerting: alerting)
+                // Only a whole file says what it did not see.
+                if run.isComplete {
+                    finishing.scannedAt = finishedAt
+                    try finishing.finish(into: recorder)
+                } else {
+                    try finishing.finish(into: recorder, reportingAbsent: false)
+                }
                 let counts = run.runStats?.hosts
-                return ScanOutcome(status: run.isComplete ? .completed : .failed, startedAt: run.startTime, finishedAt: run.runStats?.finished.time, nmapVersion: run.version, nmapArguments: run.arguments, hostsUp: counts?.up ?? hostsUp, hostsDown: counts?.down ?? hostsDown, errorMessage: run.incompleteReason.map { "the file is incomplete: \($0)" })
+                return ScanOutcome(status: run.isComplete ? .completed : .failed, startedAt: run.startTime, finishedAt: finishedAt, nmapVersion: run.version, nmapArguments: run.arguments, hostsUp: counts?.up ?? hostsUp, hostsDown: counts?.down ?? hostsDown, errorMessage: run.incompleteReason.map { "the file is incomplete: \($0)" }, coverage: finishing.coverage)
             }
         } catch {
             _ = try? await store.markScan(scan.id, as: .failed, at: now, error: "import failed: \(error)")
@@ -69,24 +117,44 @@ public struct ScanImporter: Sendable {
     }
 }
 
-/// A host as the importer needs it, made on the reading thread.
-private struct ImportedHost: Sendable {
-    static let detector = ThreatDetector()
+/// What the importer needs of each event, made on the reading thread.
+private enum ImportedItem: Sendable {
+    /// The run began: its command line and scan types are known.
+    case started(ScanRun)
+    /// A host that is up, with its address: what the scan saw, and its ports' assessment.
+    case up(DeviceUpdate, ThreatAssessment)
+    /// A host nmap found down.
+    case down
 
-    /// The device update of a host that is up and has an address.
-    var update: DeviceUpdate?
-    /// True for a host nmap found down.
-    var isDown: Bool
-
-    init?(_ event: NmapXMLEvent) {
-        guard case .host(let host) = event else { return nil }
-        isDown = host.status.state == .down
-        guard host.isUp, host.primaryAddress != nil else {
-            update = nil
-            return
+    static func transform(detector: ThreatDetector, now: Date) -> @Sendable (NmapXMLEvent) -> ImportedItem? {
+        let state = ReadingState()
+        return { event in
+            switch event {
+            case .started(let run):
+                state.runStart = run.startTime
+                return .started(run)
+            case .host(let host):
+                guard host.isUp, host.primaryAddress != nil else { return host.status.state == .down ? .down : nil }
+                var update = DeviceUpdate(host: host, deviceID: nil)
+                update.seenAt = host.endTime ?? host.startTime ?? state.runStart ?? now
+                let assessment = detector.assess(update.ports)
+                update.riskLevel = assessment.level
+                update.riskScore = assessment.score
+                update.assessment = (try? state.encoder.encode(assessment)).map { String(decoding: $0, as: UTF8.self) }
+                return .up(update, assessment)
+            default:
+                return nil
+            }
         }
-        var update = DeviceUpdate(host: host, deviceID: nil)
-        (update.riskLevel, update.riskScore) = ImportedHost.detector.risk(of: update.ports)
-        self.update = update
     }
+}
+
+/// What the reading thread keeps between events: it alone uses it, one event after another.
+private final class ReadingState: @unchecked Sendable {
+    var runStart: Date?
+    let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return encoder
+    }()
 }

@@ -18,9 +18,9 @@ import Foundation
 /// let recorded = try await monitor.scan(ScanRequest(targets: try ScanTargetList(["192.0.2.0/24"])))
 /// ```
 ///
-/// Change detection compares a network scan with the devices of the last completed network
-/// scan (a scan of one device never becomes that baseline), and reports devices it did not see
-/// as removed only for addresses the scan covered.
+/// Every scan goes through the ``ScanPipeline``: it is compared with each device's last known
+/// state, only inside what the scan covered (``ScanCoverage``: its addresses, ports and
+/// probes), and devices it did not see are reported gone only at addresses it covered.
 public actor Monitor {
     /// Where scans and devices are kept.
     public let store: any DeviceStore
@@ -93,7 +93,9 @@ public actor Monitor {
                 switch event {
                 case .host(let host):
                     if host.isUp, host.primaryAddress != nil {
-                        updates.append(DeviceUpdate(host: host, deviceID: nil))
+                        var update = DeviceUpdate(host: host, deviceID: nil)
+                        update.seenAt = host.endTime
+                        updates.append(update)
                     } else if host.status.state == .down {
                         hostsDown += 1
                     }
@@ -126,71 +128,25 @@ public actor Monitor {
         }
     }
 
-    private func record(_ scanID: ScanID, kind: ScanKind, request: ScanRequest, run: ScanRun, updates scanned: [DeviceUpdate], hostsDown: Int) async throws -> RecordedScan {
-        let inventory = try await store.inventory()
-        var matcher = DeviceMatcher(inventory: inventory)
-        var updates = scanned
-        // Imported vulnerabilities (NVD feeds) for the products this scan saw, beside the bundled.
-        let detector = try await threats.including(vulnerabilitiesFrom: store, for: updates.flatMap(\.ports))
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        var vulnerabilityIDs: [Set<String>] = []
-        for index in updates.indices {
-            updates[index].deviceID = matcher.match(mac: updates[index].mac, ip: updates[index].ip)
-            let assessment = detector.assess(updates[index].ports)
-            updates[index].riskLevel = assessment.level
-            updates[index].riskScore = assessment.score
-            updates[index].assessment = String(decoding: try encoder.encode(assessment), as: UTF8.self)
-            vulnerabilityIDs.append(assessment.vulnerabilityIDs)
-        }
-        // What each known device's last assessment said, for "new CVE" changes.
-        var knownIDs: [DeviceID: Set<String>] = [:]
-        for (index, update) in updates.enumerated() where !vulnerabilityIDs[index].isEmpty {
-            guard let id = update.deviceID else { continue }
-            knownIDs[id] = Self.vulnerabilityIDs(inAssessment: try await store.assessment(of: id))
-        }
-        // The baseline: what the last completed network scan saw of the devices this scan covers.
-        let covered = inventory.filter { device in request.targets.targets.contains { $0.contains(address: device.ip) } }
-        var previous: [DeviceSnapshot] = []
-        if kind == .network, let baseline = try await store.scans(ScanQuery(status: .completed, kind: .network, limit: 1)).items.first {
-            let seen = Dictionary(try await store.observations(in: baseline.id).map { ($0.deviceID, $0) }) { first, _ in first }
-            for device in covered {
-                var snapshot = DeviceSnapshot(device: device, ports: seen[device.id]?.ports ?? [], cves: knownIDs[device.id] ?? [])
-                if let observation = seen[device.id] {
-                    snapshot.ip = observation.ip
-                    snapshot.riskLevel = observation.riskLevel
-                }
-                previous.append(snapshot)
-            }
-        } else if kind == .device {
-            for update in updates {
-                guard let id = update.deviceID, let device = inventory.first(where: { $0.id == id }) else { continue }
-                previous.append(DeviceSnapshot(device: device, ports: try await store.history(of: id, limit: 1).first?.ports ?? [], cves: knownIDs[id] ?? []))
-            }
-        }
-        let isBaseline = kind == .network
-        let current = updates.indices.map { DeviceSnapshot(update: updates[$0], cves: vulnerabilityIDs[$0]) }
-        let changes = ChangeDetector().changes(from: previous, to: current, coversAllPrevious: isBaseline)
-        let seenIDs = Set(updates.compactMap(\.deviceID))
-        let offline = isBaseline ? covered.filter { $0.isOnline && !seenIDs.contains($0.id) }.map(\.id) : []
-        let counts = run.runStats?.hosts
-        var outbox: [NewOutboxMessage] = []
+    private func record(_ scanID: ScanID, kind: ScanKind, request: ScanRequest, run: ScanRun, updates: [DeviceUpdate], hostsDown: Int) async throws -> RecordedScan {
+        let baseline = try await ScanPipeline.Baseline(store: store)
+        // Imported vulnerabilities (NVD feeds) for the products this scan saw or its devices
+        // had, beside the bundled.
+        let detector = try await threats.including(vulnerabilitiesFrom: store, for: updates.flatMap(\.ports) + baseline.states.values.flatMap(\.ports))
+        let coverage = ScanCoverage(request: request, run: run)
+        // The scan's own times: nmap's end of the run, each host's own end.
+        let finishedAt = run.runStats?.finished.time ?? Date()
         let sinks = await alerting?.currentSinks() ?? []
-        if let alerting, !sinks.isEmpty {
-            let known = Dictionary(inventory.map { ($0.id, $0) }) { first, _ in first }
-            let now = Date()
-            let alerts = alerting.rules.alerts(for: changes, scanID: scanID, devices: { reference in
-                switch reference {
-                case .known(let id)?: return known[id]
-                case .update(let index)? where updates.indices.contains(index):
-                    let update = updates[index]
-                    return update.deviceID.flatMap { known[$0] } ?? Device(id: DeviceID(0), mac: update.mac, ip: update.ip, hostname: update.hostname, vendor: update.vendor, deviceType: update.deviceType, firstSeen: now, lastSeen: now)
-                default: return nil
-                }
-            })
-            outbox = try AlertRules.outbox(for: alerts, sinks: sinks)
+        let alerting = alerting.map { ScanPipeline.Alerting(rules: $0.rules, sinks: sinks) }
+        let counts = run.runStats?.hosts
+        let outcome = ScanOutcome(status: run.isComplete ? .completed : .failed, startedAt: run.startTime, nmapVersion: run.version, nmapArguments: run.arguments, hostsUp: counts?.up ?? updates.count, hostsDown: counts?.down ?? hostsDown, errorMessage: run.incompleteReason, coverage: coverage)
+        return try await store.record(scanID, at: finishedAt) { recorder in
+            var pipeline = ScanPipeline(baseline: baseline, coverage: coverage, scanID: scanID, scannedAt: finishedAt, detector: detector, alerting: alerting)
+            for update in updates { try pipeline.record(update, into: recorder) }
+            // A scan cut short cannot say which devices it did not see.
+            try pipeline.finish(into: recorder, reportingAbsent: run.isComplete)
+            return outcome
         }
-        return try await store.record(ScanResult(scanID: scanID, status: run.isComplete ? .completed : .failed, startedAt: run.startTime, finishedAt: Date(), nmapVersion: run.version, nmapArguments: run.arguments, hostsUp: counts?.up ?? updates.count, hostsDown: counts?.down ?? hostsDown, errorMessage: run.incompleteReason, devices: updates, devicesNowOffline: offline, changes: changes, outbox: outbox))
     }
 
     /// The setting that holds the scanner's current degradation, so it alerts once.

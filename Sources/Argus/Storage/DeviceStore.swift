@@ -31,6 +31,11 @@ public import Foundation
 ///   is recorded at most once.
 /// - A device's owner fields (label, notes, trusted, zone) are changed only by
 ///   ``editDevice(_:_:)``, never by recording a scan.
+/// - A sighting a second or more older than a device's ``Device/lastSeen``
+///   (``DeviceUpdate/seenAt``, an import of an earlier file; see ``ScanPipeline/isOlder(_:than:)``)
+///   is kept in the device's history only: it never overwrites newer facts.
+/// - A recorded scan keeps its ``ScanOutcome/coverage`` (``ScanRecord/coverage``), and a
+///   port's ``ObservedPort/confirmedAt``.
 /// - ``markInterruptedScans(at:)`` turns every scan still queued or running into
 ///   ``ScanStatus/interrupted`` (a server calls it at start-up, when it knows no scan of its own
 ///   runs). A store that outlives its process also marks, when it opens, the scans whose
@@ -92,6 +97,13 @@ public protocol DeviceStore: Sendable {
     func observations(in scan: ScanID) async throws -> [DeviceObservation]
     /// The latest threat assessment of a device, as JSON text.
     func assessment(of device: DeviceID) async throws -> String?
+    /// Every device's last known state: the observation of its latest scan (``Device/lastScanID``),
+    /// with the ports that scan saw or carried over. Read once per scan, in one batch: it is the
+    /// baseline that change detection compares a scan with.
+    func latestObservations() async throws -> [DeviceObservation]
+    /// The latest threat assessments of these devices, as JSON text, in one batch (devices
+    /// without one are left out).
+    func assessments(of devices: [DeviceID]) async throws -> [DeviceID: String]
     /// Changes a device's owner fields.
     @discardableResult
     func editDevice(_ id: DeviceID, _ edit: DeviceEdit) async throws -> Device

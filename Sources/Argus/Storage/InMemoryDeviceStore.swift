@@ -90,6 +90,7 @@ public actor InMemoryDeviceStore: DeviceStore {
         scan.devicesFound = recorder.ids.count
         scan.openPorts = recorder.openPorts
         scan.errorMessage = outcome.errorMessage
+        scan.coverage = outcome.coverage
         scanRecords[scanID] = scan
         return RecordedScan(scan: scan, deviceIDs: recorder.ids, newDevices: recorder.newDevices, changeIDs: recorder.changes.map(\.id))
     }
@@ -178,7 +179,7 @@ public actor InMemoryDeviceStore: DeviceStore {
             return query.descending ? !ordered : ordered
         }
         let page = matching.dropFirst(query.offset).prefix(query.limit).map { device in
-            DeviceListing(device: device, openPorts: historyByDevice[device.id]?.last?.ports.count { $0.state == .open } ?? 0)
+            DeviceListing(device: device, openPorts: historyByDevice[device.id]?.last { $0.scanID == device.lastScanID }?.ports.count { $0.state == .open } ?? 0)
         }
         return Page(items: Array(page), total: matching.count)
     }
@@ -205,6 +206,18 @@ public actor InMemoryDeviceStore: DeviceStore {
     }
 
     public func assessment(of device: DeviceID) -> String? { assessments[device] }
+
+    public func latestObservations() -> [DeviceObservation] {
+        deviceRecords.values.sorted { $0.id < $1.id }.compactMap { device in
+            device.lastScanID.flatMap { scan in historyByDevice[device.id]?.last { $0.scanID == scan } }
+        }
+    }
+
+    public func assessments(of devices: [DeviceID]) -> [DeviceID: String] {
+        var found: [DeviceID: String] = [:]
+        for id in devices { found[id] = assessments[id] }
+        return found
+    }
 
     public func editDevice(_ id: DeviceID, _ edit: DeviceEdit) throws -> Device {
         guard var device = deviceRecords[id] else { throw StoreError.notFound("device \(id)") }
@@ -506,16 +519,24 @@ final class InMemoryScanRecorder: ScanRecorder {
     func add(_ update: DeviceUpdate) throws -> DeviceID {
         let id: DeviceID
         var device: Device
+        let seen = update.seenAt ?? date
         if let known = update.deviceID {
             guard let existing = devices[known] else { throw StoreError.notFound("device \(known)") }
             id = known
             device = existing
+            guard !ScanPipeline.isOlder(seen, than: existing.lastSeen) else {
+                // An older sighting (an import of an earlier file): history only.
+                observations.append(DeviceObservation(update, scanID: scanID, deviceID: id, observedAt: seen))
+                openPorts += update.ports.count { $0.state == .open && $0.confirmedAt == nil }
+                ids.append(id)
+                return id
+            }
             device.timesSeen += 1
-            device.lastSeen = date
+            device.lastSeen = seen
         } else {
             id = makeID()
             newDevices += 1
-            device = Device(id: id, ip: update.ip, firstSeen: date, lastSeen: date)
+            device = Device(id: id, ip: update.ip, firstSeen: seen, lastSeen: seen)
         }
         device.ip = update.ip
         device.mac = update.mac ?? device.mac
@@ -532,8 +553,8 @@ final class InMemoryScanRecorder: ScanRecorder {
         device.riskScore = update.riskScore
         devices[id] = device
         if let assessment = update.assessment { assessments[id] = assessment }
-        observations.append(DeviceObservation(scanID: scanID, deviceID: id, observedAt: date, ip: update.ip, mac: update.mac, hostname: update.hostname, vendor: update.vendor, osName: update.osName, osAccuracy: update.osAccuracy, ports: update.ports, riskLevel: update.riskLevel, riskScore: update.riskScore))
-        openPorts += update.ports.count { $0.state == .open }
+        observations.append(DeviceObservation(update, scanID: scanID, deviceID: id, observedAt: seen))
+        openPorts += update.ports.count { $0.state == .open && $0.confirmedAt == nil }
         ids.append(id)
         return id
     }

@@ -48,9 +48,11 @@ public struct ScanOutcome: Sendable, Hashable {
     public var hostsDown: Int
     /// Why the scan failed or is incomplete.
     public var errorMessage: String?
+    /// What the scan looked at, when known.
+    public var coverage: ScanCoverage?
 
     /// Describes how a scan ended.
-    public init(status: ScanStatus = .completed, startedAt: Date? = nil, finishedAt: Date? = nil, nmapVersion: String? = nil, nmapArguments: String? = nil, hostsUp: Int = 0, hostsDown: Int = 0, errorMessage: String? = nil) {
+    public init(status: ScanStatus = .completed, startedAt: Date? = nil, finishedAt: Date? = nil, nmapVersion: String? = nil, nmapArguments: String? = nil, hostsUp: Int = 0, hostsDown: Int = 0, errorMessage: String? = nil, coverage: ScanCoverage? = nil) {
         self.status = status
         self.startedAt = startedAt
         self.finishedAt = finishedAt
@@ -59,6 +61,7 @@ public struct ScanOutcome: Sendable, Hashable {
         self.hostsUp = hostsUp
         self.hostsDown = hostsDown
         self.errorMessage = errorMessage
+        self.coverage = coverage
     }
 }
 
@@ -79,7 +82,7 @@ extension DeviceStore {
 extension ScanResult {
     /// The scan's outcome, without its devices.
     public var outcome: ScanOutcome {
-        ScanOutcome(status: status, startedAt: startedAt, nmapVersion: nmapVersion, nmapArguments: nmapArguments, hostsUp: hostsUp, hostsDown: hostsDown, errorMessage: errorMessage)
+        ScanOutcome(status: status, startedAt: startedAt, nmapVersion: nmapVersion, nmapArguments: nmapArguments, hostsUp: hostsUp, hostsDown: hostsDown, errorMessage: errorMessage, coverage: coverage)
     }
 }
 

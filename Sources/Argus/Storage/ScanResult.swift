@@ -40,9 +40,11 @@ public struct ScanResult: Sendable, Hashable {
     public var changes: [NewChange]
     /// Alerts to queue for delivery.
     public var outbox: [NewOutboxMessage]
+    /// What the scan looked at, when known.
+    public var coverage: ScanCoverage?
 
     /// Describes a scan's result.
-    public init(scanID: ScanID, status: ScanStatus = .completed, startedAt: Date? = nil, finishedAt: Date = Date(), nmapVersion: String? = nil, nmapArguments: String? = nil, hostsUp: Int = 0, hostsDown: Int = 0, errorMessage: String? = nil, devices: [DeviceUpdate] = [], devicesNowOffline: [DeviceID] = [], changes: [NewChange] = [], outbox: [NewOutboxMessage] = []) {
+    public init(scanID: ScanID, status: ScanStatus = .completed, startedAt: Date? = nil, finishedAt: Date = Date(), nmapVersion: String? = nil, nmapArguments: String? = nil, hostsUp: Int = 0, hostsDown: Int = 0, errorMessage: String? = nil, devices: [DeviceUpdate] = [], devicesNowOffline: [DeviceID] = [], changes: [NewChange] = [], outbox: [NewOutboxMessage] = [], coverage: ScanCoverage? = nil) {
         self.scanID = scanID
         self.status = status
         self.startedAt = startedAt
@@ -56,6 +58,7 @@ public struct ScanResult: Sendable, Hashable {
         self.devicesNowOffline = devicesNowOffline
         self.changes = changes
         self.outbox = outbox
+        self.coverage = coverage
     }
 }
 
@@ -85,9 +88,13 @@ public struct DeviceUpdate: Sendable, Codable, Hashable {
     public var riskScore: Int
     /// The full threat assessment, as JSON text.
     public var assessment: String?
+    /// When the scan saw the device, when nmap says (a host's own end time); `nil` means the
+    /// time the scan is recorded at. A store never lets an older sighting overwrite a device's
+    /// newer facts: it keeps the observation in the device's history only.
+    public var seenAt: Date?
 
     /// Describes what a scan saw of a device.
-    public init(deviceID: DeviceID? = nil, ip: String, mac: String? = nil, hostname: String? = nil, vendor: String? = nil, deviceType: String = "unknown", osName: String? = nil, osAccuracy: Int? = nil, ports: [ObservedPort] = [], riskLevel: RiskLevel = .none, riskScore: Int = 0, assessment: String? = nil) {
+    public init(deviceID: DeviceID? = nil, ip: String, mac: String? = nil, hostname: String? = nil, vendor: String? = nil, deviceType: String = "unknown", osName: String? = nil, osAccuracy: Int? = nil, ports: [ObservedPort] = [], riskLevel: RiskLevel = .none, riskScore: Int = 0, assessment: String? = nil, seenAt: Date? = nil) {
         self.deviceID = deviceID
         self.ip = ip
         self.mac = mac
@@ -100,6 +107,7 @@ public struct DeviceUpdate: Sendable, Codable, Hashable {
         self.riskLevel = riskLevel
         self.riskScore = riskScore
         self.assessment = assessment
+        self.seenAt = seenAt
     }
 }
 
@@ -166,5 +174,12 @@ public struct RecordedScan: Sendable, Hashable {
         self.deviceIDs = deviceIDs
         self.newDevices = newDevices
         self.changeIDs = changeIDs
+    }
+}
+
+extension DeviceObservation {
+    /// What a scan saw of a device, as its history keeps it.
+    public init(_ update: DeviceUpdate, scanID: ScanID, deviceID: DeviceID, observedAt: Date) {
+        self.init(scanID: scanID, deviceID: deviceID, observedAt: observedAt, ip: update.ip, mac: update.mac, hostname: update.hostname, vendor: update.vendor, osName: update.osName, osAccuracy: update.osAccuracy, ports: update.ports, riskLevel: update.riskLevel, riskScore: update.riskScore)
     }
 }

@@ -278,7 +278,9 @@ struct WebRoutes {
         values["running"] = await services.scans.runningScans.map { scan -> [String: Any] in
             Self.present(["id": scan.scanID.rawValue, "targets": scan.targets.joined(separator: ", "), "profile": scan.profile, "phase": scan.progress.phase, "hosts": scan.progress.hostsFound, "percent": Int(scan.progress.percent), "eta": scan.progress.remainingSeconds])
         }
-        values["profiles"] = Self.options(services.configuration.profiles.map(\.name), selected: "quick")
+        // The configured profile, as the dashboard's button uses: a host-discovery scan only when chosen.
+        let configured = (try? await services.defaultProfile())?.name ?? services.configuration.scanProfile
+        values["profiles"] = Self.options(services.configuration.profiles.map(\.name), selected: configured)
         values["defaultTargets"] = (try? await services.configuredSubnets().joined(separator: ", ")) ?? ""
         values["scans"] = try await services.store.scans(ScanQuery(limit: 50)).items.map { scan -> [String: Any] in
             Self.present(["id": scan.id.rawValue, "started": Self.date(scan.startedAt ?? scan.createdAt), "duration": scan.duration.map { String(format: "%.1f s", $0) } ?? "—", "status": scan.status.rawValue, "error": scan.errorMessage, "targets": scan.targets.joined(separator: ", "), "kind": scan.kind.rawValue, "profile": scan.profile, "devices": scan.devicesFound, "openPorts": scan.openPorts])

@@ -79,9 +79,13 @@ public struct ObservedPort: Sendable, Codable, Hashable {
     public var tunnel: String?
     /// CPE names of the service.
     public var cpes: [String]
+    /// When a scan last confirmed the port, when that was before the observation that holds it:
+    /// a scan that did not look at the port (host discovery, other ports) carries it over from
+    /// the device's last known state. `nil` means the observation's own scan saw it.
+    public var confirmedAt: Date?
 
     /// Creates a port record.
-    public init(protocol: TransportProtocol, number: Int, state: PortState.State, serviceName: String? = nil, product: String? = nil, version: String? = nil, extraInfo: String? = nil, tunnel: String? = nil, cpes: [String] = []) {
+    public init(protocol: TransportProtocol, number: Int, state: PortState.State, serviceName: String? = nil, product: String? = nil, version: String? = nil, extraInfo: String? = nil, tunnel: String? = nil, cpes: [String] = [], confirmedAt: Date? = nil) {
         self.protocol = `protocol`
         self.number = number
         self.state = state
@@ -91,6 +95,7 @@ public struct ObservedPort: Sendable, Codable, Hashable {
         self.extraInfo = extraInfo
         self.tunnel = tunnel
         self.cpes = cpes
+        self.confirmedAt = confirmedAt
     }
 
     /// Flattens a port nmap reported.

@@ -41,9 +41,11 @@ public struct ScanRecord: Sendable, Codable, Hashable, Identifiable {
     public var openPorts: Int
     /// Why the scan failed or is incomplete.
     public var errorMessage: String?
+    /// What the scan looked at: its addresses, ports and probes (known once it is recorded).
+    public var coverage: ScanCoverage?
 
     /// Creates a scan record.
-    public init(id: ScanID, status: ScanStatus, kind: ScanKind, profile: String, targets: [String], createdAt: Date, startedAt: Date? = nil, finishedAt: Date? = nil, nmapVersion: String? = nil, nmapArguments: String? = nil, hostsUp: Int = 0, hostsDown: Int = 0, devicesFound: Int = 0, openPorts: Int = 0, errorMessage: String? = nil) {
+    public init(id: ScanID, status: ScanStatus, kind: ScanKind, profile: String, targets: [String], createdAt: Date, startedAt: Date? = nil, finishedAt: Date? = nil, nmapVersion: String? = nil, nmapArguments: String? = nil, hostsUp: Int = 0, hostsDown: Int = 0, devicesFound: Int = 0, openPorts: Int = 0, errorMessage: String? = nil, coverage: ScanCoverage? = nil) {
         self.id = id
         self.status = status
         self.kind = kind
@@ -59,6 +61,7 @@ public struct ScanRecord: Sendable, Codable, Hashable, Identifiable {
         self.devicesFound = devicesFound
         self.openPorts = openPorts
         self.errorMessage = errorMessage
+        self.coverage = coverage
     }
 
     /// How long the scan ran, when it has started and ended.

@@ -1,0 +1,250 @@
+//
+// This file is part of Argus, a self-hosted network security monitor.
+// SPDX-License-Identifier: Apache-2.0
+//
+
+#if canImport(FoundationEssentials)
+public import FoundationEssentials
+#else
+public import Foundation
+#endif
+
+/// The stages every scan goes through, whether Argus ran it (``Monitor``) or read it from a
+/// file (``ScanImporter``): identity (``DeviceMatcher``), the device's last known state merged
+/// in outside the scan's ``ScanCoverage``, assessment (``ThreatDetector``) and change detection
+/// (``ChangeDetector``), written host by host through a ``ScanRecorder`` inside the store's
+/// transaction, with the alerts the changes cause.
+///
+/// What a scan did not look at keeps its last known value: a port outside the scanned ports
+/// stays as it was (with the time it was last confirmed), a service's version stays when
+/// versions were not probed, so a host-discovery scan never closes a port, lowers a risk or
+/// drops a CVE.
+///
+/// ```swift
+/// let baseline = try await ScanPipeline.Baseline(store: store)
+/// try await store.record(scan.id, at: finished) { recorder in
+///     var pipeline = ScanPipeline(baseline: baseline, coverage: coverage, scannedAt: finished)
+///     for update in updates { try pipeline.record(update, into: recorder) }
+///     try pipeline.finish(into: recorder)
+///     return outcome
+/// }
+/// ```
+public struct ScanPipeline: Sendable {
+    /// What a scan is compared with: the known devices, their last known state and the CVEs
+    /// their last assessments listed, read from the store in a few batched queries.
+    public struct Baseline: Sendable {
+        /// The known devices.
+        public var devices: [Device]
+        /// Each device's last known state (its latest observation).
+        public var states: [DeviceID: DeviceObservation]
+        /// The confirmed and likely CVE ids of each device's latest assessment.
+        public var vulnerabilityIDs: [DeviceID: Set<String>]
+
+        /// Describes a baseline.
+        public init(devices: [Device] = [], states: [DeviceID: DeviceObservation] = [:], vulnerabilityIDs: [DeviceID: Set<String>] = [:]) {
+            self.devices = devices
+            self.states = states
+            self.vulnerabilityIDs = vulnerabilityIDs
+        }
+
+        /// Reads the baseline from a store: the inventory, the latest observations, and the
+        /// assessments that list vulnerabilities.
+        public init(store: any DeviceStore) async throws {
+            let devices = try await store.inventory()
+            let states = Dictionary(try await store.latestObservations().map { ($0.deviceID, $0) }) { first, _ in first }
+            var vulnerabilityIDs: [DeviceID: Set<String>] = [:]
+            for (id, text) in try await store.assessments(of: devices.map(\.id)) {
+                let ids = Monitor.vulnerabilityIDs(inAssessment: text)
+                if !ids.isEmpty { vulnerabilityIDs[id] = ids }
+            }
+            self.init(devices: devices, states: states, vulnerabilityIDs: vulnerabilityIDs)
+        }
+    }
+
+    /// Which changes alert, and the sinks to queue their alerts for.
+    public struct Alerting: Sendable {
+        /// The rules.
+        public var rules: AlertRules
+        /// The sinks' names.
+        public var sinks: [String]
+
+        /// Describes the alerting of one scan.
+        public init(rules: AlertRules, sinks: [String]) {
+            self.rules = rules
+            self.sinks = sinks
+        }
+    }
+
+    /// What the scan looked at.
+    public let coverage: ScanCoverage
+    /// How risk is judged.
+    public let detector: ThreatDetector
+    /// How changes are found.
+    public let changeDetector: ChangeDetector
+    /// When the scan saw its hosts, unless a host says otherwise (``DeviceUpdate/seenAt``); by
+    /// ``finish(into:reportingAbsent:)``, when it ended.
+    public var scannedAt: Date
+    /// The scan being recorded.
+    public let scanID: ScanID
+    /// Which changes alert; `nil` for none.
+    public let alerting: Alerting?
+
+    private var matcher: DeviceMatcher
+    private let known: [DeviceID: Device]
+    private let states: [DeviceID: DeviceObservation]
+    private let knownVulnerabilities: [DeviceID: Set<String>]
+    private let lastAtAddress: [String: DeviceID]
+    private var seen: Set<DeviceID> = []
+    private var recorded = 0
+    // Kept only while alerting: the changes with the devices they are about.
+    private var changes: [NewChange] = []
+    private var newDevices: [DeviceID: Device] = [:]
+
+    /// Creates the pipeline of one scan.
+    ///
+    /// - Parameters:
+    ///   - baseline: What the scan is compared with.
+    ///   - coverage: What the scan looked at.
+    ///   - scanID: The scan.
+    ///   - scannedAt: When the scan saw its hosts.
+    ///   - detector: How risk is judged (with the store's imported vulnerabilities, when any).
+    ///   - alerting: Which changes alert, and for which sinks.
+    public init(baseline: Baseline, coverage: ScanCoverage, scanID: ScanID, scannedAt: Date, detector: ThreatDetector = ThreatDetector(), changeDetector: ChangeDetector = ChangeDetector(), alerting: Alerting? = nil) {
+        self.coverage = coverage
+        self.scanID = scanID
+        self.scannedAt = scannedAt
+        self.detector = detector
+        self.changeDetector = changeDetector
+        self.alerting = alerting.flatMap { $0.sinks.isEmpty ? nil : $0 }
+        matcher = DeviceMatcher(inventory: baseline.devices)
+        known = Dictionary(baseline.devices.map { ($0.id, $0) }) { first, _ in first }
+        states = baseline.states
+        knownVulnerabilities = baseline.vulnerabilityIDs
+        lastAtAddress = Dictionary(baseline.devices.map { ($0.ip, $0.id) }) { first, last in max(first, last) }
+    }
+
+    /// Runs one host that was up through the stages and writes it, with its changes.
+    ///
+    /// - Parameters:
+    ///   - scanned: What the scan saw (``DeviceUpdate/deviceID`` is decided here).
+    ///   - assessment: The assessment of `scanned`'s own ports, when it was made already (on a
+    ///     reading thread); it is made here otherwise, or when known ports were merged in.
+    ///   - recorder: The store's recorder for this scan.
+    /// - Returns: The device's id.
+    @discardableResult
+    public mutating func record(_ scanned: DeviceUpdate, assessment: ThreatAssessment? = nil, into recorder: any ScanRecorder) throws -> DeviceID {
+        var update = scanned
+        update.deviceID = matcher.match(mac: update.mac, ip: update.ip)
+        let seenAt = update.seenAt ?? scannedAt
+        let device = update.deviceID.flatMap { known[$0] }
+        let state = update.deviceID.flatMap { states[$0] }
+        // An older sighting than the device's newest (an import of an earlier file) goes into
+        // its history only, and changes nothing.
+        let isStale = device.map { Self.isOlder(seenAt, than: $0.lastSeen) } ?? false
+        if !isStale, let state { update.ports = merged(update.ports, with: state) }
+        let judged = update.ports == scanned.ports ? (assessment ?? detector.assess(update.ports)) : detector.assess(update.ports)
+        update.riskLevel = judged.level
+        update.riskScore = judged.score
+        if update.assessment == nil || update.ports != scanned.ports || assessment == nil {
+            update.assessment = try Self.encode(judged)
+        }
+        let id = try recorder.add(update)
+        defer { recorded += 1 }
+        guard !isStale else { return id }
+        seen.insert(id)
+        let before = device.map { device in
+            var snapshot = DeviceSnapshot(device: device, ports: state?.ports ?? [], cves: knownVulnerabilities[device.id] ?? [])
+            if let state { snapshot.riskLevel = state.riskLevel }
+            return snapshot
+        }
+        let now = DeviceSnapshot(update: update, cves: judged.vulnerabilityIDs)
+        let reference = update.deviceID.map(DeviceReference.known) ?? .update(recorded)
+        let occupant = before == nil ? lastAtAddress[update.ip].flatMap { known[$0] }.map { DeviceSnapshot(device: $0, ports: []) } : nil
+        for change in changeDetector.changes(from: before, to: now, as: reference, previousOccupant: occupant) {
+            try recorder.add(change)
+            if alerting != nil { changes.append(change.resolved(to: id)) }
+        }
+        if alerting != nil, device == nil {
+            newDevices[id] = Device(id: id, mac: update.mac, ip: update.ip, hostname: update.hostname, vendor: update.vendor, deviceType: update.deviceType, osName: update.osName, osAccuracy: update.osAccuracy, firstSeen: seenAt, lastSeen: seenAt, lastScanID: scanID, riskLevel: update.riskLevel, riskScore: update.riskScore)
+        }
+        return id
+    }
+
+    /// Ends the scan: known devices at covered addresses that it did not see are marked offline
+    /// and reported gone (unless they were seen after the scan), and the alerts of its changes
+    /// are queued.
+    /// - Parameter reportingAbsent: False for a scan cut short, which cannot say what it did
+    ///   not see.
+    public mutating func finish(into recorder: any ScanRecorder, reportingAbsent: Bool = true) throws {
+        var offline: [DeviceID] = []
+        for device in known.values.sorted(by: { $0.id < $1.id }) where reportingAbsent && device.isOnline && !seen.contains(device.id) && !Self.isOlder(scannedAt, than: device.lastSeen) && coverage.covers(address: device.ip) {
+            offline.append(device.id)
+        }
+        try recorder.markOffline(offline)
+        for id in offline {
+            guard let device = known[id] else { continue }
+            let change = changeDetector.removal(of: DeviceSnapshot(device: device, ports: states[id]?.ports ?? []))
+            try recorder.add(change)
+            if alerting != nil { changes.append(change) }
+        }
+        guard let alerting else { return }
+        let devices = known.merging(newDevices) { first, _ in first }
+        let alerts = alerting.rules.alerts(for: changes, scanID: scanID, devices: { reference in
+            if case .known(let id)? = reference { return devices[id] }
+            return nil
+        })
+        try recorder.enqueue(try AlertRules.outbox(for: alerts, sinks: alerting.sinks))
+        changes = []
+    }
+
+    /// The ports of a sighting, with what the scan did not look at carried over from the
+    /// device's last known state.
+    func merged(_ ports: [ObservedPort], with state: DeviceObservation) -> [ObservedPort] {
+        var result = ports
+        if !coverage.probesServices {
+            // Without version detection nmap names a service from its port table only: the
+            // product, version and CPEs last probed still stand.
+            for index in result.indices where result[index].product == nil && result[index].version == nil {
+                guard let old = state.ports.first(where: { $0.number == result[index].number && $0.protocol == result[index].protocol }), old.product != nil || old.version != nil else { continue }
+                result[index].serviceName = old.serviceName ?? result[index].serviceName
+                result[index].product = old.product
+                result[index].version = old.version
+                result[index].extraInfo = old.extraInfo
+                result[index].tunnel = old.tunnel ?? result[index].tunnel
+                result[index].cpes = old.cpes
+            }
+        }
+        var carried = false
+        for old in state.ports where !coverage.covers(port: old.number, protocol: old.protocol) {
+            guard !result.contains(where: { $0.number == old.number && $0.protocol == old.protocol }) else { continue }
+            var port = old
+            port.confirmedAt = old.confirmedAt ?? state.observedAt
+            result.append(port)
+            carried = true
+        }
+        if carried { result.sort { ($0.protocol.rawValue, $0.number) < ($1.protocol.rawValue, $1.number) } }
+        return result
+    }
+
+    /// True when a sighting is older than a device's last sighting by a second or more: nmap
+    /// writes whole seconds, so a sighting within the same second is not older.
+    public static func isOlder(_ sighting: Date, than lastSeen: Date) -> Bool {
+        lastSeen.timeIntervalSince(sighting) >= 1
+    }
+
+    static func encode(_ assessment: ThreatAssessment) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return String(decoding: try encoder.encode(assessment), as: UTF8.self)
+    }
+}
+
+extension NewChange {
+    /// The change with a reference to a new device replaced by the device's stored id.
+    func resolved(to id: DeviceID) -> NewChange {
+        guard case .update = device else { return self }
+        var change = self
+        change.device = .known(id)
+        return change
+    }
+}
