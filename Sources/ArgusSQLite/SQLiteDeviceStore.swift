@@ -287,7 +287,8 @@ public final class SQLiteDeviceStore: DeviceStore {
             case .hostname: "hostname \(direction), id"
             case .lastSeen: "last_seen \(direction), id"
             case .firstSeen: "first_seen \(direction), id"
-            case .risk: "risk_score \(direction), id"
+            // By level, then score: a critical finding outranks any number of high ones.
+            case .risk: "CASE risk_level WHEN 'critical' THEN 4 WHEN 'high' THEN 3 WHEN 'medium' THEN 2 WHEN 'low' THEN 1 ELSE 0 END \(direction), risk_score \(direction), id"
             }
             let total = try connection.first("SELECT count(*) FROM devices \(filter.clause)", filter.arguments) { $0.int(0) } ?? 0
             let items = try connection.query("SELECT \(Self.deviceColumns) FROM devices \(filter.clause) ORDER BY \(order) LIMIT ? OFFSET ?", filter.arguments + [.of(query.limit), .of(query.offset)]) { row in

@@ -47,7 +47,9 @@ struct HostsScanner: Argus.Scanner {
         #expect(sink.received.count == 2 && sink.received.allSatisfy { $0.hasPrefix("scan-\(recorded.scan.id.rawValue)-change-") })
 
         // The next scan misses one: an offline alert; nothing else repeats.
-        let second = Monitor(store: store, scanner: HostsScanner(addresses: ["192.0.2.10"]), alerting: .init(rules: AlertRules(kinds: [.newDevice, .deviceOffline]), sinks: ["ops"]))
+        // No grace period here (the default holds offline alerts for 15 minutes).
+        #expect(AlertRules().offlineGrace.standard == 15 * 60)
+        let second = Monitor(store: store, scanner: HostsScanner(addresses: ["192.0.2.10"]), alerting: .init(rules: AlertRules(kinds: [.newDevice, .deviceOffline], offlineGrace: OfflineGrace(standard: 0)), sinks: ["ops"]))
         _ = try await second.scan(request)
         #expect(try await dispatcher.deliverDue().delivered == 1)
         #expect(sink.received.count == 3)

@@ -40,11 +40,12 @@ func temporaryFolder() -> URL {
         let db = folder.appendingPathComponent("argus.db").path
         let first = try CLI.run(["import", CLI.fixture("range"), "--db", db])
         #expect(first.status == 0, "\(first.standardError)")
-        #expect(first.standardOutput.contains("as scan 1: 6 hosts up, 0 down; 6 devices (6 new), 4 open ports."))
+        #expect(first.standardOutput.contains("as scan 1: 6 hosts up, 0 down; 6 devices (6 new), 4 open ports; 10 changes (argus-cli changes --scan 1)."))
         let mac = try CLI.run(["import", CLI.fixture("mac"), "--db", db])
         #expect(mac.standardOutput.contains("1 devices (1 new)"))
         let again = try CLI.run(["import", CLI.fixture("range"), "--db", db])
         #expect(again.standardOutput.contains("6 devices (0 new)"))
+        #expect(again.standardOutput.contains("; 0 changes"), "the same file again changes nothing")
 
         let scans = try CLI.run(["scans", "--db", db])
         #expect(scans.status == 0)

@@ -300,6 +300,20 @@ import Testing
     }
 
     @Test(arguments: StoreKind.allCases)
+    func riskSortsByLevelThenScore(kind: StoreKind) async throws {
+        let store = try kind.make()
+        let recorded = try await Self.recordScan(store, at: day(1), devices: [
+            DeviceUpdate(ip: "192.0.2.1", riskLevel: .high, riskScore: 50),
+            DeviceUpdate(ip: "192.0.2.2", riskLevel: .critical, riskScore: 35),
+            DeviceUpdate(ip: "192.0.2.3", riskLevel: .high, riskScore: 60),
+            DeviceUpdate(ip: "192.0.2.4", riskLevel: .low, riskScore: 90),
+        ])
+        let ids = recorded.deviceIDs
+        #expect(try await store.devices(DeviceQuery(sort: .risk, descending: true)).items.map(\.device.id) == [ids[1], ids[2], ids[0], ids[3]])
+        #expect(try await store.devices(DeviceQuery(sort: .risk)).items.map(\.device.id) == [ids[3], ids[0], ids[2], ids[1]])
+    }
+
+    @Test(arguments: StoreKind.allCases)
     func deviceQueriesFilterSortAndPage(kind: StoreKind) async throws {
         let store = try kind.make()
         let first = try await Self.recordScan(store, at: day(1), devices: [

@@ -17,6 +17,10 @@ public import Foundation
 /// flapping device (a phone dozing on Wi-Fi) quiet: set the period longer than the scan interval
 /// to need two missed scans.
 public struct OfflineGrace: Sendable, Hashable, Codable {
+    /// The standard period when none is configured: 15 minutes, as `alerts.offline_grace_minutes`
+    /// defaults to in argus-server.
+    public static let defaultPeriod: TimeInterval = 15 * 60
+
     /// The period for devices without an override, in seconds.
     public var standard: TimeInterval
     /// Periods by zone name.
@@ -25,7 +29,7 @@ public struct OfflineGrace: Sendable, Hashable, Codable {
     public var devices: [String: TimeInterval]
 
     /// Creates a grace policy; with the defaults, offline alerts go out at once.
-    public init(standard: TimeInterval = 0, zones: [String: TimeInterval] = [:], devices: [String: TimeInterval] = [:]) {
+    public init(standard: TimeInterval = OfflineGrace.defaultPeriod, zones: [String: TimeInterval] = [:], devices: [String: TimeInterval] = [:]) {
         self.standard = standard
         self.zones = zones
         self.devices = Dictionary(devices.map { ($0.key.lowercased(), $0.value) }) { first, _ in first }

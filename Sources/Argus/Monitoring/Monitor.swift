@@ -149,6 +149,19 @@ public actor Monitor {
         }
     }
 
+    /// Imports a recorded nmap XML file through the same pipeline as a scan, with this
+    /// monitor's risk rules and alerting (see ``ScanImporter``).
+    ///
+    /// - Parameters:
+    ///   - path: The file.
+    ///   - name: The target to record the scan under (the path by default).
+    /// - Throws: ``NmapXMLError`` for unreadable or invalid input, ``StoreError`` from the store.
+    public func importFile(at path: String, recordedAs name: String? = nil) async throws -> RecordedScan {
+        let sinks = await alerting?.currentSinks() ?? []
+        let alerting = alerting.map { ScanPipeline.Alerting(rules: $0.rules, sinks: sinks) }
+        return try await ScanImporter(store: store, threats: threats, alerting: alerting).importFile(at: path, recordedAs: name)
+    }
+
     /// The setting that holds the scanner's current degradation, so it alerts once.
     static let degradationSetting = "alerts.scanner_degraded"
 

@@ -173,8 +173,8 @@ public actor InMemoryDeviceStore: DeviceStore {
                 if lhs.firstSeen == rhs.firstSeen { return lhs.id < rhs.id }
                 ordered = lhs.firstSeen < rhs.firstSeen
             case .risk:
-                if lhs.riskScore == rhs.riskScore { return lhs.id < rhs.id }
-                ordered = lhs.riskScore < rhs.riskScore
+                if lhs.riskLevel == rhs.riskLevel && lhs.riskScore == rhs.riskScore { return lhs.id < rhs.id }
+                ordered = lhs.riskLevel == rhs.riskLevel ? lhs.riskScore < rhs.riskScore : lhs.riskLevel < rhs.riskLevel
             }
             return query.descending ? !ordered : ordered
         }

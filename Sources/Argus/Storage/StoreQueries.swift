@@ -119,7 +119,7 @@ public enum DeviceSort: String, Sendable, Hashable, Codable, CaseIterable {
     case lastSeen = "last_seen"
     /// By when first seen.
     case firstSeen = "first_seen"
-    /// By risk score.
+    /// By risk level, then score within a level (a "critical 35" outranks a "high 50").
     case risk
 }
 

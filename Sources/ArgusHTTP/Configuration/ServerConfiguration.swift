@@ -69,7 +69,7 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// an hour.
     public var alertRetrySeconds = 30
     /// A device must be unseen this many minutes before its offline alert goes out.
-    public var offlineGraceMinutes = 15
+    public var offlineGraceMinutes = Int(OfflineGrace.defaultPeriod / 60)
     /// Grace periods by zone, in minutes.
     public var zoneOfflineGraceMinutes: [String: Int] = [:]
     /// Grace periods by device (MAC or IP address), in minutes.

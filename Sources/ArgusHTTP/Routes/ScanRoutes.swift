@@ -244,7 +244,7 @@ struct ScanRoutes {
         guard size > 0 else { throw APIError.invalid("body", "send the nmap XML file (-oX) as the request body") }
         let recorded: RecordedScan
         do {
-            recorded = try await ScanImporter(store: services.store).importFile(at: path, recordedAs: "upload")
+            recorded = try await services.scans.importFile(at: path, recordedAs: "upload")
         } catch let error as NmapXMLError {
             throw APIError(.unprocessableContent, "Not a readable nmap XML file: \(error)", field: "body")
         }

@@ -72,6 +72,12 @@ public actor ScanCoordinator {
         self.deviceScanLimit = deviceScanLimit
     }
 
+    /// Imports a recorded nmap XML file as a scan, through the monitor's pipeline (changes,
+    /// risk, CVEs and alerts, as for a scan Argus ran).
+    public func importFile(at path: String, recordedAs name: String) async throws -> RecordedScan {
+        try await monitor.importFile(at: path, recordedAs: name)
+    }
+
     /// Calls `handler` after every scan, with its outcome (metrics, alerts).
     public func onFinished(_ handler: @escaping @Sendable (ScanID, Result<RecordedScan, any Error>) -> Void) {
         finishedHandlers.append(handler)
