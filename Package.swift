@@ -71,9 +71,9 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // Test kit: a scanner that replays recorded nmap XML.
-        .target(name: "ArgusTesting", dependencies: ["Argus"], swiftSettings: swiftSettings),
+        .target(name: "ArgusTesting", dependencies: ["Argus", "ArgusAccounts"], swiftSettings: swiftSettings),
         // The default DeviceStore on the system libsqlite3.
-        .target(name: "ArgusSQLite", dependencies: ["Argus", "CSQLite3"], swiftSettings: swiftSettings),
+        .target(name: "ArgusSQLite", dependencies: ["Argus", "ArgusAccounts", "CSQLite3"], swiftSettings: swiftSettings),
         // Accounts: password hashing (bcrypt), API keys and tokens, shared by the server and the CLI.
         .target(
             name: "ArgusAccounts",
@@ -151,7 +151,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ArgusSQLiteTests",
-            dependencies: ["Argus", "ArgusSQLite"],
+            dependencies: ["Argus", "ArgusSQLite", "ArgusAccounts", "ArgusTesting"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -171,7 +171,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ArgusCLITests",
-            dependencies: ["argus-cli", "Argus", "ArgusSQLite"],
+            dependencies: ["argus-cli", "Argus", "ArgusSQLite", "ArgusAccounts"],
             swiftSettings: swiftSettings
         ),
     ]

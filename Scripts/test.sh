@@ -12,11 +12,14 @@ swift test "$@"
 if [ $# -eq 0 ]; then
     swift build --package-path Examples/CustomAlertSink
     swift build --package-path Examples/EmbedScanner
+    swift build --package-path Examples/CustomStore
     out=$(mktemp -d)
     Examples/CustomAlertSink/.build/debug/CustomAlertSink "$out/alerts.jsonl"
     test "$(wc -l < "$out/alerts.jsonl")" -eq 2
     Examples/EmbedScanner/.build/debug/EmbedScanner Tests/ArgusTests/Fixtures/mac.xml Tests/ArgusTests/Fixtures/services.xml > "$out/embed.txt"
     grep -q "The scan is complete." "$out/embed.txt"
+    Examples/CustomStore/.build/debug/CustomStore > "$out/store.txt"
+    grep -q "keeps the DeviceStore contract" "$out/store.txt"
     rm -rf "$out"
     echo "examples: built and ran"
 fi

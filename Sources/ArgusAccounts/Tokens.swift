@@ -41,12 +41,12 @@ public enum Tokens {
 /// Account chores shared by argus-server and argus-cli, over any store.
 public struct Accounts: Sendable {
     /// Where users and keys are kept.
-    public let store: any DeviceStore
+    public let store: any AccountStore
     /// Password hashing.
     public let hasher: PasswordHasher
 
     /// Creates the helper.
-    public init(store: any DeviceStore, hasher: PasswordHasher = PasswordHasher()) {
+    public init(store: any AccountStore, hasher: PasswordHasher = PasswordHasher()) {
         self.store = store
         self.hasher = hasher
     }

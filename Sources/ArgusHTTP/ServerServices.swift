@@ -20,8 +20,10 @@ public final class ServerServices: Sendable {
     /// The API key header.
     static let apiKeyHeader = HTTPField.Name("X-API-Key")!
 
-    /// Where everything is kept.
-    public let store: any DeviceStore
+    /// Where the inventory, the outbox, vulnerabilities and settings are kept.
+    public let store: any ArgusStore
+    /// Where users, API keys, sessions and the audit log are kept.
+    public let accounts: any AccountStore
     /// The settings.
     public let configuration: ServerConfiguration
     /// Runs scans.
@@ -43,11 +45,12 @@ public final class ServerServices: Sendable {
     private let setupToken: Mutex<String?>
 
     /// Creates the shared services.
-    public init(store: any DeviceStore, configuration: ServerConfiguration, scans: ScanCoordinator, hasher: PasswordHasher = PasswordHasher(), alerts: AlertDispatcher? = nil, sinkFactory: (@Sendable (ServerConfiguration.AlertSinkSettings) throws -> any AlertSink)? = nil, fixedSinkNames: Set<String>? = nil, logger: Logger = Logger(label: "argus-server")) {
+    public init(store: any ArgusStore, accounts: any AccountStore, configuration: ServerConfiguration, scans: ScanCoordinator, hasher: PasswordHasher = PasswordHasher(), alerts: AlertDispatcher? = nil, sinkFactory: (@Sendable (ServerConfiguration.AlertSinkSettings) throws -> any AlertSink)? = nil, fixedSinkNames: Set<String>? = nil, logger: Logger = Logger(label: "argus-server")) {
         self.alerts = alerts ?? AlertDispatcher(store: store, sinks: [])
         self.configuredSinkNames = fixedSinkNames ?? Set(configuration.alertSinks.map(\.name))
         self.sinkFactory = sinkFactory
         self.store = store
+        self.accounts = accounts
         self.configuration = configuration
         self.scans = scans
         self.hasher = hasher
@@ -59,7 +62,7 @@ public final class ServerServices: Sendable {
     /// Makes the one-time setup token when no user exists yet (and returns it, to be logged);
     /// `nil` once an admin exists.
     public func prepareSetup() async throws -> String? {
-        guard try await store.userCount() == 0 else { return nil }
+        guard try await accounts.userCount() == 0 else { return nil }
         let token = Tokens.random(bytes: 16)
         setupToken.withLock { $0 = token }
         return token
@@ -106,7 +109,7 @@ public final class ServerServices: Sendable {
         }
         let created: User?
         do {
-            created = try await store.createFirstUser(username: username, passwordHash: await hasher.hash(password), at: Date())
+            created = try await accounts.createFirstUser(username: username, passwordHash: await hasher.hash(password), at: Date())
         } catch {
             restoreSetupToken(token)
             throw error
@@ -140,14 +143,14 @@ public final class ServerServices: Sendable {
             await audit("login", context, request: request, details: "throttled: \(name)", success: false)
             throw APIError(.tooManyRequests, "Too many failed sign-ins: try again in \(wait) s", headers: [.retryAfter: "\(wait)"])
         }
-        let user = try await store.user(named: username)
+        let user = try await accounts.user(named: username)
         guard await hasher.verify(password, hash: user?.passwordHash), let user else {
             await throttle.recordFailure(client: client, username: username)
             await audit("login", context, request: request, details: "wrong user name or password for \(name)", success: false)
             throw APIError(.unauthorized, "Wrong user name or password")
         }
         await throttle.recordSuccess(client: client, username: username)
-        try await store.recordLogin(of: user.id, at: Date())
+        try await accounts.recordLogin(of: user.id, at: Date())
         await audit("login", context, request: request, user: user)
         return user
     }
@@ -159,7 +162,7 @@ public final class ServerServices: Sendable {
         let lifetime = remember ? TimeInterval(configuration.rememberDays * 86_400) : TimeInterval(configuration.sessionAbsoluteHours * 3_600)
         let idle = remember ? lifetime : TimeInterval(configuration.sessionIdleMinutes * 60)
         let session = LoginSession(idHash: Tokens.sha256(id), userID: user.id, csrfToken: Tokens.random(bytes: 24), createdAt: now, lastSeenAt: now, expiresAt: now.addingTimeInterval(lifetime), idleTimeout: idle, remember: remember, clientAddress: context.clientAddress, userAgent: request.headers[.userAgent].map { String($0.prefix(200)) })
-        try await store.createSession(session)
+        try await accounts.createSession(session)
         let cookie = Cookie(name: Self.sessionCookie, value: id, maxAge: remember ? Int(lifetime) : nil, path: "/", secure: usesSecureCookies(request, context: context), httpOnly: true, sameSite: .strict)
         return (cookie, session)
     }
@@ -347,7 +350,7 @@ public final class ServerServices: Sendable {
         }
         let entry = AuditEntry(userID: actor?.id, username: actor?.username, apiKeyID: apiKeyID, action: action, resourceType: resource?.type, resourceID: resource?.id, details: details, clientAddress: context.clientAddress, userAgent: request.headers[.userAgent].map { String($0.prefix(200)) }, success: success)
         do {
-            try await store.appendAudit(entry)
+            try await accounts.appendAudit(entry)
         } catch {
             logger.error("could not write the audit log: \(error)", metadata: ["action": "\(action)"])
         }

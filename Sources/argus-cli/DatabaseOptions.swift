@@ -4,6 +4,7 @@
 //
 
 import Argus
+import ArgusAccounts
 import ArgumentParser
 import ArgusSQLite
 
@@ -26,7 +27,7 @@ struct DatabaseOptions: ParsableArguments {
     var exists: Bool { access(path ?? SQLiteDeviceStore.defaultPath, F_OK) == 0 }
 
     /// Opens the store, turning its refusals into a message and exit status 1.
-    func open() throws -> any DeviceStore {
+    func open() throws -> any ArgusStore & AccountStore {
         do {
             return try SQLiteDeviceStore(path: path ?? SQLiteDeviceStore.defaultPath)
         } catch {

@@ -76,7 +76,7 @@ struct ArgusServerCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
         if !sinks.isEmpty { logger.notice("alerts go to: \(sinks.map { "\($0)" }.joined(separator: "; "))") }
-        let server = ArgusServer(configuration: settings, store: store, alertSinks: sinks, sinkFactory: { try $0.makeSink() }, logger: logger)
+        let server = ArgusServer(configuration: settings, store: store, accounts: store, alertSinks: sinks, sinkFactory: { try $0.makeSink() }, logger: logger)
         try await server.services.restoreAlertSinks()
         if let token = try await server.services.prepareSetup() {
             logger.notice("No user yet. Create the admin with POST /api/setup {username, password, setup_token, subnet} (see Docs/Server.md), or argus-cli user add NAME; one-time setup token: \(token)")

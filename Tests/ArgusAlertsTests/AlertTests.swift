@@ -77,7 +77,7 @@ func change(_ kind: String, _ severity: Severity = .warning, device: DeviceRefer
 @Suite struct AlertDeliveryTests {
     static let t0 = Date(timeIntervalSince1970: 1_800_000_000)
 
-    static func queue(_ store: any DeviceStore, count: Int, sinks: [String], at date: Date = t0) async throws -> [Alert] {
+    static func queue(_ store: any ArgusStore, count: Int, sinks: [String], at date: Date = t0) async throws -> [Alert] {
         let alerts = (0..<count).map { Alert(id: "scan-1-change-\($0)", kind: .newDevice, severity: .warning, title: "New device on the network", message: "A new device appeared at 192.0.2.\($0).", createdAt: date) }
         try await store.enqueue(try AlertRules.outbox(for: alerts, sinks: sinks), at: date)
         return alerts

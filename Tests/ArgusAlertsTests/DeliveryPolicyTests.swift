@@ -14,7 +14,7 @@ import Testing
     static let t0 = Date(timeIntervalSince1970: 1_800_000_000)
 
     /// A fresh store of either kind.
-    static func store(sqlite: Bool) throws -> any DeviceStore {
+    static func store(sqlite: Bool) throws -> any ArgusStore {
         guard sqlite else { return InMemoryDeviceStore() }
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("argus-delivery-\(UUID().uuidString).db").path
         return try SQLiteDeviceStore(path: path)
@@ -24,7 +24,7 @@ import Testing
         Alert(id: id, kind: kind, severity: .warning, title: kind.title, message: "\(kind.rawValue) 192.0.2.7", device: AlertDevice(id: device, ip: "192.0.2.7"), createdAt: date, notBefore: grace > 0 ? date.addingTimeInterval(grace) : nil)
     }
 
-    static func queue(_ alert: Alert, in store: any DeviceStore, sink: String = "recording", at date: Date) async throws {
+    static func queue(_ alert: Alert, in store: any ArgusStore, sink: String = "recording", at date: Date) async throws {
         try await store.enqueue(try AlertRules.outbox(for: [alert], sinks: [sink]), at: date)
     }
 

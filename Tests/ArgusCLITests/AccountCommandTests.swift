@@ -4,6 +4,7 @@
 //
 
 import Argus
+import ArgusAccounts
 import ArgusSQLite
 import Foundation
 import Testing

@@ -4,6 +4,7 @@
 //
 
 import Argus
+import ArgusAccounts
 import ArgusHTTP
 import Foundation
 import HTTPTypes
@@ -60,8 +61,8 @@ import Testing
             let again = try await client.object("/api/setup", method: .post, headers: headers, body: json(["username": "mallory", "password": TestServer.password, "setup_token": server.setupToken]))
             #expect(again.0 == .conflict)
             #expect(try await client.object("/api/setup", headers: headers).1["needs_setup"] as? Bool == false)
-            #expect(await server.store.userCount() == 1)
-            let audit = await server.store.auditEntries(action: "setup", limit: 10, offset: 0).items
+            #expect(await server.accounts.userCount() == 1)
+            let audit = await server.accounts.auditEntries(action: "setup", limit: 10, offset: 0).items
             #expect(audit.map(\.success) == [true, false])
         }
     }
@@ -78,7 +79,7 @@ import Testing
             let locked = try await client.execute(uri: "/api/login", method: .post, headers: headers, body: json(["username": "admin", "password": TestServer.password]))
             #expect(locked.status == .tooManyRequests, "even the right password waits")
             #expect(Int(locked.headers[.retryAfter] ?? "") ?? 0 > 0)
-            let failures = await server.store.auditEntries(action: "login", limit: 10, offset: 0).items
+            let failures = await server.accounts.auditEntries(action: "login", limit: 10, offset: 0).items
             #expect(failures.count == 4 && failures.allSatisfy { !$0.success })
         }
         // A user name that does not exist fails the same way.
@@ -141,7 +142,7 @@ import Testing
             #expect(created.1["key_prefix"] as? String == String(key.prefix(12)))
             let listed = try await client.array("/api/keys", headers: browser.headers)
             #expect(listed.count == 1 && listed[0]["key"] == nil, "the key is never shown again")
-            #expect(await server.store.apiKeys(of: nil).first?.keyHash.count == 64, "only its SHA-256 is stored")
+            #expect(await server.accounts.apiKeys(of: nil).first?.keyHash.count == 64, "only its SHA-256 is stored")
             #expect(try await client.object("/api/keys", method: .post, headers: browser.headers, body: json(["name": "<bad>"])).0 == .unprocessableContent)
 
             for header in [(HTTPField.Name("X-API-Key")!, key), (.authorization, "Bearer \(key)")] {
@@ -158,7 +159,7 @@ import Testing
             #expect(try await client.object("/api/keys/\(id)", method: .delete, headers: browser.headers).1["status"] as? String == "revoked")
             #expect(try await client.execute(uri: "/api/me", method: .get, headers: byKey).status == .unauthorized)
             #expect(try await client.execute(uri: "/api/keys/999", method: .delete, headers: browser.headers).status == .notFound)
-            #expect(await server.store.apiKeys(of: nil).first?.lastUsedAt != nil)
+            #expect(await server.accounts.apiKeys(of: nil).first?.lastUsedAt != nil)
         }
     }
 }
@@ -355,7 +356,7 @@ import Testing
             // The next triggered scan uses them.
             let started = try await client.object("/api/scan/trigger", method: .post, headers: headers)
             #expect(started.1["subnet"] as? String == "198.51.100.0/28" && started.1["profile"] as? String == "quick")
-            let audit = await server.store.auditEntries(action: "config_update", limit: 5, offset: 0).items
+            let audit = await server.accounts.auditEntries(action: "config_update", limit: 5, offset: 0).items
             #expect(audit.count == 1 && audit[0].details?.contains("subnets=198.51.100.0/28") == true)
         }
     }

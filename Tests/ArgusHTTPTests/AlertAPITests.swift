@@ -103,7 +103,7 @@ final class KeepingSink: AlertSink {
             }
 
             // Kept in the store: a server started later on it has the sink again.
-            let restarted = ArgusServer(configuration: ServerConfiguration(), store: server.store, alertSinks: [], sinkFactory: factory)
+            let restarted = ArgusServer(configuration: ServerConfiguration(), store: server.store, accounts: server.accounts, alertSinks: [], sinkFactory: factory)
             try await restarted.services.restoreAlertSinks()
             #expect(await restarted.services.alerts.sinkNames == ["hook"])
 

@@ -54,6 +54,7 @@ struct FakeScanner: Argus.Scanner {
 /// An argus-server over an in-memory store and a fake scanner, with cheap password hashing.
 struct TestServer {
     let store = InMemoryDeviceStore()
+    let accounts = InMemoryAccountStore()
     let server: ArgusServer
     let setupToken: String
 
@@ -63,7 +64,7 @@ struct TestServer {
         var configuration = ServerConfiguration()
         configuration.subnets = ["192.0.2.0/24"]
         configure(&configuration)
-        server = ArgusServer(configuration: configuration, store: store, scanner: scanner, hasher: PasswordHasher(cost: 4), alertSinks: alertSinks, sinkFactory: sinkFactory)
+        server = ArgusServer(configuration: configuration, store: store, accounts: accounts, scanner: scanner, hasher: PasswordHasher(cost: 4), alertSinks: alertSinks, sinkFactory: sinkFactory)
         setupToken = try #require(try await server.services.prepareSetup())
     }
 

@@ -5,6 +5,7 @@
 
 import Argus
 @testable import ArgusSQLite
+import ArgusTesting
 import Foundation
 import Testing
 
@@ -14,7 +15,7 @@ import Testing
     @Test func dataSurvivesReopeningAndRunningScansBecomeInterrupted() async throws {
         let path = TemporaryFolder.make().appendingPathComponent("nested/folder/argus.db").path
         var store: SQLiteDeviceStore? = try SQLiteDeviceStore(path: path)
-        let recorded = try await DeviceStoreContractTests.recordScan(store!, at: day(1), devices: [DeviceUpdate(ip: "192.0.2.1", mac: "00:1B:21:3A:4B:5C", ports: [port(22)])])
+        let recorded = try await store!.recordTestScan(at: day(1), devices: [DeviceUpdate(ip: "192.0.2.1", mac: "00:1B:21:3A:4B:5C", ports: [port(22)])])
         _ = try await store!.editDevice(recorded.deviceIDs[0], DeviceEdit(label: "router"))
         let running = try await store!.createScan(NewScan(kind: .network, profile: "normal", targets: [], status: .running, createdAt: day(2)))
         store = nil
@@ -107,7 +108,7 @@ import Testing
         do {
             let store = try SQLiteDeviceStore(path: path)
             for index in 1...20 {
-                try await DeviceStoreContractTests.recordScan(store, at: day(index), devices: (1...50).map { DeviceUpdate(ip: "192.0.2.\($0)", ports: [port(22), port(80)]) })
+                try await store.recordTestScan(at: day(index), devices: (1...50).map { DeviceUpdate(ip: "192.0.2.\($0)", ports: [port(22), port(80)]) })
             }
         }
         // Overwrite everything after the first page (the schema) with garbage.
@@ -128,7 +129,7 @@ import Testing
 
     @Test func readsDoNotWaitForALongIngest() async throws {
         let store = try SQLiteDeviceStore(path: TemporaryFolder.make().appendingPathComponent("argus.db").path)
-        try await DeviceStoreContractTests.recordScan(store, at: day(1), devices: [DeviceUpdate(ip: "192.0.2.1")])
+        try await store.recordTestScan(at: day(1), devices: [DeviceUpdate(ip: "192.0.2.1")])
         let scan = try await store.createScan(NewScan(kind: .network, profile: "normal", targets: [], status: .running, createdAt: day(2)))
         let big = ScanResult(scanID: scan.id, finishedAt: day(2), devices: (0..<40_000).map { index in
             DeviceUpdate(ip: "10.\(index >> 16 & 255).\(index >> 8 & 255).\(index & 255)", ports: [port(22), port(80), port(443)])

@@ -4,6 +4,7 @@
 //
 
 import Argus
+import ArgusAccounts
 import ArgusSQLite
 import Foundation
 import Testing
@@ -14,9 +15,16 @@ enum StoreKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
 
     var testDescription: String { rawValue }
 
-    func make() throws -> any DeviceStore {
+    func make() throws -> any ArgusStore {
         switch self {
         case .inMemory: InMemoryDeviceStore()
+        case .sqlite: try SQLiteDeviceStore(path: TemporaryFolder.make().appendingPathComponent("argus.db").path)
+        }
+    }
+
+    func makeAccounts() throws -> any AccountStore {
+        switch self {
+        case .inMemory: InMemoryAccountStore()
         case .sqlite: try SQLiteDeviceStore(path: TemporaryFolder.make().appendingPathComponent("argus.db").path)
         }
     }

@@ -48,7 +48,7 @@ let labAvailable = getuid() == 0 && FileManager.default.isExecutableFile(atPath:
         #expect(try Self.lab("host", "h2", "10.77.0.12", "00:11:32:00:00:12", "80:http", "445:smb") == 0)
         #expect(try Self.lab("host", "h3", "10.77.0.13", "00:00:48:00:00:13", "9100:echo") == 0)
 
-        let store: any DeviceStore = InMemoryDeviceStore()
+        let store: any ArgusStore = InMemoryDeviceStore()
         let scanner = NmapScanner(executable: Self.scripts.appendingPathComponent("nmap-in-lab.sh").path, privileged: true)
         let monitor = Monitor(store: store, scanner: scanner)
         let profile = ScanProfile(name: "lab", ports: .list([21...23, 80...80, 445...445, 3389...3389, 9100...9100]), detectsServices: true, versionIntensity: 2, timing: 4)

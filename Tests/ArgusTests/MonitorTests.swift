@@ -11,7 +11,7 @@ import Testing
 @Suite struct MonitorTests {
     @Test(.enabled(if: nmapInstalled, "nmap is not installed (Scripts/setup.sh installs it)"))
     func twoScansRecordTheDeviceOnceAndWhatChanged() async throws {
-        let store: any DeviceStore = InMemoryDeviceStore()
+        let store: any ArgusStore = InMemoryDeviceStore()
         let monitor = Monitor(store: store)
         var ssh: LoopbackServices? = try LoopbackServices(["ssh-old"])
         let http = try LoopbackServices(["http"])
@@ -42,7 +42,7 @@ import Testing
 
     @Test(.enabled(if: nmapInstalled, "nmap is not installed (Scripts/setup.sh installs it)"))
     func anImportedVulnerabilityIsANewCVEOnTheNextScan() async throws {
-        let store: any DeviceStore = InMemoryDeviceStore()
+        let store: any ArgusStore = InMemoryDeviceStore()
         let monitor = Monitor(store: store)
         let ssh = try LoopbackServices(["ssh-old"])
         let port = ssh.ports["ssh-old"]!
@@ -74,7 +74,7 @@ import Testing
 
     @Test(.enabled(if: nmapInstalled, "nmap is not installed (Scripts/setup.sh installs it)"))
     func aQuickScanAfterANormalScanChangesNoPortAndNoRisk() async throws {
-        let store: any DeviceStore = InMemoryDeviceStore()
+        let store: any ArgusStore = InMemoryDeviceStore()
         let monitor = Monitor(store: store)
         let ssh = try LoopbackServices(["ssh-old"])
         let port = ssh.ports["ssh-old"]!
@@ -100,7 +100,7 @@ import Testing
 
     @Test(.enabled(if: nmapInstalled, "nmap is not installed (Scripts/setup.sh installs it)"))
     func aPortLimitedScanClosesOnlyItsPorts() async throws {
-        let store: any DeviceStore = InMemoryDeviceStore()
+        let store: any ArgusStore = InMemoryDeviceStore()
         let monitor = Monitor(store: store)
         var services: LoopbackServices? = try LoopbackServices(["ssh-old", "http"])
         let ssh = services!.ports["ssh-old"]!
@@ -120,7 +120,7 @@ import Testing
     }
 
     @Test func aFailingScannerLeavesAFailedScan() async throws {
-        let store: any DeviceStore = InMemoryDeviceStore()
+        let store: any ArgusStore = InMemoryDeviceStore()
         let monitor = Monitor(store: store, scanner: NmapScanner(executable: "/nonexistent/nmap"))
         let request = ScanRequest(targets: try ScanTargetList(["127.0.0.1"]), profile: .quick, resolvesNames: false)
         await #expect(throws: ScanError.self) { _ = try await monitor.scan(request) }

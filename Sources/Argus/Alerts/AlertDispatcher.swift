@@ -23,7 +23,7 @@ public import Foundation
 ///    as one ``AlertKind/digest`` alert once the oldest has waited the interval.
 public actor AlertDispatcher {
     /// Where the outbox is.
-    public let store: any DeviceStore
+    public let store: any AlertOutbox & SettingsStore
     private var sinks: [String: any AlertSink]
     private var policies: [String: DeliveryPolicy]
     private let defaultPolicy: DeliveryPolicy
@@ -40,7 +40,7 @@ public actor AlertDispatcher {
     ///   - sinks: Where alerts go, by ``AlertSink/name``.
     ///   - policy: The delivery policy for sinks without one of their own.
     ///   - policies: Policies by sink name.
-    public init(store: any DeviceStore, sinks: [any AlertSink], policy: DeliveryPolicy = DeliveryPolicy(), policies: [String: DeliveryPolicy] = [:], initialDelay: TimeInterval = 30, maximumDelay: TimeInterval = 3_600, perSinkLimit: Int = 50) {
+    public init(store: any AlertOutbox & SettingsStore, sinks: [any AlertSink], policy: DeliveryPolicy = DeliveryPolicy(), policies: [String: DeliveryPolicy] = [:], initialDelay: TimeInterval = 30, maximumDelay: TimeInterval = 3_600, perSinkLimit: Int = 50) {
         self.store = store
         self.sinks = Dictionary(sinks.map { ($0.name, $0) }) { first, _ in first }
         self.defaultPolicy = policy

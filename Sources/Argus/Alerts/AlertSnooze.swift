@@ -39,7 +39,7 @@ public struct AlertSnooze: Sendable, Hashable, Codable {
     }
 
     /// The snooze saved in a store (none when there is none).
-    public static func load(from store: any DeviceStore) async throws -> AlertSnooze {
+    public static func load(from store: any SettingsStore) async throws -> AlertSnooze {
         guard let text = try await store.setting(settingKey) else { return AlertSnooze() }
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
@@ -47,7 +47,7 @@ public struct AlertSnooze: Sendable, Hashable, Codable {
     }
 
     /// Saves the snooze in a store.
-    public func save(to store: any DeviceStore) async throws {
+    public func save(to store: any SettingsStore) async throws {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .iso8601
         encoder.outputFormatting = .sortedKeys

@@ -312,7 +312,7 @@ private func bonus(_ match: VulnerabilityMatch) -> Int {
 extension ThreatDetector {
     /// The same detector with the vulnerabilities a store has imported for the products on these
     /// ports (only those are loaded).
-    public func including(vulnerabilitiesFrom store: any DeviceStore, for ports: [ObservedPort]) async throws -> ThreatDetector {
+    public func including(vulnerabilitiesFrom store: any VulnerabilityStore, for ports: [ObservedPort]) async throws -> ThreatDetector {
         var products = Set<SoftwareProduct>()
         for port in ports where port.state == .open { products.formUnion(vulnerabilities.products(of: port)) }
         return including(try await store.vulnerabilities(affecting: products))

@@ -28,14 +28,14 @@ public import Foundation
 /// ```
 public struct ScanImporter: Sendable {
     /// The store to import into.
-    public let store: any DeviceStore
+    public let store: any DeviceStore & VulnerabilityStore
     /// How risk is judged (the store's imported vulnerabilities are added for the file's products).
     public var threats: ThreatDetector
     /// Which changes alert, and for which sinks; `nil` (the default) queues no alert.
     public var alerting: ScanPipeline.Alerting?
 
     /// Creates an importer.
-    public init(store: any DeviceStore, threats: ThreatDetector = ThreatDetector(), alerting: ScanPipeline.Alerting? = nil) {
+    public init(store: any DeviceStore & VulnerabilityStore, threats: ThreatDetector = ThreatDetector(), alerting: ScanPipeline.Alerting? = nil) {
         self.store = store
         self.threats = threats
         self.alerting = alerting

@@ -23,7 +23,7 @@ import Foundation
 /// probes), and devices it did not see are reported gone only at addresses it covered.
 public actor Monitor {
     /// Where scans and devices are kept.
-    public let store: any DeviceStore
+    public let store: any ArgusStore
     /// What runs the scans.
     public let scanner: any Scanner
     /// How risk is judged.
@@ -62,7 +62,7 @@ public actor Monitor {
     }
 
     /// Creates a monitor.
-    public init(store: any DeviceStore, scanner: any Scanner = NmapScanner(), threats: ThreatDetector = ThreatDetector(), alerting: Alerting? = nil) {
+    public init(store: any ArgusStore, scanner: any Scanner = NmapScanner(), threats: ThreatDetector = ThreatDetector(), alerting: Alerting? = nil) {
         self.store = store
         self.scanner = scanner
         self.threats = threats

@@ -9,8 +9,12 @@ public import FoundationEssentials
 public import Foundation
 #endif
 
-/// Where Argus remembers scans, devices, changes, accounts, the audit log, queued alerts,
-/// settings and schedules.
+/// Where Argus remembers scans, devices, their observations and changes: the inventory.
+///
+/// A store also plays other roles, each a protocol of its own: ``AlertOutbox`` (alerts waiting
+/// for delivery), ``VulnerabilityStore`` (imported CVEs) and ``SettingsStore`` (run-time settings
+/// and schedules); ``ArgusStore`` names all four, which ``Monitor`` needs. Accounts (users, API
+/// keys, sessions, the audit log) are `AccountStore`, in the `ArgusAccounts` module.
 ///
 /// ``InMemoryDeviceStore`` ships with Argus; `SQLiteDeviceStore` (module `ArgusSQLite`) is the
 /// default on disk. A store is shared by the scanner, the server and the CLI, so every method
@@ -43,7 +47,8 @@ public import Foundation
 /// - Readers are never blocked for the length of a long ``record(_:)``.
 /// - Errors are ``StoreError``s.
 ///
-/// Every store runs the shared contract suite in `Tests/ArgusSQLiteTests/DeviceStoreContractTests.swift`.
+/// Every store runs the shared contract suite, `DeviceStoreContract` in the `ArgusTesting`
+/// module, from its own tests.
 public protocol DeviceStore: Sendable {
     // MARK: Scans
 
@@ -117,135 +122,6 @@ public protocol DeviceStore: Sendable {
     /// Sets the acknowledged flag of changes; returns how many exist.
     @discardableResult
     func acknowledgeChanges(_ ids: [ChangeID], acknowledged: Bool) async throws -> Int
-
-    // MARK: Users and API keys
-
-    /// Creates a user; the name must be free.
-    func createUser(username: String, passwordHash: String, at date: Date) async throws -> User
-    /// A user by name.
-    func user(named username: String) async throws -> User?
-    /// A user by id.
-    func user(_ id: UserID) async throws -> User?
-    /// How many users exist.
-    func userCount() async throws -> Int
-    /// Replaces a user's password hash.
-    func setPasswordHash(_ hash: String, for user: UserID) async throws
-    /// Records a successful sign-in.
-    func recordLogin(of user: UserID, at date: Date) async throws
-    /// Stores a new API key's hash.
-    func createAPIKey(userID: UserID, name: String, prefix: String, keyHash: String, expiresAt: Date?, at date: Date) async throws -> APIKey
-    /// The key with this SHA-256 hash (hex), revoked or not.
-    func apiKey(hash: String) async throws -> APIKey?
-    /// Keys, of one user or all.
-    func apiKeys(of user: UserID?) async throws -> [APIKey]
-    /// Revokes a key; false when there is no such key.
-    @discardableResult
-    func revokeAPIKey(_ id: APIKeyID, at date: Date) async throws -> Bool
-    /// Records a key's use.
-    func recordUse(of key: APIKeyID, at date: Date) async throws
-
-    /// Every user, by id.
-    func users() async throws -> [User]
-
-    /// Creates the first user, only while no user exists (atomically: of two concurrent calls,
-    /// one wins). Returns `nil` when a user exists already.
-    func createFirstUser(username: String, passwordHash: String, at date: Date) async throws -> User?
-
-    // MARK: Sessions
-
-    /// Saves a new session.
-    func createSession(_ session: LoginSession) async throws
-    /// The session with this id hash, if any (expired ones too: callers check ``LoginSession/isValid(at:)``).
-    func session(idHash: String) async throws -> LoginSession?
-    /// Records that a session was used.
-    func touchSession(idHash: String, at date: Date) async throws
-    /// Ends a session (logout).
-    func deleteSession(idHash: String) async throws
-    /// Ends every session of a user (password change); returns how many.
-    @discardableResult
-    func deleteSessions(of user: UserID) async throws -> Int
-    /// Removes sessions that have expired; returns how many.
-    @discardableResult
-    func deleteExpiredSessions(at date: Date) async throws -> Int
-
-    // MARK: Audit log
-
-    /// Appends an entry; returns it with its id.
-    @discardableResult
-    func appendAudit(_ entry: AuditEntry) async throws -> AuditEntry
-    /// Entries, newest first, optionally of one action.
-    func auditEntries(action: String?, limit: Int, offset: Int) async throws -> Page<AuditEntry>
-
-    // MARK: Alert outbox
-
-    /// Queues messages outside a scan (a scanner that degraded, a test send). A key already
-    /// queued is not queued again.
-    @discardableResult
-    func enqueue(_ messages: [NewOutboxMessage], at date: Date) async throws -> [OutboxMessage]
-    /// Undelivered messages due at `date`, oldest first.
-    func dueMessages(at date: Date, limit: Int) async throws -> [OutboxMessage]
-    /// One sink's undelivered messages due at `date`, oldest first.
-    func dueMessages(to sink: String, at date: Date, limit: Int) async throws -> [OutboxMessage]
-    /// Undelivered messages, however many.
-    func pendingMessageCount() async throws -> Int
-    /// Marks messages delivered, all at once (the alerts of one digest); a message settled
-    /// meanwhile (acknowledged, say) is recorded as delivered, since it was.
-    func markDelivered(_ ids: [OutboxID], at date: Date) async throws
-    /// Records a failed attempt and when to try again.
-    func markAttemptFailed(_ id: OutboxID, error: String, retryAt: Date) async throws
-    /// Settles a message without sending it (snoozed, cancelled by a later event), keeping the
-    /// reason: nothing leaves the outbox unexplained. A message already settled stays as it is.
-    func markSuppressed(_ id: OutboxID, reason: String, at date: Date) async throws
-    /// Settles the undelivered messages of these alerts (every sink) unsent, with the reason;
-    /// returns how many. An acknowledged change's alert, still waiting, is not sent.
-    @discardableResult
-    func suppressPendingMessages(idempotencyKeys: [String], reason: String, at date: Date) async throws -> Int
-    /// Holds a message until `date` without counting an attempt (quiet hours); a settled
-    /// message stays as it is.
-    func postpone(_ id: OutboxID, until date: Date) async throws
-    /// Every message for `sink` on `subject`, oldest first (a device's presence alerts).
-    func messages(to sink: String, about subject: String) async throws -> [OutboxMessage]
-    /// Deletes settled messages queued before `date`, but keeps the newest message of each
-    /// sink and subject (a device's presence is judged by it); returns how many were deleted.
-    @discardableResult
-    func pruneSettledMessages(queuedBefore date: Date) async throws -> Int
-    /// The newest messages, pending or settled, newest first (the delivery log).
-    func recentMessages(limit: Int) async throws -> [OutboxMessage]
-
-    // MARK: Vulnerabilities
-
-    /// Saves imported vulnerabilities (e.g. from NVD feeds), replacing any with the same id, in
-    /// one transaction. Each is indexed under the canonical products it affects.
-    /// - Parameters:
-    ///   - vulnerabilities: What to save.
-    ///   - catalog: Gives the canonical product names to index by.
-    /// - Returns: How many were saved.
-    @discardableResult
-    func saveVulnerabilities(_ vulnerabilities: [Vulnerability], canonicalizedBy catalog: VulnerabilityCatalog) async throws -> Int
-
-    /// The imported vulnerabilities that affect any of these canonical products.
-    func vulnerabilities(affecting products: Set<SoftwareProduct>) async throws -> [Vulnerability]
-
-    /// How many imported vulnerabilities the store holds.
-    func vulnerabilityCount() async throws -> Int
-
-    // MARK: Settings and schedules
-
-    /// A setting's value (JSON text by convention).
-    func setting(_ key: String) async throws -> String?
-    /// Sets a setting; `nil` removes it.
-    func setSetting(_ key: String, to value: String?) async throws
-    /// Every setting.
-    func settings() async throws -> [String: String]
-    /// Stores a new schedule (its id is assigned).
-    func createSchedule(_ schedule: Schedule) async throws -> Schedule
-    /// Replaces a schedule.
-    func updateSchedule(_ schedule: Schedule) async throws
-    /// Removes a schedule; false when there is none.
-    @discardableResult
-    func deleteSchedule(_ id: ScheduleID) async throws -> Bool
-    /// Every schedule.
-    func schedules() async throws -> [Schedule]
 }
 
 extension DeviceStore {
@@ -253,12 +129,5 @@ extension DeviceStore {
     @discardableResult
     public func markScan(_ id: ScanID, as status: ScanStatus) async throws -> ScanRecord {
         try await markScan(id, as: status, at: Date(), error: nil)
-    }
-}
-
-extension DeviceStore {
-    /// Marks one message delivered.
-    public func markDelivered(_ id: OutboxID, at date: Date) async throws {
-        try await markDelivered([id], at: date)
     }
 }

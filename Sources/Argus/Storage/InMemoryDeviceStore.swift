@@ -9,29 +9,27 @@ public import FoundationEssentials
 public import Foundation
 #endif
 
-/// A ``DeviceStore`` that keeps everything in memory: for tests, for embedding Argus without a
-/// database, and as the reference the SQLite store is checked against.
+/// A store that keeps everything in memory, in every role of ``ArgusStore`` (the inventory, the
+/// alert outbox, imported vulnerabilities, settings): for tests, for embedding Argus without a
+/// database, and as the reference the SQLite store is checked against. Each role but the
+/// inventory is an extension in a file of its own.
 public actor InMemoryDeviceStore: DeviceStore {
     private var scanRecords: [ScanID: ScanRecord] = [:]
     private var deviceRecords: [DeviceID: Device] = [:]
     private var observationsByScan: [ScanID: [DeviceObservation]] = [:]
     private var historyByDevice: [DeviceID: [DeviceObservation]] = [:]
     private var assessments: [DeviceID: String] = [:]
-    private var sessions: [String: LoginSession] = [:]
-    private var importedVulnerabilities: [String: (vulnerability: Vulnerability, products: Set<SoftwareProduct>)] = [:]
+    var importedVulnerabilities: [String: (vulnerability: Vulnerability, products: Set<SoftwareProduct>)] = [:]
     private var changeRecords: [ChangeRecord] = []
-    private var userRecords: [UserID: User] = [:]
-    private var keyRecords: [APIKeyID: APIKey] = [:]
-    private var auditLog: [AuditEntry] = []
-    private var outbox: [OutboxMessage] = []
-    private var settingValues: [String: String] = [:]
-    private var scheduleRecords: [ScheduleID: Schedule] = [:]
-    private var nextID: Int64 = 1
+    var outbox: [OutboxMessage] = []
+    var settingValues: [String: String] = [:]
+    var scheduleRecords: [ScheduleID: Schedule] = [:]
+    var nextID: Int64 = 1
 
     /// Creates an empty store.
     public init() {}
 
-    private func makeID<T>() -> Identifier<T> {
+    func makeID<T>() -> Identifier<T> {
         defer { nextID += 1 }
         return Identifier(nextID)
     }
@@ -256,237 +254,6 @@ public actor InMemoryDeviceStore: DeviceStore {
         }
         return count
     }
-
-    // MARK: Users and API keys
-
-    public func createUser(username: String, passwordHash: String, at date: Date) throws -> User {
-        guard !userRecords.values.contains(where: { $0.username == username }) else {
-            throw StoreError(.duplicate, "a user named \(username) already exists")
-        }
-        let user = User(id: makeID(), username: username, passwordHash: passwordHash, createdAt: date)
-        userRecords[user.id] = user
-        return user
-    }
-
-    public func user(named username: String) -> User? { userRecords.values.first { $0.username == username } }
-    public func user(_ id: UserID) -> User? { userRecords[id] }
-    public func userCount() -> Int { userRecords.count }
-
-    public func setPasswordHash(_ hash: String, for user: UserID) throws {
-        guard userRecords[user] != nil else { throw StoreError.notFound("user \(user)") }
-        userRecords[user]?.passwordHash = hash
-    }
-
-    public func recordLogin(of user: UserID, at date: Date) throws {
-        guard userRecords[user] != nil else { throw StoreError.notFound("user \(user)") }
-        userRecords[user]?.lastLoginAt = date
-    }
-
-    public func createAPIKey(userID: UserID, name: String, prefix: String, keyHash: String, expiresAt: Date?, at date: Date) throws -> APIKey {
-        guard userRecords[userID] != nil else { throw StoreError.notFound("user \(userID)") }
-        guard !keyRecords.values.contains(where: { $0.keyHash == keyHash }) else { throw StoreError(.duplicate, "an API key with this hash exists") }
-        let key = APIKey(id: makeID(), userID: userID, name: name, prefix: prefix, keyHash: keyHash, createdAt: date, expiresAt: expiresAt)
-        keyRecords[key.id] = key
-        return key
-    }
-
-    public func apiKey(hash: String) -> APIKey? { keyRecords.values.first { $0.keyHash == hash } }
-
-    public func apiKeys(of user: UserID?) -> [APIKey] {
-        keyRecords.values.filter { user == nil || $0.userID == user }.sorted { $0.id < $1.id }
-    }
-
-    public func revokeAPIKey(_ id: APIKeyID, at date: Date) -> Bool {
-        guard keyRecords[id] != nil else { return false }
-        if keyRecords[id]?.revokedAt == nil { keyRecords[id]?.revokedAt = date }
-        return true
-    }
-
-    public func recordUse(of key: APIKeyID, at date: Date) {
-        keyRecords[key]?.lastUsedAt = date
-    }
-
-    public func users() -> [User] { userRecords.values.sorted { $0.id < $1.id } }
-
-    public func createFirstUser(username: String, passwordHash: String, at date: Date) throws -> User? {
-        guard userRecords.isEmpty else { return nil }
-        return try createUser(username: username, passwordHash: passwordHash, at: date)
-    }
-
-    // MARK: Sessions
-
-    public func createSession(_ session: LoginSession) { sessions[session.idHash] = session }
-    public func session(idHash: String) -> LoginSession? { sessions[idHash] }
-    public func touchSession(idHash: String, at date: Date) { sessions[idHash]?.lastSeenAt = date }
-    public func deleteSession(idHash: String) { sessions[idHash] = nil }
-
-    public func deleteSessions(of user: UserID) -> Int {
-        let ended = sessions.values.filter { $0.userID == user }.map(\.idHash)
-        for hash in ended { sessions[hash] = nil }
-        return ended.count
-    }
-
-    public func deleteExpiredSessions(at date: Date) -> Int {
-        let ended = sessions.values.filter { !$0.isValid(at: date) }.map(\.idHash)
-        for hash in ended { sessions[hash] = nil }
-        return ended.count
-    }
-
-    // MARK: Audit log
-
-    public func appendAudit(_ entry: AuditEntry) -> AuditEntry {
-        var stored = entry
-        stored.id = nextID
-        nextID += 1
-        auditLog.append(stored)
-        return stored
-    }
-
-    public func auditEntries(action: String?, limit: Int, offset: Int) -> Page<AuditEntry> {
-        let matching = auditLog.reversed().filter { action == nil || $0.action == action }
-        return Page(items: Array(matching.dropFirst(offset).prefix(limit)), total: matching.count)
-    }
-
-    // MARK: Alert outbox
-
-    @discardableResult
-    private func enqueueMessages(_ messages: [NewOutboxMessage], at date: Date) -> [OutboxMessage] {
-        var id = nextID
-        defer { nextID = id }
-        return Self.enqueue(messages, at: date, into: &outbox, nextID: &id)
-    }
-
-    static func enqueue(_ messages: [NewOutboxMessage], at date: Date, into outbox: inout [OutboxMessage], nextID: inout Int64) -> [OutboxMessage] {
-        var queued: [OutboxMessage] = []
-        for message in messages {
-            if let existing = outbox.first(where: { $0.sink == message.sink && $0.idempotencyKey == message.idempotencyKey }) {
-                queued.append(existing)
-                continue
-            }
-            let stored = OutboxMessage(id: OutboxID(nextID), sink: message.sink, idempotencyKey: message.idempotencyKey, payload: message.payload, createdAt: date, nextAttemptAt: max(date, message.notBefore ?? date), subject: message.subject)
-            nextID += 1
-            outbox.append(stored)
-            queued.append(stored)
-        }
-        return queued
-    }
-
-    public func enqueue(_ messages: [NewOutboxMessage], at date: Date) -> [OutboxMessage] {
-        enqueueMessages(messages, at: date)
-    }
-
-    public func dueMessages(at date: Date, limit: Int) -> [OutboxMessage] {
-        Array(outbox.filter { $0.deliveredAt == nil && $0.nextAttemptAt <= date }.sorted { ($0.nextAttemptAt, $0.id.rawValue) < ($1.nextAttemptAt, $1.id.rawValue) }.prefix(limit))
-    }
-
-    public func dueMessages(to sink: String, at date: Date, limit: Int) -> [OutboxMessage] {
-        Array(dueMessages(at: date, limit: Int.max).filter { $0.sink == sink }.prefix(limit))
-    }
-
-    public func pendingMessageCount() -> Int { outbox.count { $0.deliveredAt == nil } }
-
-    public func markDelivered(_ ids: [OutboxID], at date: Date) throws {
-        let indices = try ids.map { id in
-            guard let index = outbox.firstIndex(where: { $0.id == id }) else { throw StoreError.notFound("outbox message \(id)") }
-            return index
-        }
-        for index in indices {
-            outbox[index].deliveredAt = date
-            outbox[index].suppressedReason = nil
-            outbox[index].attempts += 1
-        }
-    }
-
-    public func markSuppressed(_ id: OutboxID, reason: String, at date: Date) throws {
-        guard let index = outbox.firstIndex(where: { $0.id == id }) else { throw StoreError.notFound("outbox message \(id)") }
-        guard outbox[index].deliveredAt == nil else { return }
-        outbox[index].deliveredAt = date
-        outbox[index].suppressedReason = reason
-    }
-
-    public func suppressPendingMessages(idempotencyKeys: [String], reason: String, at date: Date) -> Int {
-        let keys = Set(idempotencyKeys)
-        var count = 0
-        for index in outbox.indices where outbox[index].deliveredAt == nil && keys.contains(outbox[index].idempotencyKey) {
-            outbox[index].deliveredAt = date
-            outbox[index].suppressedReason = reason
-            count += 1
-        }
-        return count
-    }
-
-    public func postpone(_ id: OutboxID, until date: Date) throws {
-        guard let index = outbox.firstIndex(where: { $0.id == id }) else { throw StoreError.notFound("outbox message \(id)") }
-        guard outbox[index].deliveredAt == nil else { return }
-        outbox[index].nextAttemptAt = date
-    }
-
-    public func messages(to sink: String, about subject: String) -> [OutboxMessage] {
-        outbox.filter { $0.sink == sink && $0.subject == subject }
-    }
-
-    public func pruneSettledMessages(queuedBefore date: Date) -> Int {
-        var newest: [String: Int64] = [:]
-        for message in outbox {
-            guard let subject = message.subject else { continue }
-            newest["\(message.sink)\u{0}\(subject)"] = max(newest["\(message.sink)\u{0}\(subject)"] ?? 0, message.id.rawValue)
-        }
-        let before = outbox.count
-        outbox.removeAll { message in
-            message.deliveredAt != nil && message.createdAt < date && message.subject.map { newest["\(message.sink)\u{0}\($0)"] != message.id.rawValue } ?? true
-        }
-        return before - outbox.count
-    }
-
-    public func recentMessages(limit: Int) -> [OutboxMessage] {
-        Array(outbox.reversed().prefix(limit))
-    }
-
-    public func markAttemptFailed(_ id: OutboxID, error: String, retryAt: Date) throws {
-        guard let index = outbox.firstIndex(where: { $0.id == id }) else { throw StoreError.notFound("outbox message \(id)") }
-        outbox[index].attempts += 1
-        outbox[index].lastError = error
-        outbox[index].nextAttemptAt = retryAt
-    }
-
-    // MARK: Vulnerabilities
-
-    public func saveVulnerabilities(_ vulnerabilities: [Vulnerability], canonicalizedBy catalog: VulnerabilityCatalog) -> Int {
-        for vulnerability in vulnerabilities {
-            importedVulnerabilities[vulnerability.id] = (vulnerability, Set(vulnerability.affects.map { catalog.canonical($0.software) }))
-        }
-        return vulnerabilities.count
-    }
-
-    public func vulnerabilities(affecting products: Set<SoftwareProduct>) -> [Vulnerability] {
-        importedVulnerabilities.values.filter { !$0.products.isDisjoint(with: products) }.map(\.vulnerability).sorted { $0.id < $1.id }
-    }
-
-    public func vulnerabilityCount() -> Int { importedVulnerabilities.count }
-
-    // MARK: Settings and schedules
-
-    public func setting(_ key: String) -> String? { settingValues[key] }
-    public func setSetting(_ key: String, to value: String?) { settingValues[key] = value }
-    public func settings() -> [String: String] { settingValues }
-
-    public func createSchedule(_ schedule: Schedule) -> Schedule {
-        var stored = schedule
-        stored.id = makeID()
-        scheduleRecords[stored.id] = stored
-        return stored
-    }
-
-    public func updateSchedule(_ schedule: Schedule) throws {
-        guard scheduleRecords[schedule.id] != nil else { throw StoreError.notFound("schedule \(schedule.id)") }
-        scheduleRecords[schedule.id] = schedule
-    }
-
-    public func deleteSchedule(_ id: ScheduleID) -> Bool {
-        scheduleRecords.removeValue(forKey: id) != nil
-    }
-
-    public func schedules() -> [Schedule] { scheduleRecords.values.sorted { $0.id < $1.id } }
 }
 
 /// Stages one scan's result for ``InMemoryDeviceStore`` on copies of its state.
@@ -511,7 +278,7 @@ final class InMemoryScanRecorder: ScanRecorder {
         self.nextID = nextID
     }
 
-    private func makeID<T>() -> Identifier<T> {
+    func makeID<T>() -> Identifier<T> {
         defer { nextID += 1 }
         return Identifier(nextID)
     }

@@ -4,6 +4,7 @@
 //
 
 public import Argus
+public import ArgusAccounts
 public import Hummingbird
 public import Foundation
 public import NIOCore

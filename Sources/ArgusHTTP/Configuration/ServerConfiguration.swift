@@ -4,6 +4,7 @@
 //
 
 public import Argus
+import ArgusAccounts
 import Foundation
 import Yams
 

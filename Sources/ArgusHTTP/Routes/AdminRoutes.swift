@@ -4,6 +4,7 @@
 //
 
 import Argus
+import ArgusAccounts
 import Foundation
 import Hummingbird
 
@@ -42,7 +43,7 @@ struct AdminRoutes {
         var skipped = 0
         var page = 0
         while found.count < limit {
-            let entries = try await services.store.auditEntries(action: request.queryText("action"), limit: 500, offset: page * 500).items
+            let entries = try await services.accounts.auditEntries(action: request.queryText("action"), limit: 500, offset: page * 500).items
             for entry in entries where username == nil || entry.username == username {
                 if skipped < offset { skipped += 1 } else if found.count < limit { found.append(entry) }
             }

@@ -13,7 +13,7 @@ struct AuthRoutes {
     let services: ServerServices
 
     func register(on router: Router<ArgusRequestContext>) {
-        router.get("/api/setup") { _, _ in SetupStatus(needsSetup: try await services.store.userCount() == 0) }
+        router.get("/api/setup") { _, _ in SetupStatus(needsSetup: try await services.accounts.userCount() == 0) }
         router.post("/api/setup", use: setup)
         router.post("/api/login", use: login)
         router.post("/api/logout", use: logout)
@@ -60,7 +60,7 @@ struct AuthRoutes {
         if let subnet = body.subnet, !subnet.isEmpty {
             do { networks = try services.setupNetworks(subnet) } catch { throw APIError.invalid("subnet", "\(error)") }
         }
-        guard try await services.store.userCount() == 0 else { throw APIError(.conflict, "Setup is done already: sign in") }
+        guard try await services.accounts.userCount() == 0 else { throw APIError(.conflict, "Setup is done already: sign in") }
         switch try await services.completeSetup(username: body.username, password: body.password, token: body.setupToken, networks: networks, request: request, context: context) {
         case .created(let user):
             return try await signIn(user, remember: false, request: request, context: context, status: .created)
@@ -88,7 +88,7 @@ struct AuthRoutes {
 
     @Sendable func logout(_ request: Request, context: ArgusRequestContext) async throws -> Response {
         if case .session(let user, let session) = context.identity {
-            try await services.store.deleteSession(idHash: session.idHash)
+            try await services.accounts.deleteSession(idHash: session.idHash)
             await services.audit("logout", context, request: request, user: user)
         }
         var response = Response(status: .noContent)
@@ -117,7 +117,7 @@ struct AuthRoutes {
         }
         if let problem = PasswordHasher.problem(with: body.newPassword) { throw APIError.invalid("new_password", problem) }
         // Every session ends (a thief's too); this browser gets a new one.
-        try await Accounts(store: services.store, hasher: services.hasher).setPassword(of: user.username, to: body.newPassword)
+        try await Accounts(store: services.accounts, hasher: services.hasher).setPassword(of: user.username, to: body.newPassword)
         await services.audit("password_change", context, request: request)
         return try await signIn(user, remember: false, request: request, context: context, status: .ok)
     }
@@ -151,7 +151,7 @@ struct AuthRoutes {
 
     @Sendable func listKeys(_ request: Request, context: ArgusRequestContext) async throws -> [KeyResource] {
         let (user, _) = try context.requireSession()
-        return try await services.store.apiKeys(of: user.id).map { KeyResource($0) }
+        return try await services.accounts.apiKeys(of: user.id).map { KeyResource($0) }
     }
 
     @Sendable func createKey(_ request: Request, context: ArgusRequestContext) async throws -> Response {
@@ -159,7 +159,7 @@ struct AuthRoutes {
         let body = try await request.decodeJSON(as: NewKey.self, context: context)
         let key: APIKey, secret: String
         do {
-            (key, secret) = try await Accounts(store: services.store, hasher: services.hasher).createAPIKey(for: user, name: body.name, expiresInDays: body.expiresInDays)
+            (key, secret) = try await Accounts(store: services.accounts, hasher: services.hasher).createAPIKey(for: user, name: body.name, expiresInDays: body.expiresInDays)
         } catch let refusal as Accounts.Refusal {
             throw APIError.invalid(refusal.field, refusal.description)
         }
@@ -179,8 +179,8 @@ struct AuthRoutes {
     @Sendable func revokeKey(_ request: Request, context: ArgusRequestContext) async throws -> Revoked {
         let (user, _) = try context.requireSession()
         guard let id = context.parameters.get("id", as: Int64.self) else { throw APIError.invalid("id", "must be a key id") }
-        guard let key = try await services.store.apiKeys(of: user.id).first(where: { $0.id.rawValue == id }) else { throw APIError.notFound("API key") }
-        try await services.store.revokeAPIKey(key.id, at: Date())
+        guard let key = try await services.accounts.apiKeys(of: user.id).first(where: { $0.id.rawValue == id }) else { throw APIError.notFound("API key") }
+        try await services.accounts.revokeAPIKey(key.id, at: Date())
         await services.audit("api_key_revoke", context, request: request, resource: ("api_key", "\(id)"), details: key.name)
         return Revoked(id: id, name: key.name)
     }

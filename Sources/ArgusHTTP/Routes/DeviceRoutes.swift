@@ -4,6 +4,7 @@
 //
 
 import Argus
+import ArgusAccounts
 import Foundation
 import Hummingbird
 

@@ -4,6 +4,7 @@
 //
 
 public import Argus
+import ArgusAccounts
 public import Foundation
 import Synchronization
 

@@ -42,18 +42,18 @@ struct AuthenticationMiddleware: RouterMiddleware {
         }
         if let key = Self.apiKey(in: request) {
             let hash = Tokens.sha256(key)
-            if let stored = try await services.store.apiKey(hash: hash), Tokens.constantTimeEquals(stored.keyHash, hash), stored.isUsable(), let user = try await services.store.user(stored.userID) {
+            if let stored = try await services.accounts.apiKey(hash: hash), Tokens.constantTimeEquals(stored.keyHash, hash), stored.isUsable(), let user = try await services.accounts.user(stored.userID) {
                 // One write a minute at most, not one per request (like a session's last use).
                 let now = Date()
-                if stored.lastUsedAt.map({ now.timeIntervalSince($0) > 60 }) ?? true { try await services.store.recordUse(of: stored.id, at: now) }
+                if stored.lastUsedAt.map({ now.timeIntervalSince($0) > 60 }) ?? true { try await services.accounts.recordUse(of: stored.id, at: now) }
                 context.identity = .apiKey(user, stored)
             } else if !Self.publicPaths.contains(request.uri.path) {
                 throw APIError(.unauthorized, "Invalid, expired or revoked API key")
             }
         } else if let cookie = request.cookies[ServerServices.sessionCookie]?.value, !cookie.isEmpty {
             let now = Date()
-            if let session = try await services.store.session(idHash: Tokens.sha256(cookie)), session.isValid(at: now), let user = try await services.store.user(session.userID) {
-                if now.timeIntervalSince(session.lastSeenAt) > 60 { try await services.store.touchSession(idHash: session.idHash, at: now) }
+            if let session = try await services.accounts.session(idHash: Tokens.sha256(cookie)), session.isValid(at: now), let user = try await services.accounts.user(session.userID) {
+                if now.timeIntervalSince(session.lastSeenAt) > 60 { try await services.accounts.touchSession(idHash: session.idHash, at: now) }
                 context.identity = .session(user, session)
                 // Sign-in and setup act for nobody's session: they need no token.
                 if unsafe, !Self.publicPaths.contains(request.uri.path) {

@@ -4,6 +4,7 @@
 //
 
 import Argus
+import ArgusAccounts
 import Foundation
 
 /// Charts as inline SVG, drawn on the server: no script, no library, styled by the stylesheet

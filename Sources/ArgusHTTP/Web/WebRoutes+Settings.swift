@@ -131,7 +131,7 @@ extension WebRoutes {
             ["id": schedule.id.rawValue, "name": schedule.name, "expression": schedule.expression, "summary": (try? ScanCadence(schedule.expression))?.summary ?? "", "profile": schedule.profile, "next": schedule.isEnabled ? Self.date(schedule.nextRunAt) : "disabled"]
         }
         if case .session(let user, _) = context.identity {
-            let keys = try await store.apiKeys(of: user.id)
+            let keys = try await services.accounts.apiKeys(of: user.id)
             values["hasKeys"] = !keys.isEmpty
             values["keys"] = keys.map { key -> [String: Any] in
                 let state = key.revokedAt != nil ? "revoked" : key.isUsable() ? "active" : "expired"
@@ -155,7 +155,7 @@ extension WebRoutes {
             ["created": Self.date(delivery.createdAt), "sink": delivery.sink, "severity": delivery.severity ?? "info", "title": delivery.title ?? delivery.alertID, "status": delivery.status, "detail": delivery.reason ?? delivery.lastError ?? (delivery.deliveredAt.map { "sent \(Self.date($0))" } ?? (delivery.nextAttemptAt.map { "due \(Self.date($0))" } ?? ""))]
         }
         values["retention"] = ["days": services.configuration.retentionDays, "keep": services.configuration.keepScans]
-        values["audit"] = try await store.auditEntries(action: nil, limit: 50, offset: 0).items.map { entry -> [String: Any] in
+        values["audit"] = try await services.accounts.auditEntries(action: nil, limit: 50, offset: 0).items.map { entry -> [String: Any] in
             ["when": Self.date(entry.timestamp), "who": entry.username ?? (entry.apiKeyID.map { "key \($0)" } ?? "—"), "action": entry.action, "details": entry.details ?? "", "client": entry.clientAddress ?? "", "success": entry.success]
         }
         return pages.render("settings", values, status: status)
@@ -216,7 +216,7 @@ extension WebRoutes {
         let form = try await Form(request)
         let days = form["expires_in_days"].flatMap { $0.isEmpty ? nil : Int($0) }
         do {
-            let (key, secret) = try await Accounts(store: services.store, hasher: services.hasher).createAPIKey(for: user, name: form["name"] ?? "", expiresInDays: days)
+            let (key, secret) = try await Accounts(store: services.accounts, hasher: services.hasher).createAPIKey(for: user, name: form["name"] ?? "", expiresInDays: days)
             await services.audit("api_key_create", context, request: request, resource: ("api_key", "\(key.id)"), details: "web: \(key.name)")
             // Shown in this answer only: it is not stored, and a reload does not show it again.
             return try await renderSettings(context, flash: "API key \(key.name) created.", newKey: secret)
@@ -228,8 +228,8 @@ extension WebRoutes {
     @Sendable func revokeKey(_ request: Request, context: ArgusRequestContext) async throws -> Response {
         let (user, _) = try context.requireSession()
         guard let id = context.parameters.get("id", as: Int64.self) else { throw APIError.invalid("id", "must be a key id") }
-        if let key = try await services.store.apiKeys(of: user.id).first(where: { $0.id.rawValue == id }), key.revokedAt == nil {
-            try await services.store.revokeAPIKey(key.id, at: Date())
+        if let key = try await services.accounts.apiKeys(of: user.id).first(where: { $0.id.rawValue == id }), key.revokedAt == nil {
+            try await services.accounts.revokeAPIKey(key.id, at: Date())
             await services.audit("api_key_revoke", context, request: request, resource: ("api_key", "\(id)"), details: "web: \(key.name)")
         }
         return Self.redirect("/settings?done=Key+revoked.")
@@ -245,7 +245,7 @@ extension WebRoutes {
         if let problem = PasswordHasher.problem(with: form["new_password"] ?? "") {
             return try await renderSettings(context, error: "The new password \(problem).", status: .unprocessableContent)
         }
-        try await Accounts(store: services.store, hasher: services.hasher).setPassword(of: user.username, to: form["new_password"] ?? "")
+        try await Accounts(store: services.accounts, hasher: services.hasher).setPassword(of: user.username, to: form["new_password"] ?? "")
         await services.audit("password_change", context, request: request)
         let (cookie, _) = try await services.startSession(for: user, remember: false, request: request, context: context)
         return Self.redirect("/settings?done=Password+changed%3B+other+sessions+have+ended.", cookie: cookie)

@@ -85,7 +85,7 @@ struct WebRoutes {
     // MARK: Sign-in and setup
 
     @Sendable func loginPage(_ request: Request, context: ArgusRequestContext) async throws -> Response {
-        if try await services.store.userCount() == 0 { return Self.redirect("/setup") }
+        if try await services.accounts.userCount() == 0 { return Self.redirect("/setup") }
         if context.identity != nil { return Self.redirect("/") }
         return pages.render("login", base(context).merging(["next": Self.safeNext(request.queryText("next"))]) { $1 })
     }
@@ -104,13 +104,13 @@ struct WebRoutes {
     }
 
     @Sendable func setupPage(_ request: Request, context: ArgusRequestContext) async throws -> Response {
-        guard try await services.store.userCount() == 0 else { return Self.redirect("/login") }
+        guard try await services.accounts.userCount() == 0 else { return Self.redirect("/login") }
         return pages.render("setup", base(context).merging(["schedule": "0 2 * * 0"]) { $1 })
     }
 
     @Sendable func setup(_ request: Request, context: ArgusRequestContext) async throws -> Response {
         let form = try await Form(request)
-        guard try await services.store.userCount() == 0 else { return Self.redirect("/login") }
+        guard try await services.accounts.userCount() == 0 else { return Self.redirect("/login") }
         let values: [String: Any] = ["username": form["username"] ?? "", "subnet": form["subnet"] ?? "", "schedule": form["schedule"] ?? "", "setupToken": form["setup_token"] ?? ""]
         func failure(_ message: String, _ status: HTTPResponse.Status = .unprocessableContent) -> Response {
             pages.render("setup", base(context, error: message).merging(values) { $1 }, status: status)
@@ -142,7 +142,7 @@ struct WebRoutes {
 
     @Sendable func logout(_ request: Request, context: ArgusRequestContext) async throws -> Response {
         if case .session(let user, let session) = context.identity {
-            try await services.store.deleteSession(idHash: session.idHash)
+            try await services.accounts.deleteSession(idHash: session.idHash)
             await services.audit("logout", context, request: request, user: user)
         }
         return Self.redirect("/login", cookie: services.expiredSessionCookie(request, context: context))

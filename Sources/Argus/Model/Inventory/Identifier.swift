@@ -43,10 +43,6 @@ public typealias ScanID = Identifier<ScanRecord>
 public typealias DeviceID = Identifier<Device>
 /// Identifies a ``ChangeRecord``.
 public typealias ChangeID = Identifier<ChangeRecord>
-/// Identifies a ``User``.
-public typealias UserID = Identifier<User>
-/// Identifies an ``APIKey``.
-public typealias APIKeyID = Identifier<APIKey>
 /// Identifies an ``OutboxMessage``.
 public typealias OutboxID = Identifier<OutboxMessage>
 /// Identifies a ``Schedule``.

@@ -3,11 +3,18 @@
 // SPDX-License-Identifier: Apache-2.0
 //
 
+public import Argus
+
 #if canImport(FoundationEssentials)
 public import FoundationEssentials
 #else
 public import Foundation
 #endif
+
+/// A user's id in the account store.
+public typealias UserID = Identifier<User>
+/// An API key's id in the account store.
+public typealias APIKeyID = Identifier<APIKey>
 
 /// Someone who may sign in.
 public struct User: Sendable, Codable, Hashable, Identifiable {
