@@ -83,8 +83,7 @@ public final class ServerServices: Sendable {
     /// exclusions and the address limit.
     /// - Throws: What is wrong with them, for people.
     func setupNetworks(_ text: String) throws -> [String] {
-        let targets = try ScanTargetList(text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }, excluding: configuration.exclusions, addressLimit: configuration.maxAddresses)
-        return targets.targets.map(\.text)
+        try configuration.targetRules.targets(ScanTargetRules.split(text), excluding: configuration.exclusions).targets.map(\.text)
     }
 
     /// How a first-run setup went.
@@ -182,8 +181,12 @@ public final class ServerServices: Sendable {
     public func networkTargets(_ subnets: [String] = []) async throws -> ScanTargetList {
         let subnets = subnets.isEmpty ? try await configuredSubnets() : subnets
         guard !subnets.isEmpty else { throw APIError.invalid("subnet", "no network is configured: give a subnet, or set network.subnets in config.yaml") }
+        let exclusions = try await exclusions()
         do {
-            return try ScanTargetList(subnets, excluding: try await exclusions(), addressLimit: configuration.maxAddresses)
+            return try configuration.targetRules.targets(subnets, excluding: exclusions)
+        } catch let error as ScanTargetError where exclusions.contains(error.input) {
+            // Saved before every input went through the same rules: say where to fix it.
+            throw APIError.invalid("network.exclusions", "\(error) (change it on the settings page)")
         } catch {
             throw APIError.invalid("subnet", "\(error)")
         }

@@ -268,13 +268,12 @@ public struct ServerConfiguration: Sendable, Equatable {
         guard (1...65_535).contains(port) else { throw Problem("server.port", "\(port) is not a port (1-65535)") }
         guard !host.isEmpty, !host.contains(where: { $0.isWhitespace || $0 == "/" }) else { throw Problem("server.host", "'\(host)' is not an address or host name") }
         guard profiles.contains(where: { $0.name == scanProfile }) else { throw Problem("network.scan_profile", "'\(scanProfile)' is not a profile: use \(profiles.map(\.name).joined(separator: ", "))") }
+        // The rules every scan applies, so that no setting can make every scan fail later.
+        do { _ = try targetRules.exclusions(exclusions) } catch { throw Problem("network.exclusions", "\(error)") }
         do {
-            if !subnets.isEmpty { _ = try ScanTargetList(subnets, excluding: exclusions, addressLimit: maxAddresses) }
+            if !subnets.isEmpty { _ = try targetRules.targets(subnets, excluding: exclusions) }
         } catch {
             throw Problem("network.subnets", "\(error)")
-        }
-        for exclusion in exclusions {
-            do { _ = try ScanTarget(exclusion) } catch { throw Problem("network.exclusions", "\(error)") }
         }
         let positives: [(String, Int)] = [("scanning.timeout_minutes", scanTimeoutMinutes), ("scanning.parallel", scanParallelism), ("sessions.idle_minutes", sessionIdleMinutes), ("sessions.absolute_hours", sessionAbsoluteHours), ("sessions.remember_days", rememberDays), ("security.max_login_failures", maxLoginFailures), ("security.lockout_minutes", lockoutMinutes)]
         for (key, value) in positives where value < 1 {
@@ -292,8 +291,11 @@ public struct ServerConfiguration: Sendable, Equatable {
 
     /// The scan targets of a network scan, or `nil` when no subnet is configured.
     public func networkTargets() throws -> ScanTargetList? {
-        subnets.isEmpty ? nil : try ScanTargetList(subnets, excluding: exclusions, addressLimit: maxAddresses)
+        subnets.isEmpty ? nil : try targetRules.targets(subnets, excluding: exclusions)
     }
+
+    /// The one validator of targets and exclusions, with this configuration's address cap.
+    public var targetRules: ScanTargetRules { ScanTargetRules(addressLimit: maxAddresses) }
 }
 
 /// Reads typed values out of YAML nodes into the configuration, by key.

@@ -108,8 +108,9 @@ struct ScanRoutes {
         }
         let targets: ScanTargetList
         if let subnet = body.subnet, !subnet.isEmpty {
+            let exclusions = try await services.exclusions()
             do {
-                targets = try ScanTargetList(subnet.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }, excluding: try await services.exclusions(), addressLimit: services.configuration.maxAddresses)
+                targets = try services.configuration.targetRules.targets(ScanTargetRules.split(subnet), excluding: exclusions)
             } catch {
                 throw APIError.invalid("subnet", "\(error)")
             }
@@ -150,7 +151,7 @@ struct ScanRoutes {
         guard target.addressCount == 1 else { throw APIError.invalid("address", "a device scan covers one address, not \(target.addressCount)") }
         let targets: ScanTargetList
         let exclusions = try await services.exclusions()
-        do { targets = try ScanTargetList([address], excluding: exclusions) } catch { throw APIError.invalid("address", "\(error)") }
+        do { targets = try services.configuration.targetRules.targets([address], excluding: exclusions) } catch { throw APIError.invalid("address", "\(error)") }
         if exclusions.contains(where: { (try? ScanTarget($0))?.contains(address: address) == true }) {
             throw APIError.invalid("address", "\(address) is excluded from scanning (network.exclusions)")
         }
