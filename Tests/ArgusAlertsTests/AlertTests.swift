@@ -357,3 +357,39 @@ func change(_ kind: String, _ severity: Severity = .warning, device: DeviceRefer
         #expect("\(command)" == "command notify → /usr/bin/curl (3 arguments)", "arguments may hold tokens")
     }
 }
+
+/// Alert requests never follow a redirect: a Gotify server answering 302 to another origin once
+/// got the test alert delivered there, `X-Gotify-Key` and all.
+@Suite(.serialized) struct RedirectTests {
+    @Test(arguments: [302, 307, 301, 308])
+    func aRedirectIsAFailureAndNothingReachesTheOtherOrigin(status: Int) async throws {
+        let folder = try Environment.folder("redirect")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let (port, elsewhere) = (try Environment.freePort(), try Environment.freePort())
+        let received = folder.appendingPathComponent("received.jsonl"), stolen = folder.appendingPathComponent("stolen.jsonl")
+        let server = try await WebhookTests.startReceiver(port: port, secret: "-", in: folder, recordingTo: received)
+        defer { server.stop() }
+        let other = try Helper(["python3", WebhookTests.receiver, "\(elsewhere)", "-", stolen.path], log: folder.appendingPathComponent("other.log"))
+        defer { other.stop() }
+        #expect(try await other.waitForOutput("ready", timeout: .seconds(5)))
+        let target = "http://localhost:\(elsewhere)/message"
+        let sink = try HTTPAlertSink(name: "gotify", service: .gotify, url: "http://127.0.0.1:\(port)/redirect?status=\(status)&to=\(target.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)", secret: "gotify-app-token", timeout: .seconds(2))
+        let alert = Alert(id: "test-1", kind: .test, severity: .info, title: "Test", message: "This is a test alert from Argus.")
+        await #expect {
+            try await sink.deliver(alert)
+        } throws: { error in
+            "\(error)" == "the server answered \(status), a redirect, which alert sinks never follow"
+        }
+        // Through the dispatcher too: a failure with that reason, kept for a retry.
+        let store = InMemoryDeviceStore()
+        let dispatcher = AlertDispatcher(store: store, sinks: [sink])
+        await #expect {
+            try await dispatcher.test(sink.name)
+        } throws: { error in
+            "\(error)".contains("a redirect, which alert sinks never follow")
+        }
+        let records = try String(contentsOf: received, encoding: .utf8).split(separator: "\n")
+        #expect(records.count == 2, "the configured server got both attempts")
+        #expect(!FileManager.default.fileExists(atPath: stolen.path), "nothing reached the other origin: \((try? String(contentsOf: stolen, encoding: .utf8)) ?? "")")
+    }
+}
