@@ -92,6 +92,11 @@ public struct HTTPAlertSink: AlertSink, CustomStringConvertible {
         }
         let secret = secret?.isEmpty == true ? nil : secret
         let recipient = recipient?.isEmpty == true ? nil : recipient
+        // Header values and URLs: a CR or LF would end the header, so none is taken (and the
+        // value is never repeated in the message).
+        for (field, value) in [("url", url), ("secret", secret), ("recipient", recipient)] where value?.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) == true {
+            throw ConfigurationError("alert sink \(name): the \(field) must not contain control characters (such as CR or LF)")
+        }
         if service.needs.secret, secret == nil { throw ConfigurationError("alert sink \(name): \(service.rawValue) needs its token as secret") }
         if service.needs.recipient, recipient == nil { throw ConfigurationError("alert sink \(name): \(service.rawValue) needs a recipient (\(service == .telegram ? "the chat id" : "the user key")) as to") }
         if service == .telegram, let secret, !secret.allSatisfy({ $0.isLetter || $0.isNumber || $0 == ":" || $0 == "_" || $0 == "-" }) {
@@ -132,6 +137,12 @@ public struct HTTPAlertSink: AlertSink, CustomStringConvertible {
         public var description: String {
             isRedirect ? "the server answered \(status), a redirect, which alert sinks never follow" : "the receiver answered HTTP \(status)"
         }
+    }
+
+    /// The secret, and the URL of the services whose URL is the secret (Slack, Discord, Teams):
+    /// kept out of every error text.
+    public var secrets: [String] {
+        [secret].compactMap(\.self) + ([.slack, .discord, .teams].contains(service) ? [url] : [])
     }
 
     /// The client of every alert request: redirects are never followed (see the type's notes).

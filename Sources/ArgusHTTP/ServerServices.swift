@@ -247,7 +247,9 @@ public final class ServerServices: Sendable {
 
     /// Every sink, with where it was defined.
     public func alertSinkList() async -> [SinkListing] {
-        await alerts.allSinks.map { SinkListing(name: $0.name, description: "\($0)", source: configuredSinkNames.contains($0.name) ? "config" : "api") }
+        // A sink's secrets are taken out even of its description (one without its own would show
+        // every field).
+        await alerts.allSinks.map { SinkListing(name: $0.name, description: SecretRedaction.redact("\($0)", secrets: $0.secrets), source: configuredSinkNames.contains($0.name) ? "config" : "api") }
     }
 
     /// Whether a sink of that name exists.
@@ -272,7 +274,7 @@ public final class ServerServices: Sendable {
             do {
                 await alerts.add(try sinkFactory(settings), policy: configuration.deliveryPolicy(for: settings))
             } catch {
-                logger.error("alerts: the sink \(settings.name) added through the API cannot be used: \(error)")
+                logger.error("alerts: the sink \(settings.name) added through the API cannot be used: \(SecretRedaction.redact("\(error)", secrets: settings.secretValues))")
             }
         }
     }
@@ -294,7 +296,7 @@ public final class ServerServices: Sendable {
         do {
             sink = try sinkFactory(settings)
         } catch {
-            throw APIError(.unprocessableContent, "\(error)")
+            throw APIError(.unprocessableContent, SecretRedaction.redact("\(error)", secrets: settings.secretValues))
         }
         var stored = try await storedSinks().filter { $0.name != settings.name }
         stored.append(settings)
