@@ -101,7 +101,7 @@ struct ScanRoutes {
 
     /// `POST /api/scans {subnet?, scan_profile?, port_range?}` → 202 with the new scan.
     @Sendable func create(_ request: Request, context: ArgusRequestContext) async throws -> Response {
-        let body = try await request.decodeJSON(as: NewScanRequest.self, context: context)
+        let body = try await request.decodeJSON(as: NewScanRequest.self, context: context, required: false)
         var profile = try await profile(named: body.scanProfile, field: "scan_profile")
         if let ports = body.portRange, !ports.isEmpty {
             do { profile.ports = try PortSpecification(ports) } catch { throw APIError.invalid("port_range", "\(error)") }

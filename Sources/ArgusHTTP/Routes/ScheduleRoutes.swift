@@ -88,8 +88,8 @@ struct ScheduleRoutes {
 
     @Sendable func update(_ request: Request, context: ArgusRequestContext) async throws -> Job {
         let id = try Self.scheduleID(context)
-        guard let existing = try await services.store.schedules().first(where: { $0.id == id }) else { throw APIError(.notFound, "Job not found") }
         let body = try await request.decodeJSON(as: JobRequest.self, context: context)
+        guard let existing = try await services.store.schedules().first(where: { $0.id == id }) else { throw APIError(.notFound, "Job not found") }
         var (schedule, cadence) = try await schedule(from: body, id: id)
         schedule.lastRunAt = existing.lastRunAt
         schedule.nextRunAt = cadence.nextRun(after: Date())
