@@ -44,6 +44,8 @@ let package = Package(
         // Raw sockets for the SMTP and MQTT alert sinks (already in the graph through AHC).
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        // CSV exports: a kept writer for quoting (formula neutralisation stays Argus's own).
+        .package(url: "https://github.com/yaslab/CSV.swift.git", from: "2.5.2"),
     ],
     targets: [
         // C shims over the system libraries (apt: libxml2-dev, libsqlite3-dev).
@@ -111,6 +113,7 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "CSV", package: "CSV.swift"),
             ],
             resources: [
                 .embedInCode("Resources/openapi.json"),

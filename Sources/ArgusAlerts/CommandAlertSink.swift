@@ -32,6 +32,10 @@ public struct CommandAlertSink: AlertSink, CustomStringConvertible {
     /// so they are not shown.
     public var description: String { "command \(name) → \(executable) (\(arguments.count) argument\(arguments.count == 1 ? "" : "s"))" }
 
+    /// The arguments (they may carry tokens), but short options like `-H`: kept out of every
+    /// error text.
+    public var secrets: [String] { arguments.filter { $0.count >= 8 } }
+
     /// A command that failed.
     public struct CommandError: Error, CustomStringConvertible {
         /// For people.

@@ -14,6 +14,10 @@ import NIOHTTP1
 /// Microsoft Teams, ntfy, Gotify, PagerDuty, Pushover and Telegram. Requests go through AsyncHTTPClient with a timeout; any
 /// answer but 2xx is an error, so the dispatcher retries.
 ///
+/// Redirects are never followed: a receiver that answers 3xx could send the alert, and the
+/// token in its headers (`X-Gotify-Key`, `Authorization`), to another origin. A redirect is a
+/// delivery failure that says so.
+///
 /// The generic webhook's body is the ``Alert`` as JSON; with a secret, the request carries
 /// `X-Argus-Signature: sha256=<hex HMAC of "<timestamp>.<body>">` and `X-Argus-Timestamp`, and
 /// always `X-Argus-Idempotency-Key` (the alert's id).
@@ -88,6 +92,11 @@ public struct HTTPAlertSink: AlertSink, CustomStringConvertible {
         }
         let secret = secret?.isEmpty == true ? nil : secret
         let recipient = recipient?.isEmpty == true ? nil : recipient
+        // Header values and URLs: a CR or LF would end the header, so none is taken (and the
+        // value is never repeated in the message).
+        for (field, value) in [("url", url), ("secret", secret), ("recipient", recipient)] where value?.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) == true {
+            throw ConfigurationError("alert sink \(name): the \(field) must not contain control characters (such as CR or LF)")
+        }
         if service.needs.secret, secret == nil { throw ConfigurationError("alert sink \(name): \(service.rawValue) needs its token as secret") }
         if service.needs.recipient, recipient == nil { throw ConfigurationError("alert sink \(name): \(service.rawValue) needs a recipient (\(service == .telegram ? "the chat id" : "the user key")) as to") }
         if service == .telegram, let secret, !secret.allSatisfy({ $0.isLetter || $0.isNumber || $0 == ":" || $0 == "_" || $0 == "-" }) {
@@ -118,13 +127,26 @@ public struct HTTPAlertSink: AlertSink, CustomStringConvertible {
         init(_ description: String) { self.description = description }
     }
 
-    /// A delivery that the receiver refused.
+    /// A delivery that the receiver refused, or answered with a redirect.
     public struct DeliveryError: Error, CustomStringConvertible {
         /// The HTTP status.
         public var status: Int
+        /// Whether the answer was a redirect (3xx), which alert sinks never follow.
+        public var isRedirect: Bool { (300..<400).contains(status) }
         /// For logs (no secrets).
-        public var description: String { "the receiver answered HTTP \(status)" }
+        public var description: String {
+            isRedirect ? "the server answered \(status), a redirect, which alert sinks never follow" : "the receiver answered HTTP \(status)"
+        }
     }
+
+    /// The secret, and the URL of the services whose URL is the secret (Slack, Discord, Teams):
+    /// kept out of every error text.
+    public var secrets: [String] {
+        [secret].compactMap(\.self) + ([.slack, .discord, .teams].contains(service) ? [url] : [])
+    }
+
+    /// The client of every alert request: redirects are never followed (see the type's notes).
+    static let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: HTTPClient.Configuration(redirectConfiguration: .disallow))
 
     public func deliver(_ alert: Alert) async throws {
         var request = HTTPClientRequest(url: service == .telegram ? "\(url.hasSuffix("/") ? String(url.dropLast()) : url)/bot\(secret ?? "")/sendMessage" : url)
@@ -132,7 +154,7 @@ public struct HTTPAlertSink: AlertSink, CustomStringConvertible {
         let (body, headers) = try payload(for: alert, timestamp: Int(Date().timeIntervalSince1970))
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         request.body = .bytes(ByteBuffer(string: body))
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(timeout.components.seconds))
+        let response = try await Self.client.execute(request, timeout: .seconds(timeout.components.seconds))
         _ = try? await response.body.collect(upTo: 64 * 1024)
         guard (200..<300).contains(Int(response.status.code)) else { throw DeliveryError(status: Int(response.status.code)) }
     }

@@ -125,6 +125,9 @@ public struct MQTTAlertSink: AlertSink, CustomStringConvertible {
         return "mqtt \(name) → \(tls ? "mqtts" : "mqtt")://\(host):\(port)\(user) (topics \(topicPrefix)/…\(discovery))"
     }
 
+    /// The password: kept out of every error text.
+    public var secrets: [String] { [password].compactMap(\.self) }
+
     /// A misconfigured sink.
     public struct ConfigurationError: Error, CustomStringConvertible {
         /// For people.

@@ -131,6 +131,13 @@ public struct SMTPAlertSink: AlertSink, CustomStringConvertible {
         "smtp \(name) → \(host):\(port) (\(security.rawValue)) to \(to.count) recipient\(to.count == 1 ? "" : "s")"
     }
 
+    /// The password, and the forms AUTH sends it in (base64 alone, and AUTH PLAIN's token):
+    /// kept out of every error text.
+    public var secrets: [String] {
+        guard let password, !password.isEmpty else { return [] }
+        return [password, Data(password.utf8).base64EncodedString(), Data("\0\(username ?? "")\0\(password)".utf8).base64EncodedString()]
+    }
+
     /// A misconfigured sink.
     public struct ConfigurationError: Error, CustomStringConvertible {
         /// For people.

@@ -86,8 +86,7 @@ public final class ServerServices: Sendable {
     /// exclusions and the address limit.
     /// - Throws: What is wrong with them, for people.
     func setupNetworks(_ text: String) throws -> [String] {
-        let targets = try ScanTargetList(text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }, excluding: configuration.exclusions, addressLimit: configuration.maxAddresses)
-        return targets.targets.map(\.text)
+        try configuration.targetRules.targets(ScanTargetRules.split(text), excluding: configuration.exclusions).targets.map(\.text)
     }
 
     /// How a first-run setup went.
@@ -185,8 +184,12 @@ public final class ServerServices: Sendable {
     public func networkTargets(_ subnets: [String] = []) async throws -> ScanTargetList {
         let subnets = subnets.isEmpty ? try await configuredSubnets() : subnets
         guard !subnets.isEmpty else { throw APIError.invalid("subnet", "no network is configured: give a subnet, or set network.subnets in config.yaml") }
+        let exclusions = try await exclusions()
         do {
-            return try ScanTargetList(subnets, excluding: try await exclusions(), addressLimit: configuration.maxAddresses)
+            return try configuration.targetRules.targets(subnets, excluding: exclusions)
+        } catch let error as ScanTargetError where exclusions.contains(error.input) {
+            // Saved before every input went through the same rules: say where to fix it.
+            throw APIError.invalid("network.exclusions", "\(error) (change it on the settings page)")
         } catch {
             throw APIError.invalid("subnet", "\(error)")
         }
@@ -247,7 +250,9 @@ public final class ServerServices: Sendable {
 
     /// Every sink, with where it was defined.
     public func alertSinkList() async -> [SinkListing] {
-        await alerts.allSinks.map { SinkListing(name: $0.name, description: "\($0)", source: configuredSinkNames.contains($0.name) ? "config" : "api") }
+        // A sink's secrets are taken out even of its description (one without its own would show
+        // every field).
+        await alerts.allSinks.map { SinkListing(name: $0.name, description: SecretRedaction.redact("\($0)", secrets: $0.secrets), source: configuredSinkNames.contains($0.name) ? "config" : "api") }
     }
 
     /// Whether a sink of that name exists.
@@ -272,7 +277,7 @@ public final class ServerServices: Sendable {
             do {
                 await alerts.add(try sinkFactory(settings), policy: configuration.deliveryPolicy(for: settings))
             } catch {
-                logger.error("alerts: the sink \(settings.name) added through the API cannot be used: \(error)")
+                logger.error("alerts: the sink \(settings.name) added through the API cannot be used: \(SecretRedaction.redact("\(error)", secrets: settings.secretValues))")
             }
         }
     }
@@ -294,7 +299,7 @@ public final class ServerServices: Sendable {
         do {
             sink = try sinkFactory(settings)
         } catch {
-            throw APIError(.unprocessableContent, "\(error)")
+            throw APIError(.unprocessableContent, SecretRedaction.redact("\(error)", secrets: settings.secretValues))
         }
         var stored = try await storedSinks().filter { $0.name != settings.name }
         stored.append(settings)

@@ -357,3 +357,60 @@ func change(_ kind: String, _ severity: Severity = .warning, device: DeviceRefer
         #expect("\(command)" == "command notify → /usr/bin/curl (3 arguments)", "arguments may hold tokens")
     }
 }
+
+/// Alert requests never follow a redirect: a Gotify server answering 302 to another origin once
+/// got the test alert delivered there, `X-Gotify-Key` and all.
+@Suite(.serialized) struct RedirectTests {
+    @Test(arguments: [302, 307, 301, 308])
+    func aRedirectIsAFailureAndNothingReachesTheOtherOrigin(status: Int) async throws {
+        let folder = try Environment.folder("redirect")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let (port, elsewhere) = (try Environment.freePort(), try Environment.freePort())
+        let received = folder.appendingPathComponent("received.jsonl"), stolen = folder.appendingPathComponent("stolen.jsonl")
+        let server = try await WebhookTests.startReceiver(port: port, secret: "-", in: folder, recordingTo: received)
+        defer { server.stop() }
+        let other = try Helper(["python3", WebhookTests.receiver, "\(elsewhere)", "-", stolen.path], log: folder.appendingPathComponent("other.log"))
+        defer { other.stop() }
+        #expect(try await other.waitForOutput("ready", timeout: .seconds(5)))
+        let target = "http://localhost:\(elsewhere)/message"
+        let sink = try HTTPAlertSink(name: "gotify", service: .gotify, url: "http://127.0.0.1:\(port)/redirect?status=\(status)&to=\(target.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)", secret: "gotify-app-token", timeout: .seconds(2))
+        let alert = Alert(id: "test-1", kind: .test, severity: .info, title: "Test", message: "This is a test alert from Argus.")
+        await #expect {
+            try await sink.deliver(alert)
+        } throws: { error in
+            "\(error)" == "the server answered \(status), a redirect, which alert sinks never follow"
+        }
+        // Through the dispatcher too: a failure with that reason, kept for a retry.
+        let store = InMemoryDeviceStore()
+        let dispatcher = AlertDispatcher(store: store, sinks: [sink])
+        await #expect {
+            try await dispatcher.test(sink.name)
+        } throws: { error in
+            "\(error)".contains("a redirect, which alert sinks never follow")
+        }
+        let records = try String(contentsOf: received, encoding: .utf8).split(separator: "\n")
+        #expect(records.count == 2, "the configured server got both attempts")
+        #expect(!FileManager.default.fileExists(atPath: stolen.path), "nothing reached the other origin: \((try? String(contentsOf: stolen, encoding: .utf8)) ?? "")")
+    }
+
+    @Test func secretsAreKeptOutOfDeliveryErrors() async throws {
+        #expect(throws: HTTPAlertSink.ConfigurationError.self) { try HTTPAlertSink(name: "n", service: .ntfy, url: "http://127.0.0.1:1/t", secret: "abc\r\nX-Injected: yes") }
+        #expect(throws: HTTPAlertSink.ConfigurationError.self) { try HTTPAlertSink(name: "n", service: .pushover, url: "http://127.0.0.1:1/t", secret: "token", recipient: "user\nX: y") }
+        do {
+            _ = try HTTPAlertSink(name: "n", service: .gotify, url: "http://127.0.0.1:1/t", secret: "abc\r\nX-Injected: yes")
+        } catch {
+            #expect(!"\(error)".contains("abc") && !"\(error)".contains("X-Injected"), "the refusal does not repeat the value: \(error)")
+        }
+        let sink = try HTTPAlertSink(name: "gotify", service: .gotify, url: "http://127.0.0.1:1/message", secret: "gotify-app-token")
+        #expect(sink.secrets == ["gotify-app-token"])
+        #expect(try HTTPAlertSink(name: "s", service: .slack, url: "https://hooks.slack.com/services/T/B/X").secrets == ["https://hooks.slack.com/services/T/B/X"])
+        let mail = try SMTPAlertSink(name: "mail", host: "mail.example.test", security: .tls, username: "argus", password: "pw-Secret1", from: "a@example.org", to: ["b@example.org"])
+        #expect(mail.secrets == ["pw-Secret1", Data("pw-Secret1".utf8).base64EncodedString(), Data("\0argus\0pw-Secret1".utf8).base64EncodedString()], "and the forms AUTH sends it in")
+        #expect(CommandAlertSink(name: "c", executable: "/bin/true", arguments: ["-H", "Authorization: Bearer tk"]).secrets == ["Authorization: Bearer tk"])
+        // What a library's error may quote: as written, escaped, or one line of it.
+        let leaked = #"invalidHeaderFieldValues(["Bearer abc\r\nX-Injected: yes"]) and abc"# + "\r\nX-Injected: yes"
+        let redacted = SecretRedaction.redact(leaked, secrets: ["abc\r\nX-Injected: yes"])
+        #expect(!redacted.contains("X-Injected") && redacted.contains("[redacted]"), "\(redacted)")
+        #expect(SecretRedaction.redact("token tk_12345 refused", secrets: ["tk_12345", ""]) == "token [redacted] refused")
+    }
+}

@@ -339,6 +339,80 @@ import Testing
     }
 }
 
+@Suite struct CSVExportTests {
+    /// What a spreadsheet makes of the export: RFC 4180 records (quoted fields may hold CR, LF,
+    /// commas and doubled quotes), rows ending in CRLF.
+    static func records(_ text: String) -> [[String]] {
+        var records: [[String]] = [], record: [String] = [], field = ""
+        var scalars = Array(text.unicodeScalars)[...], quoted = false
+        while let scalar = scalars.popFirst() {
+            if quoted {
+                if scalar == "\"" {
+                    if scalars.first == "\"" { field.unicodeScalars.append("\""); scalars.removeFirst() } else { quoted = false }
+                } else { field.unicodeScalars.append(scalar) }
+            } else if scalar == "\"" {
+                quoted = true
+            } else if scalar == "," {
+                record.append(field); field = ""
+            } else if scalar == "\r" || scalar == "\n" {
+                // Outside quotes, a lone CR ends a line too (as spreadsheets read it).
+                if scalar == "\r", scalars.first == "\n" { scalars.removeFirst() }
+                record.append(field); field = ""
+                records.append(record); record = []
+            } else { field.unicodeScalars.append(scalar) }
+        }
+        if !field.isEmpty || !record.isEmpty { record.append(field); records.append(record) }
+        return records
+    }
+
+    /// A vendor with a lone CR (one `Character` only when an LF follows) must not end the row:
+    /// it once came out unquoted, and `=cmd|…` landed in a cell of its own.
+    @Test func cellsWithALoneCROrLFAreQuotedAndFormulasDefused() async throws {
+        let xml = """
+            <?xml version="1.0"?>
+            <nmaprun scanner="nmap" args="nmap -sV 192.0.2.0/24" start="1795943947" version="7.93" xmloutputversion="1.05">
+            <host><status state="up" reason="arp-response"/>
+            <address addr="192.0.2.20" addrtype="ipv4"/>
+            <address addr="02:00:00:00:00:20" addrtype="mac" vendor="Acme&#13;=cmd|' /C calc'!A0"/>
+            <hostnames><hostname name="nas&#10;@SUM(1+1)" type="PTR"/></hostnames>
+            </host>
+            <host><status state="up" reason="arp-response"/>
+            <address addr="192.0.2.21" addrtype="ipv4"/>
+            <address addr="02:00:00:00:00:21" addrtype="mac" vendor="&#13;&#10;=1+1"/>
+            <hostnames><hostname name="&#9;=A1" type="PTR"/></hostnames>
+            </host>
+            <runstats><finished time="1795943954" exit="success"/><hosts up="2" down="0" total="2"/></runstats>
+            </nmaprun>
+            """
+        let server = try await TestServer()
+        try await server.application.test(.router) { client in
+            var headers = try await client.setUp(server).headers
+            headers[.contentType] = "application/xml"
+            #expect(try await client.object("/api/scans/import", method: .post, headers: headers, body: ByteBuffer(string: xml)).0 == .created)
+            headers[.contentType] = "application/json"
+            let devices = await server.store.inventory().sorted { $0.ip < $1.ip }
+            #expect(devices.map(\.vendor) == ["Acme\r=cmd|' /C calc'!A0", "\r\n=1+1"], "the import keeps CR and LF (else this test proves nothing)")
+            for label in ["=1+1", "-2+3", "@SUM(A1)", "+1", "plain"] {
+                #expect(try await client.object("/api/devices/\(devices[0].id)", method: .put, headers: headers, body: json(["label": label])).0 == .ok)
+                let text = String(buffer: try await client.execute(uri: "/api/export/devices.csv", method: .get, headers: headers).body)
+                #expect(text.hasSuffix("\r\n"))
+                #expect(text.contains("\"Acme\r=cmd|' /C calc'!A0\""), "a lone CR is quoted: \(text.debugDescription)")
+                let records = Self.records(text)
+                #expect(records.count == 3, "one header and two devices, whatever the cells hold: \(records)")
+                guard records.count == 3 else { continue }
+                let header = records[0]
+                #expect(records.allSatisfy { $0.count == header.count })
+                let cell = { (row: Int, name: String) in header.firstIndex(of: name).map { records[row][$0] } }
+                #expect(cell(1, "vendor") == "Acme\r=cmd|' /C calc'!A0")
+                #expect(cell(1, "hostname") == "nas\n@SUM(1+1)")
+                #expect(cell(1, "label") == (label == "plain" ? label : "'" + label), "a formula-like start is defused: \(label)")
+                #expect(cell(2, "vendor") == "'\r\n=1+1", "a CR first is defused")
+                #expect(cell(2, "hostname") == "'\t=A1", "a tab first is defused")
+            }
+        }
+    }
+}
+
 @Suite struct ConfigAPITests {
     @Test func scanSettingsChangeAtRunTimeAndAreAudited() async throws {
         let server = try await TestServer()

@@ -67,6 +67,41 @@ import Testing
         }
     }
 
+    /// `next` after sign-in is one path on this site: browsers drop tabs, CR and LF from a
+    /// `Location` and read `\\` as `/`, so those would lead to `//evil.example`.
+    @Test(arguments: [
+        "%2F%09%2Fevil.example", "%2F%0D%0A%2Fevil.example", "%2F%0A%2Fevil.example", "%2F%0D%2Fevil.example",
+        "%2F%5Cevil.example", "%2F%5C%2Fevil.example", "%5C%5Cevil.example", "%2F%2Fevil.example", "%2F%20%2Fevil.example",
+        "https%3A%2F%2Fevil.example", "javascript%3Aalert(1)", "%2F%00%2Fevil.example", "%2F%7F%2Fevil.example", "%2F%C2%85%2Fevil.example",
+    ])
+    func signInNeverRedirectsOffSite(next: String) async throws {
+        try await Self.signIn(next: next) { client, signedIn in
+            #expect(signedIn.status == .seeOther && signedIn.headers[.location] == "/", "\(next) → \(signedIn.headers[.location] ?? "none")")
+            // The form keeps only a safe value in its hidden field, and so does a failed sign-in.
+            let page = String(buffer: try await client.execute(uri: "/login?next=\(next)", method: .get).body)
+            #expect(page.contains(#"name="next" value="/">"#), "\(next): \(page)")
+            let failed = try await client.execute(uri: "/login", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"], body: ByteBuffer(string: "username=admin&password=wrong&next=\(next)"))
+            #expect(String(buffer: failed.body).contains(#"name="next" value="/">"#), "\(next)")
+        }
+    }
+
+    @Test func signInKeepsAPathOnThisSite() async throws {
+        try await Self.signIn(next: "%2Fdevices%3Fq%3Dnas%26sort%3Drisk") { _, signedIn in
+            #expect(signedIn.status == .seeOther && signedIn.headers[.location] == "/devices?q=nas&sort=risk")
+        }
+    }
+
+    /// Signs in by form with `next` (form-encoded) on a new server, and checks the answer.
+    static func signIn(next: String, check: @Sendable (any TestClientProtocol, TestResponse) async throws -> Void) async throws {
+        let server = try await TestServer()
+        try await server.application.test(.router) { client in
+            _ = try await client.setUp(server)
+            let password = TestServer.password.replacingOccurrences(of: " ", with: "+")
+            let signedIn = try await client.execute(uri: "/login", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"], body: ByteBuffer(string: "username=admin&password=\(password)&next=\(next)"))
+            try await check(client, signedIn)
+        }
+    }
+
     @Test func settingsKeysSchedulesAndBulkEdits() async throws {
         let server = try await TestServer()
         try await server.application.test(.router) { client in

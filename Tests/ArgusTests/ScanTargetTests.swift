@@ -52,7 +52,7 @@ import Testing
         ("10.0.0.256", "0 to 255"),
         ("10.0.0.1-300", "0 to 255"),
         ("10.0.0.1--5", "not an octet"),
-        ("10.0.0", "not a valid IPv4 address"),
+        ("10.0.0", "not a canonical IPv4 address; write 10.0.0.0"),
         ("2001:db8::zz", "not a valid IPv6 address"),
         ("bad..name", "host name"),
         ("-router", "start with '-'"),
@@ -60,12 +60,68 @@ import Testing
         ("ünïcode.example", "host name"),
     ])
     func refusedTargets(text: String, reason: String) {
-        #expect {
+        Self.expectRefusal(text, reason)
+    }
+
+    /// Expects `ScanTarget(text)` to throw a ``ScanTargetError`` about `text` whose reason says
+    /// `reason`.
+    static func expectRefusal(_ text: String, _ reason: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(sourceLocation: sourceLocation) {
             _ = try ScanTarget(text)
         } throws: { error in
             guard let error = error as? ScanTargetError else { return false }
             return error.reason.contains(reason) && error.input == text
         }
+    }
+
+    /// What inet_aton (and so nmap) would read differently from what a person reads is refused,
+    /// and the message names the canonical form.
+    @Test(arguments: [
+        ("0x7f.1", "not a canonical IPv4 address; write 127.0.0.1"),
+        ("0x7f000001", "not a canonical IPv4 address; write 127.0.0.1"),
+        ("0177.0.0.1", "not a canonical IPv4 address; write 127.0.0.1"),
+        ("010.010.010.010", "not a canonical IPv4 address; write 8.8.8.8"),
+        ("127.000.000.001", "not a canonical IPv4 address; write 127.0.0.1"),
+        ("127.1", "not a canonical IPv4 address; write 127.0.0.1"),
+        ("2130706433", "not a canonical IPv4 address; write 127.0.0.1"),
+        ("0X7F.0.0.1", "not a canonical IPv4 address; write 127.0.0.1"),
+        ("0177.0.0.0/8", "not a canonical IPv4 address; write 127.0.0.0/8"),
+        ("192.0.2.0/024", "without leading zeros: write 192.0.2.0/24"),
+        ("010.0.0.1-20", "leading zero"),
+        ("10.0.0.01-20", "leading zero"),
+        ("10.0.0.1-020", "leading zero"),
+        ("99999999999", "cannot end in a number"),
+        ("router.0x10", "cannot end in a number"),
+        ("lab.example.42", "cannot end in a number"),
+        ("127.0.0.1.", "cannot end in a number"),
+        ("0x", "cannot end in a number"),
+        ("0:0:0:0:0:0:0:1", "not a canonical IPv6 address; write ::1"),
+        ("2001:DB8::1", "not a canonical IPv6 address; write 2001:db8::1"),
+        ("2001:0db8::1", "not a canonical IPv6 address; write 2001:db8::1"),
+        ("2001:db8:0:0:1:0:0:1", "not a canonical IPv6 address; write 2001:db8::1:0:0:1"),
+        ("::ffff:7f00:1", "not a canonical IPv6 address; write ::ffff:127.0.0.1"),
+        ("2001:db8:0::/48", "not a canonical IPv6 address; write 2001:db8::/48"),
+    ])
+    func nonCanonicalAddressesAreRefusedWithTheirCanonicalForm(text: String, reason: String) {
+        Self.expectRefusal(text, reason)
+        #expect(throws: ScanTargetError.self, "never a target list either") { _ = try ScanTargetList([text]) }
+        #expect(throws: ScanTargetError.self, "nor an exclusion") { _ = try ScanTargetList(["192.0.2.0/24"], excluding: [text]) }
+    }
+
+    @Test func canonicalAddressesRangesAndBlocksStillPass() throws {
+        for text in ["127.0.0.1", "0.0.0.0", "10.0.0.1-20", "10.0.0.0-255", "10.0.1-3.1-254", "192.0.2.0/24", "10.0.0.0/8", "0.0.0.0/0", "::1", "::", "2001:db8::/32", "::ffff:127.0.0.1", "fe80::1", "1e100.net", "nas-01", "deadbeef.lan", "0x7f.lan"] {
+            #expect(try ScanTarget(text).text == text, "\(text)")
+        }
+    }
+
+    @Test func exclusionsCompareCanonicalValues() throws {
+        #expect(try ScanTarget("::ffff:192.0.2.7").contains(address: "::FFFF:c000:0207"))
+        #expect(try ScanTarget("2001:db8::1").contains(address: "2001:0db8:0:0:0:0:0:1"))
+        #expect(try !ScanTarget("2001:db8::1").contains(address: "2001:db8::2"))
+        #expect(try ScanTarget("192.0.2.7").contains(address: "192.0.2.7"))
+        #expect(try ScanTarget("NAS.lan").contains(address: "nas.lan."))
+        let list = try ScanTargetList(["192.0.2.0/24"], excluding: ["192.0.2.7", "2001:db8::/64"])
+        #expect(list.exclusions.contains { $0.contains(address: "2001:db8::0:5") })
     }
 
     @Test func blocksAndRangesKnowWhatTheyContain() throws {

@@ -158,7 +158,7 @@ public actor AlertDispatcher {
             do {
                 try await sink.deliver(alert)
             } catch {
-                try await recordFailure(of: [message], error, at: now)
+                try await recordFailure(of: [message], error, secrets: sink.secrets, at: now)
                 round.failed += 1
                 return
             }
@@ -171,7 +171,7 @@ public actor AlertDispatcher {
         do {
             try await sink.deliver(alert)
         } catch {
-            try await recordFailure(of: digest.map(\.0), error, at: now)
+            try await recordFailure(of: digest.map(\.0), error, secrets: sink.secrets, at: now)
             round.failed += digest.count
             return
         }
@@ -180,11 +180,13 @@ public actor AlertDispatcher {
         round.delivered += digest.count
     }
 
-    private func recordFailure(of messages: [OutboxMessage], _ error: any Error, at now: Date) async throws {
+    private func recordFailure(of messages: [OutboxMessage], _ error: any Error, secrets: [String], at now: Date) async throws {
+        // Redacted whole, then cut: a cut could leave the start of a secret behind.
+        let reason = String(AlertDeliveryFailure(error, secrets: secrets).description.prefix(500))
         for message in messages {
             var delay = initialDelay
             for _ in 0..<min(message.attempts, 20) { delay = min(maximumDelay, delay * 2) }
-            try await store.markAttemptFailed(message.id, error: String("\(error)".prefix(500)), retryAt: now.addingTimeInterval(delay))
+            try await store.markAttemptFailed(message.id, error: reason, retryAt: now.addingTimeInterval(delay))
         }
     }
 
@@ -256,8 +258,14 @@ public actor AlertDispatcher {
     }
 
     /// Sends a test alert to one sink now, outside the outbox (the settings' test button).
+    /// - Throws: ``AlertDeliveryFailure`` (the sink's secrets taken out of its reason) when the
+    ///   sink fails.
     public func test(_ sinkName: String) async throws {
         guard let sink = sinks[sinkName] else { throw StoreError.notFound("alert sink \(sinkName)") }
-        try await sink.deliver(Alert(id: "test-\(UInt64(Date().timeIntervalSince1970 * 1000))", kind: .test, severity: .info, title: AlertKind.test.title, message: "This is a test alert from Argus."))
+        do {
+            try await sink.deliver(Alert(id: "test-\(UInt64(Date().timeIntervalSince1970 * 1000))", kind: .test, severity: .info, title: AlertKind.test.title, message: "This is a test alert from Argus."))
+        } catch {
+            throw AlertDeliveryFailure(error, secrets: sink.secrets)
+        }
     }
 }

@@ -26,4 +26,13 @@ public protocol AlertSink: Sendable {
 
     /// Delivers one alert. Throw to have it retried later.
     func deliver(_ alert: Alert) async throws
+
+    /// The sink's secrets (tokens, passwords, URLs that are secrets themselves): the dispatcher
+    /// takes them out of delivery errors before they are stored, shown, logged or audited.
+    var secrets: [String] { get }
+}
+
+extension AlertSink {
+    /// No secrets.
+    public var secrets: [String] { [] }
 }

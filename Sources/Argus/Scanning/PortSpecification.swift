@@ -100,10 +100,7 @@ public struct ScanTargetList: Sendable, Hashable, Codable {
     public init(_ targets: [String], excluding exclusions: [String] = [], addressLimit: UInt64 = defaultAddressLimit) throws {
         guard !targets.isEmpty else { throw ScanTargetError("", "no targets given") }
         let parsed = try targets.map(ScanTarget.init)
-        let excluded = try exclusions.map(ScanTarget.init)
-        if let name = excluded.first(where: { $0.kind == .hostname }) {
-            throw ScanTargetError(name.text, "exclusions are addresses, CIDR blocks or ranges, not names")
-        }
+        let excluded = try Self.exclusions(exclusions)
         let (total, overflow) = parsed.reduce((UInt64(0), false)) { sum, target in
             let (value, overflowed) = sum.0.addingReportingOverflow(target.addressCount)
             return (value, sum.1 || overflowed)
@@ -114,6 +111,17 @@ public struct ScanTargetList: Sendable, Hashable, Codable {
         }
         self.targets = parsed
         self.exclusions = excluded
+    }
+
+    /// Validates exclusions alone, by the rule every list applies: addresses, CIDR blocks or
+    /// ranges, never names (nmap's `--exclude` would resolve them at each scan).
+    /// - Throws: ``ScanTargetError`` naming the exclusion at fault.
+    public static func exclusions(_ texts: [String]) throws -> [ScanTarget] {
+        let excluded = try texts.map(ScanTarget.init)
+        if let name = excluded.first(where: { $0.kind == .hostname }) {
+            throw ScanTargetError(name.text, "exclusions are addresses, CIDR blocks or ranges, not names")
+        }
+        return excluded
     }
 
     /// The nmap arguments for the targets: `--exclude` first, then each target as its own

@@ -55,28 +55,39 @@ public struct ScanTarget: Sendable, Hashable, Codable, CustomStringConvertible {
         self.text = text
         if text.contains("/") {
             let parts = text.split(separator: "/", omittingEmptySubsequences: false)
-            guard parts.count == 2, let prefix = Int(parts[1]), !parts[1].hasPrefix("+") else {
+            guard parts.count == 2, !parts[1].isEmpty, parts[1].allSatisfy({ $0.isASCII && $0.isNumber }), let prefix = Int(parts[1]) else {
                 throw ScanTargetError(text, "a CIDR block is an address, '/', and a prefix length, like 192.0.2.0/24")
             }
+            guard parts[1] == "\(prefix)" else { throw ScanTargetError(text, "a prefix length is written without leading zeros: write \(parts[0])/\(prefix)") }
             let address = String(parts[0])
-            if Addresses.ipv4Bytes(address) != nil {
+            if let bytes = Addresses.ipv4Bytes(address) {
+                try Self.checkCanonical(address, bytes, text: text, suffix: "/\(prefix)", family: "IPv4")
                 guard (0...32).contains(prefix) else { throw ScanTargetError(text, "an IPv4 prefix length is 0 to 32") }
                 kind = .ipv4Block
                 addressCount = 1 << UInt64(32 - prefix)
-            } else if Addresses.ipv6Bytes(address) != nil {
+            } else if let bytes = Addresses.ipv6Bytes(address) {
+                try Self.checkCanonical(address, bytes, text: text, suffix: "/\(prefix)", family: "IPv6")
                 guard (0...128).contains(prefix) else { throw ScanTargetError(text, "an IPv6 prefix length is 0 to 128") }
                 kind = .ipv6Block
                 addressCount = prefix <= 64 ? UInt64.max : 1 << UInt64(128 - prefix)
+            } else if let canonical = Addresses.ipv4AsInetAtonReadsIt(address) {
+                throw ScanTargetError(text, "not a canonical IPv4 address; write \(canonical)/\(prefix)")
             } else {
                 throw ScanTargetError(text, "'\(address)' before the '/' is not an IP address")
             }
-        } else if Addresses.ipv4Bytes(text) != nil {
+        } else if let bytes = Addresses.ipv4Bytes(text) {
+            try Self.checkCanonical(text, bytes, text: text, suffix: "", family: "IPv4")
             kind = .ipv4
             addressCount = 1
         } else if text.contains(":") {
-            guard Addresses.ipv6Bytes(text) != nil else { throw ScanTargetError(text, "not a valid IPv6 address") }
+            guard let bytes = Addresses.ipv6Bytes(text) else { throw ScanTargetError(text, "not a valid IPv6 address") }
+            try Self.checkCanonical(text, bytes, text: text, suffix: "", family: "IPv6")
             kind = .ipv6
             addressCount = 1
+        } else if let canonical = Addresses.ipv4AsInetAtonReadsIt(text) {
+            // 0177.0.0.1, 0x7f.1, 2130706433, 127.000.000.001: nmap and the resolver read these
+            // as another address than a person does; only the canonical form is taken.
+            throw ScanTargetError(text, "not a canonical IPv4 address; write \(canonical)")
         } else if let count = try Self.rangeCount(text) {
             kind = .ipv4Range
             addressCount = count
@@ -85,6 +96,12 @@ public struct ScanTarget: Sendable, Hashable, Codable, CustomStringConvertible {
             kind = .hostname
             addressCount = 1
         }
+    }
+
+    /// Refuses an address that is not written in its canonical form (`inet_ntop`'s), naming it.
+    private static func checkCanonical(_ address: String, _ bytes: [UInt8], text: String, suffix: String, family: String) throws {
+        guard let canonical = Addresses.ipText(bytes), canonical != address else { return }
+        throw ScanTargetError(text, "not a canonical \(family) address; write \(canonical)\(suffix)")
     }
 
     /// The number of addresses of an nmap octet range, or `nil` when `text` is not one.
@@ -98,6 +115,9 @@ public struct ScanTarget: Sendable, Hashable, Codable, CustomStringConvertible {
             let bounds = octet.split(separator: "-", omittingEmptySubsequences: false)
             guard bounds.count <= 2, let low = Int(bounds[0]), let high = Int(bounds.last!), bounds.allSatisfy({ !$0.isEmpty }) else {
                 throw ScanTargetError(text, "'\(octet)' is not an octet or a range of octets like 1-50")
+            }
+            if let padded = bounds.first(where: { $0.count > 1 && $0.hasPrefix("0") }) {
+                throw ScanTargetError(text, "'\(padded)' has a leading zero, which nmap and inet_aton may read as octal: write octets without leading zeros")
             }
             guard (0...255).contains(low), (0...255).contains(high) else {
                 throw ScanTargetError(text, "an octet is 0 to 255, not '\(octet)'")
@@ -120,8 +140,10 @@ public struct ScanTarget: Sendable, Hashable, Codable, CustomStringConvertible {
                 throw ScanTargetError(text, "not a valid host name: use letters, digits and inner hyphens")
             }
         }
-        if labels.allSatisfy({ $0.allSatisfy(\.isNumber) }) {
-            throw ScanTargetError(text, "not a valid IPv4 address")
+        // A name whose last label is a number (decimal, or hex after 0x) is read as an IPv4
+        // address by resolvers and browsers alike (WHATWG's "ends in a number"): never a name.
+        if let last = labels.last, last.allSatisfy({ $0.isASCII && $0.isNumber }) || (last.lowercased().hasPrefix("0x") && last.dropFirst(2).allSatisfy(\.isHexDigit)) {
+            throw ScanTargetError(text, "not a valid IPv4 address, and a host name cannot end in a number")
         }
     }
 
@@ -132,8 +154,13 @@ public struct ScanTarget: Sendable, Hashable, Codable, CustomStringConvertible {
     /// range. A name matches only itself.
     public func contains(address: String) -> Bool {
         switch kind {
-        case .ipv4, .ipv6, .hostname:
-            return text == address
+        case .ipv4, .ipv6:
+            // Canonical values, not texts: ::FFFF:c000:207 is ::ffff:192.0.2.7.
+            guard let mine = Addresses.ipv4Bytes(text) ?? Addresses.ipv6Bytes(text) else { return false }
+            return mine == Addresses.ipv4Bytes(address) ?? Addresses.ipv6Bytes(address)
+        case .hostname:
+            let name = { (name: String) in (name.hasSuffix(".") ? String(name.dropLast()) : name).lowercased() }
+            return name(text) == name(address)
         case .ipv4Block, .ipv6Block:
             let parts = text.split(separator: "/")
             guard let prefix = Int(parts[1]) else { return false }

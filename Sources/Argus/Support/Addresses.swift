@@ -45,6 +45,36 @@ public enum Addresses {
         return inet_pton(AF_INET6, text, &address) == 1 ? withUnsafeBytes(of: &address) { Array($0) } : nil
     }
 
+    /// The canonical text of an IPv4 or IPv6 address: dotted decimal without leading zeros, or
+    /// RFC 5952's form (lower case, no leading zeros, the longest run of zero groups as `::`)
+    /// as `inet_ntop` writes it; `nil` for anything else.
+    public static func canonicalIP(_ text: String) -> String? {
+        if let bytes = ipv4Bytes(text) { return ipText(bytes) }
+        if let bytes = ipv6Bytes(text) { return ipText(bytes) }
+        return nil
+    }
+
+    /// The text of 4 or 16 address bytes, as `inet_ntop` writes it.
+    public static func ipText(_ bytes: [UInt8]) -> String? {
+        guard bytes.count == 4 || bytes.count == 16 else { return nil }
+        var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+        let written = bytes.withUnsafeBytes { raw in
+            inet_ntop(bytes.count == 4 ? AF_INET : AF_INET6, raw.baseAddress, &buffer, socklen_t(buffer.count))
+        }
+        guard written != nil else { return nil }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// What `inet_aton` (and so nmap, ping, curl and most resolvers) reads as an IPv4 address,
+    /// in canonical form: `0177.0.0.1`, `0x7f.1`, `2130706433` and `127.000.000.001` are all
+    /// 127.0.0.1, `010.010.010.010` is 8.8.8.8. `nil` when it reads no address.
+    public static func ipv4AsInetAtonReadsIt(_ text: String) -> String? {
+        guard !text.isEmpty, text.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isASCIIHexDigit || $0 == "." || $0 == "x" || $0 == "X") }) else { return nil }
+        var address = in_addr()
+        guard inet_aton(text, &address) != 0 else { return nil }
+        return ipText(withUnsafeBytes(of: &address) { Array($0) })
+    }
+
     /// A byte string that orders addresses numerically: IPv4 first, then IPv6, then anything
     /// else by its text.
     public static func sortKey(ip: String) -> [UInt8] {

@@ -8,11 +8,21 @@ import Hummingbird
 
 extension Request {
     /// Decodes a JSON body (at most 1 MiB) into `T`; a body that does not fit is a 422 naming the
-    /// field, an empty body decodes as `{}`.
-    func decodeJSON<T: Decodable>(as type: T.Type, context: ArgusRequestContext) async throws -> T {
+    /// field.
+    ///
+    /// As the OpenAPI document says: no field is nullable, so an explicit `null` anywhere is a
+    /// 422 naming it (a decoder would take it for an absent field: `"device_id": null` snoozed
+    /// every alert); and a body the document marks required is required (a 422 on `body`).
+    /// - Parameter required: Whether the operation's request body is required; without one an
+    ///   empty body decodes as `{}`.
+    func decodeJSON<T: Decodable>(as type: T.Type, context: ArgusRequestContext, required: Bool = true) async throws -> T {
         var request = self
         let body = try await request.collectBody(upTo: 1 << 20)
         let data = Data(body.readableBytesView)
+        if data.isEmpty, required { throw APIError.invalid("body", "is required: send a JSON object") }
+        if !data.isEmpty, let value = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]), let path = Self.firstNull(in: value, at: []) {
+            throw APIError.invalid(path.isEmpty ? "body" : path.joined(separator: "."), "must not be null: leave the field out instead")
+        }
         do {
             return try context.requestDecoder.decode(T.self, from: data.isEmpty ? Data("{}".utf8) : data)
         } catch let error as DecodingError {
@@ -29,6 +39,26 @@ extension Request {
             @unknown default:
                 throw APIError(.badRequest, "The body could not be read")
             }
+        }
+    }
+
+    /// The path of the first `null` in a JSON value (`["ids", "[2]"]`), or `nil`.
+    private static func firstNull(in value: Any, at path: [String]) -> [String]? {
+        switch value {
+        case is NSNull:
+            return path
+        case let object as [String: Any]:
+            for key in object.keys.sorted() {
+                if let found = firstNull(in: object[key]!, at: path + [key]) { return found }
+            }
+            return nil
+        case let array as [Any]:
+            for (index, item) in array.enumerated() {
+                if let found = firstNull(in: item, at: path + ["[\(index)]"]) { return found }
+            }
+            return nil
+        default:
+            return nil
         }
     }
 

@@ -146,6 +146,12 @@ public struct ServerConfiguration: Sendable, Equatable {
             return parts.joined(separator: " ")
         }
 
+        /// The values to keep out of every message: the secret and password, the URL of the
+        /// services whose URL is the secret (Slack, Discord, Teams), a command's arguments.
+        public var secretValues: [String] {
+            [secret, password].compactMap(\.self) + (["slack", "discord", "teams"].contains(type) ? [url].compactMap(\.self) : []) + arguments.filter { $0.count >= 8 }
+        }
+
         /// The types a sink can have.
         public static let types = ["webhook", "slack", "discord", "teams", "ntfy", "gotify", "pagerduty", "pushover", "telegram", "email", "mqtt", "syslog", "command"]
 
@@ -157,6 +163,13 @@ public struct ServerConfiguration: Sendable, Equatable {
                 throw Problem("\(key).name", "1 to 64 letters, digits, '-', '_', '.' or ':'")
             }
             guard Self.types.contains(type) else { throw Problem("\(key).type", "one of \(Self.types.joined(separator: ", "))") }
+            // Secrets and other values that end up in headers, URLs or protocol lines: a CR or
+            // LF would start a header or command of its own. The value is never repeated.
+            let texts: [(String, String?)] = [("url", url), ("secret", secret), ("from", from), ("username", username), ("password", password), ("ca_file", caFile), ("topic_prefix", topicPrefix), ("discovery_prefix", discoveryPrefix), ("command", command)]
+                + to.enumerated().map { ("to.[\($0.offset)]", $0.element) }
+            for (field, value) in texts where value?.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }) == true {
+                throw Problem("\(key).\(field)", "must not contain control characters (such as CR or LF)")
+            }
             if let digestMinutes, !(1...10_080).contains(digestMinutes) { throw Problem("\(key).digest_minutes", "1 to 10080 minutes (a week)") }
             if let url, let components = URLComponents(string: url), components.port.map({ !(1...65_535).contains($0) }) == true {
                 throw Problem("\(key).url", "the port must be 1 to 65535")
@@ -269,13 +282,12 @@ public struct ServerConfiguration: Sendable, Equatable {
         guard (1...65_535).contains(port) else { throw Problem("server.port", "\(port) is not a port (1-65535)") }
         guard !host.isEmpty, !host.contains(where: { $0.isWhitespace || $0 == "/" }) else { throw Problem("server.host", "'\(host)' is not an address or host name") }
         guard profiles.contains(where: { $0.name == scanProfile }) else { throw Problem("network.scan_profile", "'\(scanProfile)' is not a profile: use \(profiles.map(\.name).joined(separator: ", "))") }
+        // The rules every scan applies, so that no setting can make every scan fail later.
+        do { _ = try targetRules.exclusions(exclusions) } catch { throw Problem("network.exclusions", "\(error)") }
         do {
-            if !subnets.isEmpty { _ = try ScanTargetList(subnets, excluding: exclusions, addressLimit: maxAddresses) }
+            if !subnets.isEmpty { _ = try targetRules.targets(subnets, excluding: exclusions) }
         } catch {
             throw Problem("network.subnets", "\(error)")
-        }
-        for exclusion in exclusions {
-            do { _ = try ScanTarget(exclusion) } catch { throw Problem("network.exclusions", "\(error)") }
         }
         let positives: [(String, Int)] = [("scanning.timeout_minutes", scanTimeoutMinutes), ("scanning.parallel", scanParallelism), ("sessions.idle_minutes", sessionIdleMinutes), ("sessions.absolute_hours", sessionAbsoluteHours), ("sessions.remember_days", rememberDays), ("security.max_login_failures", maxLoginFailures), ("security.lockout_minutes", lockoutMinutes)]
         for (key, value) in positives where value < 1 {
@@ -293,8 +305,11 @@ public struct ServerConfiguration: Sendable, Equatable {
 
     /// The scan targets of a network scan, or `nil` when no subnet is configured.
     public func networkTargets() throws -> ScanTargetList? {
-        subnets.isEmpty ? nil : try ScanTargetList(subnets, excluding: exclusions, addressLimit: maxAddresses)
+        subnets.isEmpty ? nil : try targetRules.targets(subnets, excluding: exclusions)
     }
+
+    /// The one validator of targets and exclusions, with this configuration's address cap.
+    public var targetRules: ScanTargetRules { ScanTargetRules(addressLimit: maxAddresses) }
 }
 
 /// Reads typed values out of YAML nodes into the configuration, by key.

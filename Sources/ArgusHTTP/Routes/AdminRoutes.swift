@@ -92,23 +92,18 @@ struct AdminRoutes {
         return response
     }
 
-    /// CSV per RFC 4180; cells that a spreadsheet would run as a formula are prefixed with `'`.
+    /// CSV per RFC 4180 (``CSVExport``): cells holding CR, LF, a comma or a quote are quoted, and
+    /// cells that a spreadsheet would run as a formula are prefixed with `'`.
     @Sendable func exportCSV(_ request: Request, context: ArgusRequestContext) async throws -> Response {
         let devices = try await allDevices()
-        var text = "id,ip_address,mac_address,hostname,vendor,device_type,os_name,label,zone,is_trusted,is_online,risk_level,risk_score,open_ports,first_seen,last_seen,times_seen\r\n"
-        for device in devices {
+        let header = ["id", "ip_address", "mac_address", "hostname", "vendor", "device_type", "os_name", "label", "zone", "is_trusted", "is_online", "risk_level", "risk_score", "open_ports", "first_seen", "last_seen", "times_seen"]
+        let rows = devices.map { device -> [String] in
             let cells: [String?] = ["\(device.id)", device.ipAddress, device.macAddress, device.hostname, device.vendor, device.deviceType, device.osName, device.label, device.zone, "\(device.isTrusted)", "\(device.isOnline)", device.riskLevel, "\(device.riskScore)", device.openPorts.map(String.init), device.firstSeen.formatted(.iso8601), device.lastSeen.formatted(.iso8601), "\(device.timesSeen)"]
-            text += cells.map { Self.csvCell($0 ?? "") }.joined(separator: ",") + "\r\n"
+            return cells.map { $0 ?? "" }
         }
+        let text = try CSVExport.document(header: header, rows: rows)
         await services.audit("export", context, request: request, details: "devices.csv, \(devices.count) devices")
         return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"argus-devices.csv\""], body: .init(byteBuffer: ByteBuffer(string: text)))
-    }
-
-    static func csvCell(_ value: String) -> String {
-        var value = value
-        if let first = value.first, "=+-@\t\r".contains(first) { value = "'" + value }
-        guard value.contains(where: { ",\"\r\n".contains($0) }) else { return value }
-        return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 
     struct Cleaned: ResponseEncodable {

@@ -52,7 +52,7 @@ struct ConfigRoutes {
         if let subnets {
             let trimmed = subnets.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
             do {
-                if !trimmed.isEmpty { _ = try ScanTargetList(trimmed, excluding: services.configuration.exclusions, addressLimit: services.configuration.maxAddresses) }
+                if !trimmed.isEmpty { _ = try services.configuration.targetRules.targets(trimmed, excluding: try await services.exclusions()) }
             } catch {
                 throw APIError.invalid("network.subnets", "\(error)")
             }

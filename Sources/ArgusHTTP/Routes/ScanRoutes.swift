@@ -102,15 +102,16 @@ struct ScanRoutes {
 
     /// `POST /api/scans {subnet?, scan_profile?, port_range?}` → 202 with the new scan.
     @Sendable func create(_ request: Request, context: ArgusRequestContext) async throws -> Response {
-        let body = try await request.decodeJSON(as: NewScanRequest.self, context: context)
+        let body = try await request.decodeJSON(as: NewScanRequest.self, context: context, required: false)
         var profile = try await profile(named: body.scanProfile, field: "scan_profile")
         if let ports = body.portRange, !ports.isEmpty {
             do { profile.ports = try PortSpecification(ports) } catch { throw APIError.invalid("port_range", "\(error)") }
         }
         let targets: ScanTargetList
         if let subnet = body.subnet, !subnet.isEmpty {
+            let exclusions = try await services.exclusions()
             do {
-                targets = try ScanTargetList(subnet.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }, excluding: try await services.exclusions(), addressLimit: services.configuration.maxAddresses)
+                targets = try services.configuration.targetRules.targets(ScanTargetRules.split(subnet), excluding: exclusions)
             } catch {
                 throw APIError.invalid("subnet", "\(error)")
             }
@@ -151,7 +152,7 @@ struct ScanRoutes {
         guard target.addressCount == 1 else { throw APIError.invalid("address", "a device scan covers one address, not \(target.addressCount)") }
         let targets: ScanTargetList
         let exclusions = try await services.exclusions()
-        do { targets = try ScanTargetList([address], excluding: exclusions) } catch { throw APIError.invalid("address", "\(error)") }
+        do { targets = try services.configuration.targetRules.targets([address], excluding: exclusions) } catch { throw APIError.invalid("address", "\(error)") }
         if exclusions.contains(where: { (try? ScanTarget($0))?.contains(address: address) == true }) {
             throw APIError.invalid("address", "\(address) is excluded from scanning (network.exclusions)")
         }

@@ -58,7 +58,7 @@ struct ScheduleRoutes {
     }
 
     /// Validates a request into a schedule (id and run times left to the caller).
-    func schedule(from body: JobRequest, id: ScheduleID) throws -> (Schedule, ScanCadence) {
+    func schedule(from body: JobRequest, id: ScheduleID) async throws -> (Schedule, ScanCadence) {
         let name = body.name.trimmingCharacters(in: .whitespaces)
         guard (1...100).contains(name.count), name.allSatisfy({ $0.isLetter || $0.isNumber || " _-".contains($0) }) else {
             throw APIError.invalid("name", "1 to 100 letters, digits, spaces, '_' or '-'")
@@ -70,14 +70,15 @@ struct ScheduleRoutes {
         guard services.configuration.profiles.contains(where: { $0.name == profile }) else { throw APIError.invalid("profile", "one of quick, normal, intensive") }
         let targets = body.targets ?? []
         if !targets.isEmpty {
-            do { _ = try ScanTargetList(targets, excluding: services.configuration.exclusions, addressLimit: services.configuration.maxAddresses) } catch { throw APIError.invalid("targets", "\(error)") }
+            let exclusions = try await services.exclusions()
+            do { _ = try services.configuration.targetRules.targets(targets, excluding: exclusions) } catch { throw APIError.invalid("targets", "\(error)") }
         }
         return (Schedule(id: id, name: name, expression: cadence.description, profile: profile, targets: targets, isEnabled: body.enabled ?? true), cadence)
     }
 
     @Sendable func create(_ request: Request, context: ArgusRequestContext) async throws -> Response {
         let body = try await request.decodeJSON(as: JobRequest.self, context: context)
-        var (schedule, cadence) = try schedule(from: body, id: ScheduleID(0))
+        var (schedule, cadence) = try await schedule(from: body, id: ScheduleID(0))
         schedule.nextRunAt = cadence.nextRun(after: Date())
         let stored = try await services.store.createSchedule(schedule)
         await services.audit("schedule_create", context, request: request, resource: ("schedule", "\(stored.id)"), details: "\(stored.name): \(stored.expression)")
@@ -88,9 +89,9 @@ struct ScheduleRoutes {
 
     @Sendable func update(_ request: Request, context: ArgusRequestContext) async throws -> Job {
         let id = try Self.scheduleID(context)
-        guard let existing = try await services.store.schedules().first(where: { $0.id == id }) else { throw APIError(.notFound, "Job not found") }
         let body = try await request.decodeJSON(as: JobRequest.self, context: context)
-        var (schedule, cadence) = try schedule(from: body, id: id)
+        guard let existing = try await services.store.schedules().first(where: { $0.id == id }) else { throw APIError(.notFound, "Job not found") }
+        var (schedule, cadence) = try await schedule(from: body, id: id)
         schedule.lastRunAt = existing.lastRunAt
         schedule.nextRunAt = cadence.nextRun(after: Date())
         try await services.store.updateSchedule(schedule)

@@ -88,7 +88,9 @@ struct AuthenticationMiddleware: RouterMiddleware {
     }
 }
 
-/// Security headers on every answer, errors included.
+/// Security headers on every answer, errors included; `Cache-Control: no-store` on every answer
+/// but the static assets (which set their own), so that nothing an authenticated request saw —
+/// `/metrics`, the API, pages, redirects — is kept by a browser or a proxy.
 struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
     static var headers: HTTPFields {
         var fields = HTTPFields()
@@ -111,7 +113,7 @@ struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
             response = try APIError(error.code == .notFound ? .notFound : error.code == .invalidArgument ? .unprocessableContent : .internalServerError, "\(error)").response(from: request, context: context)
         }
         for field in Self.headers where response.headers[field.name] == nil { response.headers.append(field) }
-        if request.uri.path.hasPrefix("/api/"), response.headers[.cacheControl] == nil { response.headers[.cacheControl] = "no-store" }
+        if response.headers[.cacheControl] == nil, !request.uri.path.hasPrefix("/static/") { response.headers[.cacheControl] = "no-store" }
         return response
     }
 }

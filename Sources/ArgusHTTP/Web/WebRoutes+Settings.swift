@@ -163,13 +163,13 @@ extension WebRoutes {
 
     @Sendable func saveScanning(_ request: Request, context: ArgusRequestContext) async throws -> Response {
         let form = try await Form(request)
-        let subnets = (form["subnets"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        let exclusions = (form["exclusions"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        for exclusion in exclusions {
-            do { _ = try ScanTarget(exclusion) } catch { return try await renderSettings(context, error: "Never scan: \(error)", status: .unprocessableContent) }
-        }
+        let subnets = ScanTargetRules.split(form["subnets"] ?? "")
+        let exclusions = ScanTargetRules.split(form["exclusions"] ?? "")
+        // The rules every scan applies: what is saved here can never make a scan fail.
+        let rules = services.configuration.targetRules
+        do { _ = try rules.exclusions(exclusions) } catch { return try await renderSettings(context, error: "Never scan: \(error)", status: .unprocessableContent) }
         if !subnets.isEmpty {
-            do { _ = try ScanTargetList(subnets, excluding: services.configuration.exclusions, addressLimit: services.configuration.maxAddresses) } catch {
+            do { _ = try rules.targets(subnets, excluding: services.configuration.exclusions + exclusions) } catch {
                 return try await renderSettings(context, error: "Networks: \(error)", status: .unprocessableContent)
             }
         }

@@ -62,9 +62,17 @@ struct WebRoutes {
         return response
     }
 
-    /// A `next` that stays on this site.
+    /// A `next` that stays on this site: one path on this origin, else `/`.
+    ///
+    /// Browsers drop tabs, CR and LF from a `Location` and read `\\` as `/`, so `/\t/evil.example`
+    /// or `/\\evil.example` would leave the site as `//evil.example`. Only printable ASCII is
+    /// accepted (a browser sends anything else percent-encoded): no control character, no white
+    /// space, no backslash, no `//` at the start, no scheme or host.
     static func safeNext(_ next: String?) -> String {
-        guard let next, next.hasPrefix("/"), !next.hasPrefix("//"), !next.contains("\\"), next.count < 500 else { return "/" }
+        guard let next, next.utf8.count < 500, next.hasPrefix("/"), !next.hasPrefix("//"),
+              next.unicodeScalars.allSatisfy({ (0x21...0x7E).contains($0.value) && $0 != "\\" }),
+              let components = URLComponents(string: next), components.scheme == nil, components.host == nil, components.path.hasPrefix("/")
+        else { return "/" }
         return next
     }
 
@@ -295,7 +303,7 @@ struct WebRoutes {
             if let ports = form["ports"], !ports.isEmpty {
                 do { profile.ports = try PortSpecification(ports) } catch { throw APIError.invalid("ports", "\(error)") }
             }
-            let targets = try await services.networkTargets((form["targets"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+            let targets = try await services.networkTargets(ScanTargetRules.split(form["targets"] ?? ""))
             let id = try await services.scans.start(ScanRequest(targets: targets, profile: profile, timeout: .seconds(services.configuration.scanTimeoutMinutes * 60)), kind: .network)
             await services.audit("scan_start", context, request: request, resource: ("scan", "\(id)"), details: "web: \(profile.name) \(targets.targets.map(\.text).joined(separator: ", "))")
             return Self.redirect("/scans?started=\(id)")
