@@ -4,6 +4,7 @@
 //
 
 import Argus
+import ArgusAccounts
 import ArgusHTTP
 import Foundation
 import HTTPTypes
@@ -57,7 +58,7 @@ struct LeakySink: AlertSink {
             let html = String(buffer: page.body)
             #expect(page.status == .unprocessableContent && html.contains("control characters") && !html.contains("X-Injected"))
             #expect(await server.server.services.alertSinkList().isEmpty)
-            let audit = await server.store.auditEntries(action: nil, limit: 100, offset: 0).items
+            let audit = await server.accounts.auditEntries(action: nil, limit: 100, offset: 0).items
             #expect(!audit.contains { ($0.details ?? "").contains("X-Injected") })
         }
     }
@@ -93,7 +94,7 @@ struct LeakySink: AlertSink {
             #expect(!String(buffer: try await client.execute(uri: "/settings", method: .get, headers: [.cookie: "argus_session=\(browser.cookie)"]).body).contains(token))
             // Nor the sink list, though this sink has no description of its own (it would show its fields).
             #expect(!String(buffer: try await client.execute(uri: "/api/alerts/sinks", method: .get, headers: browser.headers).body).contains(token))
-            let audit = await server.store.auditEntries(action: "alert_test", limit: 10, offset: 0).items
+            let audit = await server.accounts.auditEntries(action: "alert_test", limit: 10, offset: 0).items
             #expect(audit.count == 2 && audit.allSatisfy { $0.success == false && $0.details?.contains("[redacted]") == true && $0.details?.contains(token) == false })
         }
     }

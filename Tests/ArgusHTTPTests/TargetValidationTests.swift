@@ -4,6 +4,7 @@
 //
 
 import Argus
+import ArgusAccounts
 import ArgusHTTP
 import Foundation
 import HTTPTypes
@@ -81,7 +82,7 @@ import Testing
             #expect((response.1["detail"] as? String)?.contains("write 8.0.0.0/24") == true)
             let form = try await client.execute(uri: "/setup", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"], body: ByteBuffer(string: "username=admin&password=\(TestServer.password.replacingOccurrences(of: " ", with: "+"))&setup_token=\(server.setupToken)&subnet=0x7f.1"))
             #expect(form.status == .unprocessableContent && String(buffer: form.body).contains("write 127.0.0.1"))
-            #expect(await server.store.userCount() == 0)
+            #expect(await server.accounts.userCount() == 0)
         }
     }
 

@@ -118,9 +118,10 @@ func processes(containing marker: String) -> Int {
             }
             return sawFinish
         }
-        // Wait for nmap to run, then cancel.
+        // Wait for nmap to run, then cancel. On two cores with the whole suite running in
+        // parallel, nmap has been seen to take 12 s to appear: allow a minute.
         let clock = ContinuousClock()
-        let deadline = clock.now + .seconds(20)
+        let deadline = clock.now + .seconds(60)
         while processes(containing: marker) == 0 && clock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
         #expect(processes(containing: marker) > 0, "nmap did not start")
         scan.cancel()
