@@ -168,7 +168,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ArgusAlertsTests",
-            dependencies: ["ArgusAlerts", "Argus", "ArgusSQLite", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: ["ArgusAlerts", "Argus", "ArgusSQLite", "ArgusTesting", .product(name: "NIOCore", package: "swift-nio")],
             exclude: ["receiver.py", "smtp_receiver.py", "fake_server.py"],
             swiftSettings: swiftSettings
         ),

@@ -18,6 +18,10 @@ if [ $# -eq 0 ]; then
     test "$(wc -l < "$out/alerts.jsonl")" -eq 2
     Examples/EmbedScanner/.build/debug/EmbedScanner Tests/ArgusTests/Fixtures/mac.xml Tests/ArgusTests/Fixtures/services.xml > "$out/embed.txt"
     grep -q "The scan is complete." "$out/embed.txt"
+    # A scheduled host-discovery scan of loopback only, with its alert printed by the example's sink.
+    Examples/EmbedScanner/.build/debug/EmbedScanner --schedule 127.0.0.1 > "$out/schedule.txt"
+    grep -q "scheduled scan .*: completed, 1 devices" "$out/schedule.txt"
+    grep -q "alert: New device" "$out/schedule.txt"
     Examples/CustomStore/.build/debug/CustomStore > "$out/store.txt"
     grep -q "keeps the DeviceStore contract" "$out/store.txt"
     rm -rf "$out"

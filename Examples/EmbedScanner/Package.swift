@@ -1,7 +1,9 @@
 // swift-tools-version: 6.2
 //
 // Argus as a library, no server: read nmap XML, judge each host's risk and CVEs, and compare
-// two scans. Run: swift run --package-path Examples/EmbedScanner EmbedScanner old.xml [new.xml]
+// two scans; or run a scheduled scan with alert delivery, no HTTP at all.
+// Run: swift run --package-path Examples/EmbedScanner EmbedScanner old.xml [new.xml]
+//      swift run --package-path Examples/EmbedScanner EmbedScanner --schedule 127.0.0.1
 
 import PackageDescription
 

@@ -105,21 +105,22 @@ struct Housekeeping: ServiceLifecycle.Service {
     }
 }
 
-/// Delivers the alert outbox every ten seconds, with the dispatcher's retries and backoff; what
-/// is undelivered at shutdown waits in the store for the next start.
+/// Delivers the alert outbox every ten seconds (the core's ``AlertDispatcher/run(every:onRound:)``),
+/// with the dispatcher's retries and backoff; what is undelivered at shutdown waits in the store
+/// for the next start.
 struct AlertDelivery: ServiceLifecycle.Service {
     let services: ServerServices
 
     func run() async throws {
-        try? await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                do {
-                    let round = try await services.alerts.deliverDue()
-                    if round.failed > 0 { services.logger.warning("alerts: \(round.failed) deliveries failed and will be retried") }
-                } catch {
-                    services.logger.error("alerts: the outbox could not be read: \(error)")
+        let logger = services.logger
+        let alerts = services.alerts
+        await cancelWhenGracefulShutdown {
+            await alerts.run(every: .seconds(10)) { result in
+                switch result {
+                case .success(let round) where round.failed > 0: logger.warning("alerts: \(round.failed) deliveries failed and will be retried")
+                case .failure(let error): logger.error("alerts: the outbox could not be read: \(error)")
+                case .success: break
                 }
-                try await Task.sleep(for: .seconds(10))
             }
         }
     }

@@ -4,6 +4,7 @@
 //
 
 import Argus
+import ArgusTesting
 import ArgusAlerts
 import ArgusSQLite
 import Foundation
@@ -13,31 +14,6 @@ import Testing
 #if canImport(Glibc)
 import Glibc
 #endif
-
-/// A sink that records what it receives and fails its first `failures` deliveries.
-final class RecordingSink: AlertSink {
-    let name: String
-    let state: Mutex<(failuresLeft: Int, received: [String])>
-
-    init(name: String = "recording", failures: Int = 0) {
-        self.name = name
-        self.state = Mutex((failures, []))
-    }
-
-    struct Down: Error {}
-
-    func deliver(_ alert: Alert) async throws {
-        try state.withLock { state in
-            if state.failuresLeft > 0 {
-                state.failuresLeft -= 1
-                throw Down()
-            }
-            state.received.append(alert.id)
-        }
-    }
-
-    var received: [String] { state.withLock { $0.received } }
-}
 
 func change(_ kind: String, _ severity: Severity = .warning, device: DeviceReference? = nil, old: String? = nil, new: String? = nil) -> NewChange {
     NewChange(device: device, kind: kind, severity: severity, ip: "192.0.2.10", oldValue: old, newValue: new, description: "\(kind) on 192.0.2.10.")
@@ -85,7 +61,7 @@ func change(_ kind: String, _ severity: Severity = .warning, device: DeviceRefer
 
     @Test func aSinkThatIsDownGetsEveryAlertOnceWhenItComesBack() async throws {
         let store = InMemoryDeviceStore()
-        let sink = RecordingSink(failures: 2)
+        let sink = RecordingAlertSink(failures: 2)
         let dispatcher = AlertDispatcher(store: store, sinks: [sink], initialDelay: 30, maximumDelay: 600)
         let alerts = try await Self.queue(store, count: 1, sinks: [sink.name])
         #expect(try await dispatcher.deliverDue(at: Self.t0).failed == 1)
@@ -100,7 +76,7 @@ func change(_ kind: String, _ severity: Severity = .warning, device: DeviceRefer
 
     @Test func eachSinkHasItsOwnQueueAndUnknownSinksWait() async throws {
         let store = InMemoryDeviceStore()
-        let good = RecordingSink(name: "good"), flaky = RecordingSink(name: "flaky", failures: 1)
+        let good = RecordingAlertSink(name: "good"), flaky = RecordingAlertSink(name: "flaky", failures: 1)
         let dispatcher = AlertDispatcher(store: store, sinks: [good, flaky], initialDelay: 1, perSinkLimit: 2)
         _ = try await Self.queue(store, count: 3, sinks: ["good", "flaky", "gone"])
         let first = try await dispatcher.deliverDue(at: Self.t0)
@@ -121,7 +97,7 @@ func change(_ kind: String, _ severity: Severity = .warning, device: DeviceRefer
             // The process dies here: nothing was delivered.
         }
         let reopened = try SQLiteDeviceStore(path: path)
-        let sink = RecordingSink(name: "later")
+        let sink = RecordingAlertSink(name: "later")
         let dispatcher = AlertDispatcher(store: reopened, sinks: [sink])
         #expect(try await dispatcher.deliverDue(at: Self.t0.addingTimeInterval(1)).delivered == 3)
         #expect(try await dispatcher.deliverDue(at: Self.t0.addingTimeInterval(2)) == .init())

@@ -4,6 +4,7 @@
 //
 
 import Argus
+import ArgusTesting
 import ArgusSQLite
 import Foundation
 import Synchronization
@@ -31,7 +32,7 @@ import Testing
     @Test(arguments: [false, true])
     func aDeviceBackWithinItsGracePeriodAlertsNobody(sqlite: Bool) async throws {
         let store = try Self.store(sqlite: sqlite)
-        let sink = RecordingSink()
+        let sink = RecordingAlertSink()
         let dispatcher = AlertDispatcher(store: store, sinks: [sink])
         // Missed by a scan, held for 15 minutes; back 10 minutes later.
         try await Self.queue(Self.presence(.deviceOffline, id: "off-1", at: Self.t0, grace: 900), in: store, at: Self.t0)
@@ -50,7 +51,7 @@ import Testing
     @Test(arguments: [false, true])
     func anOutageLongerThanTheGraceIsReportedAndSoIsTheReturn(sqlite: Bool) async throws {
         let store = try Self.store(sqlite: sqlite)
-        let sink = RecordingSink()
+        let sink = RecordingAlertSink()
         let dispatcher = AlertDispatcher(store: store, sinks: [sink])
         try await Self.queue(Self.presence(.deviceOffline, id: "off-1", at: Self.t0, grace: 900), in: store, at: Self.t0)
         try await dispatcher.deliverDue(at: Self.t0.addingTimeInterval(900))
@@ -63,7 +64,7 @@ import Testing
     @Test(arguments: [false, true])
     func aReturnWaitsForAnOutageStillBeingRetried(sqlite: Bool) async throws {
         let store = try Self.store(sqlite: sqlite)
-        let sink = RecordingSink(failures: 1)
+        let sink = RecordingAlertSink(failures: 1)
         let dispatcher = AlertDispatcher(store: store, sinks: [sink], initialDelay: 30)
         try await Self.queue(Self.presence(.deviceOffline, id: "off-1", at: Self.t0), in: store, at: Self.t0)
         #expect(try await dispatcher.deliverDue(at: Self.t0).failed == 1)
@@ -77,7 +78,7 @@ import Testing
     @Test(arguments: [false, true])
     func aFlappingDeviceIsQuietedAfterItsLimit(sqlite: Bool) async throws {
         let store = try Self.store(sqlite: sqlite)
-        let sink = RecordingSink()
+        let sink = RecordingAlertSink()
         let dispatcher = AlertDispatcher(store: store, sinks: [sink], policy: DeliveryPolicy(flapLimit: 4, flapWindow: 3_600))
         for step in 0..<8 {
             let date = Self.t0.addingTimeInterval(TimeInterval(step * 300))
@@ -96,7 +97,7 @@ import Testing
     @Test(arguments: [false, true])
     func aReportedOutageAlwaysGetsItsReturnAndAnOldOneIsNoExcuse(sqlite: Bool) async throws {
         let store = try Self.store(sqlite: sqlite)
-        let sink = RecordingSink()
+        let sink = RecordingAlertSink()
         let dispatcher = AlertDispatcher(store: store, sinks: [sink], policy: DeliveryPolicy(flapLimit: 4, flapWindow: 6 * 3_600))
         // Out and back at 0 h, 1 h, 2 h, 3 h; out at 6 h 05 (the window has slid: sent), back at
         // 6 h 30 (the count of recent alerts is at the limit, but its outage was reported).
@@ -117,8 +118,8 @@ import Testing
     @Test(arguments: [false, true])
     func oneSinksBacklogNeverHoldsUpAnother(sqlite: Bool) async throws {
         let store = try Self.store(sqlite: sqlite)
-        let alive = RecordingSink(name: "alive")
-        let dead = RecordingSink(name: "dead", failures: 10_000)
+        let alive = RecordingAlertSink(name: "alive")
+        let dead = RecordingAlertSink(name: "dead", failures: 10_000)
         let dispatcher = AlertDispatcher(store: store, sinks: [alive, dead], perSinkLimit: 50)
         // 600 old messages for a sink that no longer exists, 120 for a dead one, then one for a
         // live sink, queued last.
@@ -136,7 +137,7 @@ import Testing
     @Test(arguments: [false, true])
     func quietHoursHoldAllButCriticalAlertsUntilMorning(sqlite: Bool) async throws {
         let store = try Self.store(sqlite: sqlite)
-        let sink = RecordingSink()
+        let sink = RecordingAlertSink()
         let quiet = try QuietHours("22:00-07:00", timeZone: TimeZone(identifier: "UTC")!)
         let dispatcher = AlertDispatcher(store: store, sinks: [sink], policy: DeliveryPolicy(quietHours: quiet))
         var calendar = Calendar(identifier: .gregorian)
@@ -199,7 +200,7 @@ import Testing
     @Test(arguments: [false, true])
     func snoozedAlertsAreSettledUnsentWithTheReason(sqlite: Bool) async throws {
         let store = try Self.store(sqlite: sqlite)
-        let sink = RecordingSink()
+        let sink = RecordingAlertSink()
         let dispatcher = AlertDispatcher(store: store, sinks: [sink])
         try await AlertSnooze(devices: [7: Self.t0.addingTimeInterval(3_600)]).save(to: store)
         try await store.enqueue(try AlertRules.outbox(for: [
@@ -234,8 +235,8 @@ import Testing
         let keys = try await AlertRules.alertIDs(for: try await store.changes(withIDs: [acknowledged.id, ChangeID(999_999)]), in: store)
         #expect(keys.count == 1)
         #expect(try await store.suppressPendingMessages(idempotencyKeys: keys, reason: "acknowledged", at: Date()) == 2)
-        let sink = RecordingSink(name: "ops")
-        try await AlertDispatcher(store: store, sinks: [sink, RecordingSink(name: "pager")]).deliverDue()
+        let sink = RecordingAlertSink(name: "ops")
+        try await AlertDispatcher(store: store, sinks: [sink, RecordingAlertSink(name: "pager")]).deliverDue()
         #expect(sink.received.count == 2 && !sink.received.contains(keys[0]))
         #expect(try await store.suppressPendingMessages(idempotencyKeys: keys, reason: "acknowledged", at: Date()) == 0, "settled messages stay as they are")
     }
@@ -243,7 +244,7 @@ import Testing
     @Test(arguments: [false, true])
     func oldSettledMessagesArePrunedButEachDevicesLatestPresenceStays(sqlite: Bool) async throws {
         let store = try Self.store(sqlite: sqlite)
-        let sink = RecordingSink()
+        let sink = RecordingAlertSink()
         let dispatcher = AlertDispatcher(store: store, sinks: [sink])
         try await Self.queue(Self.presence(.deviceOffline, id: "off", at: Self.t0), in: store, at: Self.t0)
         try await store.enqueue(try AlertRules.outbox(for: [Alert(id: "port", kind: .portOpened, severity: .info, title: "Port opened", message: "22", createdAt: Self.t0)], sinks: ["recording"]), at: Self.t0)

@@ -4,6 +4,7 @@
 //
 
 import Argus
+import ArgusTesting
 import Foundation
 import Testing
 
@@ -37,7 +38,7 @@ struct HostsScanner: Argus.Scanner {
 @Suite struct MonitorAlertTests {
     @Test func aScanQueuesItsAlertsInItsOwnTransactionAndTheyAreDeliveredOnce() async throws {
         let store = InMemoryDeviceStore()
-        let sink = RecordingSink(name: "ops")
+        let sink = RecordingAlertSink(name: "ops")
         let request = ScanRequest(targets: try ScanTargetList(["192.0.2.0/24"]), profile: .quick, resolvesNames: false)
         let first = Monitor(store: store, scanner: HostsScanner(addresses: ["192.0.2.10", "192.0.2.11"]), alerting: .init(rules: AlertRules(kinds: [.newDevice, .deviceOffline]), sinks: ["ops"]))
         let recorded = try await first.scan(request)
@@ -70,7 +71,7 @@ struct HostsScanner: Argus.Scanner {
 
     @Test func anUnprivilegedScannerIsReportedOnceAndAgainOnlyAfterRecovering() async throws {
         let store = InMemoryDeviceStore()
-        let sink = RecordingSink(name: "ops")
+        let sink = RecordingAlertSink(name: "ops")
         let dispatcher = AlertDispatcher(store: store, sinks: [sink])
         let request = ScanRequest(targets: try ScanTargetList(["192.0.2.0/24"]), profile: .quick, resolvesNames: false)
         let degraded = Monitor(store: store, scanner: HostsScanner(addresses: ["192.0.2.10"], degradation: "nmap runs without raw-packet privileges (not root): a TCP connect scan"), alerting: .init(rules: AlertRules(kinds: [.scannerDegraded]), sinks: ["ops"]))

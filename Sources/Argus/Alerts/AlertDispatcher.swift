@@ -102,6 +102,21 @@ public actor AlertDispatcher {
         case hold(until: Date)
     }
 
+    /// Delivers the outbox every `interval` until the task is cancelled: the delivery loop of a
+    /// program that embeds Argus (argus-server runs it beside its HTTP server). What is
+    /// undelivered when it stops waits in the store for the next run.
+    /// - Parameter onRound: Called with each round's counts, or why the outbox could not be read.
+    public func run(every interval: Duration, onRound: @Sendable (Result<Round, any Error>) -> Void = { _ in }) async {
+        while !Task.isCancelled {
+            do {
+                onRound(.success(try await deliverDue()))
+            } catch {
+                onRound(.failure(error))
+            }
+            try? await Task.sleep(for: interval)
+        }
+    }
+
     /// Delivers what is due at `now`, sink by sink: each sink's oldest due messages, at most
     /// ``perSinkLimit`` a round. A sink that fails is not tried again in the same round: its
     /// other messages wait, so one dead receiver costs one timeout per round, not one per

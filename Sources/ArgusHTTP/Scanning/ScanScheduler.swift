@@ -9,91 +9,54 @@ public import Foundation
 import Logging
 public import ServiceLifecycle
 
-/// Starts scheduled network scans when they are due.
-///
-/// Every schedule has a next run time in the store. When it has passed, the scan starts once,
-/// and the next run is computed from now: after downtime that is one catch-up scan, never a
-/// burst. A due scan never overlaps a running network scan: it is skipped, and the schedule
-/// moves on to its next time.
+/// argus-server's schedules: the core's ``ScheduleRunner`` as a service beside the HTTP server,
+/// with each schedule's profile and targets resolved as the API resolves them (the configured
+/// profiles, networks and exclusions), and what it does logged.
 public struct ScanScheduler: ServiceLifecycle.Service {
     let services: ServerServices
     /// How often schedules are checked.
     public var interval: Duration
+    /// The runner, over the server's store and scan coordinator.
+    public let runner: ScheduleRunner
+
+    /// What one check did with a schedule.
+    public typealias Outcome = ScheduleRunner.Outcome
 
     /// Creates a scheduler.
     public init(services: ServerServices, interval: Duration = .seconds(15)) {
         self.services = services
         self.interval = interval
+        runner = ScheduleRunner(store: services.store, scans: services.scans) { schedule in
+            guard let profile = try await services.defaultProfile(named: schedule.profile) else {
+                throw APIError.invalid("profile", "unknown profile \(schedule.profile)")
+            }
+            let targets = try await services.networkTargets(schedule.targets)
+            return ScanRequest(targets: targets, profile: profile, timeout: .seconds(services.configuration.scanTimeoutMinutes * 60))
+        }
     }
 
     /// Checks the schedules until the server stops.
     public func run() async throws {
-        try? await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                _ = await tick(at: Date())
-                try await Task.sleep(for: interval)
-            }
+        let logger = services.logger
+        await cancelWhenGracefulShutdown {
+            await runner.run(every: interval) { outcome in Self.log(outcome, to: logger) }
         }
-    }
-
-    /// What one check did with a schedule.
-    public enum Outcome: Sendable, Equatable {
-        /// Its scan started.
-        case started(ScheduleID, ScanID)
-        /// It was due, but a network scan was running.
-        case skippedBusy(ScheduleID)
-        /// Its scan could not start (the reason is logged).
-        case failed(ScheduleID, String)
     }
 
     /// Starts what is due at `now`, and moves each schedule's next run on.
     @discardableResult
     public func tick(at now: Date) async -> [Outcome] {
-        let schedules: [Schedule]
-        do {
-            schedules = try await services.store.schedules()
-        } catch {
-            services.logger.error("could not read the schedules: \(error)")
-            return []
-        }
-        var outcomes: [Outcome] = []
-        for var schedule in schedules where schedule.isEnabled {
-            guard let cadence = try? ScanCadence(schedule.expression) else {
-                services.logger.error("schedule \(schedule.name) has an invalid expression '\(schedule.expression)': skipped")
-                continue
-            }
-            let plan = cadence.plan(dueAt: schedule.nextRunAt, now: now)
-            if plan.runNow {
-                outcomes.append(await start(schedule))
-                schedule.lastRunAt = now
-            }
-            guard plan.runNow || schedule.nextRunAt != plan.next else { continue }
-            schedule.nextRunAt = plan.next
-            do {
-                try await services.store.updateSchedule(schedule)
-            } catch {
-                services.logger.error("could not update schedule \(schedule.name): \(error)")
-            }
-        }
+        let outcomes = await runner.tick(at: now)
+        for outcome in outcomes { Self.log(outcome, to: services.logger) }
         return outcomes
     }
 
-    private func start(_ schedule: Schedule) async -> Outcome {
-        do {
-            guard let profile = try await services.defaultProfile(named: schedule.profile) else {
-                throw APIError.invalid("profile", "unknown profile \(schedule.profile)")
-            }
-            let targets = try await services.networkTargets(schedule.targets)
-            let request = ScanRequest(targets: targets, profile: profile, timeout: .seconds(services.configuration.scanTimeoutMinutes * 60))
-            let id = try await services.scans.start(request, kind: .network)
-            services.logger.notice("scheduled scan \(schedule.name) started as scan \(id)")
-            return .started(schedule.id, id)
-        } catch ScanCoordinator.StartError.networkScanRunning {
-            services.logger.notice("scheduled scan \(schedule.name) skipped: a network scan is running")
-            return .skippedBusy(schedule.id)
-        } catch {
-            services.logger.error("scheduled scan \(schedule.name) could not start: \(error)")
-            return .failed(schedule.id, "\(error)")
+    static func log(_ outcome: Outcome, to logger: Logger) {
+        switch outcome {
+        case .started(let schedule, let scan): logger.notice("scheduled scan \(schedule) started as scan \(scan)")
+        case .skippedBusy(let schedule): logger.notice("scheduled scan \(schedule) skipped: a network scan is running")
+        case .failed(let schedule, let reason): logger.error("scheduled scan \(schedule) could not start: \(reason)")
+        case .storeFailed(let reason): logger.error("\(reason)")
         }
     }
 }

@@ -12,8 +12,12 @@ import Glibc
 // Read a scan as a stream, and assess every host that is up.
 let arguments = Array(CommandLine.arguments.dropFirst())
 guard let first = arguments.first else {
-    print("usage: EmbedScanner SCAN.xml [LATER.xml]")
+    print("usage: EmbedScanner SCAN.xml [LATER.xml]\n       EmbedScanner --schedule TARGET   (a scheduled nmap sweep of TARGET, with alerts)")
     exit(2)
+}
+if first == "--schedule", arguments.count == 2 {
+    try await runScheduledScan(of: arguments[1])
+    exit(0)
 }
 let detector = ThreatDetector()
 let run = try NmapXMLReader.read(path: first) { event in

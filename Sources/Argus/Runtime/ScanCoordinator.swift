@@ -3,15 +3,27 @@
 // SPDX-License-Identifier: Apache-2.0
 //
 
-public import Argus
-import ArgusAccounts
-public import Foundation
 import Synchronization
 
-/// Runs the server's scans in the background: one network scan at a time, a few device scans,
-/// live progress, cancellation, and a clean stop at shutdown.
+#if canImport(FoundationEssentials)
+public import FoundationEssentials
+#else
+public import Foundation
+#endif
+
+/// Runs scans in the background through a ``Monitor``: one network scan at a time, a few device
+/// scans, live progress, cancellation, and a clean stop at shutdown.
+///
+/// argus-server's routes and schedules start scans through one; so can any program that embeds
+/// Argus (see ``ScheduleRunner`` for schedules).
+///
+/// ```swift
+/// let scans = ScanCoordinator(monitor: Monitor(store: store))
+/// let id = try await scans.start(request, kind: .network)
+/// print(await scans.runningScans.first?.progress.percent ?? 100)
+/// ```
 public actor ScanCoordinator {
-    /// What a scan is doing now, for `GET /api/scan/status` and the scans page.
+    /// What a scan is doing now (argus-server shows it at `GET /api/scan/status` and on the scans page).
     public struct Progress: Sendable, Codable, Equatable {
         /// The nmap phase or Argus's own, e.g. "Service scan" or "Port scan: 12 of 80 hosts".
         public var phase: String
@@ -47,7 +59,7 @@ public actor ScanCoordinator {
         case networkScanRunning(ScanID)
         /// Too many device scans are running.
         case busy
-        /// The server is stopping.
+        /// The coordinator is stopping (``stop()`` was called).
         case stopping
 
         /// A sentence for people.
@@ -55,7 +67,7 @@ public actor ScanCoordinator {
             switch self {
             case .networkScanRunning(let id): "a network scan is running already (scan \(id)); cancel it or wait"
             case .busy: "too many scans are running; try again when one has finished"
-            case .stopping: "the server is stopping"
+            case .stopping: "Argus is stopping"
             }
         }
     }
