@@ -33,7 +33,7 @@ public struct ArgusServer: Sendable {
     ///   - sinkFactory: Builds sinks added through the API (argus-server passes ArgusAlerts').
     public init(configuration: ServerConfiguration, store: any ArgusStore, accounts: any AccountStore, scanner: (any Argus.Scanner)? = nil, hasher: PasswordHasher = PasswordHasher(), alertSinks: [any AlertSink] = [], sinkFactory: (@Sendable (ServerConfiguration.AlertSinkSettings) throws -> any AlertSink)? = nil, logger: Logger = Logger(label: "argus-server")) {
         let scanner = scanner ?? SweepScanner(base: NmapScanner(executable: configuration.nmapPath), parallelism: configuration.scanParallelism)
-        let rules = AlertRules(minimumSeverity: configuration.alertMinimumSeverity, riskThreshold: configuration.alertRiskThreshold, skipTrusted: configuration.alertSkipTrusted, offlineGrace: configuration.offlineGrace)
+        let rules = AlertRules(minimumSeverity: configuration.alertMinimumSeverity, riskThreshold: configuration.alertRiskThreshold, skipTrusted: configuration.alertSkipTrusted, offlineGrace: configuration.offlineGrace, summarizesFirstScan: configuration.alertSummarizeFirstScan)
         let policies = Dictionary(configuration.alertSinks.map { ($0.name, configuration.deliveryPolicy(for: $0)) }) { first, _ in first }
         let dispatcher = AlertDispatcher(store: store, sinks: alertSinks, policy: configuration.defaultDeliveryPolicy, policies: policies, initialDelay: TimeInterval(configuration.alertRetrySeconds))
         let monitor = Monitor(store: store, scanner: scanner, alerting: Monitor.Alerting(rules: rules, dispatcher: dispatcher))

@@ -223,7 +223,7 @@ import Testing
     func acknowledgingAChangeWithdrawsItsWaitingAlert(sqlite: Bool) async throws {
         let store = try Self.store(sqlite: sqlite)
         let request = ScanRequest(targets: try ScanTargetList(["192.0.2.0/24"]), profile: .quick, resolvesNames: false)
-        let monitor = Monitor(store: store, scanner: HostsScanner(addresses: ["192.0.2.10", "192.0.2.11", "192.0.2.12"]), alerting: .init(rules: AlertRules(kinds: [.newDevice]), sinks: ["ops", "pager"]))
+        let monitor = Monitor(store: store, scanner: HostsScanner(addresses: ["192.0.2.10", "192.0.2.11", "192.0.2.12"]), alerting: .init(rules: AlertRules(kinds: [.newDevice], summarizesFirstScan: false), sinks: ["ops", "pager"]))
         let recorded = try await monitor.scan(request)
         let changes = try await store.changes(ChangeQuery(scanID: recorded.scan.id)).items.filter { $0.kind == "device_added" }
         #expect(changes.count == 3, "and other changes, which these rules do not alert on")

@@ -36,11 +36,36 @@ struct HostsScanner: Argus.Scanner {
 }
 
 @Suite struct MonitorAlertTests {
+    @Test func theFirstScanOfANetworkSendsOneSummaryAndLaterScansAlertPerChange() async throws {
+        let store = InMemoryDeviceStore()
+        let request = ScanRequest(targets: try ScanTargetList(["192.0.2.0/24"]), profile: .quick, resolvesNames: false)
+        let rules = AlertRules(kinds: [.newDevice, .deviceOffline, .baselineRecorded])
+        let first = Monitor(store: store, scanner: HostsScanner(addresses: ["192.0.2.10", "192.0.2.11", "192.0.2.12"]), alerting: .init(rules: rules, sinks: ["ops"]))
+        let recorded = try await first.scan(request)
+        #expect(try await store.changes(ChangeQuery(scanID: recorded.scan.id)).total == 6, "the changes are recorded all the same")
+        let queued = try await store.recentMessages(limit: 10)
+        #expect(queued.map(\.idempotencyKey) == ["scan-\(recorded.scan.id.rawValue)-baseline"])
+        let summary = try Alert.decode(try #require(queued.first).payload)
+        #expect(summary.kind == .baselineRecorded)
+        #expect(summary.message == "The first scan of 192.0.2.0/24 recorded its baseline: 3 devices, 3 open ports, 3 at high risk or above. Changes from now on alert one by one.")
+
+        // A device joins: it alerts on its own.
+        let second = Monitor(store: store, scanner: HostsScanner(addresses: ["192.0.2.10", "192.0.2.11", "192.0.2.12", "192.0.2.13"]), alerting: .init(rules: rules, sinks: ["ops"]))
+        _ = try await second.scan(request)
+        let kinds = try await store.recentMessages(limit: 10).compactMap { try? Alert.decode($0.payload).kind }
+        #expect(kinds == [.newDevice, .baselineRecorded])
+        // The first scan of another network summarises again.
+        let other = Monitor(store: store, scanner: HostsScanner(addresses: ["198.51.100.1"]), alerting: .init(rules: rules, sinks: ["ops"]))
+        let third = try await other.scan(ScanRequest(targets: try ScanTargetList(["198.51.100.0/24"]), profile: .quick, resolvesNames: false))
+        #expect(try await store.recentMessages(limit: 1).first?.idempotencyKey == "scan-\(third.scan.id.rawValue)-baseline")
+    }
+
     @Test func aScanQueuesItsAlertsInItsOwnTransactionAndTheyAreDeliveredOnce() async throws {
         let store = InMemoryDeviceStore()
         let sink = RecordingAlertSink(name: "ops")
         let request = ScanRequest(targets: try ScanTargetList(["192.0.2.0/24"]), profile: .quick, resolvesNames: false)
-        let first = Monitor(store: store, scanner: HostsScanner(addresses: ["192.0.2.10", "192.0.2.11"]), alerting: .init(rules: AlertRules(kinds: [.newDevice, .deviceOffline]), sinks: ["ops"]))
+        // One alert per change from the first scan on (no baseline summary).
+        let first = Monitor(store: store, scanner: HostsScanner(addresses: ["192.0.2.10", "192.0.2.11"]), alerting: .init(rules: AlertRules(kinds: [.newDevice, .deviceOffline], summarizesFirstScan: false), sinks: ["ops"]))
         let recorded = try await first.scan(request)
         #expect(await store.pendingMessageCount() == 2, "one per new device, queued with the scan")
         let dispatcher = AlertDispatcher(store: store, sinks: [sink])

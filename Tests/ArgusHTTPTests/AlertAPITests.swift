@@ -35,7 +35,7 @@ final class KeepingSink: AlertSink {
 @Suite struct AlertAPITests {
     @Test func scansQueueAlertsAndSinksCanBeTested() async throws {
         let good = KeepingSink(name: "ops"), down = KeepingSink(name: "pager", refuses: true)
-        let server = try await TestServer(alertSinks: [good, down])
+        let server = try await TestServer(configure: { $0.alertSummarizeFirstScan = false }, alertSinks: [good, down])
         try await server.application.test(.router) { client in
             let headers = try await client.setUp(server).headers
             _ = try await InventoryAPITests.scan(client, server, headers: headers)
@@ -117,7 +117,7 @@ final class KeepingSink: AlertSink {
     @Test func acknowledgingChangesWithdrawsTheirWaitingAlerts() async throws {
         let good = KeepingSink(name: "ops")
         // Quiet all day long: every non-critical alert waits.
-        let server = try await TestServer(configure: { $0.alertQuietHours = try? QuietHours("00:00-23:59") }, alertSinks: [good])
+        let server = try await TestServer(configure: { $0.alertQuietHours = try? QuietHours("00:00-23:59"); $0.alertSummarizeFirstScan = false }, alertSinks: [good])
         try await server.application.test(.router) { client in
             let headers = try await client.setUp(server).headers
             let scan = try await InventoryAPITests.scan(client, server, headers: headers)
@@ -137,7 +137,7 @@ final class KeepingSink: AlertSink {
 
     @Test func alertsCanBeSnoozedForEverythingOrOneDevice() async throws {
         let good = KeepingSink(name: "ops")
-        let server = try await TestServer(alertSinks: [good])
+        let server = try await TestServer(configure: { $0.alertSummarizeFirstScan = false }, alertSinks: [good])
         try await server.application.test(.router) { client in
             let headers = try await client.setUp(server).headers
             #expect(try await client.object("/api/alerts/snooze", headers: headers).1["devices"] as? [Any] != nil)

@@ -27,6 +27,7 @@ extension LiveServerTests {
         let config = folder.appendingPathComponent("config.yaml")
         try """
             alerts:
+              summarize_first_scan: false
               retry_seconds: 1
               offline_grace_minutes: 0
               sinks:

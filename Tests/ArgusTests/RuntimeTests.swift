@@ -17,7 +17,7 @@ import Testing
         let store = InMemoryDeviceStore()
         let sink = RecordingAlertSink(name: "ops")
         let dispatcher = AlertDispatcher(store: store, sinks: [sink], initialDelay: 1)
-        let monitor = Monitor(store: store, scanner: ReplayScanner(files: [monday]), alerting: .init(rules: AlertRules(kinds: [.newDevice]), dispatcher: dispatcher))
+        let monitor = Monitor(store: store, scanner: ReplayScanner(files: [monday]), alerting: .init(rules: AlertRules(kinds: [.newDevice], summarizesFirstScan: false), dispatcher: dispatcher))
         let scans = ScanCoordinator(monitor: monitor)
         let now = Date(timeIntervalSince1970: TimeInterval(TestRun.dayOne))
         let schedule = try await store.createSchedule(Schedule(id: ScheduleID(0), name: "hourly", expression: "@every 1h", profile: "normal", targets: ["192.0.2.0/29"], nextRunAt: now.addingTimeInterval(-1)))

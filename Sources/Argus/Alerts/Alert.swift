@@ -120,6 +120,9 @@ public enum AlertKind: String, Sendable, Codable, Hashable, CaseIterable {
     case scanFailed = "scan_failed"
     /// The scanner works in a reduced way (unprivileged, nmap missing).
     case scannerDegraded = "scanner_degraded"
+    /// The first scan of a network recorded its baseline: one summary instead of an alert per
+    /// device and port (``AlertRules/summarizesFirstScan``).
+    case baselineRecorded = "baseline_recorded"
     /// Several alerts in one message, for a sink that takes digests.
     case digest
     /// A test sent from the settings.
@@ -154,6 +157,7 @@ public enum AlertKind: String, Sendable, Codable, Hashable, CaseIterable {
         case .newCVE: "Known vulnerability"
         case .scanFailed: "Scan failed"
         case .scannerDegraded: "Scanner degraded"
+        case .baselineRecorded: "Baseline recorded"
         case .digest: "Argus alert digest"
         case .test: "Argus test alert"
         }

@@ -26,9 +26,13 @@ public struct AlertRules: Sendable, Hashable, Codable {
     public var deviceTypes: Set<String>
     /// How long a device may be unseen before its offline alert goes out.
     public var offlineGrace: OfflineGrace
+    /// Whether the first scan of a network (no known device at the addresses it covered) sends
+    /// one ``AlertKind/baselineRecorded`` summary instead of an alert per device and port. Its
+    /// changes are recorded either way.
+    public var summarizesFirstScan: Bool
 
     /// Creates rules.
-    public init(kinds: Set<AlertKind> = Set(AlertKind.allCases).subtracting([.test, .digest]), minimumSeverity: Severity = .info, riskThreshold: RiskLevel = .high, zones: Set<String> = [], skipTrusted: Bool = false, deviceTypes: Set<String> = [], offlineGrace: OfflineGrace = OfflineGrace()) {
+    public init(kinds: Set<AlertKind> = Set(AlertKind.allCases).subtracting([.test, .digest]), minimumSeverity: Severity = .info, riskThreshold: RiskLevel = .high, zones: Set<String> = [], skipTrusted: Bool = false, deviceTypes: Set<String> = [], offlineGrace: OfflineGrace = OfflineGrace(), summarizesFirstScan: Bool = true) {
         self.kinds = kinds
         self.minimumSeverity = minimumSeverity
         self.riskThreshold = riskThreshold
@@ -36,6 +40,7 @@ public struct AlertRules: Sendable, Hashable, Codable {
         self.skipTrusted = skipTrusted
         self.deviceTypes = deviceTypes
         self.offlineGrace = offlineGrace
+        self.summarizesFirstScan = summarizesFirstScan
     }
 
     /// The alerts for a scan's changes.

@@ -99,6 +99,9 @@ public struct ScanPipeline: Sendable {
     // Kept only while alerting: the changes with the devices they are about.
     private var changes: [NewChange] = []
     private var newDevices: [DeviceID: Device] = [:]
+    // What a first scan's summary says.
+    private var openPortsSeen = 0
+    private var atRisk = 0
 
     /// Creates the pipeline of one scan.
     ///
@@ -150,6 +153,8 @@ public struct ScanPipeline: Sendable {
         }
         let id = try recorder.add(update)
         defer { recorded += 1 }
+        openPortsSeen += update.ports.count { $0.state == .open }
+        if update.riskLevel >= (alerting?.rules.riskThreshold ?? .high) { atRisk += 1 }
         guard !isStale else { return id }
         seen.insert(id)
         let before = device.map { device in
@@ -188,13 +193,33 @@ public struct ScanPipeline: Sendable {
             if alerting != nil { changes.append(change) }
         }
         guard let alerting else { return }
-        let devices = known.merging(newDevices) { first, _ in first }
-        let alerts = alerting.rules.alerts(for: changes, scanID: scanID, devices: { reference in
-            if case .known(let id)? = reference { return devices[id] }
-            return nil
-        })
+        let alerts: [Alert]
+        if alerting.rules.summarizesFirstScan && isFirstScan {
+            alerts = alerting.rules.kinds.contains(.baselineRecorded) ? [baselineAlert(threshold: alerting.rules.riskThreshold)] : []
+        } else {
+            let devices = known.merging(newDevices) { first, _ in first }
+            alerts = alerting.rules.alerts(for: changes, scanID: scanID, devices: { reference in
+                if case .known(let id)? = reference { return devices[id] }
+                return nil
+            })
+        }
         try recorder.enqueue(try AlertRules.outbox(for: alerts, sinks: alerting.sinks))
         changes = []
+    }
+
+    /// True when the scan is the first of its network: no known device is at an address it
+    /// covers (for a scan whose targets are unknown, no device is known at all).
+    public var isFirstScan: Bool {
+        coverage.targets.isEmpty ? known.isEmpty : !known.values.contains { coverage.covers(address: $0.ip) }
+    }
+
+    /// The one alert of a first scan: what its baseline holds.
+    func baselineAlert(threshold: RiskLevel) -> Alert {
+        let targets = coverage.targets.isEmpty ? "the network" : coverage.targets.joined(separator: ", ")
+        let devices = "\(recorded) device\(recorded == 1 ? "" : "s")"
+        let ports = "\(openPortsSeen) open port\(openPortsSeen == 1 ? "" : "s")"
+        let risk = atRisk == 0 ? "none at \(threshold.rawValue) risk or above" : "\(atRisk) at \(threshold.rawValue) risk or above"
+        return Alert(id: "scan-\(scanID.rawValue)-baseline", kind: .baselineRecorded, severity: atRisk > 0 ? .warning : .info, title: AlertKind.baselineRecorded.title, message: "The first scan of \(targets) recorded its baseline: \(devices), \(ports), \(risk). Changes from now on alert one by one.", scanID: scanID.rawValue, newValue: "\(recorded)")
     }
 
     /// The ports of a sighting, with what the scan did not look at carried over from the

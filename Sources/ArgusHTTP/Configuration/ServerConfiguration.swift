@@ -59,6 +59,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var alertRiskThreshold = RiskLevel.high
     /// Trusted devices never alert.
     public var alertSkipTrusted = false
+    /// The first scan of a network sends one summary alert, not one per device and port.
+    public var alertSummarizeFirstScan = true
     /// Where alerts go.
     public var alertSinks: [AlertSinkSettings] = []
     /// A daily window (`22:00-07:00`) when alerts below ``alertQuietHoursBreakthrough`` wait
@@ -345,6 +347,7 @@ private struct YAMLReader {
             guard let level = RiskLevel(rawValue: try string(key, value)) else { throw ServerConfiguration.Problem(key, "one of low, medium, high, critical") }
             configuration.alertRiskThreshold = level
         case "alerts.skip_trusted": configuration.alertSkipTrusted = try bool(key, value)
+        case "alerts.summarize_first_scan": configuration.alertSummarizeFirstScan = try bool(key, value)
         case "alerts.sinks": configuration.alertSinks = try sinks(key, value)
         case "alerts.quiet_hours": configuration.alertQuietHours = try quietHours(key, value)
         case "alerts.quiet_hours_breakthrough":
