@@ -424,7 +424,7 @@ public final class SQLiteDeviceStore: DeviceStore {
             var filter = SQLFilter()
             filter.add("scan_id = ?", query.scanID.map { scanID in .of(scanID) })
             filter.add("device_id = ?", query.deviceID.map { deviceID in .of(deviceID) })
-            filter.add("kind = ?", query.kind.map { kind in .text(kind) })
+            filter.add("kind = ?", query.kind.map { kind in .text(kind.rawValue) })
             filter.add("severity_rank >= ?", query.minimumSeverity.map { severity in .of(Severity.allCases.firstIndex(of: severity)!) })
             filter.add("acknowledged = ?", query.acknowledged.map { acknowledged in .of(acknowledged) })
             let total = try connection.first("SELECT count(*) FROM changes \(filter.clause)", filter.arguments) { $0.int(0) } ?? 0
@@ -435,8 +435,14 @@ public final class SQLiteDeviceStore: DeviceStore {
 
     static let changeColumns = "id, scan_id, device_id, kind, severity, ip, mac, port, protocol, old_value, new_value, description, detected_at, acknowledged"
 
+    /// A stored change kind. Only this build's kinds are ever stored: a database a newer Argus
+    /// wrote (which might hold others) is refused when it is opened (``StoreError/Code/newerSchema``).
+    static func changeKind(_ text: String) -> ChangeKind {
+        ChangeKind(rawValue: text) ?? .serviceChanged
+    }
+
     static func changeRecord(_ row: SQLiteStatement) -> ChangeRecord {
-        ChangeRecord(id: row.id(0), scanID: row.id(1), deviceID: row.optionalID(2), kind: row.string(3), severity: Severity(rawValue: row.string(4)) ?? .info, ip: row.optionalString(5), mac: row.optionalString(6), port: row.optionalInt(7), protocol: row.optionalString(8), oldValue: row.optionalString(9), newValue: row.optionalString(10), description: row.string(11), detectedAt: row.date(12), acknowledged: row.bool(13))
+        ChangeRecord(id: row.id(0), scanID: row.id(1), deviceID: row.optionalID(2), kind: changeKind(row.string(3)), severity: Severity(rawValue: row.string(4)) ?? .info, ip: row.optionalString(5), mac: row.optionalString(6), port: row.optionalInt(7), protocol: row.optionalString(8).flatMap(TransportProtocol.init), oldValue: row.optionalString(9), newValue: row.optionalString(10), description: row.string(11), detectedAt: row.date(12), acknowledged: row.bool(13))
     }
 
     public func changes(withIDs ids: [ChangeID]) async throws -> [ChangeRecord] {

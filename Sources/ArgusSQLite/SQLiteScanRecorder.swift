@@ -138,7 +138,7 @@ final class SQLiteScanRecorder: ScanRecorder {
         try connection.run("""
             INSERT INTO changes (scan_id, device_id, kind, severity, severity_rank, ip, mac, port, protocol, old_value, new_value, description, detected_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, [scanID, .of(deviceID), .text(change.kind), .text(change.severity.rawValue), .of(Severity.allCases.firstIndex(of: change.severity)!), .of(change.ip), .of(change.mac), .of(change.port), .of(change.protocol), .of(change.oldValue), .of(change.newValue), .text(change.description), when])
+            """, [scanID, .of(deviceID), .text(change.kind.rawValue), .text(change.severity.rawValue), .of(Severity.allCases.firstIndex(of: change.severity)!), .of(change.ip), .of(change.mac), .of(change.port), .of(change.protocol?.rawValue), .of(change.oldValue), .of(change.newValue), .text(change.description), when])
         let id = ChangeID(connection.lastInsertedID)
         changeIDs.append(id)
         return id

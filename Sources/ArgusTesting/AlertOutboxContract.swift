@@ -28,7 +28,7 @@ public enum AlertOutboxContract: StoreContract {
         try await expectThrows(Stop.self) {
             try await store.record(scan.id, at: day(1)) { recorder in
                 for index in 1...50 { try recorder.add(DeviceUpdate(ip: "192.0.2.\(index)", ports: [port(22)])) }
-                try recorder.add(NewChange(device: .update(0), kind: "device_added", description: "x"))
+                try recorder.add(NewChange(device: .update(0), kind: .deviceAdded, description: "x"))
                 try recorder.enqueue([NewOutboxMessage(sink: "webhook", idempotencyKey: "k", payload: "{}")])
                 throw Stop()
             }
@@ -40,7 +40,7 @@ public enum AlertOutboxContract: StoreContract {
         // Streaming: devices added one by one; the outcome's own end time is kept.
         let recorded = try await store.record(scan.id, at: day(2)) { recorder in
             let first = try recorder.add(DeviceUpdate(ip: "192.0.2.1"))
-            try recorder.add(NewChange(device: .known(first), kind: "device_added", description: "x"))
+            try recorder.add(NewChange(device: .known(first), kind: .deviceAdded, description: "x"))
             try recorder.add(DeviceUpdate(ip: "192.0.2.2", ports: [port(80)]))
             return ScanOutcome(status: .completed, startedAt: day(1), finishedAt: day(1, hour: 1), hostsUp: 2)
         }

@@ -41,7 +41,7 @@ public enum DeviceStoreContract: StoreContract {
 
     static func pruningKeepsDevicesAndTheirLatestObservation(_ store: any DeviceStore) async throws {
         // Scan 1 sees A and B; scans 2 and 3 see only A; B's latest observation is in scan 1.
-        let first = try await recordScan(store, at: day(1), devices: [DeviceUpdate(ip: "192.0.2.1", ports: [port(22)]), DeviceUpdate(ip: "192.0.2.2")], changes: [NewChange(device: .update(0), kind: "device_added", description: "A new device appeared at 192.0.2.1.")])
+        let first = try await recordScan(store, at: day(1), devices: [DeviceUpdate(ip: "192.0.2.1", ports: [port(22)]), DeviceUpdate(ip: "192.0.2.2")], changes: [NewChange(device: .update(0), kind: .deviceAdded, description: "A new device appeared at 192.0.2.1.")])
         let a = first.deviceIDs[0], b = first.deviceIDs[1]
         let second = try await recordScan(store, at: day(2), devices: [DeviceUpdate(deviceID: a, ip: "192.0.2.1")])
         let third = try await recordScan(store, at: day(3), devices: [DeviceUpdate(deviceID: a, ip: "192.0.2.1")])
@@ -200,7 +200,7 @@ public enum DeviceStoreContract: StoreContract {
 
     static func aFailedRecordStoresNothing(_ store: any DeviceStore) async throws {
         let scan = try await store.createScan(NewScan(kind: .network, profile: "normal", targets: [], status: .running, createdAt: day(1)))
-        let broken = ScanResult(scanID: scan.id, finishedAt: day(1), devices: [DeviceUpdate(ip: "192.0.2.1")], changes: [NewChange(device: .update(5), kind: "device_added", description: "x")])
+        let broken = ScanResult(scanID: scan.id, finishedAt: day(1), devices: [DeviceUpdate(ip: "192.0.2.1")], changes: [NewChange(device: .update(5), kind: .deviceAdded, description: "x")])
         try await expectThrows(StoreError.self) { try await store.record(broken) }
         let unknownDevice = ScanResult(scanID: scan.id, finishedAt: day(1), devices: [DeviceUpdate(ip: "192.0.2.1"), DeviceUpdate(deviceID: DeviceID(777), ip: "192.0.2.2")])
         try await expectThrows(StoreError.self) { try await store.record(unknownDevice) }
@@ -258,25 +258,25 @@ public enum DeviceStoreContract: StoreContract {
 
     static func changesAreStoredWithTheirDevicesAndCanBeAcknowledged(_ store: any DeviceStore) async throws {
         let first = try await recordScan(store, at: day(1), devices: [DeviceUpdate(ip: "192.0.2.1"), DeviceUpdate(ip: "192.0.2.2")], changes: [
-            NewChange(device: .update(0), kind: "device_added", severity: .info, ip: "192.0.2.1", description: "A new device appeared at 192.0.2.1."),
-            NewChange(device: .update(1), kind: "device_added", severity: .info, ip: "192.0.2.2", description: "A new device appeared at 192.0.2.2."),
+            NewChange(device: .update(0), kind: .deviceAdded, severity: .info, ip: "192.0.2.1", description: "A new device appeared at 192.0.2.1."),
+            NewChange(device: .update(1), kind: .deviceAdded, severity: .info, ip: "192.0.2.2", description: "A new device appeared at 192.0.2.2."),
         ])
         let second = try await recordScan(store, at: day(2), devices: [DeviceUpdate(deviceID: first.deviceIDs[0], ip: "192.0.2.1", ports: [port(23)])], changes: [
-            NewChange(device: .known(first.deviceIDs[0]), kind: "port_opened", severity: .critical, ip: "192.0.2.1", port: 23, protocol: "tcp", oldValue: nil, newValue: "telnet", description: "Port 23/tcp (telnet) opened on 192.0.2.1."),
-            NewChange(device: .known(first.deviceIDs[1]), kind: "device_removed", severity: .warning, ip: "192.0.2.2", description: "192.0.2.2 is gone."),
+            NewChange(device: .known(first.deviceIDs[0]), kind: .portOpened, severity: .critical, ip: "192.0.2.1", port: 23, protocol: .tcp, oldValue: nil, newValue: "telnet", description: "Port 23/tcp (telnet) opened on 192.0.2.1."),
+            NewChange(device: .known(first.deviceIDs[1]), kind: .deviceRemoved, severity: .warning, ip: "192.0.2.2", description: "192.0.2.2 is gone."),
         ])
         let all = try await store.changes(ChangeQuery())
         try await expect(all.total == 4)
-        try await expect(all.items.map(\.kind) == ["device_removed", "port_opened", "device_added", "device_added"])
+        try await expect(all.items.map(\.kind.rawValue) == ["device_removed", "port_opened", "device_added", "device_added"])
         let opened = all.items[1]
-        try await expect(opened.deviceID == first.deviceIDs[0] && opened.port == 23 && opened.protocol == "tcp" && opened.newValue == "telnet" && opened.oldValue == nil)
+        try await expect(opened.deviceID == first.deviceIDs[0] && opened.port == 23 && opened.protocol == .tcp && opened.newValue == "telnet" && opened.oldValue == nil)
         try await expect(opened.detectedAt == day(2).addingTimeInterval(60))
         try await expect(all.items[3].deviceID == first.deviceIDs[0])
         try await expect(try await store.changes(ChangeQuery(scanID: second.scan.id)).total == 2)
         try await expect(try await store.changes(ChangeQuery(deviceID: first.deviceIDs[1])).total == 2)
-        try await expect(try await store.changes(ChangeQuery(kind: "device_added")).total == 2)
-        try await expect(try await store.changes(ChangeQuery(minimumSeverity: .warning)).items.map(\.kind) == ["device_removed", "port_opened"])
-        try await expect(try await store.changes(ChangeQuery(limit: 1, offset: 1)).items.map(\.kind) == ["port_opened"])
+        try await expect(try await store.changes(ChangeQuery(kind: .deviceAdded)).total == 2)
+        try await expect(try await store.changes(ChangeQuery(minimumSeverity: .warning)).items.map(\.kind.rawValue) == ["device_removed", "port_opened"])
+        try await expect(try await store.changes(ChangeQuery(limit: 1, offset: 1)).items.map(\.kind.rawValue) == ["port_opened"])
 
         try await expect(try await store.acknowledgeChanges([opened.id, ChangeID(9_999)], acknowledged: true) == 1)
         try await expect(try await store.changes(ChangeQuery(acknowledged: true)).items.map(\.id) == [opened.id])

@@ -15,7 +15,7 @@ struct Changes: AsyncParsableCommand {
     @Option(help: "Only changes this scan noticed.")
     var scan: Int64?
 
-    @Option(help: "Only changes of this kind (device_added, port_opened, …).")
+    @Option(help: "Only changes of this kind: \(ChangeKind.allCases.map(\.rawValue).joined(separator: ", ")).")
     var kind: String?
 
     @Option(help: "Only changes at least this severe: info, warning or critical.")
@@ -44,6 +44,14 @@ struct Changes: AsyncParsableCommand {
         } else {
             minimum = nil
         }
+        var kindFilter: ChangeKind?
+        if let kind {
+            guard let parsed = ChangeKind(rawValue: kind) else {
+                printStandardError("argus-cli: unknown kind \(kind): use \(ChangeKind.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw ExitCode(1)
+            }
+            kindFilter = parsed
+        }
         let store = try await reportingFailures { try database.open() }
         if !acknowledge.isEmpty {
             let count = try await reportingFailures { try await store.acknowledgeChanges(acknowledge.map { ChangeID($0) }, acknowledged: true) }
@@ -51,12 +59,12 @@ struct Changes: AsyncParsableCommand {
             if count < acknowledge.count { throw ExitCode(1) }
             return
         }
-        let query = ChangeQuery(scanID: scan.map { ScanID($0) }, kind: kind, minimumSeverity: minimum, acknowledged: unacknowledged ? false : nil, limit: limit)
+        let query = ChangeQuery(scanID: scan.map { ScanID($0) }, kind: kindFilter, minimumSeverity: minimum, acknowledged: unacknowledged ? false : nil, limit: limit)
         let page = try await reportingFailures { try await store.changes(query) }
         if json { return try printJSON(page.items) }
         var table = TextTable("ID", "SCAN", "WHEN", "SEVERITY", "KIND", "ACK", "DESCRIPTION")
         for change in page.items {
-            table.add(change.id.description, change.scanID.description, shortDate(change.detectedAt), change.severity.rawValue, change.kind, change.acknowledged ? "yes" : "", change.description)
+            table.add(change.id.description, change.scanID.description, shortDate(change.detectedAt), change.severity.rawValue, change.kind.rawValue, change.acknowledged ? "yes" : "", change.description)
         }
         table.print()
         print("\(page.items.count) of \(page.total) changes")

@@ -48,7 +48,7 @@ struct Diff: ParsableCommand {
         } else {
             for change in changes {
                 output.write(change.severity.rawValue.padding(8))
-                output.write(change.kind.padding(20))
+                output.write(change.kind.rawValue.padding(20))
                 output.write(change.description)
                 output.newline()
             }
@@ -83,7 +83,7 @@ struct Diff: ParsableCommand {
             return result + "\""
         }
         let port = change.port.map(String.init) ?? "null"
-        return "{\"kind\":\(quoted(change.kind)),\"severity\":\(quoted(change.severity.rawValue)),\"ip\":\(quoted(change.ip)),\"mac\":\(quoted(change.mac)),\"port\":\(port),\"protocol\":\(quoted(change.protocol)),\"old\":\(quoted(change.oldValue)),\"new\":\(quoted(change.newValue)),\"description\":\(quoted(change.description))}"
+        return "{\"kind\":\(quoted(change.kind.rawValue)),\"severity\":\(quoted(change.severity.rawValue)),\"ip\":\(quoted(change.ip)),\"mac\":\(quoted(change.mac)),\"port\":\(port),\"protocol\":\(quoted(change.protocol?.rawValue)),\"old\":\(quoted(change.oldValue)),\"new\":\(quoted(change.newValue)),\"description\":\(quoted(change.description))}"
     }
 }
 

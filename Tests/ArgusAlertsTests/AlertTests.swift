@@ -15,8 +15,8 @@ import Testing
 import Glibc
 #endif
 
-func change(_ kind: String, _ severity: Severity = .warning, device: DeviceReference? = nil, old: String? = nil, new: String? = nil) -> NewChange {
-    NewChange(device: device, kind: kind, severity: severity, ip: "192.0.2.10", oldValue: old, newValue: new, description: "\(kind) on 192.0.2.10.")
+func change(_ kind: ChangeKind, _ severity: Severity = .warning, device: DeviceReference? = nil, old: String? = nil, new: String? = nil) -> NewChange {
+    NewChange(device: device, kind: kind, severity: severity, ip: "192.0.2.10", oldValue: old, newValue: new, description: "\(kind.rawValue) on 192.0.2.10.")
 }
 
 @Suite struct AlertRuleTests {
@@ -24,13 +24,13 @@ func change(_ kind: String, _ severity: Severity = .warning, device: DeviceRefer
         let now = Date(timeIntervalSince1970: 1_800_000_000)
         let trusted = Device(id: DeviceID(7), ip: "192.0.2.7", firstSeen: now, lastSeen: now, label: "NAS", isTrusted: true, zone: "servers")
         let changes = [
-            change("device_added", device: .update(0)),
-            change("port_opened", .info, device: .known(DeviceID(7))),
-            change("risk_changed", .warning, device: .known(DeviceID(7)), old: "low", new: "medium"),
-            change("risk_changed", .critical, device: .known(DeviceID(7)), old: "medium", new: "critical"),
-            change("risk_changed", .info, device: .known(DeviceID(7)), old: "critical", new: "high"),
-            change("hostname_changed", .info),
-            change("new_cve", .warning, device: .known(DeviceID(7)), new: "CVE-2024-6387"),
+            change(.deviceAdded, device: .update(0)),
+            change(.portOpened, .info, device: .known(DeviceID(7))),
+            change(.riskChanged, .warning, device: .known(DeviceID(7)), old: "low", new: "medium"),
+            change(.riskChanged, .critical, device: .known(DeviceID(7)), old: "medium", new: "critical"),
+            change(.riskChanged, .info, device: .known(DeviceID(7)), old: "critical", new: "high"),
+            change(.hostnameChanged, .info),
+            change(.newCVE, .warning, device: .known(DeviceID(7)), new: "CVE-2024-6387"),
         ]
         let devices: (DeviceReference?) -> Device? = { reference in
             if case .known(let id)? = reference, id == trusted.id { return trusted }
@@ -235,7 +235,7 @@ func change(_ kind: String, _ severity: Severity = .warning, device: DeviceRefer
         // The rules: a rise to high triggers; the fall below it clears.
         let now = Date()
         let device = Device(id: DeviceID(4), ip: "192.0.2.10", firstSeen: now, lastSeen: now)
-        let changes = [change("risk_changed", .critical, device: .known(device.id), old: "medium", new: "critical"), change("risk_changed", .info, device: .known(device.id), old: "critical", new: "low")]
+        let changes = [change(.riskChanged, .critical, device: .known(device.id), old: "medium", new: "critical"), change(.riskChanged, .info, device: .known(device.id), old: "critical", new: "low")]
         let alerts = AlertRules(minimumSeverity: .warning).alerts(for: changes, scanID: ScanID(9), devices: { _ in device })
         #expect(alerts.map(\.kind) == [.riskRaised, .riskCleared], "a clear passes even below the minimum severity")
 

@@ -225,7 +225,7 @@ import Testing
         let request = ScanRequest(targets: try ScanTargetList(["192.0.2.0/24"]), profile: .quick, resolvesNames: false)
         let monitor = Monitor(store: store, scanner: HostsScanner(addresses: ["192.0.2.10", "192.0.2.11", "192.0.2.12"]), alerting: .init(rules: AlertRules(kinds: [.newDevice], summarizesFirstScan: false), sinks: ["ops", "pager"]))
         let recorded = try await monitor.scan(request)
-        let changes = try await store.changes(ChangeQuery(scanID: recorded.scan.id)).items.filter { $0.kind == "device_added" }
+        let changes = try await store.changes(ChangeQuery(scanID: recorded.scan.id)).items.filter { $0.kind == .deviceAdded }
         #expect(changes.count == 3, "and other changes, which these rules do not alert on")
         // Every change's alert id, found from the store, is the key its alert was queued under.
         let queued = Set(try await store.recentMessages(limit: 20).map(\.idempotencyKey))
@@ -268,7 +268,7 @@ import Testing
             Device(id: DeviceID(3), ip: "192.0.2.3", firstSeen: seen, lastSeen: seen),
         ]
         #expect(devices.map { grace.period(for: $0) } == [7_200, 60, 900], "device, then zone, then the standard")
-        let changes = devices.map { change("device_removed", .warning, device: .known($0.id)) }
+        let changes = devices.map { change(.deviceRemoved, .warning, device: .known($0.id)) }
         let alerts = AlertRules(offlineGrace: grace).alerts(for: changes, scanID: ScanID(3), devices: { reference in
             guard case .known(let id)? = reference else { return nil }
             return devices.first { $0.id == id }

@@ -161,8 +161,8 @@ func temporaryFolder() -> URL {
         let store = try SQLiteDeviceStore(path: db)
         let scan = try await store.createScan(NewScan(kind: .network, profile: "normal", targets: ["192.0.2.0/24"], status: .running))
         try await store.record(ScanResult(scanID: scan.id, devices: [DeviceUpdate(ip: "192.0.2.5")], changes: [
-            NewChange(device: .update(0), kind: "device_added", severity: .warning, ip: "192.0.2.5", description: "A new device appeared at 192.0.2.5."),
-            NewChange(device: .update(0), kind: "port_opened", severity: .critical, ip: "192.0.2.5", port: 23, protocol: "tcp", description: "Port 23/tcp opened on 192.0.2.5."),
+            NewChange(device: .update(0), kind: .deviceAdded, severity: .warning, ip: "192.0.2.5", description: "A new device appeared at 192.0.2.5."),
+            NewChange(device: .update(0), kind: .portOpened, severity: .critical, ip: "192.0.2.5", port: 23, protocol: .tcp, description: "Port 23/tcp opened on 192.0.2.5."),
         ]))
         let all = try CLI.run(["changes", "--db", db])
         #expect(all.status == 0, "\(all.standardError)")

@@ -38,13 +38,13 @@ import Testing
             DeviceSnapshot(ip: "192.0.2.40", mac: "DE:AD:BE:EF:00:01", ports: [Self.open(80, "http")]),
         ]
         let changes = ChangeDetector().changes(from: previous, to: current)
-        let kinds = changes.map(\.kind)
+        let kinds = changes.map(\.kind.rawValue)
         #expect(kinds == ["ip_changed", "hostname_changed", "os_changed", "service_changed", "port_opened", "port_closed", "new_cve", "risk_changed", "device_back_online", "device_added", "port_opened", "device_removed"])
         let moved = changes[0]
         #expect(moved.device == .known(nas) && moved.oldValue == "192.0.2.10" && moved.newValue == "192.0.2.11" && moved.severity == .info)
         #expect(moved.description == "00:1B:21:3A:4B:5C moved from 192.0.2.10 to 192.0.2.11.")
         let telnet = changes[4]
-        #expect(telnet.port == 23 && telnet.protocol == "tcp" && telnet.newValue == "telnet" && telnet.severity == .warning)
+        #expect(telnet.port == 23 && telnet.protocol == .tcp && telnet.newValue == "telnet" && telnet.severity == .warning)
         let ssh = changes[3]
         #expect(ssh.oldValue == "ssh OpenSSH 8.9p1" && ssh.newValue == "ssh OpenSSH 9.6p1" && ssh.port == 22)
         #expect(changes[5].port == 445 && changes[5].oldValue == "microsoft-ds")
@@ -60,20 +60,20 @@ import Testing
     @Test func aNewDeviceOnAKnownAddressIsAMACChange() {
         let current = [DeviceSnapshot(ip: "192.0.2.20", mac: "02:00:00:00:00:99")]
         let changes = ChangeDetector().changes(from: previous, to: current, coversAllPrevious: false)
-        #expect(changes.map(\.kind) == ["device_added", "mac_changed"])
+        #expect(changes.map(\.kind.rawValue) == ["device_added", "mac_changed"])
         #expect(changes[1].oldValue == "AA:BB:CC:00:11:22" && changes[1].newValue == "02:00:00:00:00:99")
     }
 
     @Test func aPartialScanNeverReportsRemovals() {
         let current = [DeviceSnapshot(deviceID: camera, ip: "192.0.2.20", mac: "AA:BB:CC:00:11:22", ports: [Self.open(554, "rtsp")])]
         #expect(ChangeDetector().changes(from: previous, to: current, coversAllPrevious: false).isEmpty)
-        #expect(ChangeDetector().changes(from: previous, to: current).map(\.kind) == ["device_removed"])
+        #expect(ChangeDetector().changes(from: previous, to: current).map(\.kind.rawValue) == ["device_removed"])
     }
 
     @Test func fallingRiskIsInformation() {
         let current = [DeviceSnapshot(deviceID: nas, ip: "192.0.2.10", mac: "00:1B:21:3A:4B:5C", hostname: "nas", osName: "Linux 5.X", ports: previous[0].ports, riskLevel: .none)]
         let changes = ChangeDetector().changes(from: [previous[0]], to: current)
-        #expect(changes.map(\.kind) == ["risk_changed"])
+        #expect(changes.map(\.kind.rawValue) == ["risk_changed"])
         #expect(changes[0].severity == .info)
     }
 }

@@ -111,12 +111,12 @@ let labAvailable = getuid() == 0 && FileManager.default.isExecutableFile(atPath:
             "port_opened 10.77.0.23:21",
             "risk_changed 10.77.0.23",
         ], "\(summary)")
-        let moved = try #require(changes.first { $0.kind == "ip_changed" })
+        let moved = try #require(changes.first { $0.kind == .ipChanged })
         #expect(moved.oldValue == "10.77.0.13" && moved.newValue == "10.77.0.23")
         #expect(moved.deviceID == devices[2].id)
-        let risen = try #require(changes.first { $0.kind == "risk_changed" })
+        let risen = try #require(changes.first { $0.kind == .riskChanged })
         #expect(risen.oldValue == "none" && risen.newValue == "critical" && risen.severity == .critical)
-        #expect(changes.first { $0.kind == "new_cve" }?.newValue == "CVE-2011-2523")
+        #expect(changes.first { $0.kind == .newCVE }?.newValue == "CVE-2011-2523")
         // h1 stays critical: telnet (critical) replaced the backdoored FTP.
         #expect(try await store.device(devices[0].id)?.riskLevel == .critical)
         #expect(try await store.device(devices[0].id)?.riskScore == 50)

@@ -25,7 +25,7 @@ import Testing
         #expect(first.newDevices == 1)
         let device = try #require(try await store.device(first.deviceIDs[0]))
         #expect(device.ip == "127.0.0.1")
-        let firstChanges = try await store.changes(ChangeQuery(scanID: first.scan.id)).items.map(\.kind)
+        let firstChanges = try await store.changes(ChangeQuery(scanID: first.scan.id)).items.map(\.kind.rawValue)
         #expect(firstChanges.sorted() == ["device_added", "port_opened", "port_opened"])
 
         ssh = nil  // the SSH service goes away
@@ -33,7 +33,7 @@ import Testing
         #expect(second.newDevices == 0)
         #expect(second.deviceIDs == first.deviceIDs)
         let changes = try await store.changes(ChangeQuery(scanID: second.scan.id)).items
-        #expect(changes.map(\.kind) == ["port_closed"])
+        #expect(changes.map(\.kind.rawValue) == ["port_closed"])
         #expect(changes.first?.port == sshPort)
         #expect(changes.first?.oldValue?.contains("OpenSSH") == true)
         #expect(try await store.device(first.deviceIDs[0])?.timesSeen == 2)
@@ -65,7 +65,7 @@ import Testing
         let second = try await monitor.scan(request)
         let changes = try await store.changes(ChangeQuery(scanID: second.scan.id)).items
         // The risk stays high: a likely flaw counts as at most high.
-        #expect(changes.map(\.kind) == ["new_cve"])
+        #expect(changes.map(\.kind.rawValue) == ["new_cve"])
         #expect(changes.first?.newValue == "CVE-2099-0100")
         #expect(changes.first?.deviceID == id)
         let third = try await monitor.scan(request)
@@ -114,8 +114,8 @@ import Testing
         services = nil  // both services stop; only the SSH port is scanned again
         let second = try await monitor.scan(request([ssh]))
         let changes = try await store.changes(ChangeQuery(scanID: second.scan.id)).items
-        #expect(changes.filter { $0.kind.hasPrefix("port_") }.map(\.port) == [ssh])
-        #expect(changes.map(\.kind).contains("port_closed"))
+        #expect(changes.filter { $0.kind.rawValue.hasPrefix("port_") }.map(\.port) == [ssh])
+        #expect(changes.map(\.kind).contains(.portClosed))
         #expect(try await store.history(of: id, limit: 1).first?.ports.map(\.number) == [http], "the port not scanned is still known open")
     }
 

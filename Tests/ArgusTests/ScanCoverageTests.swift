@@ -85,7 +85,7 @@ struct ChangeFacts: Hashable, Comparable, CustomStringConvertible {
     var new: String?
 
     init(_ change: ChangeRecord) {
-        (kind, ip, port, old, new) = (change.kind, change.ip, change.port, change.oldValue, change.newValue)
+        (kind, ip, port, old, new) = (change.kind.rawValue, change.ip, change.port, change.oldValue, change.newValue)
     }
 
     static func < (lhs: Self, rhs: Self) -> Bool { lhs.description < rhs.description }
@@ -228,6 +228,20 @@ struct ChangeFacts: Hashable, Comparable, CustomStringConvertible {
         #expect(try await store.history(of: one.id, limit: 1).first?.ports.map(\.number) == [80])
         // The devices the scan did not target are not gone.
         #expect(try await store.device(address: "192.0.2.2")?.isOnline == true)
+    }
+
+    @Test(.enabled(if: MACVendorDirectory.shared != nil, "nmap's nmap-mac-prefixes is not installed"))
+    func aMACWithoutAVendorIsNamedFromNmapsTable() async throws {
+        // A file from another tool: a MAC address, no vendor.
+        let file = try TestRun(arguments: "arp-scan 192.0.2.0/29", services: nil, start: TestRun.dayOne, hosts: [
+            TestRun.Host(ip: "192.0.2.5", mac: "00:1B:21:3A:4B:5C", ports: [])
+        ]).write()
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let store = InMemoryDeviceStore()
+        _ = try await ScanImporter(store: store).importFile(at: file)
+        let expected = MACVendorDirectory.shared?.vendor(of: "00:1B:21:3A:4B:5C")
+        #expect(expected?.isEmpty == false)
+        #expect(try await store.device(address: "192.0.2.5")?.vendor == expected)
     }
 
     @Test func anOlderImportNeverOverwritesNewerFacts() async throws {

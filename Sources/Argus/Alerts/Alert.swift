@@ -129,17 +129,17 @@ public enum AlertKind: String, Sendable, Codable, Hashable, CaseIterable {
     case test
 
     /// The kind for a stored change, if that change can alert.
-    public init?(change kind: String) {
+    public init?(change kind: ChangeKind) {
         switch kind {
-        case "device_added": self = .newDevice
-        case "device_removed": self = .deviceOffline
-        case "device_back_online": self = .deviceBackOnline
-        case "port_opened": self = .portOpened
-        case "port_closed": self = .portClosed
-        case "service_changed": self = .serviceChanged
-        case "risk_changed": self = .riskRaised
-        case "new_cve": self = .newCVE
-        default: return nil
+        case .deviceAdded: self = .newDevice
+        case .deviceRemoved: self = .deviceOffline
+        case .deviceBackOnline: self = .deviceBackOnline
+        case .portOpened: self = .portOpened
+        case .portClosed: self = .portClosed
+        case .serviceChanged: self = .serviceChanged
+        case .riskChanged: self = .riskRaised
+        case .newCVE: self = .newCVE
+        case .ipChanged, .macChanged, .hostnameChanged, .osChanged: return nil
         }
     }
 

@@ -62,34 +62,6 @@ public struct ChangeDetector: Sendable {
     /// Creates a detector.
     public init() {}
 
-    /// The kinds of change, as stored in ``ChangeRecord/kind``.
-    public enum Kind: String, Sendable, CaseIterable {
-        /// A device never seen before.
-        case deviceAdded = "device_added"
-        /// A known device the scan did not see.
-        case deviceRemoved = "device_removed"
-        /// A device that was offline is seen again.
-        case deviceBackOnline = "device_back_online"
-        /// A device moved to another IP address.
-        case ipChanged = "ip_changed"
-        /// An address answers with another MAC, or a device changed its MAC.
-        case macChanged = "mac_changed"
-        /// A device has a new name.
-        case hostnameChanged = "hostname_changed"
-        /// A port is open that was not.
-        case portOpened = "port_opened"
-        /// A port that was open is not.
-        case portClosed = "port_closed"
-        /// The service, product or version on an open port changed.
-        case serviceChanged = "service_changed"
-        /// The operating system guess changed.
-        case osChanged = "os_changed"
-        /// A CVE applies that did not.
-        case newCVE = "new_cve"
-        /// The risk level rose or fell.
-        case riskChanged = "risk_changed"
-    }
-
     /// The changes, in a stable order: for each device of `current` in turn, then the devices
     /// gone from `previous`.
     ///
@@ -139,8 +111,8 @@ public struct ChangeDetector: Sendable {
     ///     MAC differing is a `mac_changed`).
     public func changes(from before: DeviceSnapshot?, to now: DeviceSnapshot, as reference: DeviceReference, previousOccupant: DeviceSnapshot? = nil) -> [NewChange] {
         var changes: [NewChange] = []
-        func change(_ kind: Kind, _ severity: Severity, port: ObservedPort? = nil, old: String? = nil, new: String? = nil, _ description: String) {
-            changes.append(NewChange(device: reference, kind: kind.rawValue, severity: severity, ip: now.ip, mac: now.mac, port: port?.number, protocol: port?.protocol.rawValue, oldValue: old, newValue: new, description: description))
+        func change(_ kind: ChangeKind, _ severity: Severity, port: ObservedPort? = nil, old: String? = nil, new: String? = nil, _ description: String) {
+            changes.append(NewChange(device: reference, kind: kind, severity: severity, ip: now.ip, mac: now.mac, port: port?.number, protocol: port?.protocol, oldValue: old, newValue: new, description: description))
         }
         guard let before else {
             change(.deviceAdded, .warning, new: now.ip, "A new device appeared at \(now.ip)\(now.mac.map { " (\($0)\(Addresses.isLocallyAdministered(mac: $0) ? ", a randomised MAC" : ""))" } ?? "").")
@@ -195,7 +167,7 @@ public struct ChangeDetector: Sendable {
 
     /// The change of a known device that a scan covered and did not see.
     public func removal(of before: DeviceSnapshot) -> NewChange {
-        NewChange(device: before.deviceID.map(DeviceReference.known), kind: Kind.deviceRemoved.rawValue, severity: .info, ip: before.ip, mac: before.mac, oldValue: before.ip, description: "\(before.ip)\(before.hostname.map { " (\($0))" } ?? "") is no longer seen.")
+        NewChange(device: before.deviceID.map(DeviceReference.known), kind: .deviceRemoved, severity: .info, ip: before.ip, mac: before.mac, oldValue: before.ip, description: "\(before.ip)\(before.hostname.map { " (\($0))" } ?? "") is no longer seen.")
     }
 
     /// "ssh OpenSSH 8.9p1", or the port's service name, or "unknown".

@@ -22,6 +22,10 @@ public struct MACVendorDirectory: Sendable {
 
     /// Loads nmap's prefix file from the first of ``searchPaths`` that exists; `nil` when none
     /// does (nmap not installed).
+    /// nmap's table where nmap is installed, read once for the process (`nil` without nmap).
+    /// ``ScanPipeline`` names vendors from it when a scan reported a MAC address without one.
+    public static let shared: MACVendorDirectory? = installed()
+
     public static func installed() -> MACVendorDirectory? {
         for path in searchPaths {
             if let directory = try? MACVendorDirectory(contentsOf: path) { return directory }

@@ -115,8 +115,8 @@ public struct DeviceUpdate: Sendable, Codable, Hashable {
 public struct NewChange: Sendable, Codable, Hashable {
     /// The device concerned: a known device, or one of the result's ``ScanResult/devices`` by index.
     public var device: DeviceReference?
-    /// What changed, e.g. `device_added`, `port_opened`.
-    public var kind: String
+    /// What changed.
+    public var kind: ChangeKind
     /// How much it matters.
     public var severity: Severity
     /// The device's IP address.
@@ -126,7 +126,7 @@ public struct NewChange: Sendable, Codable, Hashable {
     /// The port concerned.
     public var port: Int?
     /// The port's protocol.
-    public var `protocol`: String?
+    public var `protocol`: TransportProtocol?
     /// The value before.
     public var oldValue: String?
     /// The value after.
@@ -135,7 +135,7 @@ public struct NewChange: Sendable, Codable, Hashable {
     public var description: String
 
     /// Describes a change.
-    public init(device: DeviceReference? = nil, kind: String, severity: Severity = .info, ip: String? = nil, mac: String? = nil, port: Int? = nil, protocol: String? = nil, oldValue: String? = nil, newValue: String? = nil, description: String) {
+    public init(device: DeviceReference? = nil, kind: ChangeKind, severity: Severity = .info, ip: String? = nil, mac: String? = nil, port: Int? = nil, protocol: TransportProtocol? = nil, oldValue: String? = nil, newValue: String? = nil, description: String) {
         self.device = device
         self.kind = kind
         self.severity = severity

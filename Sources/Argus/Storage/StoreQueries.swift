@@ -130,7 +130,7 @@ public struct ChangeQuery: Sendable, Hashable {
     /// Only changes of a given device.
     public var deviceID: DeviceID?
     /// Only changes of this kind.
-    public var kind: String?
+    public var kind: ChangeKind?
     /// Only changes at least this severe.
     public var minimumSeverity: Severity?
     /// Only acknowledged (or unacknowledged) changes.
@@ -141,7 +141,7 @@ public struct ChangeQuery: Sendable, Hashable {
     public var offset: Int
 
     /// Describes a change listing.
-    public init(scanID: ScanID? = nil, deviceID: DeviceID? = nil, kind: String? = nil, minimumSeverity: Severity? = nil, acknowledged: Bool? = nil, limit: Int = 100, offset: Int = 0) {
+    public init(scanID: ScanID? = nil, deviceID: DeviceID? = nil, kind: ChangeKind? = nil, minimumSeverity: Severity? = nil, acknowledged: Bool? = nil, limit: Int = 100, offset: Int = 0) {
         self.scanID = scanID
         self.deviceID = deviceID
         self.kind = kind

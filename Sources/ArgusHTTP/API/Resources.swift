@@ -172,12 +172,12 @@ public struct ChangeResource: ResponseEncodable, Decodable, Sendable {
         id = change.id.rawValue
         scanId = change.scanID.rawValue
         deviceId = change.deviceID?.rawValue
-        changeType = change.kind
+        changeType = change.kind.rawValue
         severity = change.severity.rawValue
         deviceIp = change.ip
         deviceMac = change.mac
         portNumber = change.port
-        `protocol` = change.protocol
+        `protocol` = change.protocol?.rawValue
         oldValue = change.oldValue
         newValue = change.newValue
         description = change.description

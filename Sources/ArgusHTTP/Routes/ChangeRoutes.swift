@@ -30,8 +30,8 @@ struct ChangeRoutes {
             query.deviceID = DeviceID(id)
         }
         if let kind = request.queryText("change_type") {
-            guard ChangeDetector.Kind(rawValue: kind) != nil else { throw APIError.invalid("change_type", "one of \(ChangeDetector.Kind.allCases.map(\.rawValue).joined(separator: ", "))") }
-            query.kind = kind
+            guard let parsed = ChangeKind(rawValue: kind) else { throw APIError.invalid("change_type", "one of \(ChangeKind.allCases.map(\.rawValue).joined(separator: ", "))") }
+            query.kind = parsed
         }
         if let severity = request.queryText("severity") {
             guard let level = Severity(rawValue: severity) else { throw APIError.invalid("severity", "one of info, warning, critical") }

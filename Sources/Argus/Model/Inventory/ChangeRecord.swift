@@ -18,7 +18,7 @@ public struct ChangeRecord: Sendable, Codable, Hashable, Identifiable {
     /// The device it concerns, if any.
     public var deviceID: DeviceID?
     /// What changed.
-    public var kind: String
+    public var kind: ChangeKind
     /// How much it matters.
     public var severity: Severity
     /// The device's IP address.
@@ -28,7 +28,7 @@ public struct ChangeRecord: Sendable, Codable, Hashable, Identifiable {
     /// The port concerned, if any.
     public var port: Int?
     /// The port's protocol.
-    public var `protocol`: String?
+    public var `protocol`: TransportProtocol?
     /// The value before.
     public var oldValue: String?
     /// The value after.
@@ -41,7 +41,7 @@ public struct ChangeRecord: Sendable, Codable, Hashable, Identifiable {
     public var acknowledged: Bool
 
     /// Creates a change record.
-    public init(id: ChangeID, scanID: ScanID, deviceID: DeviceID? = nil, kind: String, severity: Severity, ip: String? = nil, mac: String? = nil, port: Int? = nil, protocol: String? = nil, oldValue: String? = nil, newValue: String? = nil, description: String, detectedAt: Date, acknowledged: Bool = false) {
+    public init(id: ChangeID, scanID: ScanID, deviceID: DeviceID? = nil, kind: ChangeKind, severity: Severity, ip: String? = nil, mac: String? = nil, port: Int? = nil, protocol: TransportProtocol? = nil, oldValue: String? = nil, newValue: String? = nil, description: String, detectedAt: Date, acknowledged: Bool = false) {
         self.id = id
         self.scanID = scanID
         self.deviceID = deviceID
