@@ -28,6 +28,7 @@ final class SQLiteScanRecorder: ScanRecorder {
     private let insertDevice: SQLiteStatement
     private let insertObservation: SQLiteStatement
     private let insertPort: SQLiteStatement
+    private let insertChange: SQLiteStatement
 
     init(connection: SQLiteConnection, scanID: ScanID, date: Date) throws {
         self.connection = connection
@@ -55,6 +56,10 @@ final class SQLiteScanRecorder: ScanRecorder {
         insertPort = try connection.prepare("""
             INSERT OR REPLACE INTO ports (scan_id, device_id, protocol, number, state, service_name, product, version, extra_info, tunnel, cpes, confirmed_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        insertChange = try connection.prepare("""
+            INSERT INTO changes (scan_id, device_id, kind, severity, severity_rank, ip, mac, port, protocol, old_value, new_value, description, detected_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
     }
 
@@ -135,10 +140,21 @@ final class SQLiteScanRecorder: ScanRecorder {
         let deviceID = try change.device?.resolve(added: ids) { id in
             try connection.first("SELECT 1 FROM devices WHERE id = ?", [.of(id)], { _ in true }) != nil
         }
-        try connection.run("""
-            INSERT INTO changes (scan_id, device_id, kind, severity, severity_rank, ip, mac, port, protocol, old_value, new_value, description, detected_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, [scanID, .of(deviceID), .text(change.kind.rawValue), .text(change.severity.rawValue), .of(Severity.allCases.firstIndex(of: change.severity)!), .of(change.ip), .of(change.mac), .of(change.port), .of(change.protocol?.rawValue), .of(change.oldValue), .of(change.newValue), .text(change.description), when])
+        // A first scan writes a change per device and port: bound one by one, like the ports.
+        insertChange.bind(scan.rawValue, at: 1)
+        try insertChange.bind(.of(deviceID), at: 2)
+        try insertChange.bind(change.kind.rawValue, at: 3)
+        try insertChange.bind(change.severity.rawValue, at: 4)
+        insertChange.bind(Int64(Severity.allCases.firstIndex(of: change.severity)!), at: 5)
+        try insertChange.bind(change.ip, at: 6)
+        try insertChange.bind(change.mac, at: 7)
+        try insertChange.bind(.of(change.port), at: 8)
+        try insertChange.bind(change.protocol?.rawValue, at: 9)
+        try insertChange.bind(change.oldValue, at: 10)
+        try insertChange.bind(change.newValue, at: 11)
+        try insertChange.bind(change.description, at: 12)
+        try insertChange.bind(when, at: 13)
+        try insertChange.run()
         let id = ChangeID(connection.lastInsertedID)
         changeIDs.append(id)
         return id

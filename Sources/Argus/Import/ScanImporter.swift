@@ -137,10 +137,10 @@ private enum ImportedItem: Sendable {
                 guard host.isUp, host.primaryAddress != nil else { return host.status.state == .down ? .down : nil }
                 var update = DeviceUpdate(host: host, deviceID: nil)
                 update.seenAt = host.endTime ?? host.startTime ?? state.runStart ?? now
-                let assessment = detector.assess(update.ports)
+                let (assessment, text) = state.assessment(of: update.ports, by: detector)
                 update.riskLevel = assessment.level
                 update.riskScore = assessment.score
-                update.assessment = (try? state.encoder.encode(assessment)).map { String(decoding: $0, as: UTF8.self) }
+                update.assessment = text
                 return .up(update, assessment)
             default:
                 return nil
@@ -157,4 +157,16 @@ private final class ReadingState: @unchecked Sendable {
         encoder.outputFormatting = .sortedKeys
         return encoder
     }()
+    /// Assessments by open ports: hosts of one kind (a fleet of cameras, the same server image)
+    /// share them, and an assessment is a pure function of the ports. Bounded.
+    private var assessments: [[ObservedPort]: (ThreatAssessment, String?)] = [:]
+
+    func assessment(of ports: [ObservedPort], by detector: ThreatDetector) -> (ThreatAssessment, String?) {
+        if let known = assessments[ports] { return known }
+        let assessment = detector.assess(ports)
+        let text = (try? encoder.encode(assessment)).map { String(decoding: $0, as: UTF8.self) }
+        if assessments.count >= 4_096 { assessments.removeAll(keepingCapacity: true) }
+        assessments[ports] = (assessment, text)
+        return (assessment, text)
+    }
 }

@@ -88,9 +88,10 @@ public struct ScanPipeline: Sendable {
     public let scanID: ScanID
     /// Which changes alert; `nil` for none.
     public let alerting: Alerting?
-    /// Names the vendor of a MAC address the scan reported without one (a file from another
-    /// tool, an nmap without its prefix table); `nil` leaves vendors as reported.
-    public let vendors: MACVendorDirectory?
+    /// Whether the vendor of a MAC address the scan reported without one (a file from another
+    /// tool, an nmap without its prefix table) is named from nmap's table
+    /// (``MACVendorDirectory/shared``, read on first need).
+    public let namesVendors: Bool
 
     private var matcher: DeviceMatcher
     private let known: [DeviceID: Device]
@@ -115,9 +116,9 @@ public struct ScanPipeline: Sendable {
     ///   - scannedAt: When the scan saw its hosts.
     ///   - detector: How risk is judged (with the store's imported vulnerabilities, when any).
     ///   - alerting: Which changes alert, and for which sinks.
-    ///   - vendors: Names the vendors of MAC addresses reported without one.
-    public init(baseline: Baseline, coverage: ScanCoverage, scanID: ScanID, scannedAt: Date, detector: ThreatDetector = ThreatDetector(), changeDetector: ChangeDetector = ChangeDetector(), alerting: Alerting? = nil, vendors: MACVendorDirectory? = MACVendorDirectory.shared) {
-        self.vendors = vendors
+    ///   - namesVendors: Whether MAC addresses reported without a vendor get one from nmap's table.
+    public init(baseline: Baseline, coverage: ScanCoverage, scanID: ScanID, scannedAt: Date, detector: ThreatDetector = ThreatDetector(), changeDetector: ChangeDetector = ChangeDetector(), alerting: Alerting? = nil, namesVendors: Bool = true) {
+        self.namesVendors = namesVendors
         self.coverage = coverage
         self.scanID = scanID
         self.scannedAt = scannedAt
@@ -143,7 +144,7 @@ public struct ScanPipeline: Sendable {
     public mutating func record(_ scanned: DeviceUpdate, assessment: ThreatAssessment? = nil, into recorder: any ScanRecorder) throws -> DeviceID {
         var update = scanned
         update.deviceID = matcher.match(mac: update.mac, ip: update.ip)
-        if update.vendor == nil, let mac = update.mac, let vendor = vendors?.vendor(of: mac) { update.vendor = vendor }
+        if namesVendors, update.vendor == nil, let mac = update.mac, let vendor = MACVendorDirectory.shared?.vendor(of: mac) { update.vendor = vendor }
         let seenAt = update.seenAt ?? scannedAt
         let device = update.deviceID.flatMap { known[$0] }
         let state = update.deviceID.flatMap { states[$0] }
