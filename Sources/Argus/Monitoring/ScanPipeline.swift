@@ -163,7 +163,8 @@ public struct ScanPipeline: Sendable {
         openPortsSeen += update.ports.count { $0.state == .open }
         if update.riskLevel >= (alerting?.rules.riskThreshold ?? .high) { atRisk += 1 }
         guard !isStale else { return id }
-        seen.insert(id)
+        // Only known devices can be missed: a first import of a large file keeps no set.
+        if device != nil { seen.insert(id) }
         let before = device.map { device in
             var snapshot = DeviceSnapshot(device: device, ports: state?.ports ?? [], cves: knownVulnerabilities[device.id] ?? [])
             if let state { snapshot.riskLevel = state.riskLevel }
