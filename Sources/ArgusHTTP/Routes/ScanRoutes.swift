@@ -118,7 +118,7 @@ struct ScanRoutes {
         } else {
             targets = try await configuredTargets()
         }
-        let id = try await start(ScanRequest(targets: targets, profile: profile), kind: .network, context, request)
+        let id = try await start(ScanRequest(targets: targets, profile: profile, resolvesNames: services.configuration.resolveNames), kind: .network, context, request)
         var response = try ScanResource(try await scan(id)).response(from: request, context: context)
         response.status = .accepted
         response.headers[.location] = "/api/scans/\(id)"
@@ -137,7 +137,7 @@ struct ScanRoutes {
     @Sendable func trigger(_ request: Request, context: ArgusRequestContext) async throws -> Response {
         let profile = try await profile(named: request.queryText("profile"), field: "profile")
         let targets = try await configuredTargets()
-        let id = try await start(ScanRequest(targets: targets, profile: profile), kind: .network, context, request)
+        let id = try await start(ScanRequest(targets: targets, profile: profile, resolvesNames: services.configuration.resolveNames), kind: .network, context, request)
         var response = try Started(scanId: id.rawValue, profile: profile.name, subnet: targets.targets.map(\.text).joined(separator: ", ")).response(from: request, context: context)
         response.status = .accepted
         return response
@@ -156,7 +156,7 @@ struct ScanRoutes {
         if exclusions.contains(where: { (try? ScanTarget($0))?.contains(address: address) == true }) {
             throw APIError.invalid("address", "\(address) is excluded from scanning (network.exclusions)")
         }
-        let id = try await start(ScanRequest(targets: targets, profile: profile), kind: .device, context, request)
+        let id = try await start(ScanRequest(targets: targets, profile: profile, resolvesNames: services.configuration.resolveNames), kind: .device, context, request)
         var response = try Started(scanId: id.rawValue, profile: profile.name, target: address).response(from: request, context: context)
         response.status = .accepted
         return response

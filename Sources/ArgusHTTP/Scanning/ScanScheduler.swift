@@ -84,7 +84,7 @@ public struct ScanScheduler: ServiceLifecycle.Service {
                 throw APIError.invalid("profile", "unknown profile \(schedule.profile)")
             }
             let targets = try await services.networkTargets(schedule.targets)
-            let request = ScanRequest(targets: targets, profile: profile, timeout: .seconds(services.configuration.scanTimeoutMinutes * 60))
+            let request = ScanRequest(targets: targets, profile: profile, resolvesNames: services.configuration.resolveNames, timeout: .seconds(services.configuration.scanTimeoutMinutes * 60))
             let id = try await services.scans.start(request, kind: .network)
             services.logger.notice("scheduled scan \(schedule.name) started as scan \(id)")
             return .started(schedule.id, id)
