@@ -4,6 +4,8 @@
 //
 
 @testable import ArgusHTTP
+import HTTPTypes
+import HummingbirdTesting
 import Foundation
 import Testing
 
@@ -80,5 +82,26 @@ import Testing
         for name in 0..<60 { await throttle.recordFailure(client: "203.0.113.5", username: "user\(name)", at: Self.start) }
         await throttle.recordFailure(client: "203.0.113.5", username: "admin", at: Self.start)
         #expect(await throttle.retryAfter(client: "203.0.113.5", username: "admin", at: Self.start) == 5)
+    }
+}
+
+/// The same through the server: a stranger's wrong passwords for `admin` from other addresses
+/// (a trusted proxy gives the client address) never stop the admin signing in from theirs.
+@Suite struct LoginLockoutTests {
+    @Test func aStrangerCannotLockTheAdminOutOverHTTP() async throws {
+        let server = try await TestServer { $0.trustedProxies = ["127.0.0.1"]; $0.maxLoginFailures = 3 }
+        try await server.application.test(.live) { client in
+            _ = try await client.setUp(server)
+            func login(from address: String, password: String) async throws -> TestResponse {
+                try await client.execute(uri: "/api/login", method: .post, headers: [.contentType: "application/json", HTTPField.Name("X-Forwarded-For")!: address], body: json(["username": "admin", "password": password]))
+            }
+            for attacker in 0..<4 {
+                for _ in 0..<3 { #expect(try await login(from: "203.0.113.\(attacker)", password: "wrong password!").status == .unauthorized) }
+                let slowed = try await login(from: "203.0.113.\(attacker)", password: "wrong password!")
+                #expect(slowed.status == .tooManyRequests && slowed.headers[.retryAfter] != nil)
+            }
+            // The admin, from an address of their own, is not locked out.
+            #expect(try await login(from: "198.51.100.20", password: TestServer.password).status == .ok)
+        }
     }
 }
