@@ -61,7 +61,7 @@ import Glibc
         // the test's folder (its cache and report stay out of the package).
         setenv("ARGUS_SCHEMATHESIS_KEY", key, 1)
         defer { unsetenv("ARGUS_SCHEMATHESIS_KEY") }
-        let script = "cd \"$3\" && exec \"$0\" run \"$1\" -H \"X-API-Key: $ARGUS_SCHEMATHESIS_KEY\" --checks not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance --exclude-path-regex \"$2\" --max-examples 25 --phases examples,coverage,fuzzing --no-shrink --workers 2 --report junit --report-dir report"
+        let script = "cd \"$3\" && exec \"$0\" run \"$1\" -H \"X-API-Key: $ARGUS_SCHEMATHESIS_KEY\" --checks not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance --exclude-path-regex \"$2\" --max-examples 20 --phases examples,coverage,fuzzing --no-shrink --workers 1 --report junit --report-dir report"
         let run = try Live.Child("/bin/sh", ["-c", script, st, "http://127.0.0.1:\(port)/api/openapi.json", Self.excluded, folder.path], log: folder.appendingPathComponent("schemathesis.log"))
         var status: Int32 = 0
         while waitpid(run.pid, &status, 0) < 0 && errno == EINTR {}
