@@ -81,7 +81,8 @@ public final class ServerServices: Sendable {
     }
 
     /// A store error's message for the server's log: the database's path and folder replaced
-    /// by "the database" (logs are read by more people than the database's owner).
+    /// by "the database", and any other absolute path by "a file" (logs are read by more people
+    /// than the database's owner, and a store an embedder passes may name its own files).
     func redacted(_ error: StoreError) -> String {
         var text = error.message
         if let path = configuration.databasePath, !path.isEmpty {
@@ -90,7 +91,7 @@ public final class ServerServices: Sendable {
                 text = text.replacingOccurrences(of: String(path[..<slash]), with: "the database's folder")
             }
         }
-        return text
+        return text.replacingOccurrences(of: #"(?<![\w.~])/[^\s()'";,]+"#, with: "a file", options: .regularExpression)
     }
 
     /// Makes the one-time setup token when no user exists yet (and returns it, to be logged);

@@ -5,7 +5,7 @@
 
 import Argus
 import ArgusAccounts
-import ArgusHTTP
+@testable import ArgusHTTP
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -85,6 +85,10 @@ actor LastUseFailingAccounts: AccountStore {
             #expect(withSession.status == .ok, "\(String(buffer: withSession.body))")
             #expect(!String(buffer: withSession.body).contains("/var/lib"))
             #expect(await accounts.failedAttempts == 2, "both last uses were attempted")
+            // What is logged of such a failure names no file.
+            let logged = server.services.redacted(StoreError(.readOnly, "cannot write to /var/lib/argus/argus.db or its folder (attempt to write a readonly database)"))
+            #expect(logged == "cannot write to a file or its folder (attempt to write a readonly database)", "\(logged)")
+            #expect(server.services.redacted(StoreError(.storage, "port 22/tcp of 192.0.2.1/24")) == "port 22/tcp of 192.0.2.1/24")
         }
     }
 }
