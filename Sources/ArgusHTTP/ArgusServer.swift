@@ -44,7 +44,9 @@ public struct ArgusServer: Sendable {
     /// - Throws: When a page template does not parse (a build defect the tests catch).
     public func router() throws -> Router<ArgusRequestContext> {
         let router = Router(context: ArgusRequestContext.self)
-        router.add(middleware: SecurityHeadersMiddleware())
+        router.add(middleware: SecurityHeadersMiddleware(services: services))
+        router.add(middleware: HostAllowlistMiddleware(allowed: services.configuration.allowedHosts))
+        router.add(middleware: StoreHealthMiddleware(services: services))
         router.add(middleware: AuthenticationMiddleware(services: services))
         SystemRoutes(services: services).register(on: router)
         AuthRoutes(services: services).register(on: router)

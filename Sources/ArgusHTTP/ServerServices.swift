@@ -13,8 +13,12 @@ import Synchronization
 
 /// What the routes share: the store, the scan coordinator, settings and the security helpers.
 public final class ServerServices: Sendable {
-    /// The session cookie's name.
+    /// The session cookie's name on plain HTTP.
     static let sessionCookie = "argus_session"
+    /// The session cookie's name when cookies are Secure: the `__Host-` prefix makes browsers
+    /// refuse it unless it is Secure, for this host only (no `Domain`) and for `Path=/`, so a
+    /// sibling subdomain or a plain-HTTP page cannot plant or overwrite it.
+    static let secureSessionCookie = "__Host-argus_session"
     /// The CSRF header.
     static let csrfHeader = HTTPField.Name("X-CSRF-Token")!
     /// The API key header.
@@ -43,6 +47,7 @@ public final class ServerServices: Sendable {
     public let startedAt = Date()
     let logger: Logger
     private let setupToken: Mutex<String?>
+    private let storeDamage = Mutex<String?>(nil)
 
     /// Creates the shared services.
     public init(store: any ArgusStore, accounts: any AccountStore, configuration: ServerConfiguration, scans: ScanCoordinator, hasher: PasswordHasher = PasswordHasher(), alerts: AlertDispatcher? = nil, sinkFactory: (@Sendable (ServerConfiguration.AlertSinkSettings) throws -> any AlertSink)? = nil, fixedSinkNames: Set<String>? = nil, logger: Logger = Logger(label: "argus-server")) {
@@ -55,8 +60,38 @@ public final class ServerServices: Sendable {
         self.scans = scans
         self.hasher = hasher
         self.logger = logger
-        self.throttle = LoginThrottle(limit: configuration.maxLoginFailures, window: TimeInterval(configuration.lockoutMinutes * 60))
+        self.throttle = LoginThrottle(limit: configuration.maxLoginFailures, window: TimeInterval(configuration.lockoutMinutes * 60), ceiling: configuration.maxFailuresPerUserPerHour)
         self.setupToken = Mutex(nil)
+    }
+
+    /// Why the store cannot be used now (a damaged database met at run time), in a sentence
+    /// without paths; `nil` while it is healthy.
+    public func storeProblem() async -> String? {
+        if let noted = storeDamage.withLock({ $0 }) { return noted }
+        return await (store as? any StoreHealthReporting)?.healthProblem()
+    }
+
+    /// Notes a store error a request met: a corruption error makes the store unhealthy (the
+    /// server then refuses requests with 503 and `/health` says why) until the server restarts.
+    func noteStoreError(_ error: StoreError) {
+        guard error.code == .corrupt else { return }
+        storeDamage.withLock { noted in
+            if noted == nil { noted = "the database is damaged; restore it from a backup, or recover what it holds with sqlite3's .recover, then restart argus-server" }
+        }
+    }
+
+    /// A store error's message for the server's log: the database's path and folder replaced
+    /// by "the database", and any other absolute path by "a file" (logs are read by more people
+    /// than the database's owner, and a store an embedder passes may name its own files).
+    func redacted(_ error: StoreError) -> String {
+        var text = error.message
+        if let path = configuration.databasePath, !path.isEmpty {
+            text = text.replacingOccurrences(of: path, with: "the database")
+            if let slash = path.lastIndex(of: "/"), slash != path.startIndex {
+                text = text.replacingOccurrences(of: String(path[..<slash]), with: "the database's folder")
+            }
+        }
+        return text.replacingOccurrences(of: #"(?<![\w.~])/[^\s()'";,]+"#, with: "a file", options: .regularExpression)
     }
 
     /// Makes the one-time setup token when no user exists yet (and returns it, to be logged);
@@ -162,27 +197,42 @@ public final class ServerServices: Sendable {
         let idle = remember ? lifetime : TimeInterval(configuration.sessionIdleMinutes * 60)
         let session = LoginSession(idHash: Tokens.sha256(id), userID: user.id, csrfToken: Tokens.random(bytes: 24), createdAt: now, lastSeenAt: now, expiresAt: now.addingTimeInterval(lifetime), idleTimeout: idle, remember: remember, clientAddress: context.clientAddress, userAgent: request.headers[.userAgent].map { String($0.prefix(200)) })
         try await accounts.createSession(session)
-        let cookie = Cookie(name: Self.sessionCookie, value: id, maxAge: remember ? Int(lifetime) : nil, path: "/", secure: usesSecureCookies(request, context: context), httpOnly: true, sameSite: .strict)
+        let secure = usesSecureCookies(request, context: context)
+        let cookie = Cookie(name: secure ? Self.secureSessionCookie : Self.sessionCookie, value: id, maxAge: remember ? Int(lifetime) : nil, path: "/", secure: secure, httpOnly: true, sameSite: .strict)
         return (cookie, session)
     }
 
     /// A cookie that clears the session cookie.
     func expiredSessionCookie(_ request: Request, context: ArgusRequestContext) -> Cookie {
-        Cookie(name: Self.sessionCookie, value: "", maxAge: 0, path: "/", secure: usesSecureCookies(request, context: context), httpOnly: true, sameSite: .strict)
+        let secure = usesSecureCookies(request, context: context)
+        return Cookie(name: secure ? Self.secureSessionCookie : Self.sessionCookie, value: "", maxAge: 0, path: "/", secure: secure, httpOnly: true, sameSite: .strict)
     }
 
-    /// Whether cookies should be marked Secure for this request.
+    /// The session id a request carries: in `__Host-argus_session` when cookies are Secure for
+    /// it (a plain `argus_session` is then ignored: anyone on the path could have set it), else
+    /// in `argus_session`.
+    func sessionID(in request: Request, context: ArgusRequestContext) -> String? {
+        let name = usesSecureCookies(request, context: context) ? Self.secureSessionCookie : Self.sessionCookie
+        guard let value = request.cookies[name]?.value, !value.isEmpty else { return nil }
+        return value
+    }
+
+    /// Whether cookies should be marked Secure for this request: as `server.secure_cookies` says,
+    /// else when a trusted proxy says the request came over HTTPS (`X-Forwarded-Proto: https`).
     func usesSecureCookies(_ request: Request, context: ArgusRequestContext) -> Bool {
         if let secure = configuration.secureCookies { return secure }
         let peer = context.remoteAddress?.ipAddress ?? ""
-        return configuration.trustedProxies.contains(peer) && request.headers[HTTPField.Name("X-Forwarded-Proto")!] == "https"
+        guard configuration.trustedProxies.contains(peer), let proto = request.headers[HTTPField.Name("X-Forwarded-Proto")!] else { return false }
+        return proto.split(separator: ",").first?.trimmingCharacters(in: .whitespaces).lowercased() == "https"
     }
 
     /// The targets of a network scan: the given subnets, else config.yaml's, else what setup
     /// stored; exclusions always apply.
     /// - Throws: ``APIError`` (422 on `subnet`) when none is configured or one is invalid.
     public func networkTargets(_ subnets: [String] = []) async throws -> ScanTargetList {
-        let subnets = subnets.isEmpty ? try await configuredSubnets() : subnets
+        // Targets a caller names are held to the scan scope; the configured networks are it.
+        if !subnets.isEmpty { return try await scopedTargets(subnets, field: "subnet") }
+        let subnets = try await configuredSubnets()
         guard !subnets.isEmpty else { throw APIError.invalid("subnet", "no network is configured: give a subnet, or set network.subnets in config.yaml") }
         let exclusions = try await exclusions()
         do {
@@ -193,6 +243,67 @@ public final class ServerServices: Sendable {
         } catch {
             throw APIError.invalid("subnet", "\(error)")
         }
+    }
+
+    /// The setting that lets scans reach outside the configured networks.
+    static let allowOutsideScopeSetting = "scanning.allow_outside_scope"
+
+    /// Whether an admin let scans reach outside the configured networks.
+    public func allowsScansOutsideScope() async throws -> Bool {
+        try await store.setting(Self.allowOutsideScopeSetting) == "true"
+    }
+
+    /// The scan scope: the configured networks, their host names resolved.
+    public func scanScope() async throws -> ScanScope {
+        var networks: [ScanTarget] = []
+        for text in try await configuredSubnets() {
+            guard let target = try? ScanTarget(text) else { continue }
+            if target.kind == .hostname {
+                networks += HostResolver.addresses(of: text).compactMap { try? ScanTarget($0) }
+            } else {
+                networks.append(target)
+            }
+        }
+        return ScanScope(networks: networks)
+    }
+
+    /// Targets a request names, ready for nmap: host names resolved once (the address is what
+    /// is checked and scanned), exclusions applied, and — unless `scanning.allow_outside_scope`
+    /// is on — every target inside the scan scope.
+    /// - Throws: ``APIError`` 422 on `field` for an invalid or unresolvable target, 403 on
+    ///   `field` for one outside the configured networks.
+    public func scopedTargets(_ texts: [String], field: String) async throws -> ScanTargetList {
+        let exclusions = try await exclusions()
+        var resolved: [String] = []
+        var names: [String: String] = [:]
+        for text in texts {
+            let target: ScanTarget
+            do { target = try ScanTarget(text) } catch { throw APIError.invalid(field, "\(error)") }
+            guard target.kind == .hostname else {
+                resolved.append(text)
+                continue
+            }
+            guard let address = HostResolver.addresses(of: text).first else { throw APIError.invalid(field, "\(text) does not resolve to an address") }
+            names[address] = text
+            resolved.append(address)
+        }
+        let list: ScanTargetList
+        do {
+            list = try configuration.targetRules.targets(resolved, excluding: exclusions)
+        } catch let error as ScanTargetError where exclusions.contains(error.input) {
+            throw APIError.invalid("network.exclusions", "\(error) (change it on the settings page)")
+        } catch {
+            throw APIError.invalid(field, "\(error)")
+        }
+        guard try await !allowsScansOutsideScope() else { return list }
+        let scope = try await scanScope()
+        let excluded = exclusions.compactMap { try? ScanTarget($0) }
+        for target in list.targets where !scope.contains(target, excluding: excluded) {
+            let shown = names[target.text].map { "\($0) (\(target.text))" } ?? target.text
+            let networks = scope.networks.isEmpty ? "none is configured" : scope.networks.map(\.text).joined(separator: ", ")
+            throw APIError(.forbidden, "\(shown) is outside the configured networks (\(networks)); scans reach only network.subnets unless an admin allows scans outside them (scanning.allow_outside_scope)", field: field)
+        }
+        return list
     }
 
     /// The networks to scan: set at run time (setup, `PUT /api/config`), else config.yaml's.

@@ -100,6 +100,10 @@ final class SQLiteConnection {
         return value
     }
 
+    /// True when SQLite opened the file for reading only (it does so, silently, when the file
+    /// cannot be written by this user, even when asked to write).
+    var isReadOnly: Bool { sqlite3_db_readonly(handle, "main") == 1 }
+
     /// The id of the last inserted row.
     var lastInsertedID: Int64 { sqlite3_last_insert_rowid(handle) }
 
@@ -141,7 +145,7 @@ final class SQLiteConnection {
         case SQLITE_NOTADB:
             return StoreError(.notArgusDatabase, "\(path) is not an SQLite database (\(message))")
         case SQLITE_CORRUPT:
-            return StoreError(.corrupt, "\(path) is damaged (\(message)); restore it from a backup")
+            return StoreError(.corrupt, "\(path) is damaged (\(message)); \(SQLiteDeviceStore.repairAdvice(path))")
         case SQLITE_BUSY, SQLITE_LOCKED:
             return StoreError(.busy, "\(path) is locked by another process (\(message))")
         case SQLITE_CONSTRAINT:

@@ -33,11 +33,12 @@ import Darwin
 ///   an empty file), a database from a newer Argus, a damaged file, a folder that cannot be
 ///   written and a full disk each give a ``StoreError`` that says so. An existing file is never
 ///   overwritten or re-created.
-public final class SQLiteDeviceStore: DeviceStore {
+public final class SQLiteDeviceStore: DeviceStore, StoreHealthReporting {
     /// The database file.
     public let path: String
     let writer: SQLiteExecutor
     let reader: SQLiteExecutor
+    private let damage = StoreDamageRecord()
 
     /// Where Argus keeps its database unless told otherwise: `$ARGUS_DB` if set; for root
     /// `/var/lib/argus/argus.db`; otherwise `$XDG_DATA_HOME/argus/argus.db`, falling back to
@@ -52,30 +53,56 @@ public final class SQLiteDeviceStore: DeviceStore {
 
     /// Opens the database at `path`, creating it (and its folder) when it does not exist.
     ///
-    /// Scans left queued or running by a process that no longer runs are marked interrupted.
+    /// An existing file must be writable by this user, and must pass SQLite's `PRAGMA
+    /// quick_check`: a damaged database is refused rather than served. Scans left queued or
+    /// running by a process that no longer runs are marked interrupted.
     /// - Throws: ``StoreError`` — `notArgusDatabase`, `newerSchema`, `corrupt`, `readOnly`,
     ///   `diskFull`, `busy` or `storage`.
     public init(path: String, now: Date = Date()) throws {
         self.path = path
         let exists = try Self.checkExistingFile(at: path)
         if !exists { try Self.createFolder(for: path) }
-        writer = try SQLiteExecutor(path: path, readOnly: false, create: !exists) { connection in
+        writer = try SQLiteExecutor(path: path, readOnly: false, create: !exists, damage: damage) { connection in
             // A new database is its owner's alone (0600): it holds password hashes and the
             // secrets of alert sinks added through the API. The WAL and shared-memory files,
             // made below, take the same mode.
             if !exists { _ = chmod(path, 0o600) }
+            // SQLite opens a file it may not write for reading only, without a word: every
+            // write would fail later, sign-ins and key uses included. Refuse it now.
+            if connection.isReadOnly {
+                throw StoreError(.readOnly, "cannot write to \(path): the file is read-only for this user; give the user that runs Argus write access to it and to its folder")
+            }
             try connection.execute("PRAGMA busy_timeout = 5000")
+            if exists { try Self.checkIntact(connection, path: path) }
             try Self.checkAndMigrate(connection, path: path, existed: exists)
             // A 16 MiB page cache for the writer: a large scan's index updates stay in memory.
             try connection.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -16384")
             _ = try Self.markInterrupted(connection, at: now, onlyAbandoned: true)
         }
-        reader = try SQLiteExecutor(path: path, readOnly: true, create: false) { connection in
+        reader = try SQLiteExecutor(path: path, readOnly: true, create: false, damage: damage) { connection in
             try connection.execute("PRAGMA busy_timeout = 5000; PRAGMA query_only = ON")
         }
     }
 
+    /// Why the store cannot be trusted now: a corruption error met at run time; `nil` while
+    /// none was.
+    public func healthProblem() async -> String? { damage.current }
+
+    /// What to do about a damaged file, for messages.
+    static func repairAdvice(_ path: String = "") -> String {
+        "restore it from a backup, or recover what it holds with `sqlite3 FILE .recover | sqlite3 recovered.db` and use recovered.db"
+    }
+
     // MARK: Opening
+
+    /// Runs `PRAGMA quick_check` (the page and b-tree checks of `integrity_check`, without
+    /// matching indexes to tables: fast enough to run at each start).
+    private static func checkIntact(_ connection: SQLiteConnection, path: String) throws {
+        let findings = try connection.query("PRAGMA quick_check(5)") { $0.string(0) }
+        guard findings != ["ok"] else { return }
+        let first = findings.first.map { String($0.prefix(200)) } ?? "no answer"
+        throw StoreError(.corrupt, "\(path) is damaged: SQLite's check found \(first)\(findings.count > 1 ? " (and more)" : ""); it was left as it is — \(repairAdvice(path))")
+    }
 
     /// Refuses files that cannot be an Argus database before SQLite touches them.
     private static func checkExistingFile(at path: String) throws -> Bool {

@@ -10,15 +10,22 @@
 /// last committed state while a write is under way.
 actor SQLiteExecutor {
     private let connection: SQLiteConnection
+    private let damage: StoreDamageRecord
 
-    init(path: String, readOnly: Bool, create: Bool, setUp: (SQLiteConnection) throws -> Void) throws {
+    init(path: String, readOnly: Bool, create: Bool, damage: StoreDamageRecord = StoreDamageRecord(), setUp: (SQLiteConnection) throws -> Void) throws {
         let connection = try SQLiteConnection(path: path, readOnly: readOnly, create: create)
         try setUp(connection)
         self.connection = connection
+        self.damage = damage
     }
 
-    /// Runs `body` with the connection.
+    /// Runs `body` with the connection; a corruption error it meets marks the store damaged.
     func perform<T: Sendable>(_ body: @Sendable (SQLiteConnection) throws -> T) throws -> T {
-        try body(connection)
+        do {
+            return try body(connection)
+        } catch {
+            damage.note(error)
+            throw error
+        }
     }
 }

@@ -41,6 +41,19 @@ struct ArgusServerCommand: AsyncParsableCommand {
     @Option(help: "The port to listen on (default 8080).")
     var port: Int?
 
+    /// Why the database is refused at start, and what to do, in words without its path.
+    static func startRefusal(_ error: StoreError, path: String) -> String {
+        var text = error.message.replacingOccurrences(of: path, with: "the database")
+        if let slash = path.lastIndex(of: "/"), slash != path.startIndex {
+            text = text.replacingOccurrences(of: String(path[..<slash]), with: "the database's folder")
+        }
+        switch error.code {
+        case .corrupt: return "the database is damaged. \(text)"
+        case .readOnly: return "the database cannot be written. \(text)"
+        default: return text
+        }
+    }
+
     func run() async throws {
         var settings = ServerConfiguration()
         do {
@@ -60,12 +73,19 @@ struct ArgusServerCommand: AsyncParsableCommand {
         var logger = Logger(label: "argus-server")
         logger.logLevel = .info
         let store: SQLiteDeviceStore
+        let path = settings.databasePath ?? SQLiteDeviceStore.defaultPath
+        settings.databasePath = path
         do {
-            store = try SQLiteDeviceStore(path: settings.databasePath ?? SQLiteDeviceStore.defaultPath)
+            store = try SQLiteDeviceStore(path: path)
             let interrupted = try await store.markInterruptedScans(at: Date())
             if !interrupted.isEmpty { logger.notice("scans left running by an earlier stop are marked interrupted: \(interrupted.map(\.description).joined(separator: ", "))") }
+        } catch let error as StoreError {
+            // A damaged or unwritable database is refused, never served: say what is wrong and
+            // what to do, without the file's path (the operator gave it; logs travel further).
+            FileHandle.standardError.write(Data("argus-server: cannot start: \(Self.startRefusal(error, path: path))\n".utf8))
+            throw ExitCode(1)
         } catch {
-            FileHandle.standardError.write(Data("argus-server: \(error)\n".utf8))
+            FileHandle.standardError.write(Data("argus-server: cannot start: the database could not be opened (\(type(of: error)))\n".utf8))
             throw ExitCode(1)
         }
         var sinks: [any AlertSink] = []

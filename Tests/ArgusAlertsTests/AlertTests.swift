@@ -112,7 +112,7 @@ func change(_ kind: ChangeKind, _ severity: Severity = .warning, device: DeviceR
     /// it records each request in `received`.
     static func startReceiver(port: Int, secret: String, in folder: URL, recordingTo received: URL) async throws -> Helper {
         let server = try Helper(["python3", receiver, "\(port)", secret, received.path], log: folder.appendingPathComponent("receiver.log"))
-        _ = try await server.waitForOutput("ready", timeout: .seconds(5))
+        _ = try await server.waitForOutput("ready", timeout: .seconds(30))
         return server
     }
 
@@ -347,7 +347,7 @@ func change(_ kind: ChangeKind, _ severity: Severity = .warning, device: DeviceR
         defer { server.stop() }
         let other = try Helper(["python3", WebhookTests.receiver, "\(elsewhere)", "-", stolen.path], log: folder.appendingPathComponent("other.log"))
         defer { other.stop() }
-        #expect(try await other.waitForOutput("ready", timeout: .seconds(5)))
+        #expect(try await other.waitForOutput("ready", timeout: .seconds(30)))
         let target = "http://localhost:\(elsewhere)/message"
         let sink = try HTTPAlertSink(name: "gotify", service: .gotify, url: "http://127.0.0.1:\(port)/redirect?status=\(status)&to=\(target.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)", secret: "gotify-app-token", timeout: .seconds(2))
         let alert = Alert(id: "test-1", kind: .test, severity: .info, title: "Test", message: "This is a test alert from Argus.")

@@ -141,7 +141,7 @@ struct Broker {
             try config.write(to: configFile, atomically: true, encoding: .utf8)
             let process = try Helper(["/usr/sbin/mosquitto", "-c", configFile.path], log: folder.appendingPathComponent("mosquitto-\(attempt).log"))
             // mosquitto buffers its log when it is not a terminal: wait for the listeners instead.
-            if try await Environment.waitForListener(on: port, timeout: .seconds(5)), try await Environment.waitForListener(on: tlsPort ?? port, timeout: .seconds(5)) {
+            if try await Environment.waitForListener(on: port, timeout: .seconds(20)), try await Environment.waitForListener(on: tlsPort ?? port, timeout: .seconds(20)) {
                 return Broker(process: process.owning(folder), folder: folder, port: port, tlsPort: tlsPort, certificate: files?.certificate)
             }
             process.stop()
@@ -208,7 +208,7 @@ struct MQTTDeliveryTests {
         defer { broker.stop() }
         let live = try await broker.liveSubscriber()
         defer { live.stop() }
-        let sink = try MQTTAlertSink(name: "home", host: "127.0.0.1", port: UInt16(broker.port), username: Broker.user, password: Broker.password, timeout: .seconds(5))
+        let sink = try MQTTAlertSink(name: "home", host: "127.0.0.1", port: UInt16(broker.port), username: Broker.user, password: Broker.password, timeout: .seconds(20))
         #expect(!"\(sink)".contains(Broker.password))
         try await sink.deliver(criticalAlert)
 
@@ -271,12 +271,12 @@ struct MQTTDeliveryTests {
         let broker = try await Broker.start()
         defer { broker.stop() }
         let wrong = "wrong-Password-1"
-        let sink = try MQTTAlertSink(name: "home", host: "127.0.0.1", port: UInt16(broker.port), username: Broker.user, password: wrong, timeout: .seconds(5))
+        let sink = try MQTTAlertSink(name: "home", host: "127.0.0.1", port: UInt16(broker.port), username: Broker.user, password: wrong, timeout: .seconds(20))
         let error = await #expect(throws: MQTTAlertSink.DeliveryError.self) { try await sink.deliver(criticalAlert) }
         #expect(error?.returnCode == 5)
         #expect(error?.description.contains("not authorised") == true, "\(error.map { "\($0)" } ?? "")")
         #expect(error?.description.contains(wrong) == false)
-        let anonymous = try MQTTAlertSink(name: "home", host: "127.0.0.1", port: UInt16(broker.port), timeout: .seconds(5))
+        let anonymous = try MQTTAlertSink(name: "home", host: "127.0.0.1", port: UInt16(broker.port), timeout: .seconds(20))
         await #expect(throws: MQTTAlertSink.DeliveryError.self) { try await anonymous.deliver(criticalAlert) }
     }
 
@@ -287,7 +287,7 @@ struct MQTTDeliveryTests {
         let live = try await broker.liveSubscriber()
         defer { live.stop() }
         let tlsPort = try #require(broker.tlsPort)
-        let sink = try MQTTAlertSink(name: "home", host: "127.0.0.1", port: UInt16(tlsPort), tls: true, username: Broker.user, password: Broker.password, discoveryPrefix: nil, trustRootsFile: broker.certificate, timeout: .seconds(5))
+        let sink = try MQTTAlertSink(name: "home", host: "127.0.0.1", port: UInt16(tlsPort), tls: true, username: Broker.user, password: Broker.password, discoveryPrefix: nil, trustRootsFile: broker.certificate, timeout: .seconds(20))
         #expect("\(sink)" == "mqtt home → mqtts://127.0.0.1:\(tlsPort) as argus (topics argus/…)")
         try await sink.deliver(criticalAlert)
         let events = try await Broker.waitForMessages(on: "argus/event", in: live)
@@ -296,7 +296,7 @@ struct MQTTDeliveryTests {
         #expect(retained.keys.sorted() == ["argus/alert/critical", "argus/alert/last", "argus/status"], "no discovery when its prefix is nil")
 
         // The system's roots do not trust the test certificate.
-        let untrusting = try MQTTAlertSink(name: "home", host: "127.0.0.1", port: UInt16(tlsPort), tls: true, username: Broker.user, password: Broker.password, timeout: .seconds(5))
+        let untrusting = try MQTTAlertSink(name: "home", host: "127.0.0.1", port: UInt16(tlsPort), tls: true, username: Broker.user, password: Broker.password, timeout: .seconds(20))
         let error = await #expect(throws: MQTTAlertSink.DeliveryError.self) { try await untrusting.deliver(criticalAlert) }
         #expect(error?.description.contains("TLS") == true, "\(error.map { "\($0)" } ?? "")")
     }
@@ -304,7 +304,7 @@ struct MQTTDeliveryTests {
 
 @Suite(.serialized, .enabled(if: Environment.has(Environment.python), "needs /usr/bin/python3 for the fake server"))
 struct MQTTMisbehavingBrokerTests {
-    func deliver(to mode: String, timeout: Duration = .seconds(5)) async throws -> MQTTAlertSink.DeliveryError? {
+    func deliver(to mode: String, timeout: Duration = .seconds(30)) async throws -> MQTTAlertSink.DeliveryError? {
         let folder = try Environment.folder("mqtt-fake")
         let (server, port) = try await Environment.fakeServer(mode, in: folder)
         defer { server.stop() }
@@ -327,7 +327,9 @@ struct MQTTMisbehavingBrokerTests {
         let start = ContinuousClock.now
         let error = try await deliver(to: "silent", timeout: .milliseconds(500))
         #expect(error?.isTimeout == true, "\(error.map { "\($0)" } ?? "")")
-        #expect(ContinuousClock.now - start < .seconds(5))
+        // The fake server's start is inside the measurement; on two loaded cores it has taken
+        // seconds. What matters is that silence ends in a timeout, not a hang.
+        #expect(ContinuousClock.now - start < .seconds(20))
     }
 
     @Test func packetsArrivingByteByByteAreFine() async throws {

@@ -222,7 +222,7 @@ struct SMTPDeliveryTests {
 
 @Suite(.serialized, .enabled(if: Environment.has(Environment.python), "needs /usr/bin/python3 for the fake server"))
 struct SMTPMisbehavingServerTests {
-    func deliver(to mode: String, security: SMTPAlertSink.Security = .none, timeout: Duration = .seconds(5)) async throws -> SMTPAlertSink.DeliveryError? {
+    func deliver(to mode: String, security: SMTPAlertSink.Security = .none, timeout: Duration = .seconds(30)) async throws -> SMTPAlertSink.DeliveryError? {
         let folder = try Environment.folder("smtp-fake")
         let (server, port) = try await Environment.fakeServer(mode, in: folder)
         defer { server.stop() }
@@ -243,7 +243,9 @@ struct SMTPMisbehavingServerTests {
         let start = ContinuousClock.now
         let error = try await deliver(to: "silent", timeout: .milliseconds(500))
         #expect(error?.isTimeout == true, "\(error.map { "\($0)" } ?? "")")
-        #expect(ContinuousClock.now - start < .seconds(5))
+        // The fake server's start is inside the measurement; on two loaded cores it has taken
+        // seconds. What matters is that silence ends in a timeout, not a hang.
+        #expect(ContinuousClock.now - start < .seconds(20))
     }
 
     @Test func noDowngradeAndNoInjectionAroundSTARTTLS() async throws {

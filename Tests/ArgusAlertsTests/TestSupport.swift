@@ -56,7 +56,7 @@ struct Helper {
 
     /// Waits for the process to exit, at most `timeout` (then kills it); its exit status, or
     /// `nil` when it was killed.
-    func wait(timeout: Duration = .seconds(30)) async throws -> Int32? {
+    func wait(timeout: Duration = .seconds(90)) async throws -> Int32? {
         let end = ContinuousClock.now + timeout
         var status: Int32 = 0
         while ContinuousClock.now < end {
@@ -75,7 +75,7 @@ struct Helper {
     /// Runs a command to its end; its output.
     /// - Throws: when it exits with another status than `0` (or one of `allowing`).
     @discardableResult
-    static func run(_ arguments: [String], in folder: URL, allowing: Set<Int32> = [0], timeout: Duration = .seconds(30)) async throws -> String {
+    static func run(_ arguments: [String], in folder: URL, allowing: Set<Int32> = [0], timeout: Duration = .seconds(90)) async throws -> String {
         let log = folder.appendingPathComponent("run-\(UUID().uuidString).log")
         let process = try Helper(arguments, log: log)
         let status = try await process.wait(timeout: timeout)

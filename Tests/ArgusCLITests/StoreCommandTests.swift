@@ -155,6 +155,25 @@ func temporaryFolder() -> URL {
     }
 }
 
+extension StoreCommandTests {
+    /// A database file its user may not write is refused when opened, reads included: SQLite
+    /// would open it for reading only, without a word, and every write (a key's last use, a
+    /// sign-in) would fail later.
+    @Test func aReadOnlyDatabaseIsRefusedWhenOpened() throws {
+        let folder = temporaryFolder()
+        let db = folder.appendingPathComponent("argus.db").path
+        #expect(try CLI.run(["import", CLI.fixture("range"), "--db", db]).status == 0)
+        try FileManager.default.setAttributes([.posixPermissions: 0o444], ofItemAtPath: db)
+        // The folder stays writable (SQLite may make its shared-memory file there): only the
+        // file is read-only. Root may write anything: run as nobody, for whom it is.
+        try FileManager.default.setAttributes([.posixPermissions: 0o777], ofItemAtPath: folder.path)
+        let asOther = getuid() == 0 ? ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", CLI.executable.path] : [CLI.executable.path]
+        let read = try CLI.run(asOther + ["scans", "--db", db], direct: true)
+        #expect(read.status == 1, "\(read.standardOutput)")
+        #expect(read.standardError.contains("read-only") && read.standardError.contains("write access"), "\(read.standardError)")
+    }
+}
+
 @Suite struct ChangesCommandTests {
     @Test func listsFiltersAndAcknowledgesChanges() async throws {
         let db = temporaryFolder().appendingPathComponent("argus.db").path

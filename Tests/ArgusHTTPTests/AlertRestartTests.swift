@@ -26,6 +26,8 @@ extension LiveServerTests {
         let receiverPort = Self.freePort() + 1
         let config = folder.appendingPathComponent("config.yaml")
         try """
+            network:
+              subnets: [127.0.0.1]
             alerts:
               summarize_first_scan: false
               retry_seconds: 1

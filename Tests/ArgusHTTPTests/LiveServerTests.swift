@@ -158,7 +158,12 @@ extension LiveServerTests {
         let key = try await Self.makeKey(db: db, folder: folder)
         let port = Self.freePort()
         setenv("ARGUS_NMAP", slowNmap.path, 1)
-        defer { unsetenv("ARGUS_NMAP") }
+        // The network the scan may reach (the scan scope): this machine's loopback address.
+        setenv("ARGUS_SUBNETS", "127.0.0.1", 1)
+        defer {
+            unsetenv("ARGUS_NMAP")
+            unsetenv("ARGUS_SUBNETS")
+        }
         let server = try Child(Self.binaries.appendingPathComponent("argus-server").path, ["--db", db, "--port", "\(port)"], log: folder.appendingPathComponent("server.log"))
         var stopped = false
         defer { if !stopped { _ = server.stop(SIGKILL) } }

@@ -98,7 +98,7 @@ let labAvailable = getuid() == 0 && FileManager.default.isExecutableFile(atPath:
         #expect(second.scan.status == .completed)
         #expect(second.newDevices == 1)
         let changes = try await store.changes(ChangeQuery(scanID: second.scan.id)).items.reversed()
-        let summary = changes.map { "\($0.kind) \($0.ip ?? "-")\($0.port.map { ":\($0)" } ?? "")" }
+        let summary = changes.map { "\($0.kind.rawValue) \($0.ip ?? "-")\($0.port.map { ":\($0)" } ?? "")" }
         #expect(summary.sorted() == [
             "device_added 10.77.0.14",
             "device_removed 10.77.0.12",

@@ -162,3 +162,41 @@ func processes(containing marker: String) -> Int {
         }
     }
 }
+
+extension NmapScannerTests {
+    /// nmap sees none of this process's environment but `PATH` (and `NMAPDIR` when set): a
+    /// secret in the server's variables never reaches nmap or its scripts. Its command line
+    /// has no `--webxml`, and `-n` unless names are to be resolved.
+    @Test func nmapRunsWithAScrubbedEnvironmentAndNoWebXML() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("argus-env-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let script = folder.appendingPathComponent("nmap")
+        // A stand-in nmap: writes its environment and arguments, then an empty, complete run.
+        try """
+            #!/bin/sh
+            env > "\(folder.path)/env"
+            printf '%s\\n' "$@" > "\(folder.path)/arguments"
+            printf '<?xml version="1.0"?>\\n<nmaprun scanner="nmap" args="nmap" start="1700000000" version="7.94"><runstats><finished time="1700000001" exit="success"/><hosts up="0" down="1" total="1"/></runstats></nmaprun>\\n'
+            """.write(to: script, atomically: true, encoding: .utf8)
+        chmod(script.path, 0o755)
+        setenv("ARGUS_TEST_SECRET", "hunter2-not-for-nmap", 1)
+        setenv("NMAPDIR", folder.path, 1)
+        defer {
+            unsetenv("ARGUS_TEST_SECRET")
+            unsetenv("NMAPDIR")
+        }
+        let request = ScanRequest(targets: try ScanTargetList(["127.0.0.1"]), profile: .quick, resolvesNames: false)
+        for try await _ in NmapScanner(executable: script.path).scan(request) {}
+        let environment = try String(contentsOf: folder.appendingPathComponent("env"), encoding: .utf8)
+        let names = Set(environment.split(separator: "\n").compactMap { $0.split(separator: "=", maxSplits: 1).first.map(String.init) })
+        // The shell adds PWD (and may add SHLVL and _) itself.
+        #expect(names.subtracting(["PATH", "NMAPDIR", "PWD", "SHLVL", "_"]).isEmpty, "\(names)")
+        #expect(names.contains("PATH") && environment.contains("NMAPDIR=\(folder.path)"))
+        #expect(!environment.contains("hunter2"))
+        let arguments = try String(contentsOf: folder.appendingPathComponent("arguments"), encoding: .utf8).split(separator: "\n")
+        #expect(!arguments.contains("--webxml") && arguments.contains("-n"), "\(arguments)")
+        #expect(!NmapScanner().arguments(for: ScanRequest(targets: try ScanTargetList(["127.0.0.1"]), resolvesNames: false)).arguments.contains("--webxml"))
+        #expect(!NmapScanner().arguments(for: ScanRequest(targets: try ScanTargetList(["127.0.0.1"]), resolvesNames: true)).arguments.contains("-n"))
+        #expect(NmapScanner.environment(path: nil, nmapDirectory: "") == ["PATH": "/usr/local/bin:/usr/bin:/bin"])
+    }
+}

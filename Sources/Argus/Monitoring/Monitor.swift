@@ -114,7 +114,9 @@ public actor Monitor {
             _ = try? await store.markScan(scan.id, as: .cancelled, at: Date(), error: "the scan was cancelled")
             throw CancellationError()
         } catch {
-            _ = try? await store.markScan(scan.id, as: .failed, at: Date(), error: "\(error)")
+            // A store error's own text may name the database file: the scan keeps only its kind.
+            let reason = (error as? StoreError).map { "the store fails (\($0.code.rawValue))" } ?? "\(error)"
+            _ = try? await store.markScan(scan.id, as: .failed, at: Date(), error: reason)
             if (error as? ScanError)?.code == .nmapMissing || error is StoreError {
                 // The scanner itself is broken: one alert, not one per scheduled scan.
                 // The kind of failure, not its details (which name ids and differ each time).

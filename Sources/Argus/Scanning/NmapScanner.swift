@@ -16,6 +16,11 @@ import Glibc
 /// none can be read as an option. Its standard output (`-oX -`) streams into an
 /// ``NmapXMLReader``, so hosts and progress (`--stats-every`) arrive while nmap runs. Cancelling
 /// the scan sends nmap SIGTERM, then SIGKILL two seconds later.
+///
+/// nmap gets a scrubbed environment (``environment(path:nmapDirectory:)``): `PATH`, and
+/// `NMAPDIR` when set, nothing else of this process's, so secrets in the server's variables
+/// never reach nmap or its scripts. Name lookups are off (`-n`) unless the request asks for
+/// them, and the output names no web style sheet (no `--webxml`).
 public struct NmapScanner: Scanner {
     /// The nmap to run: a path, or `nil` to find `nmap` on `PATH`.
     public var executable: String?
@@ -40,9 +45,21 @@ public struct NmapScanner: Scanner {
         var arguments = profileArguments
         if !request.resolvesNames { arguments.append("-n") }
         let interval = max(1, Int(progressInterval.components.seconds * 1_000 + progressInterval.components.attoseconds / 1_000_000_000_000_000))
-        arguments += ["--stats-every", "\(interval)ms", "-oX", "-", "--webxml"]
+        arguments += ["--stats-every", "\(interval)ms", "-oX", "-"]
         arguments += request.targets.nmapArguments
         return (arguments, notices)
+    }
+
+    /// The environment nmap runs in: `PATH` (a safe default when unset) and `NMAPDIR` when set.
+    public static func environment(path: String?, nmapDirectory: String?) -> [String: String] {
+        var environment = ["PATH": path.flatMap { $0.isEmpty ? nil : $0 } ?? "/usr/local/bin:/usr/bin:/bin"]
+        if let nmapDirectory, !nmapDirectory.isEmpty { environment["NMAPDIR"] = nmapDirectory }
+        return environment
+    }
+
+    /// This process's `PATH` and `NMAPDIR`, for ``environment(path:nmapDirectory:)``.
+    static var currentEnvironment: [String: String] {
+        environment(path: getenv("PATH").map { String(cString: $0) }, nmapDirectory: getenv("NMAPDIR").map { String(cString: $0) })
     }
 
     public func scan(_ request: ScanRequest) -> AsyncThrowingStream<ScanEvent, any Error> {
@@ -90,7 +107,9 @@ public struct NmapScanner: Scanner {
         let status: TerminationStatus
         let standardError: String?
         do {
-            let result = try await Subprocess.run(program, arguments: Arguments(arguments), platformOptions: options, input: .none, output: .sequence, error: .string(limit: 64 * 1024)) { execution in
+            var environment: [Environment.Key: String] = [:]
+            for (name, value) in currentEnvironment { environment[Environment.Key(stringLiteral: name)] = value }
+            let result = try await Subprocess.run(program, arguments: Arguments(arguments), environment: .custom(environment), platformOptions: options, input: .none, output: .sequence, error: .string(limit: 64 * 1024)) { execution in
                 let reader = NmapXMLReader { event in
                     switch event {
                     case .started(let run): continuation.yield(.started(run))

@@ -178,7 +178,8 @@ public struct ScanTarget: Sendable, Hashable, Codable, CustomStringConvertible {
         }
     }
 
-    static func samePrefix(_ left: [UInt8], _ right: [UInt8], bits: Int) -> Bool {
+    /// True when two addresses of the same family (as bytes) share their first `bits` bits.
+    public static func samePrefix(_ left: [UInt8], _ right: [UInt8], bits: Int) -> Bool {
         guard left.count == right.count else { return false }
         var remaining = bits
         for (a, b) in zip(left, right) {

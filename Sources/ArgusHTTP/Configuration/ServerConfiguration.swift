@@ -23,6 +23,9 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var secureCookies: Bool?
     /// Proxies (addresses) whose `X-Forwarded-For` and `X-Forwarded-Proto` are believed.
     public var trustedProxies: [String] = []
+    /// The host names (and `name:port`s) a request's `Host` may give; empty for any. Others are
+    /// refused with 421, which stops DNS rebinding.
+    public var allowedHosts: [String] = []
     /// The database file; `nil` for the default path.
     public var databasePath: String?
     /// The networks a network scan covers.
@@ -39,6 +42,9 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var scanParallelism = 4
     /// The nmap to run; `nil` for `nmap` on `PATH`.
     public var nmapPath: String?
+    /// Whether nmap looks up host names of the addresses it scans (reverse DNS); off by default
+    /// (`-n`), so no query leaves for a resolver.
+    public var resolveNames = false
     /// A session ends after this many minutes unused.
     public var sessionIdleMinutes = 60
     /// A session ends this many hours after sign-in, used or not.
@@ -49,6 +55,9 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var maxLoginFailures = 5
     /// The pause, in minutes.
     public var lockoutMinutes = 15
+    /// Failed sign-ins for one user name, from all addresses together, in an hour before that
+    /// name is refused from addresses it never signed in from.
+    public var maxFailuresPerUserPerHour = 100
     /// Scans older than this many days are deleted (devices and their history stay). 0 keeps all.
     public var retentionDays = 180
     /// At most this many scans are kept. 0 keeps all.
@@ -291,7 +300,7 @@ public struct ServerConfiguration: Sendable, Equatable {
         } catch {
             throw Problem("network.subnets", "\(error)")
         }
-        let positives: [(String, Int)] = [("scanning.timeout_minutes", scanTimeoutMinutes), ("scanning.parallel", scanParallelism), ("sessions.idle_minutes", sessionIdleMinutes), ("sessions.absolute_hours", sessionAbsoluteHours), ("sessions.remember_days", rememberDays), ("security.max_login_failures", maxLoginFailures), ("security.lockout_minutes", lockoutMinutes)]
+        let positives: [(String, Int)] = [("scanning.timeout_minutes", scanTimeoutMinutes), ("scanning.parallel", scanParallelism), ("sessions.idle_minutes", sessionIdleMinutes), ("sessions.absolute_hours", sessionAbsoluteHours), ("sessions.remember_days", rememberDays), ("security.max_login_failures", maxLoginFailures), ("security.lockout_minutes", lockoutMinutes), ("security.max_failures_per_user_per_hour", maxFailuresPerUserPerHour)]
         for (key, value) in positives where value < 1 {
             throw Problem(key, "must be at least 1, not \(value)")
         }
@@ -322,6 +331,7 @@ private struct YAMLReader {
         case "server.port": configuration.port = try int(key, value)
         case "server.secure_cookies": configuration.secureCookies = value.null != nil ? nil : try bool(key, value)
         case "server.trusted_proxies": configuration.trustedProxies = try strings(key, value)
+        case "server.allowed_hosts": configuration.allowedHosts = try strings(key, value).map { $0.lowercased() }
         case "database.path": configuration.databasePath = try optionalString(key, value)
         case "network.subnets": configuration.subnets = try strings(key, value)
         case "network.exclusions": configuration.exclusions = try strings(key, value)
@@ -333,11 +343,13 @@ private struct YAMLReader {
         case "scanning.timeout_minutes": configuration.scanTimeoutMinutes = try int(key, value)
         case "scanning.parallel": configuration.scanParallelism = try int(key, value)
         case "scanning.nmap_path": configuration.nmapPath = try optionalString(key, value)
+        case "scanning.resolve_names": configuration.resolveNames = try bool(key, value)
         case "sessions.idle_minutes": configuration.sessionIdleMinutes = try int(key, value)
         case "sessions.absolute_hours": configuration.sessionAbsoluteHours = try int(key, value)
         case "sessions.remember_days": configuration.rememberDays = try int(key, value)
         case "security.max_login_failures": configuration.maxLoginFailures = try int(key, value)
         case "security.lockout_minutes": configuration.lockoutMinutes = try int(key, value)
+        case "security.max_failures_per_user_per_hour": configuration.maxFailuresPerUserPerHour = try int(key, value)
         case "retention.days": configuration.retentionDays = try int(key, value)
         case "retention.keep_scans": configuration.keepScans = try int(key, value)
         case "alerts.min_severity":

@@ -28,6 +28,8 @@ struct ConfigRoutes {
         struct Scanning: Codable {
             var portRange: String?
             var enableOsDetection: Bool?
+            /// Whether scans may reach outside the configured networks (off by default).
+            var allowOutsideScope: Bool?
         }
         var network: Network
         var scanning: Scanning?
@@ -38,7 +40,8 @@ struct ConfigRoutes {
         let profile = try await services.store.setting("network.scan_profile") ?? services.configuration.scanProfile
         let ports = try await services.store.setting("scanning.port_range")
         let os = try await services.store.setting("scanning.enable_os_detection").map { $0 == "true" } ?? true
-        return Settings(network: .init(subnets: subnets, subnet: subnets.first, scanProfile: profile), scanning: .init(portRange: ports, enableOsDetection: os))
+        let outside = try await services.allowsScansOutsideScope()
+        return Settings(network: .init(subnets: subnets, subnet: subnets.first, scanProfile: profile), scanning: .init(portRange: ports, enableOsDetection: os, allowOutsideScope: outside))
     }
 
     @Sendable func show(_ request: Request, context: ArgusRequestContext) async throws -> Settings {
@@ -74,6 +77,10 @@ struct ConfigRoutes {
         if let os = body.scanning?.enableOsDetection {
             try await services.store.setSetting("scanning.enable_os_detection", to: os ? "true" : "false")
             changed.append("enable_os_detection=\(os)")
+        }
+        if let outside = body.scanning?.allowOutsideScope {
+            try await services.store.setSetting(ServerServices.allowOutsideScopeSetting, to: outside ? "true" : "false")
+            changed.append("allow_outside_scope=\(outside)")
         }
         await services.audit("config_update", context, request: request, resource: ("config", "scanning"), details: changed.joined(separator: "; "))
         return try await current()

@@ -109,16 +109,11 @@ struct ScanRoutes {
         }
         let targets: ScanTargetList
         if let subnet = body.subnet, !subnet.isEmpty {
-            let exclusions = try await services.exclusions()
-            do {
-                targets = try services.configuration.targetRules.targets(ScanTargetRules.split(subnet), excluding: exclusions)
-            } catch {
-                throw APIError.invalid("subnet", "\(error)")
-            }
+            targets = try await services.scopedTargets(ScanTargetRules.split(subnet), field: "subnet")
         } else {
             targets = try await configuredTargets()
         }
-        let id = try await start(ScanRequest(targets: targets, profile: profile), kind: .network, context, request)
+        let id = try await start(ScanRequest(targets: targets, profile: profile, resolvesNames: services.configuration.resolveNames), kind: .network, context, request)
         var response = try ScanResource(try await scan(id)).response(from: request, context: context)
         response.status = .accepted
         response.headers[.location] = "/api/scans/\(id)"
@@ -137,7 +132,7 @@ struct ScanRoutes {
     @Sendable func trigger(_ request: Request, context: ArgusRequestContext) async throws -> Response {
         let profile = try await profile(named: request.queryText("profile"), field: "profile")
         let targets = try await configuredTargets()
-        let id = try await start(ScanRequest(targets: targets, profile: profile), kind: .network, context, request)
+        let id = try await start(ScanRequest(targets: targets, profile: profile, resolvesNames: services.configuration.resolveNames), kind: .network, context, request)
         var response = try Started(scanId: id.rawValue, profile: profile.name, subnet: targets.targets.map(\.text).joined(separator: ", ")).response(from: request, context: context)
         response.status = .accepted
         return response
@@ -150,13 +145,16 @@ struct ScanRoutes {
         let target: ScanTarget
         do { target = try ScanTarget(address) } catch { throw APIError.invalid("address", "\(error)") }
         guard target.addressCount == 1 else { throw APIError.invalid("address", "a device scan covers one address, not \(target.addressCount)") }
-        let targets: ScanTargetList
         let exclusions = try await services.exclusions()
-        do { targets = try services.configuration.targetRules.targets([address], excluding: exclusions) } catch { throw APIError.invalid("address", "\(error)") }
         if exclusions.contains(where: { (try? ScanTarget($0))?.contains(address: address) == true }) {
             throw APIError.invalid("address", "\(address) is excluded from scanning (network.exclusions)")
         }
-        let id = try await start(ScanRequest(targets: targets, profile: profile), kind: .device, context, request)
+        // A host name is resolved once; its address is checked against the scope and scanned.
+        let targets = try await services.scopedTargets([address], field: "address")
+        if let resolved = targets.targets.first?.text, resolved != address, exclusions.contains(where: { (try? ScanTarget($0))?.contains(address: resolved) == true }) {
+            throw APIError.invalid("address", "\(address) (\(resolved)) is excluded from scanning (network.exclusions)")
+        }
+        let id = try await start(ScanRequest(targets: targets, profile: profile, resolvesNames: services.configuration.resolveNames), kind: .device, context, request)
         var response = try Started(scanId: id.rawValue, profile: profile.name, target: address).response(from: request, context: context)
         response.status = .accepted
         return response

@@ -7,13 +7,14 @@ import Argus
 import ArgusAccounts
 import Foundation
 import Hummingbird
+import Logging
 
 /// Health, version, dashboard numbers, Prometheus metrics and the OpenAPI document.
 struct SystemRoutes {
     let services: ServerServices
 
     func register(on router: Router<ArgusRequestContext>) {
-        router.get("/health") { _, _ in Health(status: "healthy", timestamp: Date()) }
+        router.get("/health", use: health)
         router.get("/api/version") { _, _ in Version(version: ArgusVersion.current, swift: ArgusVersion.swift) }
         router.get("/api/stats", use: stats)
         router.get("/metrics", use: metrics)
@@ -24,7 +25,28 @@ struct SystemRoutes {
 
     struct Health: ResponseEncodable {
         var status: String
+        var reason: String?
         var timestamp: Date
+    }
+
+    /// `200 {"status": "healthy"}`, or `503 {"status": "unhealthy", "reason"}` when the store is
+    /// damaged or cannot be read: a load balancer or a monitor sees the server's real state.
+    @Sendable func health(_ request: Request, context: ArgusRequestContext) async throws -> Response {
+        var problem = await services.storeProblem()
+        if problem == nil {
+            // A cheap read that touches the file: a damaged or vanished database shows here.
+            do {
+                _ = try await services.store.scans(ScanQuery(limit: 1))
+            } catch let error as StoreError {
+                services.noteStoreError(error)
+                context.logger.error("health check: store error (\(error.code.rawValue)): \(services.redacted(error))")
+                problem = await services.storeProblem() ?? SecurityHeadersMiddleware.answer(for: error).detail
+            }
+        }
+        let health = Health(status: problem == nil ? "healthy" : "unhealthy", reason: problem, timestamp: Date())
+        var response = try health.response(from: request, context: context)
+        if problem != nil { response.status = .serviceUnavailable }
+        return response
     }
 
     struct Version: ResponseEncodable {

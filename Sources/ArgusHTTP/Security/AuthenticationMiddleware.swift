@@ -45,15 +45,29 @@ struct AuthenticationMiddleware: RouterMiddleware {
             if let stored = try await services.accounts.apiKey(hash: hash), Tokens.constantTimeEquals(stored.keyHash, hash), stored.isUsable(), let user = try await services.accounts.user(stored.userID) {
                 // One write a minute at most, not one per request (like a session's last use).
                 let now = Date()
-                if stored.lastUsedAt.map({ now.timeIntervalSince($0) > 60 }) ?? true { try await services.accounts.recordUse(of: stored.id, at: now) }
+                // A failure to note it (a full disk, a database gone read-only) never fails the
+                // request: the key is valid whether or not its last use is recorded.
+                if stored.lastUsedAt.map({ now.timeIntervalSince($0) > 60 }) ?? true {
+                    do {
+                        try await services.accounts.recordUse(of: stored.id, at: now)
+                    } catch {
+                        services.logger.warning("could not record the use of API key \(stored.id.rawValue): \(Self.describe(error, services))")
+                    }
+                }
                 context.identity = .apiKey(user, stored)
             } else if !Self.publicPaths.contains(request.uri.path) {
                 throw APIError(.unauthorized, "Invalid, expired or revoked API key")
             }
-        } else if let cookie = request.cookies[ServerServices.sessionCookie]?.value, !cookie.isEmpty {
+        } else if let cookie = services.sessionID(in: request, context: context) {
             let now = Date()
             if let session = try await services.accounts.session(idHash: Tokens.sha256(cookie)), session.isValid(at: now), let user = try await services.accounts.user(session.userID) {
-                if now.timeIntervalSince(session.lastSeenAt) > 60 { try await services.accounts.touchSession(idHash: session.idHash, at: now) }
+                if now.timeIntervalSince(session.lastSeenAt) > 60 {
+                    do {
+                        try await services.accounts.touchSession(idHash: session.idHash, at: now)
+                    } catch {
+                        services.logger.warning("could not record the last use of a session of user \(user.id.rawValue): \(Self.describe(error, services))")
+                    }
+                }
                 context.identity = .session(user, session)
                 // Sign-in and setup act for nobody's session: they need no token.
                 if unsafe, !Self.publicPaths.contains(request.uri.path) {
@@ -79,41 +93,17 @@ struct AuthenticationMiddleware: RouterMiddleware {
         return try await next(request, context)
     }
 
+    /// An error for the log: a store error without the database's path, anything else by type.
+    static func describe(_ error: any Error, _ services: ServerServices) -> String {
+        if let error = error as? StoreError { return services.redacted(error) }
+        return "\(type(of: error))"
+    }
+
     static func apiKey(in request: Request) -> String? {
         if let key = request.headers[ServerServices.apiKeyHeader], !key.isEmpty { return key }
         if let authorization = request.headers[.authorization], authorization.lowercased().hasPrefix("bearer ") {
             return String(authorization.dropFirst(7)).trimmingCharacters(in: .whitespaces)
         }
         return nil
-    }
-}
-
-/// Security headers on every answer, errors included; `Cache-Control: no-store` on every answer
-/// but the static assets (which set their own), so that nothing an authenticated request saw —
-/// `/metrics`, the API, pages, redirects — is kept by a browser or a proxy.
-struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
-    static var headers: HTTPFields {
-        var fields = HTTPFields()
-        fields[.contentSecurityPolicy] = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
-        fields[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
-        fields[HTTPField.Name("X-Frame-Options")!] = "DENY"
-        fields[HTTPField.Name("Referrer-Policy")!] = "same-origin"
-        fields[HTTPField.Name("Cross-Origin-Opener-Policy")!] = "same-origin"
-        return fields
-    }
-
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        var response: Response
-        do {
-            response = try await next(request, context)
-        } catch let error as any HTTPResponseError {
-            response = try error.response(from: request, context: context)
-        } catch let error as StoreError {
-            context.logger.error("store error: \(error)")
-            response = try APIError(error.code == .notFound ? .notFound : error.code == .invalidArgument ? .unprocessableContent : .internalServerError, "\(error)").response(from: request, context: context)
-        }
-        for field in Self.headers where response.headers[field.name] == nil { response.headers.append(field) }
-        if response.headers[.cacheControl] == nil, !request.uri.path.hasPrefix("/static/") { response.headers[.cacheControl] = "no-store" }
-        return response
     }
 }

@@ -122,7 +122,7 @@ extension WebRoutes {
         let store = services.store
         var values = base(context, nav: "settings", flash: flash, error: error)
         let profile = try await store.setting("network.scan_profile") ?? services.configuration.scanProfile
-        values["scanning"] = ["subnets": try await services.configuredSubnets().joined(separator: ", "), "exclusions": (try await store.setting("network.exclusions") ?? "").split(separator: ",").joined(separator: ", "), "ports": try await store.setting("scanning.port_range") ?? "", "os": try await store.setting("scanning.enable_os_detection") != "false"]
+        values["scanning"] = ["subnets": try await services.configuredSubnets().joined(separator: ", "), "exclusions": (try await store.setting("network.exclusions") ?? "").split(separator: ",").joined(separator: ", "), "ports": try await store.setting("scanning.port_range") ?? "", "os": try await store.setting("scanning.enable_os_detection") != "false", "outside": try await services.allowsScansOutsideScope()]
         values["profiles"] = Self.options(services.configuration.profiles.map(\.name), selected: profile)
         values["exclusions"] = services.configuration.exclusions.isEmpty ? "none" : services.configuration.exclusions.joined(separator: ", ")
         let schedules = try await store.schedules()
@@ -184,7 +184,10 @@ extension WebRoutes {
         try await services.store.setSetting("network.scan_profile", to: profile)
         try await services.store.setSetting("scanning.port_range", to: ports.isEmpty ? nil : ports)
         try await services.store.setSetting("scanning.enable_os_detection", to: form["os"] == "true" ? "true" : "false")
-        await services.audit("config_update", context, request: request, resource: ("config", "scanning"), details: "web: subnets=\(subnets.joined(separator: ",")); exclusions=\(exclusions.joined(separator: ",")); profile=\(profile); ports=\(ports)")
+        let outside = form["outside"] == "true"
+        let wasOutside = try await services.allowsScansOutsideScope()
+        try await services.store.setSetting(ServerServices.allowOutsideScopeSetting, to: outside ? "true" : "false")
+        await services.audit("config_update", context, request: request, resource: ("config", "scanning"), details: "web: subnets=\(subnets.joined(separator: ",")); exclusions=\(exclusions.joined(separator: ",")); profile=\(profile); ports=\(ports)\(outside != wasOutside ? "; allow_outside_scope=\(outside)" : "")")
         return Self.redirect("/settings?done=Saved.")
     }
 

@@ -304,7 +304,7 @@ struct WebRoutes {
                 do { profile.ports = try PortSpecification(ports) } catch { throw APIError.invalid("ports", "\(error)") }
             }
             let targets = try await services.networkTargets(ScanTargetRules.split(form["targets"] ?? ""))
-            let id = try await services.scans.start(ScanRequest(targets: targets, profile: profile, timeout: .seconds(services.configuration.scanTimeoutMinutes * 60)), kind: .network)
+            let id = try await services.scans.start(ScanRequest(targets: targets, profile: profile, resolvesNames: services.configuration.resolveNames, timeout: .seconds(services.configuration.scanTimeoutMinutes * 60)), kind: .network)
             await services.audit("scan_start", context, request: request, resource: ("scan", "\(id)"), details: "web: \(profile.name) \(targets.targets.map(\.text).joined(separator: ", "))")
             return Self.redirect("/scans?started=\(id)")
         } catch let error as APIError {
