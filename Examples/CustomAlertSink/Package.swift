@@ -9,9 +9,9 @@ let package = Package(
     name: "CustomAlertSink",
     platforms: [.macOS(.v15)],
     dependencies: [
-        .package(name: "Argus", path: "../.."),
+        .package(name: "Argus", path: "../..")
     ],
     targets: [
-        .executableTarget(name: "CustomAlertSink", dependencies: [.product(name: "Argus", package: "Argus")]),
+        .executableTarget(name: "CustomAlertSink", dependencies: [.product(name: "Argus", package: "Argus")])
     ]
 )

@@ -9,12 +9,12 @@ let package = Package(
     name: "CustomStore",
     platforms: [.macOS(.v15)],
     dependencies: [
-        .package(name: "Argus", path: "../.."),
+        .package(name: "Argus", path: "../..")
     ],
     targets: [
         .executableTarget(
             name: "CustomStore",
             dependencies: [.product(name: "Argus", package: "Argus"), .product(name: "ArgusTesting", package: "Argus")]
-        ),
+        )
     ]
 )

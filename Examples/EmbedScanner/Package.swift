@@ -11,9 +11,9 @@ let package = Package(
     name: "EmbedScanner",
     platforms: [.macOS(.v15)],
     dependencies: [
-        .package(name: "Argus", path: "../.."),
+        .package(name: "Argus", path: "../..")
     ],
     targets: [
-        .executableTarget(name: "EmbedScanner", dependencies: [.product(name: "Argus", package: "Argus")]),
+        .executableTarget(name: "EmbedScanner", dependencies: [.product(name: "Argus", package: "Argus")])
     ]
 )

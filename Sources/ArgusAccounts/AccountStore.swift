@@ -6,9 +6,9 @@
 public import Argus
 
 #if canImport(FoundationEssentials)
-public import FoundationEssentials
+    public import FoundationEssentials
 #else
-public import Foundation
+    public import Foundation
 #endif
 
 /// Where argus-server keeps who may sign in: users, API keys (only their hashes), sign-in

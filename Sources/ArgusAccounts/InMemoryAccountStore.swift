@@ -6,9 +6,9 @@
 public import Argus
 
 #if canImport(FoundationEssentials)
-public import FoundationEssentials
+    public import FoundationEssentials
 #else
-public import Foundation
+    public import Foundation
 #endif
 
 /// An ``AccountStore`` that keeps everything in memory: for tests and for a server that needs no
@@ -27,7 +27,6 @@ public actor InMemoryAccountStore: AccountStore {
         defer { nextID += 1 }
         return Identifier(nextID)
     }
-
 
     public func createUser(username: String, passwordHash: String, at date: Date) throws -> User {
         guard !userRecords.values.contains(where: { $0.username == username }) else {

@@ -3,9 +3,9 @@
 // SPDX-License-Identifier: Apache-2.0
 //
 
+public import Argus
 import Crypto
 import Foundation
-public import Argus
 
 /// Random secrets and their hashes: session ids, CSRF tokens, API keys, the setup token.
 public enum Tokens {
@@ -13,7 +13,8 @@ public enum Tokens {
     public static func random(bytes: Int = 32) -> String {
         var generator = SystemRandomNumberGenerator()
         let data = Data((0..<bytes).map { _ in UInt8.random(in: .min ... .max, using: &generator) })
-        return data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        return data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(
+            of: "=", with: "")
     }
 
     /// SHA-256 of a text, lower-case hex: what the store keeps instead of a secret.
@@ -23,7 +24,8 @@ public enum Tokens {
 
     /// Compares two secrets in time that depends only on their lengths.
     public static func constantTimeEquals(_ a: String, _ b: String) -> Bool {
-        let left = Array(a.utf8), right = Array(b.utf8)
+        let left = Array(a.utf8)
+        let right = Array(b.utf8)
         var difference = UInt8(left.count == right.count ? 0 : 1)
         for index in 0..<max(left.count, right.count) {
             difference |= (index < left.count ? left[index] : 0) ^ (index < right.count ? right[index] : 0)
@@ -66,7 +68,9 @@ public struct Accounts: Sendable {
 
     /// Adds a user.
     public func addUser(_ username: String, password: String) async throws -> User {
-        guard Self.isValidUsername(username) else { throw Refusal(field: "username", description: "a user name is 1 to 64 letters, digits, '.', '_' or '-'") }
+        guard Self.isValidUsername(username) else {
+            throw Refusal(field: "username", description: "a user name is 1 to 64 letters, digits, '.', '_' or '-'")
+        }
         if let problem = PasswordHasher.problem(with: password) { throw Refusal(field: "password", description: "the password \(problem)") }
         return try await store.createUser(username: username, passwordHash: await hasher.hash(password), at: Date())
     }
@@ -85,9 +89,13 @@ public struct Accounts: Sendable {
         guard (1...100).contains(trimmed.count), trimmed.allSatisfy({ $0.isLetter || $0.isNumber || " _-.".contains($0) }) else {
             throw Refusal(field: "name", description: "a key's name is 1 to 100 letters, digits, spaces, '.', '_' or '-'")
         }
-        if let days = expiresInDays, !(1...3650).contains(days) { throw Refusal(field: "expires_in_days", description: "a key expires after 1 to 3650 days") }
+        if let days = expiresInDays, !(1...3650).contains(days) {
+            throw Refusal(field: "expires_in_days", description: "a key expires after 1 to 3650 days")
+        }
         let (secret, prefix, hash) = Tokens.apiKey()
-        let key = try await store.createAPIKey(userID: user.id, name: trimmed, prefix: prefix, keyHash: hash, expiresAt: expiresInDays.map { Date().addingTimeInterval(TimeInterval($0 * 86_400)) }, at: Date())
+        let key = try await store.createAPIKey(
+            userID: user.id, name: trimmed, prefix: prefix, keyHash: hash,
+            expiresAt: expiresInDays.map { Date().addingTimeInterval(TimeInterval($0 * 86_400)) }, at: Date())
         return (key, secret)
     }
 }

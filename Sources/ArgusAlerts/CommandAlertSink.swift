@@ -44,13 +44,19 @@ public struct CommandAlertSink: AlertSink, CustomStringConvertible {
 
     public func deliver(_ alert: Alert) async throws {
         let json = try alert.json()
-        let environment: [Environment.Key: String?] = ["ARGUS_ALERT_ID": alert.id, "ARGUS_ALERT_KIND": alert.kind.rawValue, "ARGUS_ALERT_SEVERITY": alert.severity.rawValue, "ARGUS_ALERT_MESSAGE": alert.message]
+        let environment: [Environment.Key: String?] = [
+            "ARGUS_ALERT_ID": alert.id, "ARGUS_ALERT_KIND": alert.kind.rawValue, "ARGUS_ALERT_SEVERITY": alert.severity.rawValue,
+            "ARGUS_ALERT_MESSAGE": alert.message,
+        ]
         let timeout = timeout
         let executable = executable
         let arguments = arguments
         let status = try await withThrowingTaskGroup(of: TerminationStatus?.self) { group in
             group.addTask {
-                try await run(.path(FilePath(executable)), arguments: Arguments(arguments), environment: .inherit.updating(environment), input: .string(json), output: .discarded, error: .discarded).terminationStatus
+                try await run(
+                    .path(FilePath(executable)), arguments: Arguments(arguments), environment: .inherit.updating(environment), input: .string(json),
+                    output: .discarded, error: .discarded
+                ).terminationStatus
             }
             group.addTask {
                 try await Task.sleep(for: timeout)

@@ -9,9 +9,9 @@ import NIOSSL
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// How a sink speaks TLS: the context (trust roots, minimum version) and the name to check the
@@ -88,7 +88,10 @@ final class Connection {
     /// Every byte taken from the channel so far (before TLS: see ``startTLS(_:)``).
     private var received = 0
 
-    private init(channel: any Channel, inbound: NIOAsyncChannelInboundStream<ByteBuffer>, outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>, maximumPending: Int) {
+    private init(
+        channel: any Channel, inbound: NIOAsyncChannelInboundStream<ByteBuffer>, outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>,
+        maximumPending: Int
+    ) {
         self.channel = channel
         self.inbound = inbound.makeAsyncIterator()
         self.outbound = outbound
@@ -170,7 +173,7 @@ final class Connection {
             } onCancel: {
                 channel.close(promise: nil)
             }
-        } catch where timer.hasExpired {
+        } catch  where timer.hasExpired {
             throw ConnectionError("no answer within \(timeout)", isTimeout: true)
         }
     }
@@ -259,7 +262,8 @@ final class Connection {
         case is NIOSSLError, is NIOSSLExtraError, is BoringSSLError:
             let text = "\(error)"
             if text.contains("CERTIFICATE_VERIFY_FAILED") {
-                return "TLS failed: the server's certificate is not trusted (CERTIFICATE_VERIFY_FAILED); for a private CA or a self-signed certificate, set trustRootsFile to its PEM"
+                return
+                    "TLS failed: the server's certificate is not trusted (CERTIFICATE_VERIFY_FAILED); for a private CA or a self-signed certificate, set trustRootsFile to its PEM"
             }
             // BoringSSL's reason, without its source file and line.
             if let range = text.firstRange(of: "OPENSSL_internal:") {

@@ -85,7 +85,9 @@ public struct HTTPAlertSink: AlertSink, CustomStringConvertible {
     ///     Telegram).
     /// - Throws: ``ConfigurationError`` for a URL that is not http(s), or a missing secret or
     ///   recipient.
-    public init(name: String, service: Service, url: String? = nil, secret: String? = nil, recipient: String? = nil, timeout: Duration = .seconds(10)) throws {
+    public init(name: String, service: Service, url: String? = nil, secret: String? = nil, recipient: String? = nil, timeout: Duration = .seconds(10))
+        throws
+    {
         guard let url = url ?? service.defaultURL else { throw ConfigurationError("alert sink \(name): a URL is required for \(service.rawValue)") }
         guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme?.lowercased() ?? ""), parsed.host != nil else {
             throw ConfigurationError("alert sink \(name): '\(Self.redacted(url))' is not an http(s) URL")
@@ -94,11 +96,15 @@ public struct HTTPAlertSink: AlertSink, CustomStringConvertible {
         let recipient = recipient?.isEmpty == true ? nil : recipient
         // Header values and URLs: a CR or LF would end the header, so none is taken (and the
         // value is never repeated in the message).
-        for (field, value) in [("url", url), ("secret", secret), ("recipient", recipient)] where value?.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) == true {
+        for (field, value) in [("url", url), ("secret", secret), ("recipient", recipient)]
+        where value?.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) == true {
             throw ConfigurationError("alert sink \(name): the \(field) must not contain control characters (such as CR or LF)")
         }
         if service.needs.secret, secret == nil { throw ConfigurationError("alert sink \(name): \(service.rawValue) needs its token as secret") }
-        if service.needs.recipient, recipient == nil { throw ConfigurationError("alert sink \(name): \(service.rawValue) needs a recipient (\(service == .telegram ? "the chat id" : "the user key")) as to") }
+        if service.needs.recipient, recipient == nil {
+            throw ConfigurationError(
+                "alert sink \(name): \(service.rawValue) needs a recipient (\(service == .telegram ? "the chat id" : "the user key")) as to")
+        }
         if service == .telegram, let secret, !secret.allSatisfy({ $0.isLetter || $0.isNumber || $0 == ":" || $0 == "_" || $0 == "-" }) {
             throw ConfigurationError("alert sink \(name): that is not a Telegram bot token")
         }
@@ -146,10 +152,12 @@ public struct HTTPAlertSink: AlertSink, CustomStringConvertible {
     }
 
     /// The client of every alert request: redirects are never followed (see the type's notes).
-    static let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: HTTPClient.Configuration(redirectConfiguration: .disallow))
+    static let client = HTTPClient(
+        eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: HTTPClient.Configuration(redirectConfiguration: .disallow))
 
     public func deliver(_ alert: Alert) async throws {
-        var request = HTTPClientRequest(url: service == .telegram ? "\(url.hasSuffix("/") ? String(url.dropLast()) : url)/bot\(secret ?? "")/sendMessage" : url)
+        var request = HTTPClientRequest(
+            url: service == .telegram ? "\(url.hasSuffix("/") ? String(url.dropLast()) : url)/bot\(secret ?? "")/sendMessage" : url)
         request.method = .POST
         let (body, headers) = try payload(for: alert, timestamp: Int(Date().timeIntervalSince1970))
         for (name, value) in headers { request.headers.add(name: name, value: value) }
@@ -179,26 +187,54 @@ public struct HTTPAlertSink: AlertSink, CustomStringConvertible {
         case .discord:
             return (try json(["content": String(line.prefix(2_000))]), headers)
         case .teams:
-            return (try json(["@type": "MessageCard", "@context": "https://schema.org/extensions", "summary": alert.title, "title": alert.title, "text": alert.message, "themeColor": alert.severity == .critical ? "B91C1C" : alert.severity == .warning ? "A16207" : "2457C5"]), headers)
+            return (
+                try json([
+                    "@type": "MessageCard", "@context": "https://schema.org/extensions", "summary": alert.title, "title": alert.title,
+                    "text": alert.message, "themeColor": alert.severity == .critical ? "B91C1C" : alert.severity == .warning ? "A16207" : "2457C5",
+                ]), headers
+            )
         case .ntfy:
-            headers = [("Content-Type", "text/plain; charset=utf-8"), ("Title", alert.title), ("Priority", alert.severity == .critical ? "urgent" : alert.severity == .warning ? "high" : "default"), ("Tags", alert.kind.rawValue), ("X-Argus-Idempotency-Key", alert.id)]
+            headers = [
+                ("Content-Type", "text/plain; charset=utf-8"), ("Title", alert.title),
+                ("Priority", alert.severity == .critical ? "urgent" : alert.severity == .warning ? "high" : "default"), ("Tags", alert.kind.rawValue),
+                ("X-Argus-Idempotency-Key", alert.id),
+            ]
             if let secret { headers.append(("Authorization", "Bearer \(secret)")) }
             return (alert.message, headers)
         case .pagerduty:
             let severity = alert.severity == .critical ? "critical" : alert.severity == .warning ? "warning" : "info"
-            var event: [String: Any] = ["routing_key": secret ?? "", "event_action": alert.kind == .riskCleared ? "resolve" : "trigger", "dedup_key": Self.dedupKey(alert)]
+            var event: [String: Any] = [
+                "routing_key": secret ?? "", "event_action": alert.kind == .riskCleared ? "resolve" : "trigger", "dedup_key": Self.dedupKey(alert),
+            ]
             if alert.kind != .riskCleared {
-                event["payload"] = ["summary": String("\(alert.title): \(alert.message)".prefix(1_024)), "severity": severity, "source": alert.device?.ip ?? "argus", "component": alert.device?.name ?? "network", "custom_details": ["kind": alert.kind.rawValue, "id": alert.id, "old": alert.oldValue ?? "", "new": alert.newValue ?? ""]]
+                event["payload"] = [
+                    "summary": String("\(alert.title): \(alert.message)".prefix(1_024)), "severity": severity, "source": alert.device?.ip ?? "argus",
+                    "component": alert.device?.name ?? "network",
+                    "custom_details": ["kind": alert.kind.rawValue, "id": alert.id, "old": alert.oldValue ?? "", "new": alert.newValue ?? ""],
+                ]
             }
             return (try json(event), headers)
         case .pushover:
             let priority = alert.severity == .critical ? 1 : alert.severity == .warning ? 0 : -1
-            return (try json(["token": secret ?? "", "user": recipient ?? "", "title": String(alert.title.prefix(250)), "message": String(alert.message.prefix(1_024)), "priority": priority, "timestamp": Int(alert.createdAt.timeIntervalSince1970)]), headers)
+            return (
+                try json([
+                    "token": secret ?? "", "user": recipient ?? "", "title": String(alert.title.prefix(250)),
+                    "message": String(alert.message.prefix(1_024)), "priority": priority, "timestamp": Int(alert.createdAt.timeIntervalSince1970),
+                ]), headers
+            )
         case .telegram:
-            return (try json(["chat_id": recipient ?? "", "text": String("\(alert.title)\n\(alert.message)".prefix(4_096)), "disable_web_page_preview": true]), headers)
+            return (
+                try json([
+                    "chat_id": recipient ?? "", "text": String("\(alert.title)\n\(alert.message)".prefix(4_096)), "disable_web_page_preview": true,
+                ]), headers
+            )
         case .gotify:
             if let secret { headers.append(("X-Gotify-Key", secret)) }
-            return (try json(["title": alert.title, "message": alert.message, "priority": alert.severity == .critical ? 8 : alert.severity == .warning ? 5 : 2]), headers)
+            return (
+                try json([
+                    "title": alert.title, "message": alert.message, "priority": alert.severity == .critical ? 8 : alert.severity == .warning ? 5 : 2,
+                ]), headers
+            )
         }
     }
 

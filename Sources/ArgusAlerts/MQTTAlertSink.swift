@@ -113,8 +113,11 @@ public struct MQTTAlertSink: AlertSink, CustomStringConvertible {
     /// Throws unless `topic` can be published to: not empty, no wildcards (`+`, `#`), no NUL,
     /// not a broker topic (`$…`), at most 65535 bytes.
     private static func validateTopic(_ topic: String, what: String, sink: String) throws {
-        guard !topic.isEmpty, !topic.contains("+"), !topic.contains("#"), !topic.utf8.contains(0), !topic.hasPrefix("$"), topic.utf8.count <= 60_000 else {
-            throw ConfigurationError("alert sink \(sink): \(what) '\(topic)' is not a publishable MQTT topic (it must be non-empty, without +, # or NUL, and not start with $)")
+        guard !topic.isEmpty, !topic.contains("+"), !topic.contains("#"), !topic.utf8.contains(0), !topic.hasPrefix("$"), topic.utf8.count <= 60_000
+        else {
+            throw ConfigurationError(
+                "alert sink \(sink): \(what) '\(topic)' is not a publishable MQTT topic (it must be non-empty, without +, # or NUL, and not start with $)"
+            )
         }
     }
 
@@ -177,7 +180,8 @@ public struct MQTTAlertSink: AlertSink, CustomStringConvertible {
                 }
                 let code = acknowledgement.body[1]
                 guard code == 0 else {
-                    throw DeliveryError(returnCode: Int(code), "the broker refused the connection: \(MQTTPacket.connackReason(code)) (CONNACK \(code))")
+                    throw DeliveryError(
+                        returnCode: Int(code), "the broker refused the connection: \(MQTTPacket.connackReason(code)) (CONNACK \(code))")
                 }
                 var packetID: UInt16 = 0
                 for message in messages {
@@ -295,18 +299,27 @@ public struct MQTTAlertSink: AlertSink, CustomStringConvertible {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let lastTopic = "\(topicPrefix)/alert/last"
         let configs: [(String, DiscoveryConfig)] = [
-            ("\(prefix)/event/argus/alert/config", DiscoveryConfig(
-                name: "Alert", uniqueID: "argus_alert", stateTopic: "\(topicPrefix)/event", availabilityTopic: statusTopic,
-                icon: "mdi:shield-alert", eventTypes: AlertKind.allCases.map(\.rawValue)
-            )),
-            ("\(prefix)/sensor/argus/last_alert/config", DiscoveryConfig(
-                name: "Last alert", uniqueID: "argus_last_alert", stateTopic: lastTopic, availabilityTopic: statusTopic,
-                icon: "mdi:shield-search", valueTemplate: "{{ value_json.title }}", jsonAttributesTopic: lastTopic
-            )),
-            ("\(prefix)/binary_sensor/argus/critical/config", DiscoveryConfig(
-                name: "Critical alert", uniqueID: "argus_critical", stateTopic: "\(topicPrefix)/alert/critical", availabilityTopic: statusTopic,
-                deviceClass: "problem", payloadOn: "ON", payloadOff: "OFF"
-            )),
+            (
+                "\(prefix)/event/argus/alert/config",
+                DiscoveryConfig(
+                    name: "Alert", uniqueID: "argus_alert", stateTopic: "\(topicPrefix)/event", availabilityTopic: statusTopic,
+                    icon: "mdi:shield-alert", eventTypes: AlertKind.allCases.map(\.rawValue)
+                )
+            ),
+            (
+                "\(prefix)/sensor/argus/last_alert/config",
+                DiscoveryConfig(
+                    name: "Last alert", uniqueID: "argus_last_alert", stateTopic: lastTopic, availabilityTopic: statusTopic,
+                    icon: "mdi:shield-search", valueTemplate: "{{ value_json.title }}", jsonAttributesTopic: lastTopic
+                )
+            ),
+            (
+                "\(prefix)/binary_sensor/argus/critical/config",
+                DiscoveryConfig(
+                    name: "Critical alert", uniqueID: "argus_critical", stateTopic: "\(topicPrefix)/alert/critical", availabilityTopic: statusTopic,
+                    deviceClass: "problem", payloadOn: "ON", payloadOff: "OFF"
+                )
+            ),
         ]
         return try configs.map { topic, config in (topic, String(decoding: try encoder.encode(config), as: UTF8.self)) }
     }
@@ -316,7 +329,20 @@ public struct MQTTAlertSink: AlertSink, CustomStringConvertible {
 enum MQTTPacket {
     /// The control packet types (the high nibble of the first byte).
     enum Kind: UInt8, CustomStringConvertible {
-        case connect = 1, connack, publish, puback, pubrec, pubrel, pubcomp, subscribe, suback, unsubscribe, unsuback, pingreq, pingresp, disconnect
+        case connect = 1
+        case connack
+        case publish
+        case puback
+        case pubrec
+        case pubrel
+        case pubcomp
+        case subscribe
+        case suback
+        case unsubscribe
+        case unsuback
+        case pingreq
+        case pingresp
+        case disconnect
 
         var description: String {
             switch self {
@@ -408,9 +434,11 @@ enum MQTTPacket {
     }
 
     /// CONNECT: MQTT 3.1.1, a clean session, the will (QoS 1) and the credentials when set.
-    static func connect(clientID: String, username: String?, password: String?, keepAlive: UInt16, will: MQTTAlertSink.Message) throws(MalformedPacket) -> [UInt8] {
-        var flags: UInt8 = 0x02 // clean session
-        flags |= 0x04 | 0x08 // a will, at QoS 1
+    static func connect(clientID: String, username: String?, password: String?, keepAlive: UInt16, will: MQTTAlertSink.Message)
+        throws(MalformedPacket) -> [UInt8]
+    {
+        var flags: UInt8 = 0x02  // clean session
+        flags |= 0x04 | 0x08  // a will, at QoS 1
         if will.retain { flags |= 0x20 }
         if username != nil { flags |= 0x80 }
         if username != nil, password != nil { flags |= 0x40 }

@@ -87,15 +87,20 @@ public struct SMTPAlertSink: AlertSink, CustomStringConvertible {
         }
         guard port != 0 else { throw ConfigurationError("alert sink \(name): port 0 is not a port") }
         guard Self.isValidAddress(from) else {
-            throw ConfigurationError("alert sink \(name): the sender '\(Self.headerSafe(from))' is not an e-mail address (one @, no spaces, line breaks or angle brackets)")
+            throw ConfigurationError(
+                "alert sink \(name): the sender '\(Self.headerSafe(from))' is not an e-mail address (one @, no spaces, line breaks or angle brackets)"
+            )
         }
         guard !to.isEmpty else { throw ConfigurationError("alert sink \(name): no recipient") }
         for recipient in to where !Self.isValidAddress(recipient) {
-            throw ConfigurationError("alert sink \(name): the recipient '\(Self.headerSafe(recipient))' is not an e-mail address (one @, no spaces, line breaks or angle brackets)")
+            throw ConfigurationError(
+                "alert sink \(name): the recipient '\(Self.headerSafe(recipient))' is not an e-mail address (one @, no spaces, line breaks or angle brackets)"
+            )
         }
         if let username {
             guard security != .none else {
-                throw ConfigurationError("alert sink \(name): a user name needs TLS (security starttls or tls); AUTH over plain text would send the password in the clear")
+                throw ConfigurationError(
+                    "alert sink \(name): a user name needs TLS (security starttls or tls); AUTH over plain text would send the password in the clear")
             }
             guard let password, !password.isEmpty else { throw ConfigurationError("alert sink \(name): the user name \(username) has no password") }
             guard !username.utf8.contains(0), !password.utf8.contains(0) else {
@@ -390,9 +395,11 @@ public struct SMTPAlertSink: AlertSink, CustomStringConvertible {
     /// A header value without line breaks or other control characters (no header injection).
     static func headerSafe(_ value: String) -> String {
         let separators: Set<UInt32> = [0x85, 0x2028, 0x2029]
-        return String(String.UnicodeScalarView(value.unicodeScalars.map { scalar in
-            scalar.value < 0x20 || scalar.value == 0x7F || separators.contains(scalar.value) ? " " : scalar
-        }))
+        return String(
+            String.UnicodeScalarView(
+                value.unicodeScalars.map { scalar in
+                    scalar.value < 0x20 || scalar.value == 0x7F || separators.contains(scalar.value) ? " " : scalar
+                }))
     }
 
     /// A list of addresses, folded over lines when long.

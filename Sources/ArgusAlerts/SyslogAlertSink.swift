@@ -7,7 +7,7 @@ public import Argus
 public import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Alerts as RFC 5424 syslog messages, for SIEMs: over UDP (one datagram each) or TCP (octet
@@ -67,11 +67,12 @@ public struct SyslogAlertSink: AlertSink, CustomStringConvertible {
 
     /// The RFC 5424 line for an alert.
     public static func format(_ alert: Alert, facility: Int, hostname: String, processID: Int, at date: Date = Date()) -> String {
-        let severity = switch alert.severity {
-        case .critical: 2
-        case .warning: 4
-        case .info: 6
-        }
+        let severity =
+            switch alert.severity {
+            case .critical: 2
+            case .warning: 4
+            case .info: 6
+            }
         var data = "[argus@32473 id=\"\(escape(alert.id))\" kind=\"\(alert.kind.rawValue)\""
         if let ip = alert.device?.ip { data += " ip=\"\(escape(ip))\"" }
         if let mac = alert.device?.mac { data += " mac=\"\(escape(mac))\"" }

@@ -31,13 +31,25 @@ public struct ArgusServer: Sendable {
     ///   - logger: Where the server logs.
     ///   - alertSinks: Where alerts go (built from `alerts.sinks` by argus-server).
     ///   - sinkFactory: Builds sinks added through the API (argus-server passes ArgusAlerts').
-    public init(configuration: ServerConfiguration, store: any ArgusStore, accounts: any AccountStore, scanner: (any Argus.Scanner)? = nil, hasher: PasswordHasher = PasswordHasher(), alertSinks: [any AlertSink] = [], sinkFactory: (@Sendable (ServerConfiguration.AlertSinkSettings) throws -> any AlertSink)? = nil, logger: Logger = Logger(label: "argus-server")) {
+    public init(
+        configuration: ServerConfiguration, store: any ArgusStore, accounts: any AccountStore, scanner: (any Argus.Scanner)? = nil,
+        hasher: PasswordHasher = PasswordHasher(), alertSinks: [any AlertSink] = [],
+        sinkFactory: (@Sendable (ServerConfiguration.AlertSinkSettings) throws -> any AlertSink)? = nil,
+        logger: Logger = Logger(label: "argus-server")
+    ) {
         let scanner = scanner ?? SweepScanner(base: NmapScanner(executable: configuration.nmapPath), parallelism: configuration.scanParallelism)
-        let rules = AlertRules(minimumSeverity: configuration.alertMinimumSeverity, riskThreshold: configuration.alertRiskThreshold, skipTrusted: configuration.alertSkipTrusted, offlineGrace: configuration.offlineGrace, summarizesFirstScan: configuration.alertSummarizeFirstScan)
+        let rules = AlertRules(
+            minimumSeverity: configuration.alertMinimumSeverity, riskThreshold: configuration.alertRiskThreshold,
+            skipTrusted: configuration.alertSkipTrusted, offlineGrace: configuration.offlineGrace,
+            summarizesFirstScan: configuration.alertSummarizeFirstScan)
         let policies = Dictionary(configuration.alertSinks.map { ($0.name, configuration.deliveryPolicy(for: $0)) }) { first, _ in first }
-        let dispatcher = AlertDispatcher(store: store, sinks: alertSinks, policy: configuration.defaultDeliveryPolicy, policies: policies, initialDelay: TimeInterval(configuration.alertRetrySeconds))
+        let dispatcher = AlertDispatcher(
+            store: store, sinks: alertSinks, policy: configuration.defaultDeliveryPolicy, policies: policies,
+            initialDelay: TimeInterval(configuration.alertRetrySeconds))
         let monitor = Monitor(store: store, scanner: scanner, alerting: Monitor.Alerting(rules: rules, dispatcher: dispatcher))
-        services = ServerServices(store: store, accounts: accounts, configuration: configuration, scans: ScanCoordinator(monitor: monitor), hasher: hasher, alerts: dispatcher, sinkFactory: sinkFactory, fixedSinkNames: Set(alertSinks.map(\.name)), logger: logger)
+        services = ServerServices(
+            store: store, accounts: accounts, configuration: configuration, scans: ScanCoordinator(monitor: monitor), hasher: hasher,
+            alerts: dispatcher, sinkFactory: sinkFactory, fixedSinkNames: Set(alertSinks.map(\.name)), logger: logger)
     }
 
     /// The router with every route and middleware.

@@ -6,9 +6,9 @@
 public import Argus
 public import ArgusAccounts
 public import Foundation
+import HTTPTypes
 import Hummingbird
 public import Logging
-import HTTPTypes
 import Synchronization
 
 /// What the routes share: the store, the scan coordinator, settings and the security helpers.
@@ -50,7 +50,12 @@ public final class ServerServices: Sendable {
     private let storeDamage = Mutex<String?>(nil)
 
     /// Creates the shared services.
-    public init(store: any ArgusStore, accounts: any AccountStore, configuration: ServerConfiguration, scans: ScanCoordinator, hasher: PasswordHasher = PasswordHasher(), alerts: AlertDispatcher? = nil, sinkFactory: (@Sendable (ServerConfiguration.AlertSinkSettings) throws -> any AlertSink)? = nil, fixedSinkNames: Set<String>? = nil, logger: Logger = Logger(label: "argus-server")) {
+    public init(
+        store: any ArgusStore, accounts: any AccountStore, configuration: ServerConfiguration, scans: ScanCoordinator,
+        hasher: PasswordHasher = PasswordHasher(), alerts: AlertDispatcher? = nil,
+        sinkFactory: (@Sendable (ServerConfiguration.AlertSinkSettings) throws -> any AlertSink)? = nil, fixedSinkNames: Set<String>? = nil,
+        logger: Logger = Logger(label: "argus-server")
+    ) {
         self.alerts = alerts ?? AlertDispatcher(store: store, sinks: [])
         self.configuredSinkNames = fixedSinkNames ?? Set(configuration.alertSinks.map(\.name))
         self.sinkFactory = sinkFactory
@@ -60,7 +65,9 @@ public final class ServerServices: Sendable {
         self.scans = scans
         self.hasher = hasher
         self.logger = logger
-        self.throttle = LoginThrottle(limit: configuration.maxLoginFailures, window: TimeInterval(configuration.lockoutMinutes * 60), ceiling: configuration.maxFailuresPerUserPerHour)
+        self.throttle = LoginThrottle(
+            limit: configuration.maxLoginFailures, window: TimeInterval(configuration.lockoutMinutes * 60),
+            ceiling: configuration.maxFailuresPerUserPerHour)
         self.setupToken = Mutex(nil)
     }
 
@@ -76,7 +83,10 @@ public final class ServerServices: Sendable {
     func noteStoreError(_ error: StoreError) {
         guard error.code == .corrupt else { return }
         storeDamage.withLock { noted in
-            if noted == nil { noted = "the database is damaged; restore it from a backup, or recover what it holds with sqlite3's .recover, then restart argus-server" }
+            if noted == nil {
+                noted =
+                    "the database is damaged; restore it from a backup, or recover what it holds with sqlite3's .recover, then restart argus-server"
+            }
         }
     }
 
@@ -136,7 +146,9 @@ public final class ServerServices: Sendable {
 
     /// The first-run setup, for the API and the form alike: spends the token, creates the admin
     /// atomically (the token comes back if that fails), keeps the networks, and audits.
-    func completeSetup(username: String, password: String, token: String, networks: [String], request: Request, context: ArgusRequestContext) async throws -> SetupOutcome {
+    func completeSetup(username: String, password: String, token: String, networks: [String], request: Request, context: ArgusRequestContext)
+        async throws -> SetupOutcome
+    {
         guard consumeSetupToken(token) else {
             await audit("setup", context, request: request, details: "wrong setup token", success: false)
             return .wrongToken
@@ -195,17 +207,24 @@ public final class ServerServices: Sendable {
         let id = Tokens.random(bytes: 32)
         let lifetime = remember ? TimeInterval(configuration.rememberDays * 86_400) : TimeInterval(configuration.sessionAbsoluteHours * 3_600)
         let idle = remember ? lifetime : TimeInterval(configuration.sessionIdleMinutes * 60)
-        let session = LoginSession(idHash: Tokens.sha256(id), userID: user.id, csrfToken: Tokens.random(bytes: 24), createdAt: now, lastSeenAt: now, expiresAt: now.addingTimeInterval(lifetime), idleTimeout: idle, remember: remember, clientAddress: context.clientAddress, userAgent: request.headers[.userAgent].map { String($0.prefix(200)) })
+        let session = LoginSession(
+            idHash: Tokens.sha256(id), userID: user.id, csrfToken: Tokens.random(bytes: 24), createdAt: now, lastSeenAt: now,
+            expiresAt: now.addingTimeInterval(lifetime), idleTimeout: idle, remember: remember, clientAddress: context.clientAddress,
+            userAgent: request.headers[.userAgent].map { String($0.prefix(200)) })
         try await accounts.createSession(session)
         let secure = usesSecureCookies(request, context: context)
-        let cookie = Cookie(name: secure ? Self.secureSessionCookie : Self.sessionCookie, value: id, maxAge: remember ? Int(lifetime) : nil, path: "/", secure: secure, httpOnly: true, sameSite: .strict)
+        let cookie = Cookie(
+            name: secure ? Self.secureSessionCookie : Self.sessionCookie, value: id, maxAge: remember ? Int(lifetime) : nil, path: "/",
+            secure: secure, httpOnly: true, sameSite: .strict)
         return (cookie, session)
     }
 
     /// A cookie that clears the session cookie.
     func expiredSessionCookie(_ request: Request, context: ArgusRequestContext) -> Cookie {
         let secure = usesSecureCookies(request, context: context)
-        return Cookie(name: secure ? Self.secureSessionCookie : Self.sessionCookie, value: "", maxAge: 0, path: "/", secure: secure, httpOnly: true, sameSite: .strict)
+        return Cookie(
+            name: secure ? Self.secureSessionCookie : Self.sessionCookie, value: "", maxAge: 0, path: "/", secure: secure, httpOnly: true,
+            sameSite: .strict)
     }
 
     /// The session id a request carries: in `__Host-argus_session` when cookies are Secure for
@@ -233,7 +252,9 @@ public final class ServerServices: Sendable {
         // Targets a caller names are held to the scan scope; the configured networks are it.
         if !subnets.isEmpty { return try await scopedTargets(subnets, field: "subnet") }
         let subnets = try await configuredSubnets()
-        guard !subnets.isEmpty else { throw APIError.invalid("subnet", "no network is configured: give a subnet, or set network.subnets in config.yaml") }
+        guard !subnets.isEmpty else {
+            throw APIError.invalid("subnet", "no network is configured: give a subnet, or set network.subnets in config.yaml")
+        }
         let exclusions = try await exclusions()
         do {
             return try configuration.targetRules.targets(subnets, excluding: exclusions)
@@ -283,7 +304,9 @@ public final class ServerServices: Sendable {
                 resolved.append(text)
                 continue
             }
-            guard let address = HostResolver.addresses(of: text).first else { throw APIError.invalid(field, "\(text) does not resolve to an address") }
+            guard let address = HostResolver.addresses(of: text).first else {
+                throw APIError.invalid(field, "\(text) does not resolve to an address")
+            }
             names[address] = text
             resolved.append(address)
         }
@@ -301,7 +324,10 @@ public final class ServerServices: Sendable {
         for target in list.targets where !scope.contains(target, excluding: excluded) {
             let shown = names[target.text].map { "\($0) (\(target.text))" } ?? target.text
             let networks = scope.networks.isEmpty ? "none is configured" : scope.networks.map(\.text).joined(separator: ", ")
-            throw APIError(.forbidden, "\(shown) is outside the configured networks (\(networks)); scans reach only network.subnets unless an admin allows scans outside them (scanning.allow_outside_scope)", field: field)
+            throw APIError(
+                .forbidden,
+                "\(shown) is outside the configured networks (\(networks)); scans reach only network.subnets unless an admin allows scans outside them (scanning.allow_outside_scope)",
+                field: field)
         }
         return list
     }
@@ -363,7 +389,11 @@ public final class ServerServices: Sendable {
     public func alertSinkList() async -> [SinkListing] {
         // A sink's secrets are taken out even of its description (one without its own would show
         // every field).
-        await alerts.allSinks.map { SinkListing(name: $0.name, description: SecretRedaction.redact("\($0)", secrets: $0.secrets), source: configuredSinkNames.contains($0.name) ? "config" : "api") }
+        await alerts.allSinks.map {
+            SinkListing(
+                name: $0.name, description: SecretRedaction.redact("\($0)", secrets: $0.secrets),
+                source: configuredSinkNames.contains($0.name) ? "config" : "api")
+        }
     }
 
     /// Whether a sink of that name exists.
@@ -388,7 +418,9 @@ public final class ServerServices: Sendable {
             do {
                 await alerts.add(try sinkFactory(settings), policy: configuration.deliveryPolicy(for: settings))
             } catch {
-                logger.error("alerts: the sink \(settings.name) added through the API cannot be used: \(SecretRedaction.redact("\(error)", secrets: settings.secretValues))")
+                logger.error(
+                    "alerts: the sink \(settings.name) added through the API cannot be used: \(SecretRedaction.redact("\(error)", secrets: settings.secretValues))"
+                )
             }
         }
     }
@@ -398,7 +430,9 @@ public final class ServerServices: Sendable {
     ///   sinks cannot be built here.
     public func addAlertSink(_ settings: ServerConfiguration.AlertSinkSettings) async throws -> any AlertSink {
         guard let sinkFactory else { throw APIError(.notImplemented, "This server cannot add alert sinks at run time.") }
-        guard !configuredSinkNames.contains(settings.name) else { throw APIError(.conflict, "The sink \(settings.name) is defined in config.yaml; change it there.", field: "name") }
+        guard !configuredSinkNames.contains(settings.name) else {
+            throw APIError(.conflict, "The sink \(settings.name) is defined in config.yaml; change it there.", field: "name")
+        }
         guard settings.type != "command" else { throw APIError.invalid("type", "command sinks run programs, so only config.yaml may define them") }
         do {
             try settings.validate(key: "sink")
@@ -457,14 +491,20 @@ public final class ServerServices: Sendable {
         return snooze
     }
 
-    func audit(_ action: String, _ context: ArgusRequestContext, request: Request, user: User? = nil, resource: (type: String, id: String)? = nil, details: String? = nil, success: Bool = true) async {
+    func audit(
+        _ action: String, _ context: ArgusRequestContext, request: Request, user: User? = nil, resource: (type: String, id: String)? = nil,
+        details: String? = nil, success: Bool = true
+    ) async {
         var apiKeyID: APIKeyID?
         var actor = user
         if let identity = context.identity {
             actor = actor ?? identity.user
             if case .apiKey(_, let key) = identity { apiKeyID = key.id }
         }
-        let entry = AuditEntry(userID: actor?.id, username: actor?.username, apiKeyID: apiKeyID, action: action, resourceType: resource?.type, resourceID: resource?.id, details: details, clientAddress: context.clientAddress, userAgent: request.headers[.userAgent].map { String($0.prefix(200)) }, success: success)
+        let entry = AuditEntry(
+            userID: actor?.id, username: actor?.username, apiKeyID: apiKeyID, action: action, resourceType: resource?.type, resourceID: resource?.id,
+            details: details, clientAddress: context.clientAddress, userAgent: request.headers[.userAgent].map { String($0.prefix(200)) },
+            success: success)
         do {
             try await accounts.appendAudit(entry)
         } catch {

@@ -7,13 +7,13 @@ import Argus
 internal import CSQLite3
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 
 /// SQLite's "transient" destructor: copy bound text and blobs before `bind` returns.
@@ -133,7 +133,8 @@ final class SQLiteConnection {
     /// Maps an SQLite result code to a ``StoreError`` a person can act on.
     static func error(_ status: Int32, message: String, path: String, systemError: Int32 = 0) -> StoreError {
         if status & 0xFF == SQLITE_IOERR, systemError == ENOSPC || systemError == EFBIG || systemError == EDQUOT {
-            return StoreError(.diskFull, "the disk holding \(path) is full, or its size limit reached (\(message)); nothing of the failed write was kept")
+            return StoreError(
+                .diskFull, "the disk holding \(path) is full, or its size limit reached (\(message)); nothing of the failed write was kept")
         }
         switch status & 0xFF {
         case SQLITE_FULL:

@@ -6,24 +6,35 @@
 public import Argus
 
 #if canImport(FoundationEssentials)
-public import FoundationEssentials
+    public import FoundationEssentials
 #else
-public import Foundation
+    public import Foundation
 #endif
 
 /// The alert outbox: one row per sink and alert.
 extension SQLiteDeviceStore: AlertOutbox {
 
-    static let outboxColumns = "id, sink, idempotency_key, payload, created_at, attempts, next_attempt_at, delivered_at, last_error, subject, suppressed_reason"
+    static let outboxColumns =
+        "id, sink, idempotency_key, payload, created_at, attempts, next_attempt_at, delivered_at, last_error, subject, suppressed_reason"
 
     static func message(_ row: SQLiteStatement) -> OutboxMessage {
-        OutboxMessage(id: row.id(0), sink: row.string(1), idempotencyKey: row.string(2), payload: row.string(3), createdAt: row.date(4), attempts: row.int(5), nextAttemptAt: row.date(6), deliveredAt: row.optionalDate(7), lastError: row.optionalString(8), subject: row.optionalString(9), suppressedReason: row.optionalString(10))
+        OutboxMessage(
+            id: row.id(0), sink: row.string(1), idempotencyKey: row.string(2), payload: row.string(3), createdAt: row.date(4), attempts: row.int(5),
+            nextAttemptAt: row.date(6), deliveredAt: row.optionalDate(7), lastError: row.optionalString(8), subject: row.optionalString(9),
+            suppressedReason: row.optionalString(10))
     }
 
     static func enqueue(_ messages: [NewOutboxMessage], at date: Date, in connection: SQLiteConnection) throws -> [OutboxMessage] {
         try messages.map { message in
-            try connection.run("INSERT OR IGNORE INTO outbox (sink, idempotency_key, payload, created_at, next_attempt_at, subject) VALUES (?, ?, ?, ?, ?, ?)", [.text(message.sink), .text(message.idempotencyKey), .text(message.payload), .of(date), .of(max(date, message.notBefore ?? date)), message.subject.map { .text($0) } ?? .null])
-            return try connection.first("SELECT \(outboxColumns) FROM outbox WHERE sink = ? AND idempotency_key = ?", [.text(message.sink), .text(message.idempotencyKey)], Self.message)!
+            try connection.run(
+                "INSERT OR IGNORE INTO outbox (sink, idempotency_key, payload, created_at, next_attempt_at, subject) VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    .text(message.sink), .text(message.idempotencyKey), .text(message.payload), .of(date), .of(max(date, message.notBefore ?? date)),
+                    message.subject.map { .text($0) } ?? .null,
+                ])
+            return try connection.first(
+                "SELECT \(outboxColumns) FROM outbox WHERE sink = ? AND idempotency_key = ?", [.text(message.sink), .text(message.idempotencyKey)],
+                Self.message)!
         }
     }
 
@@ -32,11 +43,19 @@ extension SQLiteDeviceStore: AlertOutbox {
     }
 
     public func dueMessages(at date: Date, limit: Int) async throws -> [OutboxMessage] {
-        try await reader.perform { try $0.query("SELECT \(Self.outboxColumns) FROM outbox WHERE delivered_at IS NULL AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?", [.of(date), .of(limit)], Self.message) }
+        try await reader.perform {
+            try $0.query(
+                "SELECT \(Self.outboxColumns) FROM outbox WHERE delivered_at IS NULL AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?",
+                [.of(date), .of(limit)], Self.message)
+        }
     }
 
     public func dueMessages(to sink: String, at date: Date, limit: Int) async throws -> [OutboxMessage] {
-        try await reader.perform { try $0.query("SELECT \(Self.outboxColumns) FROM outbox WHERE sink = ? AND delivered_at IS NULL AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?", [.text(sink), .of(date), .of(limit)], Self.message) }
+        try await reader.perform {
+            try $0.query(
+                "SELECT \(Self.outboxColumns) FROM outbox WHERE sink = ? AND delivered_at IS NULL AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?",
+                [.text(sink), .of(date), .of(limit)], Self.message)
+        }
     }
 
     public func pendingMessageCount() async throws -> Int {
@@ -47,7 +66,11 @@ extension SQLiteDeviceStore: AlertOutbox {
         try await writer.perform { connection in
             try connection.transaction {
                 for id in ids {
-                    guard try connection.run("UPDATE outbox SET delivered_at = ?, suppressed_reason = NULL, attempts = attempts + 1 WHERE id = ?", [.of(date), .of(id)]) == 1 else { throw StoreError.notFound("outbox message \(id)") }
+                    guard
+                        try connection.run(
+                            "UPDATE outbox SET delivered_at = ?, suppressed_reason = NULL, attempts = attempts + 1 WHERE id = ?",
+                            [.of(date), .of(id)]) == 1
+                    else { throw StoreError.notFound("outbox message \(id)") }
                 }
             }
         }
@@ -58,7 +81,9 @@ extension SQLiteDeviceStore: AlertOutbox {
     private func updatePending(_ id: OutboxID, _ sql: String, _ arguments: [SQLiteValue]) async throws {
         try await writer.perform { connection in
             guard try connection.run(sql + " WHERE id = ? AND delivered_at IS NULL", arguments + [.of(id)]) == 0 else { return }
-            guard try connection.first("SELECT count(*) FROM outbox WHERE id = ?", [.of(id)], { $0.int(0) }) == 1 else { throw StoreError.notFound("outbox message \(id)") }
+            guard try connection.first("SELECT count(*) FROM outbox WHERE id = ?", [.of(id)], { $0.int(0) }) == 1 else {
+                throw StoreError.notFound("outbox message \(id)")
+            }
         }
     }
 
@@ -71,7 +96,9 @@ extension SQLiteDeviceStore: AlertOutbox {
             try connection.transaction {
                 var count = 0
                 for key in Set(idempotencyKeys) {
-                    count += try connection.run("UPDATE outbox SET delivered_at = ?, suppressed_reason = ? WHERE idempotency_key = ? AND delivered_at IS NULL", [.of(date), .text(reason), .text(key)])
+                    count += try connection.run(
+                        "UPDATE outbox SET delivered_at = ?, suppressed_reason = ? WHERE idempotency_key = ? AND delivered_at IS NULL",
+                        [.of(date), .text(reason), .text(key)])
                 }
                 return count
             }
@@ -83,12 +110,16 @@ extension SQLiteDeviceStore: AlertOutbox {
     }
 
     public func messages(to sink: String, about subject: String) async throws -> [OutboxMessage] {
-        try await reader.perform { try $0.query("SELECT \(Self.outboxColumns) FROM outbox WHERE sink = ? AND subject = ? ORDER BY id", [.text(sink), .text(subject)], Self.message) }
+        try await reader.perform {
+            try $0.query(
+                "SELECT \(Self.outboxColumns) FROM outbox WHERE sink = ? AND subject = ? ORDER BY id", [.text(sink), .text(subject)], Self.message)
+        }
     }
 
     public func pruneSettledMessages(queuedBefore date: Date) async throws -> Int {
         try await writer.perform { connection in
-            try connection.run("""
+            try connection.run(
+                """
                 DELETE FROM outbox WHERE delivered_at IS NOT NULL AND created_at < ?
                 AND (subject IS NULL OR id NOT IN (SELECT max(id) FROM outbox WHERE subject IS NOT NULL GROUP BY sink, subject))
                 """, [.of(date)])
@@ -101,7 +132,11 @@ extension SQLiteDeviceStore: AlertOutbox {
 
     public func markAttemptFailed(_ id: OutboxID, error: String, retryAt: Date) async throws {
         try await writer.perform { connection in
-            guard try connection.run("UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?", [.text(error), .of(retryAt), .of(id)]) == 1 else { throw StoreError.notFound("outbox message \(id)") }
+            guard
+                try connection.run(
+                    "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?",
+                    [.text(error), .of(retryAt), .of(id)]) == 1
+            else { throw StoreError.notFound("outbox message \(id)") }
         }
     }
 }

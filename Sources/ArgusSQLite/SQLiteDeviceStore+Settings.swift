@@ -6,9 +6,9 @@
 public import Argus
 
 #if canImport(FoundationEssentials)
-public import FoundationEssentials
+    public import FoundationEssentials
 #else
-public import Foundation
+    public import Foundation
 #endif
 
 /// Run-time settings and scan schedules.
@@ -21,7 +21,9 @@ extension SQLiteDeviceStore: SettingsStore {
     public func setSetting(_ key: String, to value: String?) async throws {
         _ = try await writer.perform { connection in
             if let value {
-                return try connection.run("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", [.text(key), .text(value)])
+                return try connection.run(
+                    "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    [.text(key), .text(value)])
             } else {
                 return try connection.run("DELETE FROM settings WHERE key = ?", [.text(key)])
             }
@@ -35,12 +37,19 @@ extension SQLiteDeviceStore: SettingsStore {
     }
 
     static func schedule(_ row: SQLiteStatement) -> Schedule {
-        Schedule(id: row.id(0), name: row.string(1), expression: row.string(2), profile: row.string(3), targets: decodeList(row.string(4)), isEnabled: row.bool(5), nextRunAt: row.optionalDate(6), lastRunAt: row.optionalDate(7))
+        Schedule(
+            id: row.id(0), name: row.string(1), expression: row.string(2), profile: row.string(3), targets: decodeList(row.string(4)),
+            isEnabled: row.bool(5), nextRunAt: row.optionalDate(6), lastRunAt: row.optionalDate(7))
     }
 
     public func createSchedule(_ schedule: Schedule) async throws -> Schedule {
         try await writer.perform { connection in
-            try connection.run("INSERT INTO schedules (name, expression, profile, targets, is_enabled, next_run_at, last_run_at) VALUES (?, ?, ?, ?, ?, ?, ?)", [.text(schedule.name), .text(schedule.expression), .text(schedule.profile), .text(Self.encodeList(schedule.targets)), .of(schedule.isEnabled), .of(schedule.nextRunAt), .of(schedule.lastRunAt)])
+            try connection.run(
+                "INSERT INTO schedules (name, expression, profile, targets, is_enabled, next_run_at, last_run_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    .text(schedule.name), .text(schedule.expression), .text(schedule.profile), .text(Self.encodeList(schedule.targets)),
+                    .of(schedule.isEnabled), .of(schedule.nextRunAt), .of(schedule.lastRunAt),
+                ])
             var stored = schedule
             stored.id = ScheduleID(connection.lastInsertedID)
             return stored
@@ -49,7 +58,14 @@ extension SQLiteDeviceStore: SettingsStore {
 
     public func updateSchedule(_ schedule: Schedule) async throws {
         try await writer.perform { connection in
-            guard try connection.run("UPDATE schedules SET name = ?, expression = ?, profile = ?, targets = ?, is_enabled = ?, next_run_at = ?, last_run_at = ? WHERE id = ?", [.text(schedule.name), .text(schedule.expression), .text(schedule.profile), .text(Self.encodeList(schedule.targets)), .of(schedule.isEnabled), .of(schedule.nextRunAt), .of(schedule.lastRunAt), .of(schedule.id)]) == 1 else {
+            guard
+                try connection.run(
+                    "UPDATE schedules SET name = ?, expression = ?, profile = ?, targets = ?, is_enabled = ?, next_run_at = ?, last_run_at = ? WHERE id = ?",
+                    [
+                        .text(schedule.name), .text(schedule.expression), .text(schedule.profile), .text(Self.encodeList(schedule.targets)),
+                        .of(schedule.isEnabled), .of(schedule.nextRunAt), .of(schedule.lastRunAt), .of(schedule.id),
+                    ]) == 1
+            else {
                 throw StoreError.notFound("schedule \(schedule.id)")
             }
         }
@@ -60,6 +76,9 @@ extension SQLiteDeviceStore: SettingsStore {
     }
 
     public func schedules() async throws -> [Schedule] {
-        try await reader.perform { try $0.query("SELECT id, name, expression, profile, targets, is_enabled, next_run_at, last_run_at FROM schedules ORDER BY id", [], Self.schedule) }
+        try await reader.perform {
+            try $0.query(
+                "SELECT id, name, expression, profile, targets, is_enabled, next_run_at, last_run_at FROM schedules ORDER BY id", [], Self.schedule)
+        }
     }
 }

@@ -6,9 +6,9 @@
 public import Argus
 
 #if canImport(FoundationEssentials)
-public import FoundationEssentials
+    public import FoundationEssentials
 #else
-public import Foundation
+    public import Foundation
 #endif
 
 /// Imported vulnerabilities, indexed by the products they affect.
@@ -18,11 +18,15 @@ extension SQLiteDeviceStore: VulnerabilityStore {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         let rows = try vulnerabilities.map { vulnerability in
-            (vulnerability.id, String(decoding: try encoder.encode(vulnerability), as: UTF8.self), Set(vulnerability.affects.map { catalog.canonical($0.software).description }))
+            (
+                vulnerability.id, String(decoding: try encoder.encode(vulnerability), as: UTF8.self),
+                Set(vulnerability.affects.map { catalog.canonical($0.software).description })
+            )
         }
         return try await writer.perform { connection in
             try connection.transaction {
-                let save = try connection.prepare("INSERT INTO vulnerabilities (id, data) VALUES (?1, ?2) ON CONFLICT (id) DO UPDATE SET data = excluded.data")
+                let save = try connection.prepare(
+                    "INSERT INTO vulnerabilities (id, data) VALUES (?1, ?2) ON CONFLICT (id) DO UPDATE SET data = excluded.data")
                 let clear = try connection.prepare("DELETE FROM vulnerability_products WHERE vulnerability_id = ?1")
                 let index = try connection.prepare("INSERT OR IGNORE INTO vulnerability_products (product, vulnerability_id) VALUES (?1, ?2)")
                 for (id, data, products) in rows {
@@ -50,7 +54,10 @@ extension SQLiteDeviceStore: VulnerabilityStore {
         let keys = products.map(\.description).sorted()
         let texts = try await reader.perform { connection in
             let placeholders = Array(repeating: "?", count: keys.count).joined(separator: ", ")
-            return try connection.query("SELECT DISTINCT v.id, v.data FROM vulnerability_products p JOIN vulnerabilities v ON v.id = p.vulnerability_id WHERE p.product IN (\(placeholders)) ORDER BY v.id", keys.map { .text($0) }) { $0.string(1) }
+            return try connection.query(
+                "SELECT DISTINCT v.id, v.data FROM vulnerability_products p JOIN vulnerabilities v ON v.id = p.vulnerability_id WHERE p.product IN (\(placeholders)) ORDER BY v.id",
+                keys.map { .text($0) }
+            ) { $0.string(1) }
         }
         let decoder = JSONDecoder()
         return try texts.map { text in

@@ -7,15 +7,15 @@ public import Argus
 internal import CSQLite3
 
 #if canImport(FoundationEssentials)
-public import FoundationEssentials
+    public import FoundationEssentials
 #else
-public import Foundation
+    public import Foundation
 #endif
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// The default ``DeviceStore``: one SQLite file, through the system libsqlite3.
@@ -70,7 +70,10 @@ public final class SQLiteDeviceStore: DeviceStore, StoreHealthReporting {
             // SQLite opens a file it may not write for reading only, without a word: every
             // write would fail later, sign-ins and key uses included. Refuse it now.
             if connection.isReadOnly {
-                throw StoreError(.readOnly, "cannot write to \(path): the file is read-only for this user; give the user that runs Argus write access to it and to its folder")
+                throw StoreError(
+                    .readOnly,
+                    "cannot write to \(path): the file is read-only for this user; give the user that runs Argus write access to it and to its folder"
+                )
             }
             try connection.execute("PRAGMA busy_timeout = 5000")
             if exists { try Self.checkIntact(connection, path: path) }
@@ -101,7 +104,10 @@ public final class SQLiteDeviceStore: DeviceStore, StoreHealthReporting {
         let findings = try connection.query("PRAGMA quick_check(5)") { $0.string(0) }
         guard findings != ["ok"] else { return }
         let first = findings.first.map { String($0.prefix(200)) } ?? "no answer"
-        throw StoreError(.corrupt, "\(path) is damaged: SQLite's check found \(first)\(findings.count > 1 ? " (and more)" : ""); it was left as it is — \(repairAdvice(path))")
+        throw StoreError(
+            .corrupt,
+            "\(path) is damaged: SQLite's check found \(first)\(findings.count > 1 ? " (and more)" : ""); it was left as it is — \(repairAdvice(path))"
+        )
     }
 
     /// Refuses files that cannot be an Argus database before SQLite touches them.
@@ -115,7 +121,10 @@ public final class SQLiteDeviceStore: DeviceStore, StoreHealthReporting {
             throw StoreError(.notArgusDatabase, "\(path) is not a regular file")
         }
         guard info.st_size > 0 else {
-            throw StoreError(.notArgusDatabase, "\(path) is empty (0 bytes), so it is not an Argus database; it was left as it is — remove it, or choose another path, to start a new database")
+            throw StoreError(
+                .notArgusDatabase,
+                "\(path) is empty (0 bytes), so it is not an Argus database; it was left as it is — remove it, or choose another path, to start a new database"
+            )
         }
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else {
@@ -150,7 +159,9 @@ public final class SQLiteDeviceStore: DeviceStore, StoreHealthReporting {
             }
         }
         guard version <= Schema.latestVersion else {
-            throw StoreError(.newerSchema, "\(path) was written by a newer Argus (schema \(version); this Argus knows up to \(Schema.latestVersion)); upgrade Argus to open it")
+            throw StoreError(
+                .newerSchema,
+                "\(path) was written by a newer Argus (schema \(version); this Argus knows up to \(Schema.latestVersion)); upgrade Argus to open it")
         }
         guard version < Schema.latestVersion else { return }
         try connection.transaction {
@@ -165,12 +176,16 @@ public final class SQLiteDeviceStore: DeviceStore, StoreHealthReporting {
     /// whose process no longer runs, so that opening the database next to a running server
     /// never touches the server's scan.
     private static func markInterrupted(_ connection: SQLiteConnection, at date: Date, onlyAbandoned: Bool) throws -> [ScanID] {
-        let open: [(ScanID, String?)] = try connection.query("SELECT id, runner FROM scans WHERE status IN ('queued', 'running') ORDER BY id") { ($0.id(0), $0.optionalString(1)) }
+        let open: [(ScanID, String?)] = try connection.query("SELECT id, runner FROM scans WHERE status IN ('queued', 'running') ORDER BY id") {
+            ($0.id(0), $0.optionalString(1))
+        }
         let abandoned = open.filter { !onlyAbandoned || !($0.1.map(ProcessIdentity.isAlive) ?? false) }.map(\.0)
         guard !abandoned.isEmpty else { return [] }
         try connection.transaction {
             for id in abandoned {
-                try connection.run("UPDATE scans SET status = 'interrupted', finished_at = ?, error_message = 'Argus stopped while the scan ran' WHERE id = ? AND status IN ('queued', 'running')", [.of(date), .of(id)])
+                try connection.run(
+                    "UPDATE scans SET status = 'interrupted', finished_at = ?, error_message = 'Argus stopped while the scan ran' WHERE id = ? AND status IN ('queued', 'running')",
+                    [.of(date), .of(id)])
             }
         }
         return abandoned
@@ -184,10 +199,16 @@ public final class SQLiteDeviceStore: DeviceStore, StoreHealthReporting {
 
     // MARK: Scans
 
-    static let scanColumns = "id, status, kind, profile, targets, created_at, started_at, finished_at, nmap_version, nmap_arguments, hosts_up, hosts_down, devices_found, open_ports, error_message, coverage"
+    static let scanColumns =
+        "id, status, kind, profile, targets, created_at, started_at, finished_at, nmap_version, nmap_arguments, hosts_up, hosts_down, devices_found, open_ports, error_message, coverage"
 
     static func scanRecord(_ row: SQLiteStatement) -> ScanRecord {
-        ScanRecord(id: row.id(0), status: ScanStatus(rawValue: row.string(1)) ?? .failed, kind: ScanKind(rawValue: row.string(2)) ?? .network, profile: row.string(3), targets: decodeList(row.string(4)), createdAt: row.date(5), startedAt: row.optionalDate(6), finishedAt: row.optionalDate(7), nmapVersion: row.optionalString(8), nmapArguments: row.optionalString(9), hostsUp: row.int(10), hostsDown: row.int(11), devicesFound: row.int(12), openPorts: row.int(13), errorMessage: row.optionalString(14), coverage: row.optionalString(15).flatMap(decodeCoverage))
+        ScanRecord(
+            id: row.id(0), status: ScanStatus(rawValue: row.string(1)) ?? .failed, kind: ScanKind(rawValue: row.string(2)) ?? .network,
+            profile: row.string(3), targets: decodeList(row.string(4)), createdAt: row.date(5), startedAt: row.optionalDate(6),
+            finishedAt: row.optionalDate(7), nmapVersion: row.optionalString(8), nmapArguments: row.optionalString(9), hostsUp: row.int(10),
+            hostsDown: row.int(11), devicesFound: row.int(12), openPorts: row.int(13), errorMessage: row.optionalString(14),
+            coverage: row.optionalString(15).flatMap(decodeCoverage))
     }
 
     static func fetchScan(_ connection: SQLiteConnection, _ id: ScanID) throws -> ScanRecord? {
@@ -196,7 +217,12 @@ public final class SQLiteDeviceStore: DeviceStore, StoreHealthReporting {
 
     public func createScan(_ scan: NewScan) async throws -> ScanRecord {
         try await writer.perform { connection in
-            try connection.run("INSERT INTO scans (status, kind, profile, targets, created_at, started_at, runner) VALUES (?, ?, ?, ?, ?, ?, ?)", [.text(scan.status.rawValue), .text(scan.kind.rawValue), .text(scan.profile), .text(Self.encodeList(scan.targets)), .of(scan.createdAt), .of(scan.status == .running ? scan.createdAt : nil), .text(ProcessIdentity.current)])
+            try connection.run(
+                "INSERT INTO scans (status, kind, profile, targets, created_at, started_at, runner) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    .text(scan.status.rawValue), .text(scan.kind.rawValue), .text(scan.profile), .text(Self.encodeList(scan.targets)),
+                    .of(scan.createdAt), .of(scan.status == .running ? scan.createdAt : nil), .text(ProcessIdentity.current),
+                ])
             return try Self.fetchScan(connection, ScanID(connection.lastInsertedID))!
         }
     }
@@ -207,9 +233,13 @@ public final class SQLiteDeviceStore: DeviceStore, StoreHealthReporting {
                 guard let scan = try Self.fetchScan(connection, id) else { throw StoreError.notFound("scan \(id)") }
                 guard !scan.status.isFinal else { throw StoreError(.invalidArgument, "scan \(id) is already \(scan.status.rawValue)") }
                 if status == .running {
-                    try connection.run("UPDATE scans SET status = ?, started_at = coalesce(started_at, ?), runner = ? WHERE id = ?", [.text(status.rawValue), .of(date), .text(ProcessIdentity.current), .of(id)])
+                    try connection.run(
+                        "UPDATE scans SET status = ?, started_at = coalesce(started_at, ?), runner = ? WHERE id = ?",
+                        [.text(status.rawValue), .of(date), .text(ProcessIdentity.current), .of(id)])
                 } else if status.isFinal {
-                    try connection.run("UPDATE scans SET status = ?, finished_at = ?, error_message = ? WHERE id = ?", [.text(status.rawValue), .of(date), .of(error), .of(id)])
+                    try connection.run(
+                        "UPDATE scans SET status = ?, finished_at = ?, error_message = ? WHERE id = ?",
+                        [.text(status.rawValue), .of(date), .of(error), .of(id)])
                 } else {
                     try connection.run("UPDATE scans SET status = ? WHERE id = ?", [.text(status.rawValue), .of(id)])
                 }
@@ -228,14 +258,23 @@ public final class SQLiteDeviceStore: DeviceStore, StoreHealthReporting {
                 let recorder = try SQLiteScanRecorder(connection: connection, scanID: scanID, date: date)
                 let outcome = try produce(recorder)
                 guard outcome.status.isFinal else {
-                    throw StoreError(.invalidArgument, "a scan result must end the scan (completed, failed or cancelled), not \(outcome.status.rawValue)")
+                    throw StoreError(
+                        .invalidArgument, "a scan result must end the scan (completed, failed or cancelled), not \(outcome.status.rawValue)")
                 }
-                try connection.run("""
+                try connection.run(
+                    """
                     UPDATE scans SET status = ?, started_at = coalesce(?, started_at), finished_at = ?, nmap_version = ?, nmap_arguments = ?,
                         hosts_up = ?, hosts_down = ?, devices_found = ?, open_ports = ?, error_message = ?, coverage = ?
                     WHERE id = ?
-                    """, [.text(outcome.status.rawValue), .of(outcome.startedAt), .of(outcome.finishedAt ?? date), .of(outcome.nmapVersion), .of(outcome.nmapArguments), .of(outcome.hostsUp), .of(outcome.hostsDown), .of(recorder.ids.count), .of(recorder.openPorts), .of(outcome.errorMessage), .of(try outcome.coverage.map(Self.encodeCoverage)), .of(scanID)])
-                return RecordedScan(scan: try Self.fetchScan(connection, scanID)!, deviceIDs: recorder.ids, newDevices: recorder.newDevices, changeIDs: recorder.changeIDs)
+                    """,
+                    [
+                        .text(outcome.status.rawValue), .of(outcome.startedAt), .of(outcome.finishedAt ?? date), .of(outcome.nmapVersion),
+                        .of(outcome.nmapArguments), .of(outcome.hostsUp), .of(outcome.hostsDown), .of(recorder.ids.count), .of(recorder.openPorts),
+                        .of(outcome.errorMessage), .of(try outcome.coverage.map(Self.encodeCoverage)), .of(scanID),
+                    ])
+                return RecordedScan(
+                    scan: try Self.fetchScan(connection, scanID)!, deviceIDs: recorder.ids, newDevices: recorder.newDevices,
+                    changeIDs: recorder.changeIDs)
             }
         }
     }
@@ -250,7 +289,9 @@ public final class SQLiteDeviceStore: DeviceStore, StoreHealthReporting {
             filter.add("status = ?", query.status.map { status in .text(status.rawValue) })
             filter.add("kind = ?", query.kind.map { kind in .text(kind.rawValue) })
             let total = try connection.first("SELECT count(*) FROM scans \(filter.clause)", filter.arguments) { $0.int(0) } ?? 0
-            let items = try connection.query("SELECT \(Self.scanColumns) FROM scans \(filter.clause) ORDER BY id DESC LIMIT ? OFFSET ?", filter.arguments + [.of(query.limit), .of(query.offset)], Self.scanRecord)
+            let items = try connection.query(
+                "SELECT \(Self.scanColumns) FROM scans \(filter.clause) ORDER BY id DESC LIMIT ? OFFSET ?",
+                filter.arguments + [.of(query.limit), .of(query.offset)], Self.scanRecord)
             return Page(items: items, total: total)
         }
     }
@@ -262,8 +303,11 @@ public final class SQLiteDeviceStore: DeviceStore, StoreHealthReporting {
     public func deviceCounts() async throws -> DeviceCounts {
         try await reader.perform { connection in
             var byRisk: [RiskLevel: Int] = [:]
-            var total = 0, online = 0
-            for (level, count, up) in try connection.query("SELECT risk_level, count(*), sum(is_online) FROM devices GROUP BY risk_level", [], { ($0.string(0), $0.int(1), $0.int(2)) }) {
+            var total = 0
+            var online = 0
+            for (level, count, up) in try connection.query(
+                "SELECT risk_level, count(*), sum(is_online) FROM devices GROUP BY risk_level", [], { ($0.string(0), $0.int(1), $0.int(2)) })
+            {
                 byRisk[RiskLevel(rawValue: level) ?? .none, default: 0] += count
                 total += count
                 online += up
@@ -276,7 +320,8 @@ public final class SQLiteDeviceStore: DeviceStore, StoreHealthReporting {
         guard date != nil || keep != nil else { return 0 }
         return try await writer.perform { connection in
             try connection.transaction {
-                try connection.run("""
+                try connection.run(
+                    """
                     DELETE FROM scans
                     WHERE status NOT IN ('queued', 'running')
                       AND id NOT IN (SELECT last_scan_id FROM devices WHERE last_scan_id IS NOT NULL)
@@ -289,10 +334,16 @@ public final class SQLiteDeviceStore: DeviceStore, StoreHealthReporting {
 
     // MARK: Devices
 
-    static let deviceColumns = "id, mac, ip, hostname, vendor, device_type, os_name, os_accuracy, first_seen, last_seen, times_seen, last_scan_id, is_online, risk_level, risk_score, label, notes, is_trusted, zone, open_ports"
+    static let deviceColumns =
+        "id, mac, ip, hostname, vendor, device_type, os_name, os_accuracy, first_seen, last_seen, times_seen, last_scan_id, is_online, risk_level, risk_score, label, notes, is_trusted, zone, open_ports"
 
     static func device(_ row: SQLiteStatement) -> Device {
-        Device(id: row.id(0), mac: row.optionalString(1), ip: row.string(2), hostname: row.optionalString(3), vendor: row.optionalString(4), deviceType: row.string(5), osName: row.optionalString(6), osAccuracy: row.optionalInt(7), firstSeen: row.date(8), lastSeen: row.date(9), timesSeen: row.int(10), lastScanID: row.optionalID(11), isOnline: row.bool(12), riskLevel: RiskLevel(rawValue: row.string(13)) ?? .none, riskScore: row.int(14), label: row.optionalString(15), notes: row.optionalString(16), isTrusted: row.bool(17), zone: row.optionalString(18))
+        Device(
+            id: row.id(0), mac: row.optionalString(1), ip: row.string(2), hostname: row.optionalString(3), vendor: row.optionalString(4),
+            deviceType: row.string(5), osName: row.optionalString(6), osAccuracy: row.optionalInt(7), firstSeen: row.date(8), lastSeen: row.date(9),
+            timesSeen: row.int(10), lastScanID: row.optionalID(11), isOnline: row.bool(12), riskLevel: RiskLevel(rawValue: row.string(13)) ?? .none,
+            riskScore: row.int(14), label: row.optionalString(15), notes: row.optionalString(16), isTrusted: row.bool(17),
+            zone: row.optionalString(18))
     }
 
     public func devices(_ query: DeviceQuery) async throws -> Page<DeviceListing> {
@@ -309,16 +360,21 @@ public final class SQLiteDeviceStore: DeviceStore, StoreHealthReporting {
                 filter.add("(" + fields.joined(separator: " OR ") + ")", .text(search.lowercased()))
             }
             let direction = query.descending ? "DESC" : "ASC"
-            let order = switch query.sort {
-            case .ip: "ip_key \(direction), id"
-            case .hostname: "hostname \(direction), id"
-            case .lastSeen: "last_seen \(direction), id"
-            case .firstSeen: "first_seen \(direction), id"
-            // By level, then score: a critical finding outranks any number of high ones.
-            case .risk: "CASE risk_level WHEN 'critical' THEN 4 WHEN 'high' THEN 3 WHEN 'medium' THEN 2 WHEN 'low' THEN 1 ELSE 0 END \(direction), risk_score \(direction), id"
-            }
+            let order =
+                switch query.sort {
+                case .ip: "ip_key \(direction), id"
+                case .hostname: "hostname \(direction), id"
+                case .lastSeen: "last_seen \(direction), id"
+                case .firstSeen: "first_seen \(direction), id"
+                // By level, then score: a critical finding outranks any number of high ones.
+                case .risk:
+                    "CASE risk_level WHEN 'critical' THEN 4 WHEN 'high' THEN 3 WHEN 'medium' THEN 2 WHEN 'low' THEN 1 ELSE 0 END \(direction), risk_score \(direction), id"
+                }
             let total = try connection.first("SELECT count(*) FROM devices \(filter.clause)", filter.arguments) { $0.int(0) } ?? 0
-            let items = try connection.query("SELECT \(Self.deviceColumns) FROM devices \(filter.clause) ORDER BY \(order) LIMIT ? OFFSET ?", filter.arguments + [.of(query.limit), .of(query.offset)]) { row in
+            let items = try connection.query(
+                "SELECT \(Self.deviceColumns) FROM devices \(filter.clause) ORDER BY \(order) LIMIT ? OFFSET ?",
+                filter.arguments + [.of(query.limit), .of(query.offset)]
+            ) { row in
                 DeviceListing(device: Self.device(row), openPorts: row.int(19))
             }
             return Page(items: items, total: total)
@@ -336,24 +392,37 @@ public final class SQLiteDeviceStore: DeviceStore, StoreHealthReporting {
     public func device(address: String) async throws -> Device? {
         try await reader.perform { connection in
             if let mac = Addresses.normalizedMAC(address) {
-                return try connection.first("SELECT \(Self.deviceColumns) FROM devices WHERE mac = ? ORDER BY last_seen DESC, id DESC LIMIT 1", [.text(mac)], Self.device)
+                return try connection.first(
+                    "SELECT \(Self.deviceColumns) FROM devices WHERE mac = ? ORDER BY last_seen DESC, id DESC LIMIT 1", [.text(mac)], Self.device)
             }
             // The IP sort key is indexed: one index serves both sorting and lookup by address.
-            return try connection.first("SELECT \(Self.deviceColumns) FROM devices WHERE ip_key = ? AND ip = ? ORDER BY last_seen DESC, id DESC LIMIT 1", [.blob(Addresses.sortKey(ip: address)), .text(address)], Self.device)
+            return try connection.first(
+                "SELECT \(Self.deviceColumns) FROM devices WHERE ip_key = ? AND ip = ? ORDER BY last_seen DESC, id DESC LIMIT 1",
+                [.blob(Addresses.sortKey(ip: address)), .text(address)], Self.device)
         }
     }
 
-    private static func observations(_ connection: SQLiteConnection, where condition: String, _ arguments: [SQLiteValue], limit: Int) throws -> [DeviceObservation] {
-        var rows = try connection.query("""
+    private static func observations(_ connection: SQLiteConnection, where condition: String, _ arguments: [SQLiteValue], limit: Int) throws
+        -> [DeviceObservation]
+    {
+        var rows = try connection.query(
+            """
             SELECT scan_id, device_id, observed_at, state, ip, mac, hostname, vendor, os_name, os_accuracy, risk_level, risk_score
             FROM observations WHERE \(condition) LIMIT ?
-            """, arguments + [.of(limit)]) { row in
-            DeviceObservation(scanID: row.id(0), deviceID: row.id(1), observedAt: row.date(2), state: HostStatus.State(rawValue: row.string(3)) ?? .up, ip: row.string(4), mac: row.optionalString(5), hostname: row.optionalString(6), vendor: row.optionalString(7), osName: row.optionalString(8), osAccuracy: row.optionalInt(9), riskLevel: RiskLevel(rawValue: row.string(10)) ?? .none, riskScore: row.int(11))
+            """, arguments + [.of(limit)]
+        ) { row in
+            DeviceObservation(
+                scanID: row.id(0), deviceID: row.id(1), observedAt: row.date(2), state: HostStatus.State(rawValue: row.string(3)) ?? .up,
+                ip: row.string(4), mac: row.optionalString(5), hostname: row.optionalString(6), vendor: row.optionalString(7),
+                osName: row.optionalString(8), osAccuracy: row.optionalInt(9), riskLevel: RiskLevel(rawValue: row.string(10)) ?? .none,
+                riskScore: row.int(11))
         }
         for index in rows.indices {
-            rows[index].ports = try connection.query("""
+            rows[index].ports = try connection.query(
+                """
                 SELECT \(portColumns) FROM ports WHERE scan_id = ? AND device_id = ? ORDER BY protocol, number
-                """, [.of(rows[index].scanID), .of(rows[index].deviceID)]) { port($0) }
+                """, [.of(rows[index].scanID), .of(rows[index].deviceID)]
+            ) { port($0) }
         }
         return rows
     }
@@ -361,7 +430,12 @@ public final class SQLiteDeviceStore: DeviceStore, StoreHealthReporting {
     static let portColumns = "protocol, number, state, service_name, product, version, extra_info, tunnel, cpes, confirmed_at"
 
     static func port(_ row: SQLiteStatement, from first: Int32 = 0) -> ObservedPort {
-        ObservedPort(protocol: TransportProtocol(rawValue: row.string(first)) ?? .tcp, number: row.int(first + 1), state: PortState.State(rawValue: row.string(first + 2)) ?? .open, serviceName: row.optionalString(first + 3), product: row.optionalString(first + 4), version: row.optionalString(first + 5), extraInfo: row.optionalString(first + 6), tunnel: row.optionalString(first + 7), cpes: row.optionalString(first + 8).map(decodeList) ?? [], confirmedAt: row.optionalDate(first + 9))
+        ObservedPort(
+            protocol: TransportProtocol(rawValue: row.string(first)) ?? .tcp, number: row.int(first + 1),
+            state: PortState.State(rawValue: row.string(first + 2)) ?? .open, serviceName: row.optionalString(first + 3),
+            product: row.optionalString(first + 4), version: row.optionalString(first + 5), extraInfo: row.optionalString(first + 6),
+            tunnel: row.optionalString(first + 7), cpes: row.optionalString(first + 8).map(decodeList) ?? [], confirmedAt: row.optionalDate(first + 9)
+        )
     }
 
     static func encodeCoverage(_ coverage: ScanCoverage) throws -> String {
@@ -378,17 +452,25 @@ public final class SQLiteDeviceStore: DeviceStore, StoreHealthReporting {
         try await reader.perform { connection in
             // Two passes over the devices' latest scans, in device order: the observations, then
             // their ports (by the ports' primary key), merged without a query per device.
-            var rows = try connection.query("""
+            var rows = try connection.query(
+                """
                 SELECT o.scan_id, o.device_id, o.observed_at, o.state, o.ip, o.mac, o.hostname, o.vendor, o.os_name, o.os_accuracy, o.risk_level, o.risk_score
                 FROM devices d JOIN observations o ON o.scan_id = d.last_scan_id AND o.device_id = d.id ORDER BY d.id
-                """, []) { row in
-                DeviceObservation(scanID: row.id(0), deviceID: row.id(1), observedAt: row.date(2), state: HostStatus.State(rawValue: row.string(3)) ?? .up, ip: row.string(4), mac: row.optionalString(5), hostname: row.optionalString(6), vendor: row.optionalString(7), osName: row.optionalString(8), osAccuracy: row.optionalInt(9), riskLevel: RiskLevel(rawValue: row.string(10)) ?? .none, riskScore: row.int(11))
+                """, []
+            ) { row in
+                DeviceObservation(
+                    scanID: row.id(0), deviceID: row.id(1), observedAt: row.date(2), state: HostStatus.State(rawValue: row.string(3)) ?? .up,
+                    ip: row.string(4), mac: row.optionalString(5), hostname: row.optionalString(6), vendor: row.optionalString(7),
+                    osName: row.optionalString(8), osAccuracy: row.optionalInt(9), riskLevel: RiskLevel(rawValue: row.string(10)) ?? .none,
+                    riskScore: row.int(11))
             }
             var index = rows.startIndex
-            _ = try connection.query("""
+            _ = try connection.query(
+                """
                 SELECT p.device_id, p.protocol, p.number, p.state, p.service_name, p.product, p.version, p.extra_info, p.tunnel, p.cpes, p.confirmed_at
                 FROM devices d JOIN ports p ON p.scan_id = d.last_scan_id AND p.device_id = d.id ORDER BY d.id, p.protocol, p.number
-                """, []) { row -> Void in
+                """, []
+            ) { row -> Void in
                 let device: DeviceID = row.id(0)
                 while index < rows.endIndex && rows[index].deviceID < device { index += 1 }
                 if index < rows.endIndex && rows[index].deviceID == device { rows[index].ports.append(Self.port(row, from: 1)) }
@@ -405,7 +487,10 @@ public final class SQLiteDeviceStore: DeviceStore, StoreHealthReporting {
             while start < devices.endIndex {
                 let slice = devices[start..<min(start + 500, devices.endIndex)]
                 let marks = Array(repeating: "?", count: slice.count).joined(separator: ", ")
-                for (id, text) in try connection.query("SELECT id, assessment FROM devices WHERE assessment IS NOT NULL AND id IN (\(marks))", slice.map { .of($0) }, { ($0.id(0) as DeviceID, $0.string(1)) }) {
+                for (id, text) in try connection.query(
+                    "SELECT id, assessment FROM devices WHERE assessment IS NOT NULL AND id IN (\(marks))", slice.map { .of($0) },
+                    { ($0.id(0) as DeviceID, $0.string(1)) })
+                {
                     found[id] = text
                 }
                 start = slice.endIndex
@@ -430,14 +515,19 @@ public final class SQLiteDeviceStore: DeviceStore, StoreHealthReporting {
         try await writer.perform { connection in
             try connection.transaction {
                 func text(_ value: String?) -> SQLiteValue { value.map { $0.isEmpty ? .null : .text($0) } ?? .null }
-                let changed = try connection.run("""
+                let changed = try connection.run(
+                    """
                     UPDATE devices SET
                         label = CASE WHEN ?1 THEN ?2 ELSE label END,
                         notes = CASE WHEN ?3 THEN ?4 ELSE notes END,
                         zone = CASE WHEN ?5 THEN ?6 ELSE zone END,
                         is_trusted = coalesce(?7, is_trusted)
                     WHERE id = ?8
-                    """, [.of(edit.label != nil), text(edit.label), .of(edit.notes != nil), text(edit.notes), .of(edit.zone != nil), text(edit.zone), edit.isTrusted.map { .of($0) } ?? .null, .of(id)])
+                    """,
+                    [
+                        .of(edit.label != nil), text(edit.label), .of(edit.notes != nil), text(edit.notes), .of(edit.zone != nil), text(edit.zone),
+                        edit.isTrusted.map { .of($0) } ?? .null, .of(id),
+                    ])
                 guard changed == 1 else { throw StoreError.notFound("device \(id)") }
                 return try connection.first("SELECT \(Self.deviceColumns) FROM devices WHERE id = ?", [.of(id)], Self.device)!
             }
@@ -455,12 +545,15 @@ public final class SQLiteDeviceStore: DeviceStore, StoreHealthReporting {
             filter.add("severity_rank >= ?", query.minimumSeverity.map { severity in .of(Severity.allCases.firstIndex(of: severity)!) })
             filter.add("acknowledged = ?", query.acknowledged.map { acknowledged in .of(acknowledged) })
             let total = try connection.first("SELECT count(*) FROM changes \(filter.clause)", filter.arguments) { $0.int(0) } ?? 0
-            let items = try connection.query("SELECT \(Self.changeColumns) FROM changes \(filter.clause) ORDER BY id DESC LIMIT ? OFFSET ?", filter.arguments + [.of(query.limit), .of(query.offset)], Self.changeRecord)
+            let items = try connection.query(
+                "SELECT \(Self.changeColumns) FROM changes \(filter.clause) ORDER BY id DESC LIMIT ? OFFSET ?",
+                filter.arguments + [.of(query.limit), .of(query.offset)], Self.changeRecord)
             return Page(items: items, total: total)
         }
     }
 
-    static let changeColumns = "id, scan_id, device_id, kind, severity, ip, mac, port, protocol, old_value, new_value, description, detected_at, acknowledged"
+    static let changeColumns =
+        "id, scan_id, device_id, kind, severity, ip, mac, port, protocol, old_value, new_value, description, detected_at, acknowledged"
 
     /// A stored change kind. Only this build's kinds are ever stored: a database a newer Argus
     /// wrote (which might hold others) is refused when it is opened (``StoreError/Code/newerSchema``).
@@ -469,7 +562,11 @@ public final class SQLiteDeviceStore: DeviceStore, StoreHealthReporting {
     }
 
     static func changeRecord(_ row: SQLiteStatement) -> ChangeRecord {
-        ChangeRecord(id: row.id(0), scanID: row.id(1), deviceID: row.optionalID(2), kind: changeKind(row.string(3)), severity: Severity(rawValue: row.string(4)) ?? .info, ip: row.optionalString(5), mac: row.optionalString(6), port: row.optionalInt(7), protocol: row.optionalString(8).flatMap(TransportProtocol.init), oldValue: row.optionalString(9), newValue: row.optionalString(10), description: row.string(11), detectedAt: row.date(12), acknowledged: row.bool(13))
+        ChangeRecord(
+            id: row.id(0), scanID: row.id(1), deviceID: row.optionalID(2), kind: changeKind(row.string(3)),
+            severity: Severity(rawValue: row.string(4)) ?? .info, ip: row.optionalString(5), mac: row.optionalString(6), port: row.optionalInt(7),
+            protocol: row.optionalString(8).flatMap(TransportProtocol.init), oldValue: row.optionalString(9), newValue: row.optionalString(10),
+            description: row.string(11), detectedAt: row.date(12), acknowledged: row.bool(13))
     }
 
     public func changes(withIDs ids: [ChangeID]) async throws -> [ChangeRecord] {

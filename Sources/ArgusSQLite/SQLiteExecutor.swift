@@ -12,7 +12,8 @@ actor SQLiteExecutor {
     private let connection: SQLiteConnection
     private let damage: StoreDamageRecord
 
-    init(path: String, readOnly: Bool, create: Bool, damage: StoreDamageRecord = StoreDamageRecord(), setUp: (SQLiteConnection) throws -> Void) throws {
+    init(path: String, readOnly: Bool, create: Bool, damage: StoreDamageRecord = StoreDamageRecord(), setUp: (SQLiteConnection) throws -> Void) throws
+    {
         let connection = try SQLiteConnection(path: path, readOnly: readOnly, create: create)
         try setUp(connection)
         self.connection = connection

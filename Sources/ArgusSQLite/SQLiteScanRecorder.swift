@@ -6,9 +6,9 @@
 import Argus
 
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 
 /// Writes a scan's devices, observations, ports, changes and alerts inside the transaction
@@ -36,7 +36,8 @@ final class SQLiteScanRecorder: ScanRecorder {
         self.scanID = .of(scanID)
         self.date = date
         self.when = .of(date)
-        updateDevice = try connection.prepare("""
+        updateDevice = try connection.prepare(
+            """
             UPDATE devices SET ip = ?1, ip_key = ?2, mac = coalesce(?3, mac), hostname = coalesce(?4, hostname),
                 vendor = coalesce(?5, vendor), device_type = ?6,
                 os_accuracy = CASE WHEN ?7 IS NULL THEN os_accuracy ELSE ?8 END, os_name = coalesce(?7, os_name),
@@ -44,20 +45,24 @@ final class SQLiteScanRecorder: ScanRecorder {
                 risk_level = ?11, risk_score = ?12, open_ports = ?13, assessment = coalesce(?14, assessment)
             WHERE id = ?15 AND last_seen < ?9 + 1
             """)
-        insertDevice = try connection.prepare("""
+        insertDevice = try connection.prepare(
+            """
             INSERT INTO devices (ip, ip_key, mac, hostname, vendor, device_type, os_name, os_accuracy,
                 first_seen, last_seen, last_scan_id, risk_level, risk_score, open_ports, assessment)
             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?11, ?12, ?13, ?14)
             """)
-        insertObservation = try connection.prepare("""
+        insertObservation = try connection.prepare(
+            """
             INSERT INTO observations (scan_id, device_id, observed_at, state, ip, mac, hostname, vendor, os_name, os_accuracy, risk_level, risk_score)
             VALUES (?, ?, ?, 'up', ?, ?, ?, ?, ?, ?, ?, ?)
             """)
-        insertPort = try connection.prepare("""
+        insertPort = try connection.prepare(
+            """
             INSERT OR REPLACE INTO ports (scan_id, device_id, protocol, number, state, service_name, product, version, extra_info, tunnel, cpes, confirmed_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
-        insertChange = try connection.prepare("""
+        insertChange = try connection.prepare(
+            """
             INSERT INTO changes (scan_id, device_id, kind, severity, severity_rank, ip, mac, port, protocol, old_value, new_value, description, detected_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
@@ -132,7 +137,9 @@ final class SQLiteScanRecorder: ScanRecorder {
 
     func markOffline(_ devices: [DeviceID]) throws {
         for id in devices {
-            guard try connection.run("UPDATE devices SET is_online = 0 WHERE id = ?", [.of(id)]) == 1 else { throw StoreError.notFound("device \(id)") }
+            guard try connection.run("UPDATE devices SET is_online = 0 WHERE id = ?", [.of(id)]) == 1 else {
+                throw StoreError.notFound("device \(id)")
+            }
         }
     }
 

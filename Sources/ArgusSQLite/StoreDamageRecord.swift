@@ -19,7 +19,8 @@ final class StoreDamageRecord: Sendable {
         guard let error = error as? StoreError, error.code == .corrupt else { return }
         problem.withLock { stored in
             if stored == nil {
-                stored = "the database is damaged (SQLite reported corruption while it ran); restore it from a backup, or recover what it holds with sqlite3's .recover"
+                stored =
+                    "the database is damaged (SQLite reported corruption while it ran); restore it from a backup, or recover what it holds with sqlite3's .recover"
             }
         }
     }

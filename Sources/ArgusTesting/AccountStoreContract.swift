@@ -7,9 +7,9 @@ public import Argus
 public import ArgusAccounts
 
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 
 /// The contract every ``AccountStore`` keeps: users, API keys, sessions and the audit log. See ``StoreContract`` for how to run it.
@@ -30,7 +30,9 @@ public enum AccountStoreContract: StoreContract {
         try await expect(try await store.userCount() == 1)
         try await expect(try await store.users().map(\.username) == ["admin"])
 
-        let session = LoginSession(idHash: "abc", userID: admin.id, csrfToken: "token", createdAt: day(1), lastSeenAt: day(1), expiresAt: day(2), idleTimeout: 3_600, remember: false, clientAddress: "127.0.0.1", userAgent: "test")
+        let session = LoginSession(
+            idHash: "abc", userID: admin.id, csrfToken: "token", createdAt: day(1), lastSeenAt: day(1), expiresAt: day(2), idleTimeout: 3_600,
+            remember: false, clientAddress: "127.0.0.1", userAgent: "test")
         try await store.createSession(session)
         try await expect(try await store.session(idHash: "abc") == session)
         try await expect(try await store.session(idHash: "other") == nil)
@@ -72,8 +74,12 @@ public enum AccountStoreContract: StoreContract {
 
         let key = try await store.createAPIKey(userID: admin.id, name: "grafana", prefix: "argus_ab", keyHash: "aa11", expiresAt: day(30), at: day(1))
         let other = try await store.createAPIKey(userID: admin.id, name: "ha", prefix: "argus_cd", keyHash: "bb22", expiresAt: nil, at: day(1))
-        try await expectThrows(StoreError.self) { try await store.createAPIKey(userID: admin.id, name: "dup", prefix: "argus_ab", keyHash: "aa11", expiresAt: nil, at: day(1)) }
-        try await expectThrows(StoreError.self) { try await store.createAPIKey(userID: UserID(99), name: "x", prefix: "p", keyHash: "cc33", expiresAt: nil, at: day(1)) }
+        try await expectThrows(StoreError.self) {
+            try await store.createAPIKey(userID: admin.id, name: "dup", prefix: "argus_ab", keyHash: "aa11", expiresAt: nil, at: day(1))
+        }
+        try await expectThrows(StoreError.self) {
+            try await store.createAPIKey(userID: UserID(99), name: "x", prefix: "p", keyHash: "cc33", expiresAt: nil, at: day(1))
+        }
         try await expect(try await store.apiKey(hash: "aa11") == key)
         try await expect(try await store.apiKey(hash: "zz") == nil)
         try await expect(try await store.apiKeys(of: admin.id).map(\.name) == ["grafana", "ha"])
@@ -89,9 +95,13 @@ public enum AccountStoreContract: StoreContract {
     }
 
     static func auditLog(_ store: any AccountStore) async throws {
-        let first = try await store.appendAudit(AuditEntry(timestamp: day(1), username: "admin", action: "login", clientAddress: "127.0.0.1", userAgent: "curl", success: false))
+        let first = try await store.appendAudit(
+            AuditEntry(timestamp: day(1), username: "admin", action: "login", clientAddress: "127.0.0.1", userAgent: "curl", success: false))
         try await store.appendAudit(AuditEntry(timestamp: day(2), userID: UserID(1), username: "admin", action: "login", clientAddress: "127.0.0.1"))
-        try await store.appendAudit(AuditEntry(timestamp: day(3), userID: UserID(1), apiKeyID: APIKeyID(2), action: "device.edit", resourceType: "device", resourceID: "7", details: #"{"label":"NAS"}"#))
+        try await store.appendAudit(
+            AuditEntry(
+                timestamp: day(3), userID: UserID(1), apiKeyID: APIKeyID(2), action: "device.edit", resourceType: "device", resourceID: "7",
+                details: #"{"label":"NAS"}"#))
         try await expect(first.id > 0)
         let all = try await store.auditEntries(action: nil, limit: 10, offset: 0)
         try await expect(all.total == 3 && all.items.map(\.action) == ["device.edit", "login", "login"])

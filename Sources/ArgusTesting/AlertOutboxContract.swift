@@ -6,9 +6,9 @@
 public import Argus
 
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 
 /// The contract every ``AlertOutbox`` keeps: the alert outbox, with messages queued in a scan's transaction. See ``StoreContract`` for how to run it.
@@ -51,7 +51,9 @@ public enum AlertOutboxContract: StoreContract {
 
     static func outboxDeliversEachMessageOnce(_ store: any DeviceStore & AlertOutbox) async throws {
         let alert = NewOutboxMessage(sink: "webhook", idempotencyKey: "scan1-device_added-1", payload: #"{"kind":"device_added"}"#)
-        try await recordScan(store, at: day(1), devices: [DeviceUpdate(ip: "192.0.2.1")], outbox: [alert, NewOutboxMessage(sink: "ntfy", idempotencyKey: "scan1-device_added-1", payload: "{}")])
+        try await recordScan(
+            store, at: day(1), devices: [DeviceUpdate(ip: "192.0.2.1")],
+            outbox: [alert, NewOutboxMessage(sink: "ntfy", idempotencyKey: "scan1-device_added-1", payload: "{}")])
         // The same key for the same sink is queued once.
         let again = try await store.enqueue([alert, NewOutboxMessage(sink: "webhook", idempotencyKey: "degraded", payload: "{}")], at: day(2))
         try await expect(again.count == 2)

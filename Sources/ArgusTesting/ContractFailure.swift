@@ -6,9 +6,9 @@
 public import Argus
 
 #if canImport(FoundationEssentials)
-public import FoundationEssentials
+    public import FoundationEssentials
 #else
-public import Foundation
+    public import Foundation
 #endif
 
 /// A store broke its contract: which check, where in it, and what was expected.
@@ -31,18 +31,25 @@ public struct ContractFailure: Error, Sendable, Hashable, CustomStringConvertibl
 }
 
 /// Expects a condition to hold.
-func expect(_ condition: @autoclosure () async throws -> Bool, _ comment: @autoclosure () -> String = "", fileID: String = #fileID, line: Int = #line) async throws {
+func expect(_ condition: @autoclosure () async throws -> Bool, _ comment: @autoclosure () -> String = "", fileID: String = #fileID, line: Int = #line)
+    async throws
+{
     guard try await condition() else {
         let comment = comment()
-        throw ContractFailure(check: "", location: "\(fileID):\(line)", message: comment.isEmpty ? "expectation failed" : "expectation failed: \(comment)")
+        throw ContractFailure(
+            check: "", location: "\(fileID):\(line)", message: comment.isEmpty ? "expectation failed" : "expectation failed: \(comment)")
     }
 }
 
 /// Expects a value, and returns it.
-func require<T>(_ value: @autoclosure () async throws -> T?, _ comment: @autoclosure () -> String = "", fileID: String = #fileID, line: Int = #line) async throws -> T {
+func require<T>(_ value: @autoclosure () async throws -> T?, _ comment: @autoclosure () -> String = "", fileID: String = #fileID, line: Int = #line)
+    async throws -> T
+{
     guard let value = try await value() else {
         let comment = comment()
-        throw ContractFailure(check: "", location: "\(fileID):\(line)", message: comment.isEmpty ? "a value was expected, found nil" : "a value was expected: \(comment)")
+        throw ContractFailure(
+            check: "", location: "\(fileID):\(line)",
+            message: comment.isEmpty ? "a value was expected, found nil" : "a value was expected: \(comment)")
     }
     return value
 }
@@ -61,7 +68,10 @@ func expectThrows<E: Error, R>(_ type: E.Type, fileID: String = #fileID, line: I
 
 /// Creates a running scan and records `devices` into it, as a scan would.
 @discardableResult
-func recordScan(_ store: any DeviceStore, at date: Date, kind: ScanKind = .network, devices: [DeviceUpdate], offline: [DeviceID] = [], changes: [NewChange] = [], outbox: [NewOutboxMessage] = []) async throws -> RecordedScan {
+func recordScan(
+    _ store: any DeviceStore, at date: Date, kind: ScanKind = .network, devices: [DeviceUpdate], offline: [DeviceID] = [], changes: [NewChange] = [],
+    outbox: [NewOutboxMessage] = []
+) async throws -> RecordedScan {
     try await store.recordTestScan(at: date, kind: kind, devices: devices, offline: offline, changes: changes, outbox: outbox)
 }
 
@@ -69,9 +79,15 @@ extension DeviceStore {
     /// Creates a running scan of 192.0.2.0/24 at `date` and records these devices (with
     /// changes and alerts) into it, finishing a minute later: a scan without a scanner, for tests.
     @discardableResult
-    public func recordTestScan(at date: Date, kind: ScanKind = .network, devices: [DeviceUpdate], offline: [DeviceID] = [], changes: [NewChange] = [], outbox: [NewOutboxMessage] = []) async throws -> RecordedScan {
+    public func recordTestScan(
+        at date: Date, kind: ScanKind = .network, devices: [DeviceUpdate], offline: [DeviceID] = [], changes: [NewChange] = [],
+        outbox: [NewOutboxMessage] = []
+    ) async throws -> RecordedScan {
         let scan = try await createScan(NewScan(kind: kind, profile: "normal", targets: ["192.0.2.0/24"], status: .running, createdAt: date))
-        return try await record(ScanResult(scanID: scan.id, startedAt: date, finishedAt: date.addingTimeInterval(60), nmapVersion: "7.93", nmapArguments: "nmap -sV", hostsUp: devices.count, hostsDown: 1, devices: devices, devicesNowOffline: offline, changes: changes, outbox: outbox))
+        return try await record(
+            ScanResult(
+                scanID: scan.id, startedAt: date, finishedAt: date.addingTimeInterval(60), nmapVersion: "7.93", nmapArguments: "nmap -sV",
+                hostsUp: devices.count, hostsDown: 1, devices: devices, devicesNowOffline: offline, changes: changes, outbox: outbox))
     }
 }
 
@@ -81,6 +97,8 @@ func day(_ n: Int, hour: Int = 0) -> Date {
 }
 
 /// An observed TCP port.
-func port(_ number: Int, _ state: PortState.State = .open, service: String? = nil, product: String? = nil, version: String? = nil, cpes: [String] = []) -> ObservedPort {
+func port(
+    _ number: Int, _ state: PortState.State = .open, service: String? = nil, product: String? = nil, version: String? = nil, cpes: [String] = []
+) -> ObservedPort {
     ObservedPort(protocol: .tcp, number: number, state: state, serviceName: service, product: product, version: version, cpes: cpes)
 }

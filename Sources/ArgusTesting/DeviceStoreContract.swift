@@ -6,9 +6,9 @@
 public import Argus
 
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 
 /// The contract every ``DeviceStore`` keeps: scans, devices, their observations and changes. See ``StoreContract`` for how to run it.
@@ -32,8 +32,15 @@ public enum DeviceStoreContract: StoreContract {
 
     static func deviceCountsInOnePass(_ store: any DeviceStore) async throws {
         try await expect(try await store.deviceCounts() == DeviceCounts(total: 0, online: 0, byRisk: [:]))
-        let first = try await recordScan(store, at: day(1), devices: [DeviceUpdate(ip: "192.0.2.1", riskLevel: .high, riskScore: 50), DeviceUpdate(ip: "192.0.2.2", riskLevel: .high, riskScore: 60), DeviceUpdate(ip: "192.0.2.3")])
-        try await recordScan(store, at: day(2), devices: [DeviceUpdate(deviceID: first.deviceIDs[0], ip: "192.0.2.1", riskLevel: .critical, riskScore: 90)], offline: [first.deviceIDs[1]])
+        let first = try await recordScan(
+            store, at: day(1),
+            devices: [
+                DeviceUpdate(ip: "192.0.2.1", riskLevel: .high, riskScore: 50), DeviceUpdate(ip: "192.0.2.2", riskLevel: .high, riskScore: 60),
+                DeviceUpdate(ip: "192.0.2.3"),
+            ])
+        try await recordScan(
+            store, at: day(2), devices: [DeviceUpdate(deviceID: first.deviceIDs[0], ip: "192.0.2.1", riskLevel: .critical, riskScore: 90)],
+            offline: [first.deviceIDs[1]])
         let counts = try await store.deviceCounts()
         try await expect(counts.total == 3 && counts.online == 2)
         try await expect(counts.byRisk == [.critical: 1, .high: 1, .none: 1, .low: 0, .medium: 0])
@@ -41,8 +48,11 @@ public enum DeviceStoreContract: StoreContract {
 
     static func pruningKeepsDevicesAndTheirLatestObservation(_ store: any DeviceStore) async throws {
         // Scan 1 sees A and B; scans 2 and 3 see only A; B's latest observation is in scan 1.
-        let first = try await recordScan(store, at: day(1), devices: [DeviceUpdate(ip: "192.0.2.1", ports: [port(22)]), DeviceUpdate(ip: "192.0.2.2")], changes: [NewChange(device: .update(0), kind: .deviceAdded, description: "A new device appeared at 192.0.2.1.")])
-        let a = first.deviceIDs[0], b = first.deviceIDs[1]
+        let first = try await recordScan(
+            store, at: day(1), devices: [DeviceUpdate(ip: "192.0.2.1", ports: [port(22)]), DeviceUpdate(ip: "192.0.2.2")],
+            changes: [NewChange(device: .update(0), kind: .deviceAdded, description: "A new device appeared at 192.0.2.1.")])
+        let a = first.deviceIDs[0]
+        let b = first.deviceIDs[1]
         let second = try await recordScan(store, at: day(2), devices: [DeviceUpdate(deviceID: a, ip: "192.0.2.1")])
         let third = try await recordScan(store, at: day(3), devices: [DeviceUpdate(deviceID: a, ip: "192.0.2.1")])
         try await expect(try await store.pruneScans(finishedBefore: nil, keepingNewest: nil) == 0)
@@ -50,7 +60,8 @@ public enum DeviceStoreContract: StoreContract {
         try await expect(try await store.pruneScans(finishedBefore: day(2, hour: 12), keepingNewest: nil) == 1)
         try await expect(try await store.scans(ScanQuery()).items.map(\.id) == [third.scan.id, first.scan.id])
         try await expect(try await store.scan(second.scan.id) == nil)
-        try await expect(try await store.history(of: a, limit: 10).map(\.scanID) == [third.scan.id, first.scan.id], "scan 1 stays for B, with A in it")
+        try await expect(
+            try await store.history(of: a, limit: 10).map(\.scanID) == [third.scan.id, first.scan.id], "scan 1 stays for B, with A in it")
         try await expect(try await store.history(of: b, limit: 10).map(\.scanID) == [first.scan.id])
         try await expect(try await store.device(a)?.timesSeen == 3, "the device keeps its counts")
         try await expect(try await store.changes(ChangeQuery(scanID: first.scan.id)).total == 1)
@@ -63,15 +74,19 @@ public enum DeviceStoreContract: StoreContract {
     }
 
     static func olderSightingsCoverageAndCarriedPorts(_ store: any DeviceStore) async throws {
-        let first = try await recordScan(store, at: day(2), devices: [DeviceUpdate(ip: "192.0.2.1", ports: [port(22)], assessment: "{\"level\":\"low\"}")])
+        let first = try await recordScan(
+            store, at: day(2), devices: [DeviceUpdate(ip: "192.0.2.1", ports: [port(22)], assessment: "{\"level\":\"low\"}")])
         let a = first.deviceIDs[0]
         try await expect(try await store.assessments(of: [a, DeviceID(9_999)]) == [a: "{\"level\":\"low\"}"])
 
         // A scan recorded later that saw A earlier (an older file): history only.
-        let coverage = ScanCoverage(targets: ["192.0.2.0/29"], exclusions: ["192.0.2.7"], ports: [.init(protocol: .tcp, ranges: [1...1000])], probesServices: true)
-        let older = try await store.createScan(NewScan(kind: .imported, profile: "imported", targets: ["old.xml"], status: .running, createdAt: day(3)))
+        let coverage = ScanCoverage(
+            targets: ["192.0.2.0/29"], exclusions: ["192.0.2.7"], ports: [.init(protocol: .tcp, ranges: [1...1000])], probesServices: true)
+        let older = try await store.createScan(
+            NewScan(kind: .imported, profile: "imported", targets: ["old.xml"], status: .running, createdAt: day(3)))
         let recorded = try await store.record(older.id, at: day(3)) { recorder in
-            try recorder.add(DeviceUpdate(deviceID: a, ip: "192.0.2.1", hostname: "old-name", ports: [port(80)], riskLevel: .high, riskScore: 40, seenAt: day(1)))
+            try recorder.add(
+                DeviceUpdate(deviceID: a, ip: "192.0.2.1", hostname: "old-name", ports: [port(80)], riskLevel: .high, riskScore: 40, seenAt: day(1)))
             return ScanOutcome(status: .completed, finishedAt: day(1), coverage: coverage)
         }
         try await expect(recorded.deviceIDs == [a])
@@ -97,7 +112,8 @@ public enum DeviceStoreContract: StoreContract {
     }
 
     static func scanLifecycle(_ store: any DeviceStore) async throws {
-        let created = try await store.createScan(NewScan(kind: .network, profile: "quick", targets: ["192.0.2.0/24", "198.51.100.7"], createdAt: day(1)))
+        let created = try await store.createScan(
+            NewScan(kind: .network, profile: "quick", targets: ["192.0.2.0/24", "198.51.100.7"], createdAt: day(1)))
         try await expect(created.status == .queued)
         try await expect(created.targets == ["192.0.2.0/24", "198.51.100.7"])
         try await expect(created.startedAt == nil)
@@ -105,7 +121,10 @@ public enum DeviceStoreContract: StoreContract {
         try await expect(running.status == .running)
         try await expect(running.startedAt == day(1, hour: 1))
 
-        let recorded = try await store.record(ScanResult(scanID: created.id, finishedAt: day(1, hour: 2), nmapVersion: "7.93", nmapArguments: "nmap -sn", hostsUp: 1, hostsDown: 3, devices: [DeviceUpdate(ip: "192.0.2.1", ports: [port(22), port(80, .closed)])]))
+        let recorded = try await store.record(
+            ScanResult(
+                scanID: created.id, finishedAt: day(1, hour: 2), nmapVersion: "7.93", nmapArguments: "nmap -sn", hostsUp: 1, hostsDown: 3,
+                devices: [DeviceUpdate(ip: "192.0.2.1", ports: [port(22), port(80, .closed)])]))
         try await expect(recorded.scan.status == .completed)
         try await expect(recorded.scan.finishedAt == day(1, hour: 2))
         try await expect(recorded.scan.duration == 3_600)
@@ -119,7 +138,8 @@ public enum DeviceStoreContract: StoreContract {
         try await expectThrows(StoreError.self) { try await store.markScan(created.id, as: .running, at: day(2), error: nil) }
         try await expectThrows(StoreError.self) { try await store.record(ScanResult(scanID: ScanID(9_999))) }
 
-        let failed = try await store.createScan(NewScan(kind: .device, profile: "normal", targets: ["192.0.2.9"], status: .running, createdAt: day(2)))
+        let failed = try await store.createScan(
+            NewScan(kind: .device, profile: "normal", targets: ["192.0.2.9"], status: .running, createdAt: day(2)))
         let marked = try await store.markScan(failed.id, as: .failed, at: day(2, hour: 1), error: "nmap exited with status 1")
         try await expect(marked.errorMessage == "nmap exited with status 1")
         try await expect(marked.finishedAt == day(2, hour: 1))
@@ -145,18 +165,30 @@ public enum DeviceStoreContract: StoreContract {
     }
 
     static func devicesKeepTheirIdentityAndOwnerFieldsAcrossScans(_ store: any DeviceStore) async throws {
-        let first = try await recordScan(store, at: day(1), devices: [
-            DeviceUpdate(ip: "192.0.2.10", mac: "00:1B:21:3A:4B:5C", hostname: "nas", vendor: "Intel Corporate", deviceType: "nas", osName: "Linux 5.X", osAccuracy: 96, ports: [port(22, service: "ssh", product: "OpenSSH", version: "8.9p1", cpes: ["cpe:/a:openbsd:openssh:8.9p1"]), port(445, service: "microsoft-ds", product: "")], riskLevel: .medium, riskScore: 40, assessment: #"{"score":40}"#),
-            DeviceUpdate(ip: "192.0.2.20"),
-        ])
+        let first = try await recordScan(
+            store, at: day(1),
+            devices: [
+                DeviceUpdate(
+                    ip: "192.0.2.10", mac: "00:1B:21:3A:4B:5C", hostname: "nas", vendor: "Intel Corporate", deviceType: "nas", osName: "Linux 5.X",
+                    osAccuracy: 96,
+                    ports: [
+                        port(22, service: "ssh", product: "OpenSSH", version: "8.9p1", cpes: ["cpe:/a:openbsd:openssh:8.9p1"]),
+                        port(445, service: "microsoft-ds", product: ""),
+                    ], riskLevel: .medium, riskScore: 40, assessment: #"{"score":40}"#),
+                DeviceUpdate(ip: "192.0.2.20"),
+            ])
         try await expect(first.newDevices == 2)
         let nas = first.deviceIDs[0]
         try await store.editDevice(nas, DeviceEdit(label: "Backup NAS", notes: "in the cupboard", isTrusted: true, zone: "servers"))
 
         // The NAS moves to a new address and loses its OS guess; the other device is gone.
-        let second = try await recordScan(store, at: day(2), devices: [
-            DeviceUpdate(deviceID: nas, ip: "192.0.2.11", mac: "00:1B:21:3A:4B:5C", deviceType: "nas", ports: [port(22, service: "ssh")], riskLevel: .low, riskScore: 10)
-        ], offline: [first.deviceIDs[1]])
+        let second = try await recordScan(
+            store, at: day(2),
+            devices: [
+                DeviceUpdate(
+                    deviceID: nas, ip: "192.0.2.11", mac: "00:1B:21:3A:4B:5C", deviceType: "nas", ports: [port(22, service: "ssh")], riskLevel: .low,
+                    riskScore: 10)
+            ], offline: [first.deviceIDs[1]])
         try await expect(second.newDevices == 0)
         try await expect(second.deviceIDs == [nas])
 
@@ -179,7 +211,8 @@ public enum DeviceStoreContract: StoreContract {
         try await expect(history.map(\.scanID) == [second.scan.id, first.scan.id])
         try await expect(history[1].ip == "192.0.2.10")
         try await expect(history[1].ports.map(\.number) == [22, 445])
-        try await expect(history[1].ports[0] == port(22, service: "ssh", product: "OpenSSH", version: "8.9p1", cpes: ["cpe:/a:openbsd:openssh:8.9p1"]))
+        try await expect(
+            history[1].ports[0] == port(22, service: "ssh", product: "OpenSSH", version: "8.9p1", cpes: ["cpe:/a:openbsd:openssh:8.9p1"]))
         try await expect(history[1].ports[1] == port(445, service: "microsoft-ds", product: ""), "an empty text stays empty, not NULL")
         try await expect(history[1].riskLevel == .medium)
         try await expect(try await store.history(of: nas, limit: 1).count == 1)
@@ -200,9 +233,12 @@ public enum DeviceStoreContract: StoreContract {
 
     static func aFailedRecordStoresNothing(_ store: any DeviceStore) async throws {
         let scan = try await store.createScan(NewScan(kind: .network, profile: "normal", targets: [], status: .running, createdAt: day(1)))
-        let broken = ScanResult(scanID: scan.id, finishedAt: day(1), devices: [DeviceUpdate(ip: "192.0.2.1")], changes: [NewChange(device: .update(5), kind: .deviceAdded, description: "x")])
+        let broken = ScanResult(
+            scanID: scan.id, finishedAt: day(1), devices: [DeviceUpdate(ip: "192.0.2.1")],
+            changes: [NewChange(device: .update(5), kind: .deviceAdded, description: "x")])
         try await expectThrows(StoreError.self) { try await store.record(broken) }
-        let unknownDevice = ScanResult(scanID: scan.id, finishedAt: day(1), devices: [DeviceUpdate(ip: "192.0.2.1"), DeviceUpdate(deviceID: DeviceID(777), ip: "192.0.2.2")])
+        let unknownDevice = ScanResult(
+            scanID: scan.id, finishedAt: day(1), devices: [DeviceUpdate(ip: "192.0.2.1"), DeviceUpdate(deviceID: DeviceID(777), ip: "192.0.2.2")])
         try await expectThrows(StoreError.self) { try await store.record(unknownDevice) }
         try await expect(try await store.inventory().isEmpty)
         try await expect(try await store.changes(ChangeQuery()).total == 0)
@@ -213,27 +249,38 @@ public enum DeviceStoreContract: StoreContract {
     }
 
     static func riskSortsByLevelThenScore(_ store: any DeviceStore) async throws {
-        let recorded = try await recordScan(store, at: day(1), devices: [
-            DeviceUpdate(ip: "192.0.2.1", riskLevel: .high, riskScore: 50),
-            DeviceUpdate(ip: "192.0.2.2", riskLevel: .critical, riskScore: 35),
-            DeviceUpdate(ip: "192.0.2.3", riskLevel: .high, riskScore: 60),
-            DeviceUpdate(ip: "192.0.2.4", riskLevel: .low, riskScore: 90),
-        ])
+        let recorded = try await recordScan(
+            store, at: day(1),
+            devices: [
+                DeviceUpdate(ip: "192.0.2.1", riskLevel: .high, riskScore: 50),
+                DeviceUpdate(ip: "192.0.2.2", riskLevel: .critical, riskScore: 35),
+                DeviceUpdate(ip: "192.0.2.3", riskLevel: .high, riskScore: 60),
+                DeviceUpdate(ip: "192.0.2.4", riskLevel: .low, riskScore: 90),
+            ])
         let ids = recorded.deviceIDs
-        try await expect(try await store.devices(DeviceQuery(sort: .risk, descending: true)).items.map(\.device.id) == [ids[1], ids[2], ids[0], ids[3]])
+        try await expect(
+            try await store.devices(DeviceQuery(sort: .risk, descending: true)).items.map(\.device.id) == [ids[1], ids[2], ids[0], ids[3]])
         try await expect(try await store.devices(DeviceQuery(sort: .risk)).items.map(\.device.id) == [ids[3], ids[0], ids[2], ids[1]])
     }
 
     static func deviceQueriesFilterSortAndPage(_ store: any DeviceStore) async throws {
-        let first = try await recordScan(store, at: day(1), devices: [
-            DeviceUpdate(ip: "10.0.0.10", hostname: "printer.lan", deviceType: "printer", ports: [port(631), port(9100)], riskLevel: .low, riskScore: 15),
-            DeviceUpdate(ip: "10.0.0.2", mac: "AA:BB:CC:00:11:22", hostname: "Camera-Front", deviceType: "camera", ports: [port(554), port(80), port(23)], riskLevel: .critical, riskScore: 95),
-            DeviceUpdate(ip: "10.0.0.100", deviceType: "unknown"),
-            DeviceUpdate(ip: "2001:db8::5", hostname: "v6host"),
-        ])
+        let first = try await recordScan(
+            store, at: day(1),
+            devices: [
+                DeviceUpdate(
+                    ip: "10.0.0.10", hostname: "printer.lan", deviceType: "printer", ports: [port(631), port(9100)], riskLevel: .low, riskScore: 15),
+                DeviceUpdate(
+                    ip: "10.0.0.2", mac: "AA:BB:CC:00:11:22", hostname: "Camera-Front", deviceType: "camera", ports: [port(554), port(80), port(23)],
+                    riskLevel: .critical, riskScore: 95),
+                DeviceUpdate(ip: "10.0.0.100", deviceType: "unknown"),
+                DeviceUpdate(ip: "2001:db8::5", hostname: "v6host"),
+            ])
         let ids = first.deviceIDs
         try await store.editDevice(ids[1], DeviceEdit(label: "Front door", isTrusted: true, zone: "iot"))
-        try await recordScan(store, at: day(2), devices: [DeviceUpdate(deviceID: ids[0], ip: "10.0.0.10", deviceType: "printer", ports: [port(631)], riskLevel: .low, riskScore: 15)], offline: [ids[2]])
+        try await recordScan(
+            store, at: day(2),
+            devices: [DeviceUpdate(deviceID: ids[0], ip: "10.0.0.10", deviceType: "printer", ports: [port(631)], riskLevel: .low, riskScore: 15)],
+            offline: [ids[2]])
 
         let byIP = try await store.devices(DeviceQuery())
         try await expect(byIP.items.map(\.device.ip) == ["10.0.0.2", "10.0.0.10", "10.0.0.100", "2001:db8::5"])
@@ -257,25 +304,37 @@ public enum DeviceStoreContract: StoreContract {
     }
 
     static func changesAreStoredWithTheirDevicesAndCanBeAcknowledged(_ store: any DeviceStore) async throws {
-        let first = try await recordScan(store, at: day(1), devices: [DeviceUpdate(ip: "192.0.2.1"), DeviceUpdate(ip: "192.0.2.2")], changes: [
-            NewChange(device: .update(0), kind: .deviceAdded, severity: .info, ip: "192.0.2.1", description: "A new device appeared at 192.0.2.1."),
-            NewChange(device: .update(1), kind: .deviceAdded, severity: .info, ip: "192.0.2.2", description: "A new device appeared at 192.0.2.2."),
-        ])
-        let second = try await recordScan(store, at: day(2), devices: [DeviceUpdate(deviceID: first.deviceIDs[0], ip: "192.0.2.1", ports: [port(23)])], changes: [
-            NewChange(device: .known(first.deviceIDs[0]), kind: .portOpened, severity: .critical, ip: "192.0.2.1", port: 23, protocol: .tcp, oldValue: nil, newValue: "telnet", description: "Port 23/tcp (telnet) opened on 192.0.2.1."),
-            NewChange(device: .known(first.deviceIDs[1]), kind: .deviceRemoved, severity: .warning, ip: "192.0.2.2", description: "192.0.2.2 is gone."),
-        ])
+        let first = try await recordScan(
+            store, at: day(1), devices: [DeviceUpdate(ip: "192.0.2.1"), DeviceUpdate(ip: "192.0.2.2")],
+            changes: [
+                NewChange(
+                    device: .update(0), kind: .deviceAdded, severity: .info, ip: "192.0.2.1", description: "A new device appeared at 192.0.2.1."),
+                NewChange(
+                    device: .update(1), kind: .deviceAdded, severity: .info, ip: "192.0.2.2", description: "A new device appeared at 192.0.2.2."),
+            ])
+        let second = try await recordScan(
+            store, at: day(2), devices: [DeviceUpdate(deviceID: first.deviceIDs[0], ip: "192.0.2.1", ports: [port(23)])],
+            changes: [
+                NewChange(
+                    device: .known(first.deviceIDs[0]), kind: .portOpened, severity: .critical, ip: "192.0.2.1", port: 23, protocol: .tcp,
+                    oldValue: nil, newValue: "telnet", description: "Port 23/tcp (telnet) opened on 192.0.2.1."),
+                NewChange(
+                    device: .known(first.deviceIDs[1]), kind: .deviceRemoved, severity: .warning, ip: "192.0.2.2", description: "192.0.2.2 is gone."),
+            ])
         let all = try await store.changes(ChangeQuery())
         try await expect(all.total == 4)
         try await expect(all.items.map(\.kind.rawValue) == ["device_removed", "port_opened", "device_added", "device_added"])
         let opened = all.items[1]
-        try await expect(opened.deviceID == first.deviceIDs[0] && opened.port == 23 && opened.protocol == .tcp && opened.newValue == "telnet" && opened.oldValue == nil)
+        try await expect(
+            opened.deviceID == first.deviceIDs[0] && opened.port == 23 && opened.protocol == .tcp && opened.newValue == "telnet"
+                && opened.oldValue == nil)
         try await expect(opened.detectedAt == day(2).addingTimeInterval(60))
         try await expect(all.items[3].deviceID == first.deviceIDs[0])
         try await expect(try await store.changes(ChangeQuery(scanID: second.scan.id)).total == 2)
         try await expect(try await store.changes(ChangeQuery(deviceID: first.deviceIDs[1])).total == 2)
         try await expect(try await store.changes(ChangeQuery(kind: .deviceAdded)).total == 2)
-        try await expect(try await store.changes(ChangeQuery(minimumSeverity: .warning)).items.map(\.kind.rawValue) == ["device_removed", "port_opened"])
+        try await expect(
+            try await store.changes(ChangeQuery(minimumSeverity: .warning)).items.map(\.kind.rawValue) == ["device_removed", "port_opened"])
         try await expect(try await store.changes(ChangeQuery(limit: 1, offset: 1)).items.map(\.kind.rawValue) == ["port_opened"])
 
         try await expect(try await store.acknowledgeChanges([opened.id, ChangeID(9_999)], acknowledged: true) == 1)

@@ -7,9 +7,9 @@ public import Argus
 import Synchronization
 
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 
 /// A ``Argus/Scanner`` that plays recorded nmap XML files instead of running nmap: each scan

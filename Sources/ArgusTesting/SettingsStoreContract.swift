@@ -6,9 +6,9 @@
 public import Argus
 
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 
 /// The contract every ``SettingsStore`` keeps: settings and schedules. See ``StoreContract`` for how to run it.
@@ -18,7 +18,7 @@ public enum SettingsStoreContract: StoreContract {
 
     /// The checks, by name.
     public static let checks: [String: @Sendable (Store) async throws -> Void] = [
-        "settingsAndSchedules": { try await settingsAndSchedules($0) },
+        "settingsAndSchedules": { try await settingsAndSchedules($0) }
     ]
 
     static func settingsAndSchedules(_ store: any SettingsStore) async throws {
@@ -31,7 +31,8 @@ public enum SettingsStoreContract: StoreContract {
         try await store.setSetting("retention.days", to: nil)
         try await expect(try await store.settings().keys.sorted() == ["network.subnets"])
 
-        var nightly = try await store.createSchedule(Schedule(id: ScheduleID(0), name: "nightly", expression: "0 3 * * *", profile: "normal", targets: ["192.0.2.0/24"], nextRunAt: day(2)))
+        var nightly = try await store.createSchedule(
+            Schedule(id: ScheduleID(0), name: "nightly", expression: "0 3 * * *", profile: "normal", targets: ["192.0.2.0/24"], nextRunAt: day(2)))
         let hourly = try await store.createSchedule(Schedule(id: ScheduleID(0), name: "hourly", expression: "every 1h", profile: "quick"))
         try await expect(nightly.id != hourly.id)
         nightly.lastRunAt = day(2)

@@ -3,13 +3,13 @@
 // SPDX-License-Identifier: Apache-2.0
 //
 
-import Argus
 import ArgumentParser
+import Argus
 import ArgusAccounts
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// How a command gets a password: `--password-stdin`, else asked twice on the terminal.
@@ -70,7 +70,10 @@ struct UserCommand: AsyncParsableCommand {
                 let password = try password.read()
                 let store = try database.open()
                 let user = try await Accounts(store: store).addUser(name, password: password)
-                try await store.appendAudit(AuditEntry(userID: user.id, username: user.username, action: "user_create", resourceType: "user", resourceID: "\(user.id)", details: "argus-cli", clientAddress: "local"))
+                try await store.appendAudit(
+                    AuditEntry(
+                        userID: user.id, username: user.username, action: "user_create", resourceType: "user", resourceID: "\(user.id)",
+                        details: "argus-cli", clientAddress: "local"))
                 print("User \(user.username) added.")
             }
         }
@@ -91,7 +94,8 @@ struct UserCommand: AsyncParsableCommand {
                 let password = try password.read()
                 let store = try database.open()
                 try await Accounts(store: store).setPassword(of: name, to: password)
-                try await store.appendAudit(AuditEntry(username: name, action: "password_change", resourceType: "user", details: "argus-cli", clientAddress: "local"))
+                try await store.appendAudit(
+                    AuditEntry(username: name, action: "password_change", resourceType: "user", details: "argus-cli", clientAddress: "local"))
                 print("Password of \(name) set; their sessions have ended.")
             }
         }
@@ -130,13 +134,19 @@ struct APIKeyCommand: AsyncParsableCommand {
                     owner = found
                 } else {
                     let users = try await store.users()
-                    guard users.count == 1 else { throw CLIFailure(users.isEmpty ? "there is no user yet: add one with argus-cli user add NAME" : "name the user with --user") }
+                    guard users.count == 1 else {
+                        throw CLIFailure(users.isEmpty ? "there is no user yet: add one with argus-cli user add NAME" : "name the user with --user")
+                    }
                     owner = users[0]
                 }
                 let (key, secret) = try await Accounts(store: store).createAPIKey(for: owner, name: name, expiresInDays: expiresDays)
-                try await store.appendAudit(AuditEntry(userID: owner.id, username: owner.username, action: "api_key_create", resourceType: "api_key", resourceID: "\(key.id)", details: "argus-cli: \(key.name)", clientAddress: "local"))
+                try await store.appendAudit(
+                    AuditEntry(
+                        userID: owner.id, username: owner.username, action: "api_key_create", resourceType: "api_key", resourceID: "\(key.id)",
+                        details: "argus-cli: \(key.name)", clientAddress: "local"))
                 print(secret)
-                printStandardError("API key \(key.id) (\(key.name)) for \(owner.username): shown once, keep it safe. Send it as X-API-Key or Authorization: Bearer.")
+                printStandardError(
+                    "API key \(key.id) (\(key.name)) for \(owner.username): shown once, keep it safe. Send it as X-API-Key or Authorization: Bearer.")
             }
         }
     }
@@ -156,7 +166,9 @@ struct APIKeyCommand: AsyncParsableCommand {
             var table = TextTable("ID", "NAME", "PREFIX", "CREATED", "LAST USED", "EXPIRES", "STATE")
             for key in keys {
                 let state = key.revokedAt != nil ? "revoked" : key.isUsable() ? "active" : "expired"
-                table.add("\(key.id)", key.name, key.prefix, shortDate(key.createdAt), key.lastUsedAt.map(shortDate) ?? "-", key.expiresAt.map(shortDate) ?? "never", state)
+                table.add(
+                    "\(key.id)", key.name, key.prefix, shortDate(key.createdAt), key.lastUsedAt.map(shortDate) ?? "-",
+                    key.expiresAt.map(shortDate) ?? "never", state)
             }
             table.print()
         }
@@ -164,7 +176,9 @@ struct APIKeyCommand: AsyncParsableCommand {
         struct KeySummary: Encodable {
             var id: Int64, name: String, prefix: String, createdAt: Date, lastUsedAt: Date?, expiresAt: Date?, revokedAt: Date?
             init(_ key: APIKey) {
-                (id, name, prefix, createdAt, lastUsedAt, expiresAt, revokedAt) = (key.id.rawValue, key.name, key.prefix, key.createdAt, key.lastUsedAt, key.expiresAt, key.revokedAt)
+                (id, name, prefix, createdAt, lastUsedAt, expiresAt, revokedAt) = (
+                    key.id.rawValue, key.name, key.prefix, key.createdAt, key.lastUsedAt, key.expiresAt, key.revokedAt
+                )
             }
         }
     }
@@ -181,10 +195,13 @@ struct APIKeyCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingFailures {
                 let store = try database.open()
-                guard let key = try await store.apiKeys(of: nil).first(where: { $0.id.rawValue == id }) else { throw CLIFailure("no API key has id \(id)") }
+                guard let key = try await store.apiKeys(of: nil).first(where: { $0.id.rawValue == id }) else {
+                    throw CLIFailure("no API key has id \(id)")
+                }
                 guard key.revokedAt == nil else { throw CLIFailure("API key \(id) is revoked already") }
                 try await store.revokeAPIKey(key.id, at: Date())
-                try await store.appendAudit(AuditEntry(action: "api_key_revoke", resourceType: "api_key", resourceID: "\(id)", details: "argus-cli", clientAddress: "local"))
+                try await store.appendAudit(
+                    AuditEntry(action: "api_key_revoke", resourceType: "api_key", resourceID: "\(id)", details: "argus-cli", clientAddress: "local"))
                 print("API key \(id) revoked.")
             }
         }

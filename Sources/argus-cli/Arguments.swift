@@ -3,8 +3,8 @@
 // SPDX-License-Identifier: Apache-2.0
 //
 
-public import Argus
 public import ArgumentParser
+public import Argus
 
 // Argus's enums as command-line values, spelled as their raw values.
 extension ScanStatus: ExpressibleByArgument {}

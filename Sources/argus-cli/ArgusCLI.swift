@@ -19,6 +19,9 @@ struct ArgusCLI: AsyncParsableCommand {
             a scan is incomplete (nmap was stopped or failed: what was read is still used).
             """,
         version: "0.1.0",
-        subcommands: [Scan.self, Changes.self, Parse.self, Diff.self, Import.self, Scans.self, Devices.self, ShowDevice.self, Vulnerabilities.self, UserCommand.self, APIKeyCommand.self]
+        subcommands: [
+            Scan.self, Changes.self, Parse.self, Diff.self, Import.self, Scans.self, Devices.self, ShowDevice.self, Vulnerabilities.self,
+            UserCommand.self, APIKeyCommand.self,
+        ]
     )
 }

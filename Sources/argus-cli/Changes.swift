@@ -3,8 +3,8 @@
 // SPDX-License-Identifier: Apache-2.0
 //
 
-import Argus
 import ArgumentParser
+import Argus
 
 /// `argus-cli changes`: what scans noticed, newest first.
 struct Changes: AsyncParsableCommand {
@@ -59,12 +59,15 @@ struct Changes: AsyncParsableCommand {
             if count < acknowledge.count { throw ExitCode(1) }
             return
         }
-        let query = ChangeQuery(scanID: scan.map { ScanID($0) }, kind: kindFilter, minimumSeverity: minimum, acknowledged: unacknowledged ? false : nil, limit: limit)
+        let query = ChangeQuery(
+            scanID: scan.map { ScanID($0) }, kind: kindFilter, minimumSeverity: minimum, acknowledged: unacknowledged ? false : nil, limit: limit)
         let page = try await reportingFailures { try await store.changes(query) }
         if json { return try printJSON(page.items) }
         var table = TextTable("ID", "SCAN", "WHEN", "SEVERITY", "KIND", "ACK", "DESCRIPTION")
         for change in page.items {
-            table.add(change.id.description, change.scanID.description, shortDate(change.detectedAt), change.severity.rawValue, change.kind.rawValue, change.acknowledged ? "yes" : "", change.description)
+            table.add(
+                change.id.description, change.scanID.description, shortDate(change.detectedAt), change.severity.rawValue, change.kind.rawValue,
+                change.acknowledged ? "yes" : "", change.description)
         }
         table.print()
         print("\(page.items.count) of \(page.total) changes")

@@ -3,24 +3,27 @@
 // SPDX-License-Identifier: Apache-2.0
 //
 
+import ArgumentParser
 import Argus
 import ArgusAccounts
-import ArgumentParser
 import ArgusSQLite
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 
 /// The `--db` option every database command shares.
 struct DatabaseOptions: ParsableArguments {
-    @Option(name: .customLong("db"), help: ArgumentHelp("The Argus database (default: $ARGUS_DB, else /var/lib/argus/argus.db for root, else ~/.local/share/argus/argus.db).", valueName: "path"))
+    @Option(
+        name: .customLong("db"),
+        help: ArgumentHelp(
+            "The Argus database (default: $ARGUS_DB, else /var/lib/argus/argus.db for root, else ~/.local/share/argus/argus.db).", valueName: "path"))
     var path: String?
 
     /// True when the database file exists (commands that only read can do without one).

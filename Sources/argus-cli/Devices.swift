@@ -3,8 +3,8 @@
 // SPDX-License-Identifier: Apache-2.0
 //
 
-import Argus
 import ArgumentParser
+import Argus
 
 /// `argus-cli devices`: the inventory, filtered and sorted.
 struct Devices: AsyncParsableCommand {
@@ -68,7 +68,9 @@ struct Devices: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let query = DeviceQuery(scanID: scan.map { ScanID($0) }, riskLevel: risk, isTrusted: trusted, zone: zone, deviceType: type, isOnline: online ? true : offline ? false : nil, search: search, sort: sort, descending: descending, limit: limit, offset: offset)
+        let query = DeviceQuery(
+            scanID: scan.map { ScanID($0) }, riskLevel: risk, isTrusted: trusted, zone: zone, deviceType: type,
+            isOnline: online ? true : offline ? false : nil, search: search, sort: sort, descending: descending, limit: limit, offset: offset)
         let store = try await reportingFailures { try database.open() }
         let clock = ContinuousClock()
         let start = clock.now
@@ -82,7 +84,10 @@ struct Devices: AsyncParsableCommand {
         var table = TextTable("ID", "IP", "MAC", "HOSTNAME", "VENDOR", "TYPE", "OPEN", "RISK", "ONLINE", "LAST SEEN", "LABEL")
         for listing in page.items {
             let device = listing.device
-            table.add(device.id.description, device.ip, device.mac ?? "-", device.hostname ?? "-", device.vendor ?? "-", device.deviceType, String(listing.openPorts), device.riskLevel == .none ? "-" : "\(device.riskLevel.rawValue) \(device.riskScore)", device.isOnline ? "yes" : "no", shortDate(device.lastSeen), device.label ?? "")
+            table.add(
+                device.id.description, device.ip, device.mac ?? "-", device.hostname ?? "-", device.vendor ?? "-", device.deviceType,
+                String(listing.openPorts), device.riskLevel == .none ? "-" : "\(device.riskLevel.rawValue) \(device.riskScore)",
+                device.isOnline ? "yes" : "no", shortDate(device.lastSeen), device.label ?? "")
         }
         table.print()
         print("\(page.items.count) of \(page.total) devices")

@@ -3,8 +3,8 @@
 // SPDX-License-Identifier: Apache-2.0
 //
 
-import Argus
 import ArgumentParser
+import Argus
 
 /// `argus-cli diff`: what changed between two recorded scans.
 struct Diff: ParsableCommand {
@@ -83,7 +83,8 @@ struct Diff: ParsableCommand {
             return result + "\""
         }
         let port = change.port.map(String.init) ?? "null"
-        return "{\"kind\":\(quoted(change.kind.rawValue)),\"severity\":\(quoted(change.severity.rawValue)),\"ip\":\(quoted(change.ip)),\"mac\":\(quoted(change.mac)),\"port\":\(port),\"protocol\":\(quoted(change.protocol?.rawValue)),\"old\":\(quoted(change.oldValue)),\"new\":\(quoted(change.newValue)),\"description\":\(quoted(change.description))}"
+        return
+            "{\"kind\":\(quoted(change.kind.rawValue)),\"severity\":\(quoted(change.severity.rawValue)),\"ip\":\(quoted(change.ip)),\"mac\":\(quoted(change.mac)),\"port\":\(port),\"protocol\":\(quoted(change.protocol?.rawValue)),\"old\":\(quoted(change.oldValue)),\"new\":\(quoted(change.newValue)),\"description\":\(quoted(change.description))}"
     }
 }
 

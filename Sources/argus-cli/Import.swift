@@ -3,11 +3,11 @@
 // SPDX-License-Identifier: Apache-2.0
 //
 
-import Argus
 import ArgumentParser
+import Argus
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `argus-cli import`: a recorded nmap XML file becomes a scan in the database.
@@ -44,7 +44,9 @@ struct Import: AsyncParsableCommand {
         } else {
             let scan = recorded.scan
             let changes = recorded.changeIDs.count
-            print("Imported \(file) as scan \(scan.id): \(scan.hostsUp) hosts up, \(scan.hostsDown) down; \(scan.devicesFound) devices (\(recorded.newDevices) new), \(scan.openPorts) open ports; \(changes) change\(changes == 1 ? "" : "s") (argus-cli changes --scan \(scan.id)).")
+            print(
+                "Imported \(file) as scan \(scan.id): \(scan.hostsUp) hosts up, \(scan.hostsDown) down; \(scan.devicesFound) devices (\(recorded.newDevices) new), \(scan.openPorts) open ports; \(changes) change\(changes == 1 ? "" : "s") (argus-cli changes --scan \(scan.id))."
+            )
         }
         if let message = recorded.scan.errorMessage {
             printStandardError("argus-cli: warning: \(message)")

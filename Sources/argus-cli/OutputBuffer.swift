@@ -4,9 +4,9 @@
 //
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Buffered writes to a file descriptor: printing a line per host of a 65,000-host scan

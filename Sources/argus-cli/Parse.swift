@@ -3,8 +3,8 @@
 // SPDX-License-Identifier: Apache-2.0
 //
 
-import Argus
 import ArgumentParser
+import Argus
 
 /// `argus-cli parse`: read nmap XML and summarise it.
 struct Parse: ParsableCommand {

@@ -7,7 +7,7 @@ import Argus
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Shows a scan's progress on standard error: on a terminal, one bar redrawn in place with the
@@ -44,7 +44,9 @@ final class ProgressDisplay: Sendable {
                 }
             case .host(let host) where host.isUp:
                 state.hostsUp += 1
-                line("  up: \(host.primaryAddress ?? "?")\(host.primaryHostname.map { " (\($0))" } ?? "")\(host.mac.map { "  \($0.address)\($0.vendor.map { " \($0)" } ?? "")" } ?? "")", &state)
+                line(
+                    "  up: \(host.primaryAddress ?? "?")\(host.primaryHostname.map { " (\($0))" } ?? "")\(host.mac.map { "  \($0.address)\($0.vendor.map { " \($0)" } ?? "")" } ?? "")",
+                    &state)
             case .started, .host, .finished:
                 break
             }
@@ -72,7 +74,8 @@ final class ProgressDisplay: Sendable {
         let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
         let eta = state.remaining.map { ", ~\(Self.duration($0)) left" } ?? ""
         let percent = String(Int(state.percent))
-        Self.write("\r\u{1B}[2K\(bar) \(String(repeating: " ", count: max(0, 3 - percent.count)))\(percent)%  \(state.phase)\(eta) · \(state.hostsUp) up")
+        Self.write(
+            "\r\u{1B}[2K\(bar) \(String(repeating: " ", count: max(0, 3 - percent.count)))\(percent)%  \(state.phase)\(eta) · \(state.hostsUp) up")
         state.barShown = true
     }
 

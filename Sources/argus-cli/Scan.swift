@@ -3,11 +3,11 @@
 // SPDX-License-Identifier: Apache-2.0
 //
 
-import Argus
 import ArgumentParser
+import Argus
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `argus-cli scan`: run nmap, record the result, show devices, risks and changes.
@@ -87,7 +87,9 @@ struct Scan: AsyncParsableCommand {
                 throw CLIFailure("unknown profile \(profile): use quick, normal or intensive")
             }
             if let ports { chosen.ports = try PortSpecification(ports) }
-            request = ScanRequest(targets: try ScanTargetList(targets, excluding: exclude, addressLimit: maxAddresses), profile: chosen, resolvesNames: !noDNS, timeout: timeout.map { .seconds($0) })
+            request = ScanRequest(
+                targets: try ScanTargetList(targets, excluding: exclude, addressLimit: maxAddresses), profile: chosen, resolvesNames: !noDNS,
+                timeout: timeout.map { .seconds($0) })
         } catch {
             printStandardError("argus-cli: \(error)")
             throw ExitCode(1)
@@ -97,7 +99,9 @@ struct Scan: AsyncParsableCommand {
         if dryRun {
             let (arguments, notices) = nmap.arguments(for: request)
             for notice in notices { printStandardError("argus-cli: note: \(notice)") }
-            if sweeper.sweeps(request) { print("# more than \(sweepThreshold) addresses: a sweep (-sn) first, then this, with -Pn, for each batch of \(batchSize) live hosts:") }
+            if sweeper.sweeps(request) {
+                print("# more than \(sweepThreshold) addresses: a sweep (-sn) first, then this, with -Pn, for each batch of \(batchSize) live hosts:")
+            }
             print(([nmap.executable ?? "nmap"] + arguments).map(Self.shellQuoted).joined(separator: " "))
             return
         }
@@ -109,14 +113,22 @@ struct Scan: AsyncParsableCommand {
             return try await monitor.scan(request, kind: device ? .device : .network, onEvent: { display.show($0) })
         }
         let scan = recorded.scan
-        print("Scan \(scan.id) \(scan.status.rawValue): \(scan.hostsUp) hosts up, \(scan.devicesFound) devices (\(recorded.newDevices) new), \(scan.openPorts) open ports.")
+        print(
+            "Scan \(scan.id) \(scan.status.rawValue): \(scan.hostsUp) hosts up, \(scan.devicesFound) devices (\(recorded.newDevices) new), \(scan.openPorts) open ports."
+        )
         if let error = scan.errorMessage { printStandardError("argus-cli: warning: \(error)") }
         let store = try database.open()
-        let risky = try await store.devices(DeviceQuery(scanID: scan.id, sort: .risk, descending: true, limit: 10)).items.filter { $0.device.riskLevel != .none }
+        let risky = try await store.devices(DeviceQuery(scanID: scan.id, sort: .risk, descending: true, limit: 10)).items.filter {
+            $0.device.riskLevel != .none
+        }
         if !risky.isEmpty {
             print("\nRisks:")
             var table = TextTable("IP", "TYPE", "RISK", "OPEN")
-            for listing in risky { table.add(listing.device.ip, listing.device.deviceType, "\(listing.device.riskLevel.rawValue) \(listing.device.riskScore)", String(listing.openPorts)) }
+            for listing in risky {
+                table.add(
+                    listing.device.ip, listing.device.deviceType, "\(listing.device.riskLevel.rawValue) \(listing.device.riskScore)",
+                    String(listing.openPorts))
+            }
             table.print()
         }
         let changes = try await store.changes(ChangeQuery(scanID: scan.id, limit: 50)).items.reversed()

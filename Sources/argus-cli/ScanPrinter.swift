@@ -6,9 +6,9 @@
 import Argus
 
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 
 /// Renders a scan while it streams in.

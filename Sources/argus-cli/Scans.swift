@@ -3,8 +3,8 @@
 // SPDX-License-Identifier: Apache-2.0
 //
 
-import Argus
 import ArgumentParser
+import Argus
 
 /// `argus-cli scans`: the scans in the database, newest first.
 struct Scans: AsyncParsableCommand {
@@ -28,7 +28,10 @@ struct Scans: AsyncParsableCommand {
         if json { return try printJSON(page.items) }
         var table = TextTable("ID", "STATUS", "KIND", "PROFILE", "STARTED", "DURATION", "UP", "DEVICES", "OPEN", "TARGETS")
         for scan in page.items {
-            table.add(scan.id.description, scan.status.rawValue, scan.kind.rawValue, scan.profile, shortDate(scan.startedAt ?? scan.createdAt), scan.duration.map { "\(Int($0.rounded())) s" } ?? "-", String(scan.hostsUp), String(scan.devicesFound), String(scan.openPorts), scan.targets.joined(separator: " "))
+            table.add(
+                scan.id.description, scan.status.rawValue, scan.kind.rawValue, scan.profile, shortDate(scan.startedAt ?? scan.createdAt),
+                scan.duration.map { "\(Int($0.rounded())) s" } ?? "-", String(scan.hostsUp), String(scan.devicesFound), String(scan.openPorts),
+                scan.targets.joined(separator: " "))
         }
         table.print()
         print("\(page.items.count) of \(page.total) scans")

@@ -3,8 +3,8 @@
 // SPDX-License-Identifier: Apache-2.0
 //
 
-import Argus
 import ArgumentParser
+import Argus
 
 /// `argus-cli device`: one device, its ports and its history.
 struct ShowDevice: AsyncParsableCommand {
@@ -47,21 +47,27 @@ struct ShowDevice: AsyncParsableCommand {
         let device = report.device
         var lines = ["Device \(device.id)" + (device.label.map { " — \($0)" } ?? "")]
         lines.append("  IP         \(device.ip)")
-        lines.append("  MAC        \(device.mac ?? "-")" + (device.mac.map { Addresses.isLocallyAdministered(mac: $0) ? " (locally administered: may be randomised)" : "" } ?? ""))
+        lines.append(
+            "  MAC        \(device.mac ?? "-")"
+                + (device.mac.map { Addresses.isLocallyAdministered(mac: $0) ? " (locally administered: may be randomised)" : "" } ?? ""))
         lines.append("  Host name  \(device.hostname ?? "-")")
         lines.append("  Vendor     \(device.vendor ?? "-")")
         lines.append("  Type       \(device.deviceType)")
         lines.append("  OS         \(device.osName.map { "\($0)" + (device.osAccuracy.map { " (\($0)%)" } ?? "") } ?? "-")")
         lines.append("  Risk       \(device.riskLevel.rawValue) (\(device.riskScore)/100)")
         lines.append("  Trusted    \(device.isTrusted ? "yes" : "no")" + (device.zone.map { ", zone \($0)" } ?? ""))
-        lines.append("  Seen       \(device.timesSeen) times, first \(shortDate(device.firstSeen)), last \(shortDate(device.lastSeen))" + (device.isOnline ? "" : " (offline now)"))
+        lines.append(
+            "  Seen       \(device.timesSeen) times, first \(shortDate(device.firstSeen)), last \(shortDate(device.lastSeen))"
+                + (device.isOnline ? "" : " (offline now)"))
         if let notes = device.notes { lines.append("  Notes      \(notes)") }
         print(lines.joined(separator: "\n"))
         if let latest = report.history.first {
             print("\nOpen ports (scan \(latest.scanID)):")
             var table = TextTable("PORT", "SERVICE", "PRODUCT", "VERSION")
             for port in latest.openPorts {
-                table.add("\(port.number)/\(port.protocol.rawValue)", port.serviceName ?? "-", port.product ?? "-", [port.version, port.extraInfo.map { "(\($0))" }].compactMap { $0 }.joined(separator: " "))
+                table.add(
+                    "\(port.number)/\(port.protocol.rawValue)", port.serviceName ?? "-", port.product ?? "-",
+                    [port.version, port.extraInfo.map { "(\($0))" }].compactMap { $0 }.joined(separator: " "))
             }
             table.print()
             if let assessment = report.assessment {
@@ -77,7 +83,9 @@ struct ShowDevice: AsyncParsableCommand {
                     print("\nKnown vulnerabilities:")
                     var cves = TextTable("CVE", "PORT", "CVSS", "CONFIDENCE", "VERSION", "SUMMARY")
                     for match in assessment.vulnerabilities {
-                        cves.add(match.id, "\(match.port)/\(match.protocol.rawValue)", match.cvss.map { String($0) } ?? "-", match.confidence.rawValue, match.matchedVersion ?? "-", match.summary)
+                        cves.add(
+                            match.id, "\(match.port)/\(match.protocol.rawValue)", match.cvss.map { String($0) } ?? "-", match.confidence.rawValue,
+                            match.matchedVersion ?? "-", match.summary)
                     }
                     cves.print()
                 }
@@ -85,7 +93,9 @@ struct ShowDevice: AsyncParsableCommand {
             print("\nHistory:")
             var past = TextTable("SCAN", "SEEN", "IP", "OPEN PORTS", "RISK")
             for observation in report.history {
-                past.add(observation.scanID.description, shortDate(observation.observedAt), observation.ip, String(observation.openPorts.count), observation.riskLevel.rawValue)
+                past.add(
+                    observation.scanID.description, shortDate(observation.observedAt), observation.ip, String(observation.openPorts.count),
+                    observation.riskLevel.rawValue)
             }
             past.print()
         }

@@ -3,8 +3,8 @@
 // SPDX-License-Identifier: Apache-2.0
 //
 
-import Argus
 import ArgumentParser
+import Argus
 import Foundation
 
 /// `argus-cli cve`: the vulnerability catalog (bundled, plus NVD feeds imported offline).
@@ -98,11 +98,14 @@ struct Vulnerabilities: AsyncParsableCommand {
         func run() async throws {
             // With --cpe, a lone argument is the version.
             let (product, version) = cpe != nil && version == nil ? (nil, product) : (product, version)
-            let port = ObservedPort(protocol: .tcp, number: 0, state: .open, product: product, version: version, extraInfo: extraInfo, cpes: cpe.map { [$0] } ?? [])
+            let port = ObservedPort(
+                protocol: .tcp, number: 0, state: .open, product: product, version: version, extraInfo: extraInfo, cpes: cpe.map { [$0] } ?? [])
             let matches = try await reportingFailures {
                 let catalog = VulnerabilityCatalog.bundled
                 let products = catalog.products(of: port)
-                guard !products.isEmpty else { throw CLIFailure("Argus does not know the product \(product.map { "\"\($0)\"" } ?? cpe ?? ""): give its CPE with --cpe") }
+                guard !products.isEmpty else {
+                    throw CLIFailure("Argus does not know the product \(product.map { "\"\($0)\"" } ?? cpe ?? ""): give its CPE with --cpe")
+                }
                 let imported = database.exists ? try await database.open().vulnerabilities(affecting: products) : []
                 return catalog.adding(imported).matches(for: port)
             }
@@ -113,7 +116,9 @@ struct Vulnerabilities: AsyncParsableCommand {
             }
             var table = TextTable("CVE", "CVSS", "SEVERITY", "CONFIDENCE", "AFFECTED", "SUMMARY")
             for match in matches {
-                table.add(match.id, match.cvss.map { String($0) } ?? "-", match.severity.rawValue, match.confidence.rawValue, match.affectedRange, match.summary)
+                table.add(
+                    match.id, match.cvss.map { String($0) } ?? "-", match.severity.rawValue, match.confidence.rawValue, match.affectedRange,
+                    match.summary)
             }
             table.print()
         }

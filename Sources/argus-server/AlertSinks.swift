@@ -17,14 +17,24 @@ extension ServerConfiguration.AlertSinkSettings {
         case "command":
             return CommandAlertSink(name: name, executable: command ?? "", arguments: arguments)
         case "syslog":
-            return SyslogAlertSink(name: name, host: url?.host ?? "", port: url?.port.flatMap { UInt16(exactly: $0) } ?? 514, transport: url?.scheme == "tcp" ? .tcp : .udp)
+            return SyslogAlertSink(
+                name: name, host: url?.host ?? "", port: url?.port.flatMap { UInt16(exactly: $0) } ?? 514,
+                transport: url?.scheme == "tcp" ? .tcp : .udp)
         case "email":
-            let security: SMTPAlertSink.Security = url?.scheme == "smtps" ? .tls : (url?.queryItems?.contains { $0.name == "security" && $0.value == "none" } == true ? .none : .startTLS)
-            return try SMTPAlertSink(name: name, host: url?.host ?? "", port: url?.port.flatMap { UInt16(exactly: $0) }, security: security, username: username, password: password, from: from ?? "", to: to, trustRootsFile: caFile)
+            let security: SMTPAlertSink.Security =
+                url?.scheme == "smtps"
+                ? .tls : (url?.queryItems?.contains { $0.name == "security" && $0.value == "none" } == true ? .none : .startTLS)
+            return try SMTPAlertSink(
+                name: name, host: url?.host ?? "", port: url?.port.flatMap { UInt16(exactly: $0) }, security: security, username: username,
+                password: password, from: from ?? "", to: to, trustRootsFile: caFile)
         case "mqtt":
-            return try MQTTAlertSink(name: name, host: url?.host ?? "", port: url?.port.flatMap { UInt16(exactly: $0) }, tls: url?.scheme == "mqtts", username: username, password: password, topicPrefix: topicPrefix ?? "argus", discoveryPrefix: discoveryPrefix.map { $0.isEmpty ? nil : $0 } ?? "homeassistant", trustRootsFile: caFile)
+            return try MQTTAlertSink(
+                name: name, host: url?.host ?? "", port: url?.port.flatMap { UInt16(exactly: $0) }, tls: url?.scheme == "mqtts", username: username,
+                password: password, topicPrefix: topicPrefix ?? "argus",
+                discoveryPrefix: discoveryPrefix.map { $0.isEmpty ? nil : $0 } ?? "homeassistant", trustRootsFile: caFile)
         default:
-            return try HTTPAlertSink(name: name, service: HTTPAlertSink.Service(rawValue: type) ?? .webhook, url: self.url, secret: secret, recipient: to.first)
+            return try HTTPAlertSink(
+                name: name, service: HTTPAlertSink.Service(rawValue: type) ?? .webhook, url: self.url, secret: secret, recipient: to.first)
         }
     }
 }

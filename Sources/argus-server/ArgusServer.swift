@@ -3,8 +3,8 @@
 // SPDX-License-Identifier: Apache-2.0
 //
 
-import Argus
 import ArgumentParser
+import Argus
 import ArgusHTTP
 import ArgusSQLite
 import Foundation
@@ -32,7 +32,10 @@ struct ArgusServerCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The configuration file.", valueName: "path"))
     var config: String?
 
-    @Option(help: ArgumentHelp("The database (default: database.path, $ARGUS_DB, else /var/lib/argus/argus.db for root, ~/.local/share/argus/argus.db for others).", valueName: "path"))
+    @Option(
+        help: ArgumentHelp(
+            "The database (default: database.path, $ARGUS_DB, else /var/lib/argus/argus.db for root, ~/.local/share/argus/argus.db for others).",
+            valueName: "path"))
     var db: String?
 
     @Option(help: "The address to listen on (default 127.0.0.1).")
@@ -58,7 +61,9 @@ struct ArgusServerCommand: AsyncParsableCommand {
         var settings = ServerConfiguration()
         do {
             if let config {
-                guard let text = try? String(contentsOfFile: config, encoding: .utf8) else { throw ServerConfiguration.Problem(config, "cannot be read") }
+                guard let text = try? String(contentsOfFile: config, encoding: .utf8) else {
+                    throw ServerConfiguration.Problem(config, "cannot be read")
+                }
                 settings = try ServerConfiguration.load(yaml: text, from: config)
             }
             try settings.applyEnvironment(ProcessInfo.processInfo.environment)
@@ -78,7 +83,10 @@ struct ArgusServerCommand: AsyncParsableCommand {
         do {
             store = try SQLiteDeviceStore(path: path)
             let interrupted = try await store.markInterruptedScans(at: Date())
-            if !interrupted.isEmpty { logger.notice("scans left running by an earlier stop are marked interrupted: \(interrupted.map(\.description).joined(separator: ", "))") }
+            if !interrupted.isEmpty {
+                logger.notice(
+                    "scans left running by an earlier stop are marked interrupted: \(interrupted.map(\.description).joined(separator: ", "))")
+            }
         } catch let error as StoreError {
             // A damaged or unwritable database is refused, never served: say what is wrong and
             // what to do, without the file's path (the operator gave it; logs travel further).
@@ -96,10 +104,13 @@ struct ArgusServerCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
         if !sinks.isEmpty { logger.notice("alerts go to: \(sinks.map { "\($0)" }.joined(separator: "; "))") }
-        let server = ArgusServer(configuration: settings, store: store, accounts: store, alertSinks: sinks, sinkFactory: { try $0.makeSink() }, logger: logger)
+        let server = ArgusServer(
+            configuration: settings, store: store, accounts: store, alertSinks: sinks, sinkFactory: { try $0.makeSink() }, logger: logger)
         try await server.services.restoreAlertSinks()
         if let token = try await server.services.prepareSetup() {
-            logger.notice("No user yet. Create the admin with POST /api/setup {username, password, setup_token, subnet} (see Docs/Server.md), or argus-cli user add NAME; one-time setup token: \(token)")
+            logger.notice(
+                "No user yet. Create the admin with POST /api/setup {username, password, setup_token, subnet} (see Docs/Server.md), or argus-cli user add NAME; one-time setup token: \(token)"
+            )
         }
         let host = settings.host
         let log = logger

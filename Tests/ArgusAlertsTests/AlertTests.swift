@@ -4,19 +4,22 @@
 //
 
 import Argus
-import ArgusTesting
 import ArgusAlerts
 import ArgusSQLite
+import ArgusTesting
 import Foundation
 import Synchronization
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
-func change(_ kind: ChangeKind, _ severity: Severity = .warning, device: DeviceReference? = nil, old: String? = nil, new: String? = nil) -> NewChange {
-    NewChange(device: device, kind: kind, severity: severity, ip: "192.0.2.10", oldValue: old, newValue: new, description: "\(kind.rawValue) on 192.0.2.10.")
+func change(_ kind: ChangeKind, _ severity: Severity = .warning, device: DeviceReference? = nil, old: String? = nil, new: String? = nil) -> NewChange
+{
+    NewChange(
+        device: device, kind: kind, severity: severity, ip: "192.0.2.10", oldValue: old, newValue: new, description: "\(kind.rawValue) on 192.0.2.10."
+    )
 }
 
 @Suite struct AlertRuleTests {
@@ -37,10 +40,15 @@ func change(_ kind: ChangeKind, _ severity: Severity = .warning, device: DeviceR
             return nil
         }
         let all = AlertRules().alerts(for: changes, scanID: ScanID(12), devices: devices, at: now)
-        #expect(all.map(\.kind) == [.newDevice, .portOpened, .riskRaised, .newCVE], "medium is below the high threshold; a fall is no alert; host names do not alert")
+        #expect(
+            all.map(\.kind) == [.newDevice, .portOpened, .riskRaised, .newCVE],
+            "medium is below the high threshold; a fall is no alert; host names do not alert")
         #expect(all.map(\.id) == ["scan-12-change-0", "scan-12-change-1", "scan-12-change-3", "scan-12-change-6"])
         #expect(all[1].device?.name == "NAS" && all[1].device?.id == 7)
-        #expect(AlertRules(minimumSeverity: .warning).alerts(for: changes, scanID: ScanID(12), devices: devices).map(\.kind) == [.newDevice, .riskRaised, .newCVE])
+        #expect(
+            AlertRules(minimumSeverity: .warning).alerts(for: changes, scanID: ScanID(12), devices: devices).map(\.kind) == [
+                .newDevice, .riskRaised, .newCVE,
+            ])
         #expect(AlertRules(skipTrusted: true).alerts(for: changes, scanID: ScanID(12), devices: devices).map(\.kind) == [.newDevice])
         #expect(AlertRules(zones: ["servers"]).alerts(for: changes, scanID: ScanID(12), devices: devices).count == 3)
         #expect(AlertRules(kinds: [.newCVE]).alerts(for: changes, scanID: ScanID(12), devices: devices).map(\.newValue) == ["CVE-2024-6387"])
@@ -54,7 +62,11 @@ func change(_ kind: ChangeKind, _ severity: Severity = .warning, device: DeviceR
     static let t0 = Date(timeIntervalSince1970: 1_800_000_000)
 
     static func queue(_ store: any ArgusStore, count: Int, sinks: [String], at date: Date = t0) async throws -> [Alert] {
-        let alerts = (0..<count).map { Alert(id: "scan-1-change-\($0)", kind: .newDevice, severity: .warning, title: "New device on the network", message: "A new device appeared at 192.0.2.\($0).", createdAt: date) }
+        let alerts = (0..<count).map {
+            Alert(
+                id: "scan-1-change-\($0)", kind: .newDevice, severity: .warning, title: "New device on the network",
+                message: "A new device appeared at 192.0.2.\($0).", createdAt: date)
+        }
         try await store.enqueue(try AlertRules.outbox(for: alerts, sinks: sinks), at: date)
         return alerts
     }
@@ -76,7 +88,8 @@ func change(_ kind: ChangeKind, _ severity: Severity = .warning, device: DeviceR
 
     @Test func eachSinkHasItsOwnQueueAndUnknownSinksWait() async throws {
         let store = InMemoryDeviceStore()
-        let good = RecordingAlertSink(name: "good"), flaky = RecordingAlertSink(name: "flaky", failures: 1)
+        let good = RecordingAlertSink(name: "good")
+        let flaky = RecordingAlertSink(name: "flaky", failures: 1)
         let dispatcher = AlertDispatcher(store: store, sinks: [good, flaky], initialDelay: 1, perSinkLimit: 2)
         _ = try await Self.queue(store, count: 3, sinks: ["good", "flaky", "gone"])
         let first = try await dispatcher.deliverDue(at: Self.t0)
@@ -121,7 +134,8 @@ func change(_ kind: ChangeKind, _ severity: Severity = .warning, device: DeviceR
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let port = Int.random(in: 40_000...49_000)
         let received = folder.appendingPathComponent("received.jsonl")
-        let sink = try HTTPAlertSink(name: "webhook:test", service: .webhook, url: "http://127.0.0.1:\(port)/hook", secret: "s3cret", timeout: .seconds(2))
+        let sink = try HTTPAlertSink(
+            name: "webhook:test", service: .webhook, url: "http://127.0.0.1:\(port)/hook", secret: "s3cret", timeout: .seconds(2))
         #expect(!"\(sink)".contains("s3cret"), "secrets stay out of logs")
         let store = InMemoryDeviceStore()
         let dispatcher = AlertDispatcher(store: store, sinks: [sink], initialDelay: 1)
@@ -134,19 +148,23 @@ func change(_ kind: ChangeKind, _ severity: Severity = .warning, device: DeviceR
         // Up again: each alert arrives once, signed.
         #expect(try await dispatcher.deliverDue(at: now.addingTimeInterval(5)).delivered == 3)
         #expect(try await dispatcher.deliverDue(at: now.addingTimeInterval(3_600)) == .init())
-        let lines = try String(contentsOf: received, encoding: .utf8).split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        let lines = try String(contentsOf: received, encoding: .utf8).split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
         #expect(lines.count == 3)
         #expect(lines.allSatisfy { $0["signed"] as? Bool == true })
         #expect(lines.compactMap { $0["key"] as? String }.sorted() == alerts.map(\.id).sorted())
         #expect(try lines.map { try Alert.decode($0["body"] as? String ?? "") }.map(\.message).sorted() == alerts.map(\.message).sorted())
 
         // A wrong secret is refused by the receiver: an error, kept for a retry.
-        let forged = try HTTPAlertSink(name: "webhook:forged", service: .webhook, url: "http://127.0.0.1:\(port)/hook", secret: "wrong", timeout: .seconds(2))
+        let forged = try HTTPAlertSink(
+            name: "webhook:forged", service: .webhook, url: "http://127.0.0.1:\(port)/hook", secret: "wrong", timeout: .seconds(2))
         await #expect(throws: HTTPAlertSink.DeliveryError.self) { try await forged.deliver(alerts[0]) }
     }
 
     @Test func payloadsForChatServices() throws {
-        let alert = Alert(id: "a1", kind: .newCVE, severity: .critical, title: "Known vulnerability", message: "CVE-2024-6387 applies to a service on 192.0.2.10.")
+        let alert = Alert(
+            id: "a1", kind: .newCVE, severity: .critical, title: "Known vulnerability", message: "CVE-2024-6387 applies to a service on 192.0.2.10.")
         let slack = try HTTPAlertSink(name: "s", service: .slack, url: "https://hooks.slack.com/services/T/B/X")
         #expect("\(slack)" == "slack s → https://hooks.slack.com/…", "the secret path is not shown")
         #expect(throws: HTTPAlertSink.ConfigurationError.self) { try HTTPAlertSink(name: "x", service: .webhook, url: "file:///etc/passwd") }
@@ -157,7 +175,8 @@ func change(_ kind: ChangeKind, _ severity: Severity = .warning, device: DeviceR
 
     @Test func aCommandGetsTheAlertOnStandardInput() async throws {
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("argus-command-\(UUID().uuidString).json")
-        let sink = CommandAlertSink(name: "command", executable: "/bin/sh", arguments: ["-c", "cat > \"$1\"; test \"$ARGUS_ALERT_SEVERITY\" = critical", "sh", output.path])
+        let sink = CommandAlertSink(
+            name: "command", executable: "/bin/sh", arguments: ["-c", "cat > \"$1\"; test \"$ARGUS_ALERT_SEVERITY\" = critical", "sh", output.path])
         let alert = Alert(id: "a1", kind: .newCVE, severity: .critical, title: "Known vulnerability", message: "CVE-2024-6387 applies.")
         try await sink.deliver(alert)
         let delivered = try Alert.decode(try String(contentsOf: output, encoding: .utf8))
@@ -203,13 +222,16 @@ func change(_ kind: ChangeKind, _ severity: Severity = .warning, device: DeviceR
         try Self.listener.write(to: script, atomically: true, encoding: .utf8)
         let port = Int.random(in: 50_000...59_000)
         let received = folder.appendingPathComponent("received.log")
-        let listener = try Helper(["python3", script.path, transport.rawValue, "\(port)", received.path], log: folder.appendingPathComponent("listener.out"))
+        let listener = try Helper(
+            ["python3", script.path, transport.rawValue, "\(port)", received.path], log: folder.appendingPathComponent("listener.out"))
         defer { listener.stop() }
         for _ in 0..<50 where !((try? String(contentsOf: folder.appendingPathComponent("listener.out"), encoding: .utf8)) ?? "").contains("ready") {
             try await Task.sleep(for: .milliseconds(100))
         }
         let sink = SyslogAlertSink(name: "siem", host: "127.0.0.1", port: UInt16(port), transport: transport)
-        let alert = Alert(id: "scan-3-change-1", kind: .portOpened, severity: .critical, title: "Port opened", message: "Port 23/tcp (telnet) opened on 192.0.2.10.", device: AlertDevice(id: 4, ip: "192.0.2.10", name: "lab \"box\" ]"))
+        let alert = Alert(
+            id: "scan-3-change-1", kind: .portOpened, severity: .critical, title: "Port opened",
+            message: "Port 23/tcp (telnet) opened on 192.0.2.10.", device: AlertDevice(id: 4, ip: "192.0.2.10", name: "lab \"box\" ]"))
         try await sink.deliver(alert)
         try await sink.deliver(alert)
         var lines: [Substring] = []
@@ -221,12 +243,17 @@ func change(_ kind: ChangeKind, _ severity: Severity = .warning, device: DeviceR
         #expect(lines.count == 2)
         let line = String(lines.first ?? "")
         #expect(line.hasPrefix("<130>1 "), "local0 (16) * 8 + crit (2)")
-        #expect(line.contains(" argus \(getpid()) port_opened [argus@32473 id=\"scan-3-change-1\" kind=\"port_opened\" ip=\"192.0.2.10\" device=\"lab \\\"box\\\" \\]\"] Port 23/tcp (telnet) opened on 192.0.2.10."), "\(line)")
+        #expect(
+            line.contains(
+                " argus \(getpid()) port_opened [argus@32473 id=\"scan-3-change-1\" kind=\"port_opened\" ip=\"192.0.2.10\" device=\"lab \\\"box\\\" \\]\"] Port 23/tcp (telnet) opened on 192.0.2.10."
+            ), "\(line)")
     }
 
     @Test func anUnreachableCollectorIsAnError() async {
         let sink = SyslogAlertSink(name: "siem", host: "127.0.0.1", port: 9, transport: .tcp)
-        await #expect(throws: SyslogAlertSink.SendError.self) { try await sink.deliver(Alert(id: "x", kind: .test, severity: .info, title: "t", message: "m")) }
+        await #expect(throws: SyslogAlertSink.SendError.self) {
+            try await sink.deliver(Alert(id: "x", kind: .test, severity: .info, title: "t", message: "m"))
+        }
     }
 }
 
@@ -235,7 +262,10 @@ func change(_ kind: ChangeKind, _ severity: Severity = .warning, device: DeviceR
         // The rules: a rise to high triggers; the fall below it clears.
         let now = Date()
         let device = Device(id: DeviceID(4), ip: "192.0.2.10", firstSeen: now, lastSeen: now)
-        let changes = [change(.riskChanged, .critical, device: .known(device.id), old: "medium", new: "critical"), change(.riskChanged, .info, device: .known(device.id), old: "critical", new: "low")]
+        let changes = [
+            change(.riskChanged, .critical, device: .known(device.id), old: "medium", new: "critical"),
+            change(.riskChanged, .info, device: .known(device.id), old: "critical", new: "low"),
+        ]
         let alerts = AlertRules(minimumSeverity: .warning).alerts(for: changes, scanID: ScanID(9), devices: { _ in device })
         #expect(alerts.map(\.kind) == [.riskRaised, .riskCleared], "a clear passes even below the minimum severity")
 
@@ -245,7 +275,8 @@ func change(_ kind: ChangeKind, _ severity: Severity = .warning, device: DeviceR
         let received = folder.appendingPathComponent("received.jsonl")
         let server = try await WebhookTests.startReceiver(port: port, secret: "-", in: folder, recordingTo: received)
         defer { server.stop() }
-        let sink = try HTTPAlertSink(name: "pager", service: .pagerduty, url: "http://127.0.0.1:\(port)/v2/enqueue", secret: "routing-key", timeout: .seconds(2))
+        let sink = try HTTPAlertSink(
+            name: "pager", service: .pagerduty, url: "http://127.0.0.1:\(port)/v2/enqueue", secret: "routing-key", timeout: .seconds(2))
         for alert in alerts { try await sink.deliver(alert) }
         let events = try String(contentsOf: received, encoding: .utf8).split(separator: "\n").compactMap { line -> [String: Any]? in
             let record = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
@@ -267,7 +298,8 @@ func change(_ kind: ChangeKind, _ severity: Severity = .warning, device: DeviceR
         let received = folder.appendingPathComponent("received.jsonl")
         let server = try await WebhookTests.startReceiver(port: port, secret: "-", in: folder, recordingTo: received)
         defer { server.stop() }
-        let alert = Alert(id: "scan-4-change-1", kind: .portOpened, severity: .warning, title: "Port opened", message: "23/tcp (telnet) opened on 192.0.2.10.")
+        let alert = Alert(
+            id: "scan-4-change-1", kind: .portOpened, severity: .warning, title: "Port opened", message: "23/tcp (telnet) opened on 192.0.2.10.")
         let base = "http://127.0.0.1:\(port)"
         for sink in [
             try HTTPAlertSink(name: "slack", service: .slack, url: "\(base)/services/T/B/X", timeout: .seconds(2)),
@@ -276,7 +308,9 @@ func change(_ kind: ChangeKind, _ severity: Severity = .warning, device: DeviceR
             try HTTPAlertSink(name: "ntfy", service: .ntfy, url: "\(base)/argus", secret: "tk_ntfy", timeout: .seconds(2)),
             try HTTPAlertSink(name: "gotify", service: .gotify, url: "\(base)/message", secret: "gotify-app-token", timeout: .seconds(2)),
         ] { try await sink.deliver(alert) }
-        let records = try String(contentsOf: received, encoding: .utf8).split(separator: "\n").compactMap { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        let records = try String(contentsOf: received, encoding: .utf8).split(separator: "\n").compactMap {
+            try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
         #expect(records.map { $0["path"] as? String } == ["/services/T/B/X", "/api/webhooks/1/abc", "/webhookb2/x", "/argus", "/message"])
         #expect(records.allSatisfy { $0["key"] as? String == alert.id }, "every request carries the idempotency key")
         func body(_ index: Int) -> [String: Any] {
@@ -284,10 +318,15 @@ func change(_ kind: ChangeKind, _ severity: Severity = .warning, device: DeviceR
         }
         #expect(body(0)["text"] as? String == "[warning] Port opened: 23/tcp (telnet) opened on 192.0.2.10.")
         #expect(body(1)["content"] as? String == "[warning] Port opened: 23/tcp (telnet) opened on 192.0.2.10.")
-        #expect(body(2)["@type"] as? String == "MessageCard" && body(2)["title"] as? String == "Port opened" && body(2)["themeColor"] as? String == "A16207")
+        #expect(
+            body(2)["@type"] as? String == "MessageCard" && body(2)["title"] as? String == "Port opened"
+                && body(2)["themeColor"] as? String == "A16207")
         let ntfy = records[3]
         #expect(ntfy["body"] as? String == alert.message && (ntfy["type"] as? String)?.hasPrefix("text/plain") == true)
-        #expect(ntfy["headers"] as? [String: String] == ["Title": "Port opened", "Priority": "high", "Tags": "port_opened", "Authorization": "Bearer tk_ntfy"])
+        #expect(
+            ntfy["headers"] as? [String: String] == [
+                "Title": "Port opened", "Priority": "high", "Tags": "port_opened", "Authorization": "Bearer tk_ntfy",
+            ])
         #expect(body(4)["title"] as? String == "Port opened" && body(4)["priority"] as? Int == 5)
         #expect((records[4]["headers"] as? [String: String])?["X-Gotify-Key"] == "gotify-app-token")
     }
@@ -298,7 +337,8 @@ func change(_ kind: ChangeKind, _ severity: Severity = .warning, device: DeviceR
     static func requests(in file: URL) throws -> [(path: String, body: [String: Any])] {
         try String(contentsOf: file, encoding: .utf8).split(separator: "\n").compactMap { line in
             guard let record = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], let path = record["path"] as? String,
-                  let body = (record["body"] as? String).flatMap({ try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }) else { return nil }
+                let body = (record["body"] as? String).flatMap({ try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] })
+            else { return nil }
             return (path, body)
         }
     }
@@ -310,9 +350,15 @@ func change(_ kind: ChangeKind, _ severity: Severity = .warning, device: DeviceR
         let received = folder.appendingPathComponent("received.jsonl")
         let server = try await WebhookTests.startReceiver(port: port, secret: "-", in: folder, recordingTo: received)
         defer { server.stop() }
-        let alert = Alert(id: "scan-3-change-0", kind: .newCVE, severity: .critical, title: "Known vulnerability", message: "CVE-2024-6387 applies to OpenSSH 8.9p1 on 192.0.2.10.", createdAt: Date(timeIntervalSince1970: 1_800_000_000))
-        let pushover = try HTTPAlertSink(name: "phone", service: .pushover, url: "http://127.0.0.1:\(port)/1/messages.json", secret: "app-token", recipient: "user-key", timeout: .seconds(2))
-        let telegram = try HTTPAlertSink(name: "chat", service: .telegram, url: "http://127.0.0.1:\(port)", secret: "123456:ABC-def_ghi", recipient: "-1001234", timeout: .seconds(2))
+        let alert = Alert(
+            id: "scan-3-change-0", kind: .newCVE, severity: .critical, title: "Known vulnerability",
+            message: "CVE-2024-6387 applies to OpenSSH 8.9p1 on 192.0.2.10.", createdAt: Date(timeIntervalSince1970: 1_800_000_000))
+        let pushover = try HTTPAlertSink(
+            name: "phone", service: .pushover, url: "http://127.0.0.1:\(port)/1/messages.json", secret: "app-token", recipient: "user-key",
+            timeout: .seconds(2))
+        let telegram = try HTTPAlertSink(
+            name: "chat", service: .telegram, url: "http://127.0.0.1:\(port)", secret: "123456:ABC-def_ghi", recipient: "-1001234",
+            timeout: .seconds(2))
         try await pushover.deliver(alert)
         try await telegram.deliver(alert)
         let requests = try Self.requests(in: received)
@@ -327,9 +373,12 @@ func change(_ kind: ChangeKind, _ severity: Severity = .warning, device: DeviceR
         #expect(!"\(telegram)".contains("123456") && !"\(pushover)".contains("app-token"))
         #expect(throws: HTTPAlertSink.ConfigurationError.self) { try HTTPAlertSink(name: "x", service: .telegram, secret: "123:abc") }
         #expect(throws: HTTPAlertSink.ConfigurationError.self) { try HTTPAlertSink(name: "x", service: .pushover, recipient: "user") }
-        #expect(throws: HTTPAlertSink.ConfigurationError.self) { try HTTPAlertSink(name: "x", service: .telegram, secret: "123:abc/../x", recipient: "1") }
+        #expect(throws: HTTPAlertSink.ConfigurationError.self) {
+            try HTTPAlertSink(name: "x", service: .telegram, secret: "123:abc/../x", recipient: "1")
+        }
         #expect(try HTTPAlertSink(name: "x", service: .pushover, secret: "a", recipient: "u").url == "https://api.pushover.net/1/messages.json")
-        let command = CommandAlertSink(name: "notify", executable: "/usr/bin/curl", arguments: ["-H", "Authorization: Bearer s3cr3t-token", "https://example.org"])
+        let command = CommandAlertSink(
+            name: "notify", executable: "/usr/bin/curl", arguments: ["-H", "Authorization: Bearer s3cr3t-token", "https://example.org"])
         #expect("\(command)" == "command notify → /usr/bin/curl (3 arguments)", "arguments may hold tokens")
     }
 }
@@ -342,14 +391,18 @@ func change(_ kind: ChangeKind, _ severity: Severity = .warning, device: DeviceR
         let folder = try Environment.folder("redirect")
         defer { try? FileManager.default.removeItem(at: folder) }
         let (port, elsewhere) = (try Environment.freePort(), try Environment.freePort())
-        let received = folder.appendingPathComponent("received.jsonl"), stolen = folder.appendingPathComponent("stolen.jsonl")
+        let received = folder.appendingPathComponent("received.jsonl")
+        let stolen = folder.appendingPathComponent("stolen.jsonl")
         let server = try await WebhookTests.startReceiver(port: port, secret: "-", in: folder, recordingTo: received)
         defer { server.stop() }
         let other = try Helper(["python3", WebhookTests.receiver, "\(elsewhere)", "-", stolen.path], log: folder.appendingPathComponent("other.log"))
         defer { other.stop() }
         #expect(try await other.waitForOutput("ready", timeout: .seconds(30)))
         let target = "http://localhost:\(elsewhere)/message"
-        let sink = try HTTPAlertSink(name: "gotify", service: .gotify, url: "http://127.0.0.1:\(port)/redirect?status=\(status)&to=\(target.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)", secret: "gotify-app-token", timeout: .seconds(2))
+        let sink = try HTTPAlertSink(
+            name: "gotify", service: .gotify,
+            url: "http://127.0.0.1:\(port)/redirect?status=\(status)&to=\(target.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)",
+            secret: "gotify-app-token", timeout: .seconds(2))
         let alert = Alert(id: "test-1", kind: .test, severity: .info, title: "Test", message: "This is a test alert from Argus.")
         await #expect {
             try await sink.deliver(alert)
@@ -366,12 +419,18 @@ func change(_ kind: ChangeKind, _ severity: Severity = .warning, device: DeviceR
         }
         let records = try String(contentsOf: received, encoding: .utf8).split(separator: "\n")
         #expect(records.count == 2, "the configured server got both attempts")
-        #expect(!FileManager.default.fileExists(atPath: stolen.path), "nothing reached the other origin: \((try? String(contentsOf: stolen, encoding: .utf8)) ?? "")")
+        #expect(
+            !FileManager.default.fileExists(atPath: stolen.path),
+            "nothing reached the other origin: \((try? String(contentsOf: stolen, encoding: .utf8)) ?? "")")
     }
 
     @Test func secretsAreKeptOutOfDeliveryErrors() async throws {
-        #expect(throws: HTTPAlertSink.ConfigurationError.self) { try HTTPAlertSink(name: "n", service: .ntfy, url: "http://127.0.0.1:1/t", secret: "abc\r\nX-Injected: yes") }
-        #expect(throws: HTTPAlertSink.ConfigurationError.self) { try HTTPAlertSink(name: "n", service: .pushover, url: "http://127.0.0.1:1/t", secret: "token", recipient: "user\nX: y") }
+        #expect(throws: HTTPAlertSink.ConfigurationError.self) {
+            try HTTPAlertSink(name: "n", service: .ntfy, url: "http://127.0.0.1:1/t", secret: "abc\r\nX-Injected: yes")
+        }
+        #expect(throws: HTTPAlertSink.ConfigurationError.self) {
+            try HTTPAlertSink(name: "n", service: .pushover, url: "http://127.0.0.1:1/t", secret: "token", recipient: "user\nX: y")
+        }
         do {
             _ = try HTTPAlertSink(name: "n", service: .gotify, url: "http://127.0.0.1:1/t", secret: "abc\r\nX-Injected: yes")
         } catch {
@@ -379,10 +438,20 @@ func change(_ kind: ChangeKind, _ severity: Severity = .warning, device: DeviceR
         }
         let sink = try HTTPAlertSink(name: "gotify", service: .gotify, url: "http://127.0.0.1:1/message", secret: "gotify-app-token")
         #expect(sink.secrets == ["gotify-app-token"])
-        #expect(try HTTPAlertSink(name: "s", service: .slack, url: "https://hooks.slack.com/services/T/B/X").secrets == ["https://hooks.slack.com/services/T/B/X"])
-        let mail = try SMTPAlertSink(name: "mail", host: "mail.example.test", security: .tls, username: "argus", password: "pw-Secret1", from: "a@example.org", to: ["b@example.org"])
-        #expect(mail.secrets == ["pw-Secret1", Data("pw-Secret1".utf8).base64EncodedString(), Data("\0argus\0pw-Secret1".utf8).base64EncodedString()], "and the forms AUTH sends it in")
-        #expect(CommandAlertSink(name: "c", executable: "/bin/true", arguments: ["-H", "Authorization: Bearer tk"]).secrets == ["Authorization: Bearer tk"])
+        #expect(
+            try HTTPAlertSink(name: "s", service: .slack, url: "https://hooks.slack.com/services/T/B/X").secrets == [
+                "https://hooks.slack.com/services/T/B/X"
+            ])
+        let mail = try SMTPAlertSink(
+            name: "mail", host: "mail.example.test", security: .tls, username: "argus", password: "pw-Secret1", from: "a@example.org",
+            to: ["b@example.org"])
+        #expect(
+            mail.secrets == ["pw-Secret1", Data("pw-Secret1".utf8).base64EncodedString(), Data("\0argus\0pw-Secret1".utf8).base64EncodedString()],
+            "and the forms AUTH sends it in")
+        #expect(
+            CommandAlertSink(name: "c", executable: "/bin/true", arguments: ["-H", "Authorization: Bearer tk"]).secrets == [
+                "Authorization: Bearer tk"
+            ])
         // What a library's error may quote: as written, escaped, or one line of it.
         let leaked = #"invalidHeaderFieldValues(["Bearer abc\r\nX-Injected: yes"]) and abc"# + "\r\nX-Injected: yes"
         let redacted = SecretRedaction.redact(leaked, secrets: ["abc\r\nX-Injected: yes"])

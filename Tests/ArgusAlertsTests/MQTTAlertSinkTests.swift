@@ -7,6 +7,7 @@ import Argus
 import Foundation
 import NIOCore
 import Testing
+
 @testable import ArgusAlerts
 
 let criticalAlert = Alert(
@@ -57,7 +58,9 @@ let criticalAlert = Alert(
     @Test func connectAndPublishBytes() throws {
         let will = MQTTAlertSink.Message(topic: "argus/status", payload: "offline", retain: true)
         let connect = try MQTTPacket.connect(clientID: "c", username: "u", password: "p", keepAlive: 60, will: will)
-        let expected: [UInt8] = [0x10, 42, 0, 4] + Array("MQTT".utf8) + [4, 0b1110_1110, 0, 60, 0, 1, 99, 0, 12] + Array("argus/status".utf8) + [0, 7] + Array("offline".utf8) + [0, 1, 117, 0, 1, 112]
+        let expected: [UInt8] =
+            [0x10, 42, 0, 4] + Array("MQTT".utf8) + [4, 0b1110_1110, 0, 60, 0, 1, 99, 0, 12] + Array("argus/status".utf8) + [0, 7]
+            + Array("offline".utf8) + [0, 1, 117, 0, 1, 112]
         #expect(connect == expected)
         let anonymous = try MQTTPacket.connect(clientID: "c", username: nil, password: nil, keepAlive: 60, will: will)
         #expect(anonymous[9] == 0b0010_1110, "no user name or password flags")
@@ -81,10 +84,12 @@ let criticalAlert = Alert(
     @Test func whatAnAlertPublishes() throws {
         let sink = try MQTTAlertSink(name: "home", host: "broker.lan")
         let messages = try sink.messages(for: criticalAlert)
-        #expect(messages.map(\.topic) == [
-            "homeassistant/event/argus/alert/config", "homeassistant/sensor/argus/last_alert/config", "homeassistant/binary_sensor/argus/critical/config",
-            "argus/status", "argus/event", "argus/alert/last", "argus/alert/critical",
-        ])
+        #expect(
+            messages.map(\.topic) == [
+                "homeassistant/event/argus/alert/config", "homeassistant/sensor/argus/last_alert/config",
+                "homeassistant/binary_sensor/argus/critical/config",
+                "argus/status", "argus/event", "argus/alert/last", "argus/alert/critical",
+            ])
         #expect(messages.map(\.retain) == [true, true, true, true, false, true, true])
         var cleared = criticalAlert
         cleared.kind = .riskCleared
@@ -141,7 +146,9 @@ struct Broker {
             try config.write(to: configFile, atomically: true, encoding: .utf8)
             let process = try Helper(["/usr/sbin/mosquitto", "-c", configFile.path], log: folder.appendingPathComponent("mosquitto-\(attempt).log"))
             // mosquitto buffers its log when it is not a terminal: wait for the listeners instead.
-            if try await Environment.waitForListener(on: port, timeout: .seconds(20)), try await Environment.waitForListener(on: tlsPort ?? port, timeout: .seconds(20)) {
+            if try await Environment.waitForListener(on: port, timeout: .seconds(20)),
+                try await Environment.waitForListener(on: tlsPort ?? port, timeout: .seconds(20))
+            {
                 return Broker(process: process.owning(folder), folder: folder, port: port, tlsPort: tlsPort, certificate: files?.certificate)
             }
             process.stop()
@@ -155,7 +162,10 @@ struct Broker {
 
     /// mosquitto_sub's arguments for Argus's topics, printing `<retain flag> <topic> <payload>`.
     func subscriberArguments(_ extra: [String] = []) -> [String] {
-        ["/usr/bin/mosquitto_sub", "-h", "127.0.0.1", "-p", "\(port)", "-u", Self.user, "-P", Self.password, "-F", "%r %t %p", "-t", "argus/#", "-t", "homeassistant/#"] + extra
+        [
+            "/usr/bin/mosquitto_sub", "-h", "127.0.0.1", "-p", "\(port)", "-u", Self.user, "-P", Self.password, "-F", "%r %t %p", "-t", "argus/#",
+            "-t", "homeassistant/#",
+        ] + extra
     }
 
     /// A subscriber that records everything from now on; returns once it is subscribed (a
@@ -163,7 +173,11 @@ struct Broker {
     func liveSubscriber() async throws -> Helper {
         let subscriber = try Helper(subscriberArguments(), log: folder.appendingPathComponent("live-\(UUID().uuidString).log"))
         for _ in 0..<50 {
-            try await Helper.run(["/usr/bin/mosquitto_pub", "-h", "127.0.0.1", "-p", "\(port)", "-u", Self.user, "-P", Self.password, "-t", "argus/probe", "-m", "probe"], in: folder)
+            try await Helper.run(
+                [
+                    "/usr/bin/mosquitto_pub", "-h", "127.0.0.1", "-p", "\(port)", "-u", Self.user, "-P", Self.password, "-t", "argus/probe", "-m",
+                    "probe",
+                ], in: folder)
             if try await subscriber.waitForOutput("argus/probe", timeout: .milliseconds(200)) { return subscriber }
         }
         subscriber.stop()
@@ -208,7 +222,8 @@ struct MQTTDeliveryTests {
         defer { broker.stop() }
         let live = try await broker.liveSubscriber()
         defer { live.stop() }
-        let sink = try MQTTAlertSink(name: "home", host: "127.0.0.1", port: UInt16(broker.port), username: Broker.user, password: Broker.password, timeout: .seconds(20))
+        let sink = try MQTTAlertSink(
+            name: "home", host: "127.0.0.1", port: UInt16(broker.port), username: Broker.user, password: Broker.password, timeout: .seconds(20))
         #expect(!"\(sink)".contains(Broker.password))
         try await sink.deliver(criticalAlert)
 
@@ -235,7 +250,9 @@ struct MQTTDeliveryTests {
         #expect(eventConfig["event_types"] as? [String] == AlertKind.allCases.map(\.rawValue))
         let device = try #require(eventConfig["device"] as? [String: Any])
         #expect(device["identifiers"] as? [String] == ["argus"])
-        #expect(device["name"] as? String == "Argus" && device["manufacturer"] as? String == "Argus" && device["model"] as? String == "network security monitor")
+        #expect(
+            device["name"] as? String == "Argus" && device["manufacturer"] as? String == "Argus"
+                && device["model"] as? String == "network security monitor")
 
         let sensorConfig = try object(retained["homeassistant/sensor/argus/last_alert/config"])
         #expect(sensorConfig["name"] as? String == "Last alert")
@@ -271,7 +288,8 @@ struct MQTTDeliveryTests {
         let broker = try await Broker.start()
         defer { broker.stop() }
         let wrong = "wrong-Password-1"
-        let sink = try MQTTAlertSink(name: "home", host: "127.0.0.1", port: UInt16(broker.port), username: Broker.user, password: wrong, timeout: .seconds(20))
+        let sink = try MQTTAlertSink(
+            name: "home", host: "127.0.0.1", port: UInt16(broker.port), username: Broker.user, password: wrong, timeout: .seconds(20))
         let error = await #expect(throws: MQTTAlertSink.DeliveryError.self) { try await sink.deliver(criticalAlert) }
         #expect(error?.returnCode == 5)
         #expect(error?.description.contains("not authorised") == true, "\(error.map { "\($0)" } ?? "")")
@@ -287,7 +305,9 @@ struct MQTTDeliveryTests {
         let live = try await broker.liveSubscriber()
         defer { live.stop() }
         let tlsPort = try #require(broker.tlsPort)
-        let sink = try MQTTAlertSink(name: "home", host: "127.0.0.1", port: UInt16(tlsPort), tls: true, username: Broker.user, password: Broker.password, discoveryPrefix: nil, trustRootsFile: broker.certificate, timeout: .seconds(20))
+        let sink = try MQTTAlertSink(
+            name: "home", host: "127.0.0.1", port: UInt16(tlsPort), tls: true, username: Broker.user, password: Broker.password, discoveryPrefix: nil,
+            trustRootsFile: broker.certificate, timeout: .seconds(20))
         #expect("\(sink)" == "mqtt home → mqtts://127.0.0.1:\(tlsPort) as argus (topics argus/…)")
         try await sink.deliver(criticalAlert)
         let events = try await Broker.waitForMessages(on: "argus/event", in: live)
@@ -296,7 +316,9 @@ struct MQTTDeliveryTests {
         #expect(retained.keys.sorted() == ["argus/alert/critical", "argus/alert/last", "argus/status"], "no discovery when its prefix is nil")
 
         // The system's roots do not trust the test certificate.
-        let untrusting = try MQTTAlertSink(name: "home", host: "127.0.0.1", port: UInt16(tlsPort), tls: true, username: Broker.user, password: Broker.password, timeout: .seconds(20))
+        let untrusting = try MQTTAlertSink(
+            name: "home", host: "127.0.0.1", port: UInt16(tlsPort), tls: true, username: Broker.user, password: Broker.password, timeout: .seconds(20)
+        )
         let error = await #expect(throws: MQTTAlertSink.DeliveryError.self) { try await untrusting.deliver(criticalAlert) }
         #expect(error?.description.contains("TLS") == true, "\(error.map { "\($0)" } ?? "")")
     }

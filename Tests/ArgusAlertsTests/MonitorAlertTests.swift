@@ -28,7 +28,9 @@ struct HostsScanner: Argus.Scanner {
                 host.ports = [PortObservation(protocol: .tcp, number: 23, state: PortState(state: .open), service: Service(name: "telnet"))]
                 continuation.yield(.host(host))
             }
-            run.runStats = RunStats(finished: RunStats.Finished(time: Date(), exit: .success), hosts: RunStats.HostCounts(up: addresses.count, down: 0, total: addresses.count))
+            run.runStats = RunStats(
+                finished: RunStats.Finished(time: Date(), exit: .success),
+                hosts: RunStats.HostCounts(up: addresses.count, down: 0, total: addresses.count))
             continuation.yield(.finished(run))
             continuation.finish()
         }
@@ -40,17 +42,23 @@ struct HostsScanner: Argus.Scanner {
         let store = InMemoryDeviceStore()
         let request = ScanRequest(targets: try ScanTargetList(["192.0.2.0/24"]), profile: .quick, resolvesNames: false)
         let rules = AlertRules(kinds: [.newDevice, .deviceOffline, .baselineRecorded])
-        let first = Monitor(store: store, scanner: HostsScanner(addresses: ["192.0.2.10", "192.0.2.11", "192.0.2.12"]), alerting: .init(rules: rules, sinks: ["ops"]))
+        let first = Monitor(
+            store: store, scanner: HostsScanner(addresses: ["192.0.2.10", "192.0.2.11", "192.0.2.12"]), alerting: .init(rules: rules, sinks: ["ops"]))
         let recorded = try await first.scan(request)
         #expect(try await store.changes(ChangeQuery(scanID: recorded.scan.id)).total == 6, "the changes are recorded all the same")
         let queued = try await store.recentMessages(limit: 10)
         #expect(queued.map(\.idempotencyKey) == ["scan-\(recorded.scan.id.rawValue)-baseline"])
         let summary = try Alert.decode(try #require(queued.first).payload)
         #expect(summary.kind == .baselineRecorded)
-        #expect(summary.message == "The first scan of 192.0.2.0/24 recorded its baseline: 3 devices, 3 open ports, 3 at high risk or above. Changes from now on alert one by one.")
+        #expect(
+            summary.message
+                == "The first scan of 192.0.2.0/24 recorded its baseline: 3 devices, 3 open ports, 3 at high risk or above. Changes from now on alert one by one."
+        )
 
         // A device joins: it alerts on its own.
-        let second = Monitor(store: store, scanner: HostsScanner(addresses: ["192.0.2.10", "192.0.2.11", "192.0.2.12", "192.0.2.13"]), alerting: .init(rules: rules, sinks: ["ops"]))
+        let second = Monitor(
+            store: store, scanner: HostsScanner(addresses: ["192.0.2.10", "192.0.2.11", "192.0.2.12", "192.0.2.13"]),
+            alerting: .init(rules: rules, sinks: ["ops"]))
         _ = try await second.scan(request)
         let kinds = try await store.recentMessages(limit: 10).compactMap { try? Alert.decode($0.payload).kind }
         #expect(kinds == [.newDevice, .baselineRecorded])
@@ -65,7 +73,9 @@ struct HostsScanner: Argus.Scanner {
         let sink = RecordingAlertSink(name: "ops")
         let request = ScanRequest(targets: try ScanTargetList(["192.0.2.0/24"]), profile: .quick, resolvesNames: false)
         // One alert per change from the first scan on (no baseline summary).
-        let first = Monitor(store: store, scanner: HostsScanner(addresses: ["192.0.2.10", "192.0.2.11"]), alerting: .init(rules: AlertRules(kinds: [.newDevice, .deviceOffline], summarizesFirstScan: false), sinks: ["ops"]))
+        let first = Monitor(
+            store: store, scanner: HostsScanner(addresses: ["192.0.2.10", "192.0.2.11"]),
+            alerting: .init(rules: AlertRules(kinds: [.newDevice, .deviceOffline], summarizesFirstScan: false), sinks: ["ops"]))
         let recorded = try await first.scan(request)
         #expect(await store.pendingMessageCount() == 2, "one per new device, queued with the scan")
         let dispatcher = AlertDispatcher(store: store, sinks: [sink])
@@ -75,7 +85,9 @@ struct HostsScanner: Argus.Scanner {
         // The next scan misses one: an offline alert; nothing else repeats.
         // No grace period here (the default holds offline alerts for 15 minutes).
         #expect(AlertRules().offlineGrace.standard == 15 * 60)
-        let second = Monitor(store: store, scanner: HostsScanner(addresses: ["192.0.2.10"]), alerting: .init(rules: AlertRules(kinds: [.newDevice, .deviceOffline], offlineGrace: OfflineGrace(standard: 0)), sinks: ["ops"]))
+        let second = Monitor(
+            store: store, scanner: HostsScanner(addresses: ["192.0.2.10"]),
+            alerting: .init(rules: AlertRules(kinds: [.newDevice, .deviceOffline], offlineGrace: OfflineGrace(standard: 0)), sinks: ["ops"]))
         _ = try await second.scan(request)
         #expect(try await dispatcher.deliverDue().delivered == 1)
         #expect(sink.received.count == 3)
@@ -99,12 +111,18 @@ struct HostsScanner: Argus.Scanner {
         let sink = RecordingAlertSink(name: "ops")
         let dispatcher = AlertDispatcher(store: store, sinks: [sink])
         let request = ScanRequest(targets: try ScanTargetList(["192.0.2.0/24"]), profile: .quick, resolvesNames: false)
-        let degraded = Monitor(store: store, scanner: HostsScanner(addresses: ["192.0.2.10"], degradation: "nmap runs without raw-packet privileges (not root): a TCP connect scan"), alerting: .init(rules: AlertRules(kinds: [.scannerDegraded]), sinks: ["ops"]))
+        let degraded = Monitor(
+            store: store,
+            scanner: HostsScanner(addresses: ["192.0.2.10"], degradation: "nmap runs without raw-packet privileges (not root): a TCP connect scan"),
+            alerting: .init(rules: AlertRules(kinds: [.scannerDegraded]), sinks: ["ops"]))
         for _ in 0..<3 { _ = try await degraded.scan(request) }
         try await dispatcher.deliverDue()
         #expect(sink.received.count == 1, "once, not per scan or host")
         // Healthy again, then degraded again: a second alert.
-        _ = try await Monitor(store: store, scanner: HostsScanner(addresses: ["192.0.2.10"]), alerting: .init(rules: AlertRules(kinds: [.scannerDegraded]), sinks: ["ops"])).scan(request)
+        _ = try await Monitor(
+            store: store, scanner: HostsScanner(addresses: ["192.0.2.10"]),
+            alerting: .init(rules: AlertRules(kinds: [.scannerDegraded]), sinks: ["ops"])
+        ).scan(request)
         _ = try await degraded.scan(request)
         try await dispatcher.deliverDue()
         #expect(sink.received.count == 2)

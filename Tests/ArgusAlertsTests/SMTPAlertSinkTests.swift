@@ -7,6 +7,7 @@ import Argus
 import Foundation
 import NIOCore
 import Testing
+
 @testable import ArgusAlerts
 
 /// An alert that exercises the message: a non-ASCII title with a header-injection attempt, a
@@ -16,7 +17,8 @@ let mailAlert = Alert(
     kind: .newDevice,
     severity: .warning,
     title: "Neues Gerät im Netz\r\nBcc: attacker@example.test",
-    message: "A new device appeared at 192.0.2.10.\n.hidden line starting with a dot\nA = sign and a long line: " + String(repeating: "abcdefghij", count: 12) + "\nTrailing space ",
+    message: "A new device appeared at 192.0.2.10.\n.hidden line starting with a dot\nA = sign and a long line: "
+        + String(repeating: "abcdefghij", count: 12) + "\nTrailing space ",
     device: AlertDevice(id: 4, ip: "192.0.2.10", mac: "aa:bb:cc:dd:ee:ff", name: "Kamera Küche"),
     scanID: 12,
     createdAt: Date(timeIntervalSince1970: 1_800_000_000),
@@ -91,7 +93,10 @@ let mailAlert = Alert(
     }
 
     @Test func configurationIsValidated() throws {
-        func make(security: SMTPAlertSink.Security = .startTLS, username: String? = "u", password: String? = "secret-pw", from: String = "argus@example.test", to: [String] = ["ops@example.test"]) throws -> SMTPAlertSink {
+        func make(
+            security: SMTPAlertSink.Security = .startTLS, username: String? = "u", password: String? = "secret-pw",
+            from: String = "argus@example.test", to: [String] = ["ops@example.test"]
+        ) throws -> SMTPAlertSink {
             try SMTPAlertSink(name: "mail", host: "mail.example.test", security: security, username: username, password: password, from: from, to: to)
         }
         let error = #expect(throws: SMTPAlertSink.ConfigurationError.self) { try make(security: .none) }
@@ -113,7 +118,10 @@ let mailAlert = Alert(
     }
 }
 
-@Suite(.serialized, .enabled(if: Environment.hasAiosmtpd && Environment.hasOpenSSL, "needs /usr/bin/python3 with aiosmtpd (apt-get install python3-aiosmtpd) and openssl"))
+@Suite(
+    .serialized,
+    .enabled(
+        if: Environment.hasAiosmtpd && Environment.hasOpenSSL, "needs /usr/bin/python3 with aiosmtpd (apt-get install python3-aiosmtpd) and openssl"))
 struct SMTPDeliveryTests {
     static let user = "argus"
     static let password = "s3cret-P@ss"
@@ -161,7 +169,10 @@ struct SMTPDeliveryTests {
         #expect(!raw.contains("\nBcc:"))
         #expect(raw.contains("X-Argus-Alert-Kind: new_device"))
         let body = try #require(record["body"] as? String).replacingOccurrences(of: "\r\n", with: "\n")
-        #expect(body.hasPrefix("A new device appeared at 192.0.2.10.\n.hidden line starting with a dot\nA = sign and a long line: " + String(repeating: "abcdefghij", count: 12) + "\nTrailing space \n"), "\(body)")
+        #expect(
+            body.hasPrefix(
+                "A new device appeared at 192.0.2.10.\n.hidden line starting with a dot\nA = sign and a long line: "
+                    + String(repeating: "abcdefghij", count: 12) + "\nTrailing space \n"), "\(body)")
         #expect(body.contains("Alert:    Neues Gerät im Netz  Bcc: attacker@example.test (new_device)\n"))
         #expect(body.contains("Device:   Kamera Küche\n"))
         #expect(body.contains("IP:       192.0.2.10\n"))
@@ -176,10 +187,14 @@ struct SMTPDeliveryTests {
         let (server, port, certificate, received) = try await Self.receiver("starttls")
         defer { server.stop() }
         let wrong = "not-the-Password-42"
-        let sink = try SMTPAlertSink(name: "mail", host: "127.0.0.1", port: UInt16(port), username: Self.user, password: wrong, from: "argus@example.test", to: ["ops@example.test"], trustRootsFile: certificate, timeout: .seconds(10))
+        let sink = try SMTPAlertSink(
+            name: "mail", host: "127.0.0.1", port: UInt16(port), username: Self.user, password: wrong, from: "argus@example.test",
+            to: ["ops@example.test"], trustRootsFile: certificate, timeout: .seconds(10))
         let error = await #expect(throws: SMTPAlertSink.DeliveryError.self) { try await sink.deliver(mailAlert) }
         #expect(error?.code == 535)
-        #expect(error?.description.contains("535") == true && error?.description.contains("wrong user name or password") == true, "\(error.map { "\($0)" } ?? "")")
+        #expect(
+            error?.description.contains("535") == true && error?.description.contains("wrong user name or password") == true,
+            "\(error.map { "\($0)" } ?? "")")
         #expect(error?.description.contains(wrong) == false)
         #expect(error?.description.contains(Data(wrong.utf8).base64EncodedString()) == false)
         #expect(!FileManager.default.fileExists(atPath: received.path))
@@ -188,7 +203,9 @@ struct SMTPDeliveryTests {
     @Test func loginIsUsedWhenItIsTheOnlyMechanism() async throws {
         let (server, port, certificate, received) = try await Self.receiver("starttls-login")
         defer { server.stop() }
-        let sink = try SMTPAlertSink(name: "mail", host: "127.0.0.1", port: UInt16(port), username: Self.user, password: Self.password, from: "argus@example.test", to: ["ops@example.test"], trustRootsFile: certificate, timeout: .seconds(10))
+        let sink = try SMTPAlertSink(
+            name: "mail", host: "127.0.0.1", port: UInt16(port), username: Self.user, password: Self.password, from: "argus@example.test",
+            to: ["ops@example.test"], trustRootsFile: certificate, timeout: .seconds(10))
         try await sink.deliver(mailAlert)
         let records = try Self.records(received)
         #expect(records.count == 1 && records.first?["mechanism"] as? String == "LOGIN")
@@ -197,7 +214,9 @@ struct SMTPDeliveryTests {
     @Test func implicitTLSDeliversTheAlert() async throws {
         let (server, port, certificate, received) = try await Self.receiver("tls")
         defer { server.stop() }
-        let sink = try SMTPAlertSink(name: "mail", host: "127.0.0.1", port: UInt16(port), security: .tls, username: Self.user, password: Self.password, from: "argus@example.test", to: ["ops@example.test"], trustRootsFile: certificate, timeout: .seconds(10))
+        let sink = try SMTPAlertSink(
+            name: "mail", host: "127.0.0.1", port: UInt16(port), security: .tls, username: Self.user, password: Self.password,
+            from: "argus@example.test", to: ["ops@example.test"], trustRootsFile: certificate, timeout: .seconds(10))
         #expect("\(sink)" == "smtp mail → 127.0.0.1:\(port) (tls) to 1 recipient")
         var critical = mailAlert
         critical.severity = .critical
@@ -213,7 +232,9 @@ struct SMTPDeliveryTests {
         let (server, port, _, received) = try await Self.receiver("starttls")
         defer { server.stop() }
         // The system's roots do not include the test's self-signed certificate.
-        let sink = try SMTPAlertSink(name: "mail", host: "127.0.0.1", port: UInt16(port), username: Self.user, password: Self.password, from: "argus@example.test", to: ["ops@example.test"], timeout: .seconds(10))
+        let sink = try SMTPAlertSink(
+            name: "mail", host: "127.0.0.1", port: UInt16(port), username: Self.user, password: Self.password, from: "argus@example.test",
+            to: ["ops@example.test"], timeout: .seconds(10))
         let error = await #expect(throws: SMTPAlertSink.DeliveryError.self) { try await sink.deliver(mailAlert) }
         #expect(error?.description.contains("TLS") == true, "\(error.map { "\($0)" } ?? "")")
         #expect(!FileManager.default.fileExists(atPath: received.path))
@@ -222,11 +243,15 @@ struct SMTPDeliveryTests {
 
 @Suite(.serialized, .enabled(if: Environment.has(Environment.python), "needs /usr/bin/python3 for the fake server"))
 struct SMTPMisbehavingServerTests {
-    func deliver(to mode: String, security: SMTPAlertSink.Security = .none, timeout: Duration = .seconds(30)) async throws -> SMTPAlertSink.DeliveryError? {
+    func deliver(to mode: String, security: SMTPAlertSink.Security = .none, timeout: Duration = .seconds(30)) async throws -> SMTPAlertSink
+        .DeliveryError?
+    {
         let folder = try Environment.folder("smtp-fake")
         let (server, port) = try await Environment.fakeServer(mode, in: folder)
         defer { server.stop() }
-        let sink = try SMTPAlertSink(name: "mail", host: "127.0.0.1", port: UInt16(port), security: security, from: "argus@example.test", to: ["ops@example.test"], timeout: timeout)
+        let sink = try SMTPAlertSink(
+            name: "mail", host: "127.0.0.1", port: UInt16(port), security: security, from: "argus@example.test", to: ["ops@example.test"],
+            timeout: timeout)
         return await #expect(throws: SMTPAlertSink.DeliveryError.self) { try await sink.deliver(mailAlert) }
     }
 
@@ -257,7 +282,9 @@ struct SMTPMisbehavingServerTests {
 
     @Test func nobodyListeningIsAnError() async throws {
         let port = try Environment.freePort()
-        let sink = try SMTPAlertSink(name: "mail", host: "127.0.0.1", port: UInt16(port), security: .none, from: "argus@example.test", to: ["ops@example.test"], timeout: .seconds(2))
+        let sink = try SMTPAlertSink(
+            name: "mail", host: "127.0.0.1", port: UInt16(port), security: .none, from: "argus@example.test", to: ["ops@example.test"],
+            timeout: .seconds(2))
         let error = await #expect(throws: SMTPAlertSink.DeliveryError.self) { try await sink.deliver(mailAlert) }
         #expect(error?.description.contains("cannot connect to 127.0.0.1:\(port)") == true, "\(error.map { "\($0)" } ?? "")")
     }

@@ -6,7 +6,7 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A child process for the tests (posix_spawn: Foundation's Process can miss exits in async
@@ -143,11 +143,12 @@ enum Environment {
     static func certificate(in folder: URL) async throws -> (certificate: String, key: String) {
         let certificate = folder.appendingPathComponent("cert.pem").path
         let key = folder.appendingPathComponent("key.pem").path
-        try await Helper.run([
-            "/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-            "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-            "-keyout", key, "-out", certificate,
-        ], in: folder)
+        try await Helper.run(
+            [
+                "/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                "-keyout", key, "-out", certificate,
+            ], in: folder)
         return (certificate, key)
     }
 
@@ -182,7 +183,8 @@ enum Environment {
     }()
 
     /// Whether mosquitto and its command-line clients are installed.
-    static let hasMosquitto = has("/usr/sbin/mosquitto") && has("/usr/bin/mosquitto_passwd") && has("/usr/bin/mosquitto_sub") && has("/usr/bin/mosquitto_pub")
+    static let hasMosquitto =
+        has("/usr/sbin/mosquitto") && has("/usr/bin/mosquitto_passwd") && has("/usr/bin/mosquitto_sub") && has("/usr/bin/mosquitto_pub")
 
     /// Whether openssl is installed.
     static let hasOpenSSL = has("/usr/bin/openssl")

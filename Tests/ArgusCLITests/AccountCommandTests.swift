@@ -20,7 +20,9 @@ import Testing
         #expect(noTTY.status == 1 && noTTY.standardError.contains("use --password-stdin"))
         let added = try CLI.run(["user", "add", "admin", "--password-stdin", "--db", db], input: Data("a long enough password\n".utf8))
         #expect(added.status == 0, "\(added.standardError)")
-        #expect(try CLI.run(["user", "add", "admin", "--password-stdin", "--db", db], input: Data("a long enough password\n".utf8)).standardError.contains("already exists"))
+        #expect(
+            try CLI.run(["user", "add", "admin", "--password-stdin", "--db", db], input: Data("a long enough password\n".utf8)).standardError
+                .contains("already exists"))
 
         let created = try CLI.run(["apikey", "create", "Home Assistant", "--expires-days", "30", "--db", db])
         #expect(created.status == 0, "\(created.standardError)")
@@ -40,7 +42,9 @@ import Testing
 
         let changed = try CLI.run(["user", "passwd", "admin", "--password-stdin", "--db", db], input: Data("another long password\n".utf8))
         #expect(changed.status == 0, "\(changed.standardError)")
-        #expect(try CLI.run(["user", "passwd", "nobody", "--password-stdin", "--db", db], input: Data("another long password\n".utf8)).standardError.contains("no user is named nobody"))
+        #expect(
+            try CLI.run(["user", "passwd", "nobody", "--password-stdin", "--db", db], input: Data("another long password\n".utf8)).standardError
+                .contains("no user is named nobody"))
         let actions = try await store.auditEntries(action: nil, limit: 10, offset: 0).items.map(\.action)
         #expect(Set(actions) == ["user_create", "api_key_create", "api_key_revoke", "password_change"])
     }

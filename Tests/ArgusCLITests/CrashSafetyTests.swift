@@ -9,7 +9,7 @@ import Foundation
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A process ingesting a scan is killed with SIGKILL at many moments; the database must stay

@@ -50,7 +50,9 @@ struct CLI {
         let outputData = output.fileHandleForReading.readDataToEndOfFile()
         let errorData = error.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return Result(status: process.terminationStatus, standardOutput: String(decoding: outputData, as: UTF8.self), standardError: String(decoding: errorData, as: UTF8.self))
+        return Result(
+            status: process.terminationStatus, standardOutput: String(decoding: outputData, as: UTF8.self),
+            standardError: String(decoding: errorData, as: UTF8.self))
     }
 }
 
@@ -128,7 +130,10 @@ struct CLI {
         let result = try CLI.run(["diff", CLI.fixture("range"), CLI.fixture("services")])
         #expect(result.status == 3, "\(result.standardError)")
         let lines = result.standardOutput.split(separator: "\n")
-        #expect(lines.contains { $0.hasPrefix("info    service_changed") && $0.contains("port 22022/tcp changed from unknown to ssh OpenSSH 7.4p1 Debian 10+deb9u7.") })
+        #expect(
+            lines.contains {
+                $0.hasPrefix("info    service_changed") && $0.contains("port 22022/tcp changed from unknown to ssh OpenSSH 7.4p1 Debian 10+deb9u7.")
+            })
         #expect(lines.filter { $0.contains("device_removed") }.count == 5)
         #expect(lines.last == "9 changes")
         let json = try CLI.run(["diff", "--json", CLI.fixture("range"), CLI.fixture("mac")])

@@ -22,7 +22,8 @@ func replicatedScan(hosts count: Int, in folder: URL) throws -> URL {
         let address = "10.\(index >> 16 & 255).\(index >> 8 & 255).\(index & 255)"
         output += host.replacingOccurrences(of: "addr=\"127.0.0.1\"", with: "addr=\"\(address)\"") + "\n"
     }
-    output += tail.replacingOccurrences(of: "<hosts up=\"6\" down=\"0\" total=\"6\"/>", with: "<hosts up=\"\(count)\" down=\"0\" total=\"\(count)\"/>")
+    output += tail.replacingOccurrences(
+        of: "<hosts up=\"6\" down=\"0\" total=\"6\"/>", with: "<hosts up=\"\(count)\" down=\"0\" total=\"\(count)\"/>")
     let url = folder.appendingPathComponent("scan-\(count).xml")
     try output.write(to: url, atomically: true, encoding: .utf8)
     return url
@@ -40,7 +41,8 @@ func temporaryFolder() -> URL {
         let db = folder.appendingPathComponent("argus.db").path
         let first = try CLI.run(["import", CLI.fixture("range"), "--db", db])
         #expect(first.status == 0, "\(first.standardError)")
-        #expect(first.standardOutput.contains("as scan 1: 6 hosts up, 0 down; 6 devices (6 new), 4 open ports; 10 changes (argus-cli changes --scan 1)."))
+        #expect(
+            first.standardOutput.contains("as scan 1: 6 hosts up, 0 down; 6 devices (6 new), 4 open ports; 10 changes (argus-cli changes --scan 1)."))
         let mac = try CLI.run(["import", CLI.fixture("mac"), "--db", db])
         #expect(mac.standardOutput.contains("1 devices (1 new)"))
         let again = try CLI.run(["import", CLI.fixture("range"), "--db", db])
@@ -119,7 +121,8 @@ func temporaryFolder() -> URL {
         if mounted {
             filled = try CLI.run(["import", big.path, "--db", db])
         } else {
-            filled = try CLI.run(["/bin/sh", "-c", "ulimit -f 1024; exec \"$0\" \"$@\"", CLI.executable.path, "import", big.path, "--db", db], direct: true)
+            filled = try CLI.run(
+                ["/bin/sh", "-c", "ulimit -f 1024; exec \"$0\" \"$@\"", CLI.executable.path, "import", big.path, "--db", db], direct: true)
         }
         #expect(filled.status == 1, "\(filled.standardOutput) \(filled.standardError)")
         #expect(filled.standardError.contains("is full"), "\(filled.standardError)")
@@ -167,7 +170,8 @@ extension StoreCommandTests {
         // The folder stays writable (SQLite may make its shared-memory file there): only the
         // file is read-only. Root may write anything: run as nobody, for whom it is.
         try FileManager.default.setAttributes([.posixPermissions: 0o777], ofItemAtPath: folder.path)
-        let asOther = getuid() == 0 ? ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", CLI.executable.path] : [CLI.executable.path]
+        let asOther =
+            getuid() == 0 ? ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", CLI.executable.path] : [CLI.executable.path]
         let read = try CLI.run(asOther + ["scans", "--db", db], direct: true)
         #expect(read.status == 1, "\(read.standardOutput)")
         #expect(read.standardError.contains("read-only") && read.standardError.contains("write access"), "\(read.standardError)")
@@ -179,10 +183,17 @@ extension StoreCommandTests {
         let db = temporaryFolder().appendingPathComponent("argus.db").path
         let store = try SQLiteDeviceStore(path: db)
         let scan = try await store.createScan(NewScan(kind: .network, profile: "normal", targets: ["192.0.2.0/24"], status: .running))
-        try await store.record(ScanResult(scanID: scan.id, devices: [DeviceUpdate(ip: "192.0.2.5")], changes: [
-            NewChange(device: .update(0), kind: .deviceAdded, severity: .warning, ip: "192.0.2.5", description: "A new device appeared at 192.0.2.5."),
-            NewChange(device: .update(0), kind: .portOpened, severity: .critical, ip: "192.0.2.5", port: 23, protocol: .tcp, description: "Port 23/tcp opened on 192.0.2.5."),
-        ]))
+        try await store.record(
+            ScanResult(
+                scanID: scan.id, devices: [DeviceUpdate(ip: "192.0.2.5")],
+                changes: [
+                    NewChange(
+                        device: .update(0), kind: .deviceAdded, severity: .warning, ip: "192.0.2.5",
+                        description: "A new device appeared at 192.0.2.5."),
+                    NewChange(
+                        device: .update(0), kind: .portOpened, severity: .critical, ip: "192.0.2.5", port: 23, protocol: .tcp,
+                        description: "Port 23/tcp opened on 192.0.2.5."),
+                ]))
         let all = try CLI.run(["changes", "--db", db])
         #expect(all.status == 0, "\(all.standardError)")
         #expect(all.standardOutput.contains("critical  port_opened"))

@@ -17,11 +17,15 @@ import Testing
         let server = try await TestServer()
         let routes = try server.server.router().routes.map { (path: $0.path.description, method: $0.method) }
         #expect(routes.count >= 25)
-        let open: Set<String> = ["GET /health", "GET /api/setup", "POST /api/setup", "POST /api/login", "GET /api/openapi.json", "GET /login", "POST /login", "GET /setup", "POST /setup", "GET /static/app.css", "GET /static/app.js"]
+        let open: Set<String> = [
+            "GET /health", "GET /api/setup", "POST /api/setup", "POST /api/login", "GET /api/openapi.json", "GET /login", "POST /login", "GET /setup",
+            "POST /setup", "GET /static/app.css", "GET /static/app.js",
+        ]
         try await server.application.test(.router) { client in
             for route in routes {
                 let path = route.path.split(separator: "/").map { $0.hasPrefix(":") ? "1" : String($0) }.joined(separator: "/")
-                let response = try await client.execute(uri: "/" + path, method: route.method, headers: [.contentType: "application/json"], body: ByteBuffer(string: "{}"))
+                let response = try await client.execute(
+                    uri: "/" + path, method: route.method, headers: [.contentType: "application/json"], body: ByteBuffer(string: "{}"))
                 if open.contains("\(route.method) \(route.path)") {
                     #expect(response.status != .unauthorized, "\(route.method) \(route.path)")
                 } else if !route.path.hasPrefix("/api/") && route.path != "/metrics" {
@@ -44,21 +48,31 @@ import Testing
         try await server.application.test(.router) { client in
             let headers: HTTPFields = [.contentType: "application/json"]
             #expect(try await client.object("/api/setup", headers: headers).1["needs_setup"] as? Bool == true)
-            let wrong = try await client.object("/api/setup", method: .post, headers: headers, body: json(["username": "admin", "password": TestServer.password, "setup_token": "guess"]))
+            let wrong = try await client.object(
+                "/api/setup", method: .post, headers: headers,
+                body: json(["username": "admin", "password": TestServer.password, "setup_token": "guess"]))
             #expect(wrong.0 == .forbidden && wrong.1["field"] as? String == "setup_token")
-            let short = try await client.object("/api/setup", method: .post, headers: headers, body: json(["username": "admin", "password": "short", "setup_token": server.setupToken]))
+            let short = try await client.object(
+                "/api/setup", method: .post, headers: headers,
+                body: json(["username": "admin", "password": "short", "setup_token": server.setupToken]))
             #expect(short.0 == .unprocessableContent && short.1["field"] as? String == "password")
-            let badName = try await client.object("/api/setup", method: .post, headers: headers, body: json(["username": "<script>", "password": TestServer.password, "setup_token": server.setupToken]))
+            let badName = try await client.object(
+                "/api/setup", method: .post, headers: headers,
+                body: json(["username": "<script>", "password": TestServer.password, "setup_token": server.setupToken]))
             #expect(badName.0 == .unprocessableContent && badName.1["field"] as? String == "username")
             let missing = try await client.object("/api/setup", method: .post, headers: headers, body: json(["username": "admin"]))
             #expect(missing.0 == .unprocessableContent && missing.1["field"] as? String == "password")
 
-            let response = try await client.execute(uri: "/api/setup", method: .post, headers: headers, body: json(["username": "admin", "password": TestServer.password, "setup_token": server.setupToken, "subnet": "192.0.2.0/28"]))
+            let response = try await client.execute(
+                uri: "/api/setup", method: .post, headers: headers,
+                body: json(["username": "admin", "password": TestServer.password, "setup_token": server.setupToken, "subnet": "192.0.2.0/28"]))
             #expect(response.status == .created)
             let cookie = try #require(response.headers[.setCookie])
             #expect(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict") && cookie.contains("Path=/") && !cookie.contains("Secure"))
             #expect(await server.store.setting("network.subnets") == "192.0.2.0/28")
-            let again = try await client.object("/api/setup", method: .post, headers: headers, body: json(["username": "mallory", "password": TestServer.password, "setup_token": server.setupToken]))
+            let again = try await client.object(
+                "/api/setup", method: .post, headers: headers,
+                body: json(["username": "mallory", "password": TestServer.password, "setup_token": server.setupToken]))
             #expect(again.0 == .conflict)
             #expect(try await client.object("/api/setup", headers: headers).1["needs_setup"] as? Bool == false)
             #expect(await server.accounts.userCount() == 1)
@@ -73,10 +87,12 @@ import Testing
             _ = try await client.setUp(server)
             let headers: HTTPFields = [.contentType: "application/json"]
             for _ in 0..<3 {
-                let wrong = try await client.object("/api/login", method: .post, headers: headers, body: json(["username": "admin", "password": "wrong password!"]))
+                let wrong = try await client.object(
+                    "/api/login", method: .post, headers: headers, body: json(["username": "admin", "password": "wrong password!"]))
                 #expect(wrong.0 == .unauthorized && wrong.1["detail"] as? String == "Wrong user name or password")
             }
-            let locked = try await client.execute(uri: "/api/login", method: .post, headers: headers, body: json(["username": "admin", "password": TestServer.password]))
+            let locked = try await client.execute(
+                uri: "/api/login", method: .post, headers: headers, body: json(["username": "admin", "password": TestServer.password]))
             #expect(locked.status == .tooManyRequests, "even the right password waits")
             #expect(Int(locked.headers[.retryAfter] ?? "") ?? 0 > 0)
             let failures = await server.accounts.auditEntries(action: "login", limit: 10, offset: 0).items
@@ -85,7 +101,9 @@ import Testing
         // A user name that does not exist fails the same way.
         let other = try await TestServer()
         try await other.application.test(.router) { client in
-            let response = try await client.object("/api/login", method: .post, headers: [.contentType: "application/json"], body: json(["username": "nobody", "password": "whatever it is"]))
+            let response = try await client.object(
+                "/api/login", method: .post, headers: [.contentType: "application/json"],
+                body: json(["username": "nobody", "password": "whatever it is"]))
             #expect(response.0 == .unauthorized && response.1["detail"] as? String == "Wrong user name or password")
         }
     }
@@ -109,7 +127,9 @@ import Testing
             #expect(me.0 == .ok && me.1["username"] as? String == "admin" && me.1["authenticated_by"] as? String == "session")
 
             #expect(try await client.execute(uri: "/api/logout", method: .post, headers: browser.headers).status == .noContent)
-            #expect(try await client.execute(uri: "/api/me", method: .get, headers: browser.headers).status == .unauthorized, "the session is gone server-side")
+            #expect(
+                try await client.execute(uri: "/api/me", method: .get, headers: browser.headers).status == .unauthorized,
+                "the session is gone server-side")
         }
     }
 
@@ -117,16 +137,25 @@ import Testing
         let server = try await TestServer()
         try await server.application.test(.router) { client in
             let first = try await client.setUp(server)
-            let second = try client.browser(from: try await client.execute(uri: "/api/login", method: .post, headers: [.contentType: "application/json"], body: json(["username": "admin", "password": TestServer.password, "remember": true])))
-            let wrong = try await client.object("/api/password", method: .post, headers: first.headers, body: json(["current_password": "not it at all", "new_password": "a new long password"]))
+            let second = try client.browser(
+                from: try await client.execute(
+                    uri: "/api/login", method: .post, headers: [.contentType: "application/json"],
+                    body: json(["username": "admin", "password": TestServer.password, "remember": true])))
+            let wrong = try await client.object(
+                "/api/password", method: .post, headers: first.headers,
+                body: json(["current_password": "not it at all", "new_password": "a new long password"]))
             #expect(wrong.0 == .forbidden)
-            let changed = try await client.execute(uri: "/api/password", method: .post, headers: first.headers, body: json(["current_password": TestServer.password, "new_password": "a new long password"]))
+            let changed = try await client.execute(
+                uri: "/api/password", method: .post, headers: first.headers,
+                body: json(["current_password": TestServer.password, "new_password": "a new long password"]))
             #expect(changed.status == .ok)
             let renewed = try client.browser(from: changed)
             #expect(try await client.execute(uri: "/api/me", method: .get, headers: second.headers).status == .unauthorized)
             #expect(try await client.execute(uri: "/api/me", method: .get, headers: first.headers).status == .unauthorized)
             #expect(try await client.execute(uri: "/api/me", method: .get, headers: renewed.headers).status == .ok)
-            let login = try await client.execute(uri: "/api/login", method: .post, headers: [.contentType: "application/json"], body: json(["username": "admin", "password": "a new long password"]))
+            let login = try await client.execute(
+                uri: "/api/login", method: .post, headers: [.contentType: "application/json"],
+                body: json(["username": "admin", "password": "a new long password"]))
             #expect(login.status == .ok)
         }
     }
@@ -135,7 +164,8 @@ import Testing
         let server = try await TestServer()
         try await server.application.test(.router) { client in
             let browser = try await client.setUp(server)
-            let created = try await client.object("/api/keys", method: .post, headers: browser.headers, body: json(["name": "Home Assistant", "expires_in_days": 30]))
+            let created = try await client.object(
+                "/api/keys", method: .post, headers: browser.headers, body: json(["name": "Home Assistant", "expires_in_days": 30]))
             #expect(created.0 == .created)
             let key = try #require(created.1["key"] as? String)
             #expect(key.hasPrefix("argus_") && key.count >= 6 + 43, "at least 256 bits")
@@ -143,7 +173,9 @@ import Testing
             let listed = try await client.array("/api/keys", headers: browser.headers)
             #expect(listed.count == 1 && listed[0]["key"] == nil, "the key is never shown again")
             #expect(await server.accounts.apiKeys(of: nil).first?.keyHash.count == 64, "only its SHA-256 is stored")
-            #expect(try await client.object("/api/keys", method: .post, headers: browser.headers, body: json(["name": "<bad>"])).0 == .unprocessableContent)
+            #expect(
+                try await client.object("/api/keys", method: .post, headers: browser.headers, body: json(["name": "<bad>"])).0
+                    == .unprocessableContent)
 
             for header in [(HTTPField.Name("X-API-Key")!, key), (.authorization, "Bearer \(key)")] {
                 let me = try await client.object("/api/me", headers: [header.0: header.1])
@@ -153,7 +185,8 @@ import Testing
             let byKey: HTTPFields = [HTTPField.Name("X-API-Key")!: key, .contentType: "application/json"]
             #expect(try await client.execute(uri: "/api/scan/trigger", method: .post, headers: byKey).status == .accepted)
             #expect(try await client.execute(uri: "/api/keys", method: .get, headers: byKey).status == .unauthorized)
-            #expect(try await client.execute(uri: "/api/me", method: .get, headers: [HTTPField.Name("X-API-Key")!: key + "x"]).status == .unauthorized)
+            #expect(
+                try await client.execute(uri: "/api/me", method: .get, headers: [HTTPField.Name("X-API-Key")!: key + "x"]).status == .unauthorized)
 
             let id = try #require(created.1["id"] as? Int)
             #expect(try await client.object("/api/keys/\(id)", method: .delete, headers: browser.headers).1["status"] as? String == "revoked")
@@ -182,7 +215,9 @@ import Testing
             let scanID = try await Self.scan(client, server, headers: headers)
             let scans = try await client.array("/api/scans", headers: headers)
             #expect(scans.map { $0["id"] as? Int } == [scanID])
-            #expect(scans[0]["status"] as? String == "completed" && scans[0]["subnet"] as? String == "192.0.2.0/24" && scans[0]["devices_found"] as? Int == 1)
+            #expect(
+                scans[0]["status"] as? String == "completed" && scans[0]["subnet"] as? String == "192.0.2.0/24"
+                    && scans[0]["devices_found"] as? Int == 1)
             #expect(try await client.object("/api/scans/\(scanID)", headers: headers).1["scan_profile"] as? String == "quick")
             #expect(try await client.execute(uri: "/api/scans/999", method: .get, headers: headers).status == .notFound)
             #expect(try await client.array("/api/scans/\(scanID)/devices", headers: headers).first?["port_count"] as? Int == 2)
@@ -206,7 +241,9 @@ import Testing
             #expect(try await client.array("/api/devices/\(id)/ports", headers: headers).count == 2)
             #expect(try await client.execute(uri: "/api/devices/999", method: .get, headers: headers).status == .notFound)
 
-            let edit = try await client.object("/api/devices/\(id)", method: .put, headers: headers, body: json(["label": "<script>alert(1)</script> NAS", "is_trusted": true, "zone": "servers"]))
+            let edit = try await client.object(
+                "/api/devices/\(id)", method: .put, headers: headers,
+                body: json(["label": "<script>alert(1)</script> NAS", "is_trusted": true, "zone": "servers"]))
             #expect(edit.0 == .ok && edit.1["label"] as? String == "<script>alert(1)</script> NAS" && edit.1["is_trusted"] as? Bool == true)
             let badZone = try await client.object("/api/devices/\(id)", method: .put, headers: headers, body: json(["zone": "a/b"]))
             #expect(badZone.0 == .unprocessableContent && badZone.1["field"] as? String == "zone")
@@ -220,7 +257,9 @@ import Testing
             let critical = try await client.array("/api/changes?severity=critical", headers: headers)
             #expect(critical.allSatisfy { $0["severity"] as? String == "critical" })
             let ids = changes.compactMap { $0["id"] as? Int }
-            #expect(try await client.object("/api/changes/acknowledge", method: .post, headers: headers, body: json(["ids": ids])).1["updated"] as? Int == ids.count)
+            #expect(
+                try await client.object("/api/changes/acknowledge", method: .post, headers: headers, body: json(["ids": ids])).1["updated"] as? Int
+                    == ids.count)
             #expect(try await client.array("/api/changes?acknowledged=false", headers: headers).isEmpty)
             #expect(try await client.object("/api/changes?change_type=nope", headers: headers).0 == .unprocessableContent)
 
@@ -268,12 +307,17 @@ import Testing
         let server = try await TestServer { $0.exclusions = ["192.0.2.99"] }
         try await server.application.test(.router) { client in
             let headers = try await client.setUp(server).headers
-            for (body, field) in [(["subnet": "-oX /etc/passwd"], "subnet"), (["subnet": "10.0.0.0/8"], "subnet"), (["scan_profile": "aggressive"], "scan_profile"), (["port_range": "0-70000"], "port_range"), (["subnet": "192.0.2.1; rm -rf /"], "subnet")] {
+            for (body, field) in [
+                (["subnet": "-oX /etc/passwd"], "subnet"), (["subnet": "10.0.0.0/8"], "subnet"), (["scan_profile": "aggressive"], "scan_profile"),
+                (["port_range": "0-70000"], "port_range"), (["subnet": "192.0.2.1; rm -rf /"], "subnet"),
+            ] {
                 let response = try await client.object("/api/scans", method: .post, headers: headers, body: json(body))
                 #expect(response.0 == .unprocessableContent && response.1["field"] as? String == field, "\(body): \(response.1)")
             }
             for address in ["not-an-address!", "192.0.2.0/24", "192.0.2.99", "--script=x"] {
-                let response = try await client.object("/api/scan/device/\(address.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? address)", method: .post, headers: headers)
+                let response = try await client.object(
+                    "/api/scan/device/\(address.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? address)", method: .post,
+                    headers: headers)
                 #expect(response.0 == .unprocessableContent, "\(address): \(response)")
             }
             let device = try await client.object("/api/scan/device/192.0.2.10?profile=quick", method: .post, headers: headers)
@@ -281,19 +325,27 @@ import Testing
             let id = try #require(device.1["scan_id"] as? Int)
             await server.server.services.scans.wait(for: ScanID(Int64(id)))
             #expect(try await client.object("/api/scans/\(id)", headers: headers).1["scan_type"] as? String == "device")
-            #expect(try await client.execute(uri: "/api/scans", method: .post, headers: headers, body: ByteBuffer(string: "{not json")).status == .badRequest)
+            #expect(
+                try await client.execute(uri: "/api/scans", method: .post, headers: headers, body: ByteBuffer(string: "{not json")).status
+                    == .badRequest)
         }
     }
 
     @Test func anUploadedNmapFileBecomesAScan() async throws {
         let server = try await TestServer()
-        let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("ArgusTests/Fixtures/services.xml")
+        let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(
+            "ArgusTests/Fixtures/services.xml")
         try await server.application.test(.router) { client in
             var headers = try await client.setUp(server).headers
             headers[.contentType] = "application/xml"
-            let response = try await client.object("/api/scans/import", method: .post, headers: headers, body: ByteBuffer(bytes: try Data(contentsOf: fixture)))
-            #expect(response.0 == .created && response.1["status"] as? String == "completed" && (response.1["devices_found"] as? Int ?? 0) >= 1, "\(response.1)")
-            let hostile = try await client.object("/api/scans/import", method: .post, headers: headers, body: ByteBuffer(string: "<?xml version=\"1.0\"?><!DOCTYPE x [<!ENTITY a \"b\">]><nmaprun>&a;</nmaprun>"))
+            let response = try await client.object(
+                "/api/scans/import", method: .post, headers: headers, body: ByteBuffer(bytes: try Data(contentsOf: fixture)))
+            #expect(
+                response.0 == .created && response.1["status"] as? String == "completed" && (response.1["devices_found"] as? Int ?? 0) >= 1,
+                "\(response.1)")
+            let hostile = try await client.object(
+                "/api/scans/import", method: .post, headers: headers,
+                body: ByteBuffer(string: "<?xml version=\"1.0\"?><!DOCTYPE x [<!ENTITY a \"b\">]><nmaprun>&a;</nmaprun>"))
             #expect(hostile.0 == .unprocessableContent, "\(hostile.1)")
             #expect(try await client.object("/api/scans/import", method: .post, headers: headers).0 == .unprocessableContent)
         }
@@ -309,7 +361,9 @@ import Testing
             let second = try await InventoryAPITests.scan(client, server, headers: headers)
             let devices = try await client.object("/api/devices", headers: headers)
             let id = try #require(((devices.1["items"] as? [[String: Any]])?.first)?["id"] as? Int)
-            _ = try await client.object("/api/devices/\(id)", method: .put, headers: headers, body: json(["label": "=HYPERLINK(\"http://evil\")", "notes": "a, \"quoted\" note"]))
+            _ = try await client.object(
+                "/api/devices/\(id)", method: .put, headers: headers,
+                body: json(["label": "=HYPERLINK(\"http://evil\")", "notes": "a, \"quoted\" note"]))
 
             let csv = try await client.execute(uri: "/api/export/devices.csv", method: .get, headers: headers)
             #expect(csv.status == .ok && csv.headers[.contentType]?.hasPrefix("text/csv") == true)
@@ -333,7 +387,9 @@ import Testing
             #expect(audit.allSatisfy { $0["username"] as? String == "admin" })
             #expect(try await client.array("/api/audit-logs?action=export", headers: headers).count == 2)
             #expect(try await client.array("/api/audit-logs?username=nobody", headers: headers).isEmpty)
-            #expect(try await client.array("/api/audit-logs?limit=2&offset=1", headers: headers).map { $0["action"] as? String } == Array(actions.dropFirst().prefix(2)))
+            #expect(
+                try await client.array("/api/audit-logs?limit=2&offset=1", headers: headers).map { $0["action"] as? String }
+                    == Array(actions.dropFirst().prefix(2)))
             #expect((try await client.object("/api/audit-logs/actions", headers: headers).1["actions"] as? [Any])?.count ?? 0 >= 10)
         }
     }
@@ -343,25 +399,43 @@ import Testing
     /// What a spreadsheet makes of the export: RFC 4180 records (quoted fields may hold CR, LF,
     /// commas and doubled quotes), rows ending in CRLF.
     static func records(_ text: String) -> [[String]] {
-        var records: [[String]] = [], record: [String] = [], field = ""
-        var scalars = Array(text.unicodeScalars)[...], quoted = false
+        var records: [[String]] = []
+        var record: [String] = []
+        var field = ""
+        var scalars = Array(text.unicodeScalars)[...]
+        var quoted = false
         while let scalar = scalars.popFirst() {
             if quoted {
                 if scalar == "\"" {
-                    if scalars.first == "\"" { field.unicodeScalars.append("\""); scalars.removeFirst() } else { quoted = false }
-                } else { field.unicodeScalars.append(scalar) }
+                    if scalars.first == "\"" {
+                        field.unicodeScalars.append("\"")
+                        scalars.removeFirst()
+                    } else {
+                        quoted = false
+                    }
+                } else {
+                    field.unicodeScalars.append(scalar)
+                }
             } else if scalar == "\"" {
                 quoted = true
             } else if scalar == "," {
-                record.append(field); field = ""
+                record.append(field)
+                field = ""
             } else if scalar == "\r" || scalar == "\n" {
                 // Outside quotes, a lone CR ends a line too (as spreadsheets read it).
                 if scalar == "\r", scalars.first == "\n" { scalars.removeFirst() }
-                record.append(field); field = ""
-                records.append(record); record = []
-            } else { field.unicodeScalars.append(scalar) }
+                record.append(field)
+                field = ""
+                records.append(record)
+                record = []
+            } else {
+                field.unicodeScalars.append(scalar)
+            }
         }
-        if !field.isEmpty || !record.isEmpty { record.append(field); records.append(record) }
+        if !field.isEmpty || !record.isEmpty {
+            record.append(field)
+            records.append(record)
+        }
         return records
     }
 
@@ -393,7 +467,8 @@ import Testing
             let devices = await server.store.inventory().sorted { $0.ip < $1.ip }
             #expect(devices.map(\.vendor) == ["Acme\r=cmd|' /C calc'!A0", "\r\n=1+1"], "the import keeps CR and LF (else this test proves nothing)")
             for label in ["=1+1", "-2+3", "@SUM(A1)", "+1", "plain"] {
-                #expect(try await client.object("/api/devices/\(devices[0].id)", method: .put, headers: headers, body: json(["label": label])).0 == .ok)
+                #expect(
+                    try await client.object("/api/devices/\(devices[0].id)", method: .put, headers: headers, body: json(["label": label])).0 == .ok)
                 let text = String(buffer: try await client.execute(uri: "/api/export/devices.csv", method: .get, headers: headers).body)
                 #expect(text.hasSuffix("\r\n"))
                 #expect(text.contains("\"Acme\r=cmd|' /C calc'!A0\""), "a lone CR is quoted: \(text.debugDescription)")
@@ -421,11 +496,19 @@ import Testing
             let initial = try await client.object("/api/config", headers: headers)
             #expect((initial.1["network"] as? [String: Any])?["subnets"] as? [String] == ["192.0.2.0/24"])
             #expect((initial.1["network"] as? [String: Any])?["scan_profile"] as? String == "normal")
-            let bad = try await client.object("/api/config", method: .put, headers: headers, body: json(["network": ["subnets": ["192.0.2.0/24", "--script=evil"]]]))
+            let bad = try await client.object(
+                "/api/config", method: .put, headers: headers, body: json(["network": ["subnets": ["192.0.2.0/24", "--script=evil"]]]))
             #expect(bad.0 == .unprocessableContent && bad.1["field"] as? String == "network.subnets")
-            #expect(try await client.object("/api/config", method: .put, headers: headers, body: json(["network": ["scan_profile": "fast"]])).1["field"] as? String == "network.scan_profile")
-            #expect(try await client.object("/api/config", method: .put, headers: headers, body: json(["network": [String: String](), "scanning": ["port_range": "0"]])).1["field"] as? String == "scanning.port_range")
-            let updated = try await client.object("/api/config", method: .put, headers: headers, body: json(["network": ["subnets": ["198.51.100.0/28"], "scan_profile": "quick"], "scanning": ["port_range": "22,80"]]))
+            #expect(
+                try await client.object("/api/config", method: .put, headers: headers, body: json(["network": ["scan_profile": "fast"]])).1["field"]
+                    as? String == "network.scan_profile")
+            #expect(
+                try await client.object(
+                    "/api/config", method: .put, headers: headers, body: json(["network": [String: String](), "scanning": ["port_range": "0"]])
+                ).1["field"] as? String == "scanning.port_range")
+            let updated = try await client.object(
+                "/api/config", method: .put, headers: headers,
+                body: json(["network": ["subnets": ["198.51.100.0/28"], "scan_profile": "quick"], "scanning": ["port_range": "22,80"]]))
             #expect(updated.0 == .ok && (updated.1["network"] as? [String: Any])?["subnet"] as? String == "198.51.100.0/28")
             // The next triggered scan uses them.
             let started = try await client.object("/api/scan/trigger", method: .post, headers: headers)

@@ -34,7 +34,8 @@ final class KeepingSink: AlertSink {
 
 @Suite struct AlertAPITests {
     @Test func scansQueueAlertsAndSinksCanBeTested() async throws {
-        let good = KeepingSink(name: "ops"), down = KeepingSink(name: "pager", refuses: true)
+        let good = KeepingSink(name: "ops")
+        let down = KeepingSink(name: "pager", refuses: true)
         let server = try await TestServer(configure: { $0.alertSummarizeFirstScan = false }, alertSinks: [good, down])
         try await server.application.test(.router) { client in
             let headers = try await client.setUp(server).headers
@@ -59,8 +60,15 @@ final class KeepingSink: AlertSink {
             let log = try await client.object("/api/alerts?limit=50", headers: headers)
             let deliveries = try #require(log.1["deliveries"] as? [[String: Any]])
             #expect(deliveries.count == pending)
-            #expect(deliveries.contains { $0["sink"] as? String == "ops" && $0["status"] as? String == "delivered" && $0["kind"] as? String == "new_device" })
-            #expect(deliveries.contains { $0["sink"] as? String == "pager" && $0["status"] as? String == "retrying" && ($0["last_error"] as? String)?.contains("the receiver is down") == true })
+            #expect(
+                deliveries.contains {
+                    $0["sink"] as? String == "ops" && $0["status"] as? String == "delivered" && $0["kind"] as? String == "new_device"
+                })
+            #expect(
+                deliveries.contains {
+                    $0["sink"] as? String == "pager" && $0["status"] as? String == "retrying"
+                        && ($0["last_error"] as? String)?.contains("the receiver is down") == true
+                })
             #expect(try await client.execute(uri: "/api/alerts?limit=0", method: .get, headers: headers).status == .unprocessableContent)
         }
     }
@@ -75,7 +83,11 @@ final class KeepingSink: AlertSink {
         let server = try await TestServer(alertSinks: [KeepingSink(name: "ops")], sinkFactory: factory)
         try await server.application.test(.router) { client in
             let headers = try await client.setUp(server).headers
-            let added = try await client.object("/api/alerts/sinks", method: .post, headers: headers, body: json(["name": "hook", "type": "webhook", "url": "https://hooks.example.org/argus", "secret": "hunter2-secret", "digest_minutes": 30]))
+            let added = try await client.object(
+                "/api/alerts/sinks", method: .post, headers: headers,
+                body: json([
+                    "name": "hook", "type": "webhook", "url": "https://hooks.example.org/argus", "secret": "hunter2-secret", "digest_minutes": 30,
+                ]))
             #expect(added.0 == .created, "\(added.1)")
             let listed = try #require(try await client.object("/api/alerts/sinks", headers: headers).1["sinks"] as? [[String: Any]])
             #expect(listed.map { "\($0["name"] ?? "")/\($0["source"] ?? "")" }.sorted() == ["hook/api", "ops/config"])
@@ -103,7 +115,8 @@ final class KeepingSink: AlertSink {
             }
 
             // Kept in the store: a server started later on it has the sink again.
-            let restarted = ArgusServer(configuration: ServerConfiguration(), store: server.store, accounts: server.accounts, alertSinks: [], sinkFactory: factory)
+            let restarted = ArgusServer(
+                configuration: ServerConfiguration(), store: server.store, accounts: server.accounts, alertSinks: [], sinkFactory: factory)
             try await restarted.services.restoreAlertSinks()
             #expect(await restarted.services.alerts.sinkNames == ["hook"])
 
@@ -117,14 +130,19 @@ final class KeepingSink: AlertSink {
     @Test func acknowledgingChangesWithdrawsTheirWaitingAlerts() async throws {
         let good = KeepingSink(name: "ops")
         // Quiet all day long: every non-critical alert waits.
-        let server = try await TestServer(configure: { $0.alertQuietHours = try? QuietHours("00:00-23:59"); $0.alertSummarizeFirstScan = false }, alertSinks: [good])
+        let server = try await TestServer(
+            configure: {
+                $0.alertQuietHours = try? QuietHours("00:00-23:59")
+                $0.alertSummarizeFirstScan = false
+            }, alertSinks: [good])
         try await server.application.test(.router) { client in
             let headers = try await client.setUp(server).headers
             let scan = try await InventoryAPITests.scan(client, server, headers: headers)
             let changes = try await client.array("/api/changes?scan_id=\(scan)", headers: headers)
             let waiting = try await server.server.services.alerts.deliverDue()
             #expect(waiting.held > 0 && waiting.delivered < changes.count)
-            let acknowledged = try await client.object("/api/changes/acknowledge", method: .post, headers: headers, body: json(["ids": changes.compactMap { $0["id"] as? Int }]))
+            let acknowledged = try await client.object(
+                "/api/changes/acknowledge", method: .post, headers: headers, body: json(["ids": changes.compactMap { $0["id"] as? Int }]))
             #expect(acknowledged.1["updated"] as? Int == changes.count)
             let log = try await client.object("/api/alerts", headers: headers).1["deliveries"] as? [[String: Any]] ?? []
             #expect(log.contains { $0["reason"] as? String == "acknowledged" })
@@ -148,7 +166,9 @@ final class KeepingSink: AlertSink {
             #expect(round.delivered == 0 && round.suppressed > 0, "snoozed alerts are settled unsent")
             #expect(good.received.withLock { $0.isEmpty })
             let log = try await client.object("/api/alerts", headers: headers).1["deliveries"] as? [[String: Any]] ?? []
-            #expect(!log.isEmpty && log.allSatisfy { $0["status"] as? String == "suppressed" && ($0["reason"] as? String)?.hasPrefix("snoozed until") == true })
+            #expect(
+                !log.isEmpty
+                    && log.allSatisfy { $0["status"] as? String == "suppressed" && ($0["reason"] as? String)?.hasPrefix("snoozed until") == true })
 
             // One device, then lifted.
             let lifted = try await client.object("/api/alerts/snooze", method: .delete, headers: headers)
@@ -162,45 +182,54 @@ final class KeepingSink: AlertSink {
             #expect((try await client.object("/api/alerts/snooze", headers: headers).1["devices"] as? [Any])?.isEmpty == true)
 
             // Bad requests are named.
-            #expect(try await client.object("/api/alerts/snooze", method: .post, headers: headers, body: json(["minutes": 0])).0 == .unprocessableContent)
-            #expect(try await client.object("/api/alerts/snooze", method: .post, headers: headers, body: json(["minutes": 10, "device_id": 999])).0 == .notFound)
-            #expect(try await client.execute(uri: "/api/alerts/snooze?device_id=abc", method: .delete, headers: headers).status == .unprocessableContent)
+            #expect(
+                try await client.object("/api/alerts/snooze", method: .post, headers: headers, body: json(["minutes": 0])).0 == .unprocessableContent)
+            #expect(
+                try await client.object("/api/alerts/snooze", method: .post, headers: headers, body: json(["minutes": 10, "device_id": 999])).0
+                    == .notFound)
+            #expect(
+                try await client.execute(uri: "/api/alerts/snooze?device_id=abc", method: .delete, headers: headers).status == .unprocessableContent)
         }
     }
 
     @Test func alertSinksFromConfig() throws {
-        let configuration = try ServerConfiguration.load(yaml: """
-            alerts:
-              min_severity: warning
-              sinks:
-                - name: ops
-                  type: webhook
-                  url: https://example.org/hook
-                  secret: abc
-                - name: script
-                  type: command
-                  command: /usr/local/bin/notify
-                  arguments: [--quiet]
-            """)
+        let configuration = try ServerConfiguration.load(
+            yaml: """
+                alerts:
+                  min_severity: warning
+                  sinks:
+                    - name: ops
+                      type: webhook
+                      url: https://example.org/hook
+                      secret: abc
+                    - name: script
+                      type: command
+                      command: /usr/local/bin/notify
+                      arguments: [--quiet]
+                """)
         #expect(configuration.alertMinimumSeverity == .warning)
         #expect(configuration.alertSinks.map(\.name) == ["ops", "script"])
         #expect(configuration.alertSinks[1].arguments == ["--quiet"])
 
-        let full = try ServerConfiguration.load(yaml: """
-            alerts:
-              quiet_hours: "22:30-06:45"
-              quiet_hours_breakthrough: warning
-              offline_grace_minutes: 20
-              zone_offline_grace_minutes: {servers: 5}
-              device_offline_grace_minutes: {"AA:BB:CC:DD:EE:FF": 120}
-              sinks:
-                - {name: mail, type: email, url: "smtps://mail.lan", from: argus@lan, to: [me@lan, you@lan], username: argus, password: pw, digest_minutes: 60}
-                - {name: ha, type: mqtt, url: "mqtt://broker.lan", discovery_prefix: "", quiet_hours: "23:00-07:00"}
-                - {name: tg, type: telegram, secret: "123:abc", to: "-100"}
-                - {name: po, type: pushover, secret: app, to: user}
-            """)
+        let full = try ServerConfiguration.load(
+            yaml: """
+                alerts:
+                  quiet_hours: "22:30-06:45"
+                  quiet_hours_breakthrough: warning
+                  offline_grace_minutes: 20
+                  zone_offline_grace_minutes: {servers: 5}
+                  device_offline_grace_minutes: {"AA:BB:CC:DD:EE:FF": 120}
+                  sinks:
+                    - {name: mail, type: email, url: "smtps://mail.lan", from: argus@lan, to: [me@lan, you@lan], username: argus, password: pw, digest_minutes: 60}
+                    - {name: ha, type: mqtt, url: "mqtt://broker.lan", discovery_prefix: "", quiet_hours: "23:00-07:00"}
+                    - {name: tg, type: telegram, secret: "123:abc", to: "-100"}
+                    - {name: po, type: pushover, secret: app, to: user}
+                """)
         #expect(full.alertQuietHours?.description == "22:30-06:45")
-        #expect(full.offlineGrace.period(for: Device(id: DeviceID(1), mac: "aa:bb:cc:dd:ee:ff", ip: "192.0.2.1", firstSeen: Date(), lastSeen: Date(), zone: "servers")) == 7_200)
+        #expect(
+            full.offlineGrace.period(
+                for: Device(id: DeviceID(1), mac: "aa:bb:cc:dd:ee:ff", ip: "192.0.2.1", firstSeen: Date(), lastSeen: Date(), zone: "servers"))
+                == 7_200)
         #expect(full.offlineGrace.period(for: Device(id: DeviceID(2), ip: "192.0.2.2", firstSeen: Date(), lastSeen: Date(), zone: "servers")) == 300)
         #expect(full.offlineGrace.standard == 1_200)
         let mail = full.deliveryPolicy(for: full.alertSinks[0])
@@ -236,7 +265,8 @@ final class KeepingSink: AlertSink {
 
 @Suite struct IntegrationFileTests {
     @Test func theHomeAssistantConfigurationIsYAMLForArgusTopics() throws {
-        let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Examples/Integrations/home-assistant.yaml")
+        let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Examples/Integrations/home-assistant.yaml")
         let text = try String(contentsOf: file, encoding: .utf8)
         let document = try #require(try Yams.load(yaml: text) as? [String: Any])
         let automations = try #require(document["automation"] as? [[String: Any]])
@@ -248,13 +278,17 @@ final class KeepingSink: AlertSink {
     }
 
     @Test func theGrafanaDashboardQueriesOnlySeriesThatMetricsServes() async throws {
-        let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Examples/Integrations/grafana-dashboard.json")
+        let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Examples/Integrations/grafana-dashboard.json")
         let dashboard = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: file)) as? [String: Any])
-        let expressions = (dashboard["panels"] as? [[String: Any]] ?? []).flatMap { ($0["targets"] as? [[String: Any]] ?? []).compactMap { $0["expr"] as? String } }
+        let expressions = (dashboard["panels"] as? [[String: Any]] ?? []).flatMap {
+            ($0["targets"] as? [[String: Any]] ?? []).compactMap { $0["expr"] as? String }
+        }
         #expect(expressions.count >= 8)
-        let used = Set(expressions.flatMap { expression in
-            expression.matches(of: /argus_[a-z_]+/).map { String($0.output) }
-        })
+        let used = Set(
+            expressions.flatMap { expression in
+                expression.matches(of: /argus_[a-z_]+/).map { String($0.output) }
+            })
         let server = try await TestServer()
         try await server.application.test(.router) { client in
             let headers = try await client.setUp(server).headers
@@ -275,21 +309,28 @@ final class KeepingSink: AlertSink {
             func post(_ uri: String, _ body: String) async throws -> TestResponse {
                 try await client.execute(uri: uri, method: .post, headers: form, body: ByteBuffer(string: "csrf_token=\(browser.csrf)&" + body))
             }
-            let page = String(buffer: try await client.execute(uri: "/settings", method: .get, headers: [.cookie: "argus_session=\(browser.cookie)"]).body)
+            let page = String(
+                buffer: try await client.execute(uri: "/settings", method: .get, headers: [.cookie: "argus_session=\(browser.cookie)"]).body)
             #expect(page.contains("Add a sink") && page.contains("Offline alerts wait 15 minutes"))
-            #expect(try await client.execute(uri: "/settings/alerts", method: .post, headers: form, body: ByteBuffer(string: "name=x&type=webhook&url=https%3A%2F%2Fx.example")).status == .forbidden, "CSRF")
+            #expect(
+                try await client.execute(
+                    uri: "/settings/alerts", method: .post, headers: form, body: ByteBuffer(string: "name=x&type=webhook&url=https%3A%2F%2Fx.example")
+                ).status == .forbidden, "CSRF")
             let bad = try await post("/settings/alerts", "name=tg&type=telegram&secret=1%3Aabc")
             #expect(bad.status == .unprocessableContent && String(buffer: bad.body).contains("the chat id is required"))
             #expect(try await post("/settings/alerts", "name=tg&type=telegram&secret=1%3Aabc&to=-100").status == .seeOther)
             #expect(await server.server.services.alerts.sinkNames == ["ops", "tg"])
-            let listed = String(buffer: try await client.execute(uri: "/settings", method: .get, headers: [.cookie: "argus_session=\(browser.cookie)"]).body)
+            let listed = String(
+                buffer: try await client.execute(uri: "/settings", method: .get, headers: [.cookie: "argus_session=\(browser.cookie)"]).body)
             #expect(listed.contains("/settings/alerts/tg/delete") && !listed.contains("/settings/alerts/ops/delete"), "only API sinks can be removed")
             #expect(try await post("/settings/alerts/tg/delete", "").status == .seeOther)
             #expect(await server.server.services.alerts.sinkNames == ["ops"])
             // Snooze everything, then lift it.
             #expect(try await post("/settings/alerts/snooze", "minutes=60").status == .seeOther)
             #expect(try await AlertSnooze.load(from: server.store).allUntil != nil)
-            #expect(String(buffer: try await client.execute(uri: "/settings", method: .get, headers: [.cookie: "argus_session=\(browser.cookie)"]).body).contains("Every alert is snoozed until"))
+            #expect(
+                String(buffer: try await client.execute(uri: "/settings", method: .get, headers: [.cookie: "argus_session=\(browser.cookie)"]).body)
+                    .contains("Every alert is snoozed until"))
             #expect(try await post("/settings/alerts/snooze", "minutes=0").status == .seeOther)
             #expect(try await AlertSnooze.load(from: server.store).allUntil == nil)
             #expect(try await post("/settings/alerts/snooze", "minutes=lots").status == .unprocessableContent)
@@ -299,11 +340,13 @@ final class KeepingSink: AlertSink {
 
 @Suite struct AuditActionTests {
     @Test func everyAuditedActionHasALabel() async throws {
-        let sources = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Sources/ArgusHTTP")
+        let sources = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Sources/ArgusHTTP")
         var used = Set<String>()
-        for case let file as URL in FileManager.default.enumerator(at: sources, includingPropertiesForKeys: nil)! where file.pathExtension == "swift" {
+        for case let file as URL in FileManager.default.enumerator(at: sources, includingPropertiesForKeys: nil)! where file.pathExtension == "swift"
+        {
             let text = try String(contentsOf: file, encoding: .utf8)
-            for match in text.matches(of: /audit\((?:minutes > 0 \? )?"([a-z_]+)"(?: : "([a-z_]+)")?/) {
+            for match in text.matches(of: /audit\(\s*(?:minutes > 0 \? )?"([a-z_]+)"(?: : "([a-z_]+)")?/) {
                 used.insert(String(match.output.1))
                 if let other = match.output.2 { used.insert(String(other)) }
             }
@@ -313,7 +356,10 @@ final class KeepingSink: AlertSink {
         let server = try await TestServer()
         try await server.application.test(.router) { client in
             let headers = try await client.setUp(server).headers
-            let listed = Set((try await client.object("/api/audit-logs/actions", headers: headers).1["actions"] as? [[String: Any]] ?? []).compactMap { $0["value"] as? String })
+            let listed = Set(
+                (try await client.object("/api/audit-logs/actions", headers: headers).1["actions"] as? [[String: Any]] ?? []).compactMap {
+                    $0["value"] as? String
+                })
             #expect(audited.subtracting(listed).isEmpty, "no label for \(audited.subtracting(listed).sorted())")
         }
     }

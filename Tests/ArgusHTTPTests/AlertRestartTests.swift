@@ -7,7 +7,7 @@ import Foundation
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension LiveServerTests {
@@ -21,27 +21,31 @@ extension LiveServerTests {
         let db = folder.appendingPathComponent("argus.db").path
         let key = try await Self.makeKey(db: db, folder: folder)
         let servicePort = Int.random(in: 30_000...39_999)
-        let services = try Child("/usr/bin/env", ["python3", Self.root.appendingPathComponent("Scripts/fake_services.py").path, "127.0.0.1", "\(servicePort):ssh-old"], log: folder.appendingPathComponent("services.log"))
+        let services = try Child(
+            "/usr/bin/env", ["python3", Self.root.appendingPathComponent("Scripts/fake_services.py").path, "127.0.0.1", "\(servicePort):ssh-old"],
+            log: folder.appendingPathComponent("services.log"))
         defer { _ = services.stop(SIGKILL) }
         let receiverPort = Self.freePort() + 1
         let config = folder.appendingPathComponent("config.yaml")
         try """
-            network:
-              subnets: [127.0.0.1]
-            alerts:
-              summarize_first_scan: false
-              retry_seconds: 1
-              offline_grace_minutes: 0
-              sinks:
-                - name: ops
-                  type: webhook
-                  url: http://127.0.0.1:\(receiverPort)/hook
-                  secret: kill-test-secret
-            """.write(to: config, atomically: true, encoding: .utf8)
+        network:
+          subnets: [127.0.0.1]
+        alerts:
+          summarize_first_scan: false
+          retry_seconds: 1
+          offline_grace_minutes: 0
+          sinks:
+            - name: ops
+              type: webhook
+              url: http://127.0.0.1:\(receiverPort)/hook
+              secret: kill-test-secret
+        """.write(to: config, atomically: true, encoding: .utf8)
         let port = Self.freePort()
         let base = "http://127.0.0.1:\(port)"
         func start(_ name: String) async throws -> Child {
-            let server = try Child(Self.binaries.appendingPathComponent("argus-server").path, ["--config", config.path, "--db", db, "--port", "\(port)"], log: folder.appendingPathComponent("\(name).log"))
+            let server = try Child(
+                Self.binaries.appendingPathComponent("argus-server").path, ["--config", config.path, "--db", db, "--port", "\(port)"],
+                log: folder.appendingPathComponent("\(name).log"))
             for _ in 0..<100 where !server.output.contains("listens on") { try await Task.sleep(for: .milliseconds(100)) }
             return server
         }
@@ -53,7 +57,9 @@ extension LiveServerTests {
         let first = try await start("first")
         var killed = false
         defer { if !killed { _ = first.stop(SIGKILL) } }
-        let (code, _, body) = try await Self.request("POST", "\(base)/api/scans", headers: ["X-API-Key": key], body: ["subnet": "127.0.0.1", "scan_profile": "quick", "port_range": "\(servicePort)"])
+        let (code, _, body) = try await Self.request(
+            "POST", "\(base)/api/scans", headers: ["X-API-Key": key],
+            body: ["subnet": "127.0.0.1", "scan_profile": "quick", "port_range": "\(servicePort)"])
         #expect(code == 202, "\(String(decoding: body, as: UTF8.self)) \(first.output)")
         var queued: [[String: Any]] = []
         for _ in 0..<600 {
@@ -68,7 +74,12 @@ extension LiveServerTests {
 
         // The receiver comes up; the server starts again on the same database.
         let received = folder.appendingPathComponent("received.jsonl")
-        let receiver = try Child("/usr/bin/env", ["python3", Self.root.appendingPathComponent("Tests/ArgusAlertsTests/receiver.py").path, "\(receiverPort)", "kill-test-secret", received.path], log: folder.appendingPathComponent("receiver.log"))
+        let receiver = try Child(
+            "/usr/bin/env",
+            [
+                "python3", Self.root.appendingPathComponent("Tests/ArgusAlertsTests/receiver.py").path, "\(receiverPort)", "kill-test-secret",
+                received.path,
+            ], log: folder.appendingPathComponent("receiver.log"))
         defer { _ = receiver.stop(SIGKILL) }
         for _ in 0..<50 where !receiver.output.contains("ready") { try await Task.sleep(for: .milliseconds(100)) }
         let second = try await start("second")

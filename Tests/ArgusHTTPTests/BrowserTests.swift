@@ -7,11 +7,11 @@ import Foundation
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// A WebDriver client for Debian's chromedriver and headless chromium: just what the tests use.
@@ -52,8 +52,16 @@ struct WebDriver {
 
     static func start(port: Int) async throws -> WebDriver {
         let base = "http://127.0.0.1:\(port)"
-        let options: [String: Any] = ["binary": "/usr/bin/chromium", "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,1000", "--no-first-run", "--disable-extensions"]]
-        let value = try await call("POST", "\(base)/session", ["capabilities": ["alwaysMatch": ["browserName": "chrome", "goog:chromeOptions": options]]]) as? [String: Any]
+        let options: [String: Any] = [
+            "binary": "/usr/bin/chromium",
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,1000", "--no-first-run",
+                "--disable-extensions",
+            ],
+        ]
+        let value =
+            try await call("POST", "\(base)/session", ["capabilities": ["alwaysMatch": ["browserName": "chrome", "goog:chromeOptions": options]]])
+            as? [String: Any]
         let session = try #require(value?["sessionId"] as? String)
         // Element lookups wait up to 10 s for the element, so a lookup right after a click
         // that navigates finds the new page's element rather than failing.
@@ -123,9 +131,13 @@ struct WebDriver {
 /// device → label it (with markup that must stay inert) → sign out. Every page is saved as a
 /// screenshot in `.build/screenshots`.
 @Suite(.serialized) struct BrowserTests {
-    static let available = ["/usr/bin/chromedriver", "/usr/bin/chromium", "/usr/bin/curl"].allSatisfy { FileManager.default.isExecutableFile(atPath: $0) } && LiveServerTests.nmapInstalled
+    static let available =
+        ["/usr/bin/chromedriver", "/usr/bin/chromium", "/usr/bin/curl"].allSatisfy { FileManager.default.isExecutableFile(atPath: $0) }
+        && LiveServerTests.nmapInstalled
 
-    @Test(.enabled(if: available, "needs chromium, chromium-driver, curl and nmap (Scripts/setup.sh --for-tests installs them)"), .timeLimit(.minutes(5)))
+    @Test(
+        .enabled(if: available, "needs chromium, chromium-driver, curl and nmap (Scripts/setup.sh --for-tests installs them)"),
+        .timeLimit(.minutes(5)))
     func setupScanLabelAndSignOut() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("argus-browser-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -133,18 +145,26 @@ struct WebDriver {
         try FileManager.default.createDirectory(at: shots, withIntermediateDirectories: true)
 
         let servicePort = Int.random(in: 30_000...39_999)
-        let services = try LiveServerTests.Child("/usr/bin/env", ["python3", LiveServerTests.root.appendingPathComponent("Scripts/fake_services.py").path, "127.0.0.1", "\(servicePort):ssh-old"], log: folder.appendingPathComponent("services.log"))
+        let services = try LiveServerTests.Child(
+            "/usr/bin/env",
+            ["python3", LiveServerTests.root.appendingPathComponent("Scripts/fake_services.py").path, "127.0.0.1", "\(servicePort):ssh-old"],
+            log: folder.appendingPathComponent("services.log"))
         defer { _ = services.stop(SIGKILL) }
         let port = LiveServerTests.freePort()
-        let server = try LiveServerTests.Child(LiveServerTests.binaries.appendingPathComponent("argus-server").path, ["--db", folder.appendingPathComponent("argus.db").path, "--port", "\(port)"], log: folder.appendingPathComponent("server.log"))
+        let server = try LiveServerTests.Child(
+            LiveServerTests.binaries.appendingPathComponent("argus-server").path,
+            ["--db", folder.appendingPathComponent("argus.db").path, "--port", "\(port)"], log: folder.appendingPathComponent("server.log"))
         defer { _ = server.stop(SIGKILL) }
         let driverPort = LiveServerTests.freePort() + 1
-        let driver = try LiveServerTests.Child("/usr/bin/chromedriver", ["--port=\(driverPort)"], log: folder.appendingPathComponent("chromedriver.log"))
+        let driver = try LiveServerTests.Child(
+            "/usr/bin/chromedriver", ["--port=\(driverPort)"], log: folder.appendingPathComponent("chromedriver.log"))
         defer { _ = driver.stop(SIGKILL) }
         var token: String?
         for _ in 0..<100 {
-            if server.output.contains("listens on"), driver.output.contains("started successfully") || driver.output.contains("ChromeDriver was started"),
-               let line = server.output.split(separator: "\n").first(where: { $0.contains("setup token: ") }) {
+            if server.output.contains("listens on"),
+                driver.output.contains("started successfully") || driver.output.contains("ChromeDriver was started"),
+                let line = server.output.split(separator: "\n").first(where: { $0.contains("setup token: ") })
+            {
                 token = line.components(separatedBy: "setup token: ").last
                 break
             }
@@ -173,7 +193,10 @@ struct WebDriver {
             try await browser.click("form[action='/scans'] button[type=submit]")
             #expect(try await browser.url { $0.contains("/scans?started=") }.contains("/scans?started="))
             try await browser.screenshot("scans", into: shots)
-            #expect(try await browser.waitUntil("document.querySelector('table tbody tr td:nth-child(4)') && document.querySelector('table tbody tr td:nth-child(4)').textContent.startsWith('completed')"), "the scan completes and the page shows it")
+            #expect(
+                try await browser.waitUntil(
+                    "document.querySelector('table tbody tr td:nth-child(4)') && document.querySelector('table tbody tr td:nth-child(4)').textContent.startsWith('completed')"
+                ), "the scan completes and the page shows it")
 
             // The device, its port, and a label carrying markup that must stay text.
             try await browser.open("\(site)/devices")
@@ -192,9 +215,13 @@ struct WebDriver {
             try await browser.screenshot("device", into: shots)
             // Snooze this device's alerts for a day from its page, then lift it.
             try await browser.click("form[action='/settings/alerts/snooze'] button[type=submit]")
-            #expect(try await browser.waitUntil("document.querySelector('main') && document.querySelector('main').textContent.includes('Alerts snoozed until')", seconds: 15))
+            #expect(
+                try await browser.waitUntil(
+                    "document.querySelector('main') && document.querySelector('main').textContent.includes('Alerts snoozed until')", seconds: 15))
             try await browser.click("form[action='/settings/alerts/snooze'] button[name=minutes]")
-            #expect(try await browser.waitUntil("document.querySelector('main') && document.querySelector('main').textContent.includes('Snooze its alerts')", seconds: 15))
+            #expect(
+                try await browser.waitUntil(
+                    "document.querySelector('main') && document.querySelector('main').textContent.includes('Snooze its alerts')", seconds: 15))
 
             try await browser.open("\(site)/changes")
             #expect(try await browser.text("main").contains("A new device appeared at 127.0.0.1"))

@@ -33,7 +33,9 @@ import Testing
             for path in paths {
                 for headers in [bearer, [.cookie: "argus_session=\(browser.cookie)"]] as [HTTPFields] {
                     let response = try await client.execute(uri: path, method: .get, headers: headers)
-                    #expect(response.headers[.cacheControl] == "no-store", "\(path): \(response.status) \(response.headers[.cacheControl] ?? "no Cache-Control")")
+                    #expect(
+                        response.headers[.cacheControl] == "no-store",
+                        "\(path): \(response.status) \(response.headers[.cacheControl] ?? "no Cache-Control")")
                 }
             }
             // Errors and state changes too.

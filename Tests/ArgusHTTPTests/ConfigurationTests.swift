@@ -9,7 +9,8 @@ import Foundation
 import Testing
 
 @Suite struct ConfigurationTests {
-    static let example = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Docs/config.example.yaml")
+    static let example = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Docs/config.example.yaml")
 
     @Test func theDocumentedExampleLoadsAsTheDefaults() throws {
         let text = try String(contentsOf: Self.example, encoding: .utf8)
@@ -22,22 +23,26 @@ import Testing
     }
 
     @Test func settingsOverrideInOrder() throws {
-        var configuration = try ServerConfiguration.load(yaml: """
-            server:
-              host: 0.0.0.0
-              port: 9000
-            network:
-              subnets: [192.168.1.0/24, 10.0.0.0/28]
-              exclusions: 192.168.1.1
-              scan_profile: quick
-            database:
-              path:
-            """)
+        var configuration = try ServerConfiguration.load(
+            yaml: """
+                server:
+                  host: 0.0.0.0
+                  port: 9000
+                network:
+                  subnets: [192.168.1.0/24, 10.0.0.0/28]
+                  exclusions: 192.168.1.1
+                  scan_profile: quick
+                database:
+                  path:
+                """)
         #expect(configuration.host == "0.0.0.0" && configuration.port == 9000)
         #expect(configuration.subnets == ["192.168.1.0/24", "10.0.0.0/28"] && configuration.exclusions == ["192.168.1.1"])
         #expect(configuration.databasePath == nil, "empty means the default")
-        try configuration.applyEnvironment(["ARGUS_PORT": "9100", "ARGUS_SUBNETS": "192.0.2.0/24, 198.51.100.0/28", "ARGUS_DB": "/tmp/a.db", "UNRELATED": "x"])
-        #expect(configuration.port == 9100 && configuration.subnets == ["192.0.2.0/24", "198.51.100.0/28"] && configuration.databasePath == "/tmp/a.db")
+        try configuration.applyEnvironment([
+            "ARGUS_PORT": "9100", "ARGUS_SUBNETS": "192.0.2.0/24, 198.51.100.0/28", "ARGUS_DB": "/tmp/a.db", "UNRELATED": "x",
+        ])
+        #expect(
+            configuration.port == 9100 && configuration.subnets == ["192.0.2.0/24", "198.51.100.0/28"] && configuration.databasePath == "/tmp/a.db")
         #expect(try ServerConfiguration.load(yaml: "").port == 8080)
     }
 
@@ -65,23 +70,26 @@ import Testing
 
     @Test func badEnvironmentIsNamedByVariable() {
         var configuration = ServerConfiguration()
-        #expect(throws: ServerConfiguration.Problem("ARGUS_PORT", "must be a whole number, not 'http'")) { try configuration.applyEnvironment(["ARGUS_PORT": "http"]) }
+        #expect(throws: ServerConfiguration.Problem("ARGUS_PORT", "must be a whole number, not 'http'")) {
+            try configuration.applyEnvironment(["ARGUS_PORT": "http"])
+        }
     }
 }
 
 @Suite struct CustomProfileTests {
     @Test func profilesFromConfigUseOnlyAllowedOptions() throws {
-        let configuration = try ServerConfiguration.load(yaml: """
-            scanning:
-              profiles:
-                - name: web
-                  ports: 80,443,8000-8100
-                  service_detection: true
-                  version_intensity: 2
-                  timing: 4
-            network:
-              scan_profile: web
-            """)
+        let configuration = try ServerConfiguration.load(
+            yaml: """
+                scanning:
+                  profiles:
+                    - name: web
+                      ports: 80,443,8000-8100
+                      service_detection: true
+                      version_intensity: 2
+                      timing: 4
+                network:
+                  scan_profile: web
+                """)
         let web = try #require(configuration.profiles.first { $0.name == "web" })
         #expect(web.nmapArguments(privileged: false).arguments == ["-sT", "-p", "80,443,8000-8100", "-sV", "--version-intensity", "2", "-T4"])
         #expect(configuration.scanProfile == "web")

@@ -9,7 +9,7 @@ import Foundation
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// argus-server and its database's state: a damaged or unwritable file is refused at start with
@@ -24,9 +24,19 @@ import Glibc
         do {
             let store = try SQLiteDeviceStore(path: path)
             for index in 1...20 {
-                let scan = try await store.createScan(NewScan(kind: .network, profile: "normal", targets: ["192.0.2.0/24"], status: .running, createdAt: Date(timeIntervalSince1970: Double(index) * 86_400)))
-                let devices = (1...50).map { DeviceUpdate(ip: "192.0.2.\($0)", ports: [ObservedPort(protocol: .tcp, number: 22, state: .open), ObservedPort(protocol: .tcp, number: 80 + index, state: .open)]) }
-                _ = try await store.record(ScanResult(scanID: scan.id, finishedAt: Date(timeIntervalSince1970: Double(index) * 86_400 + 60), devices: devices))
+                let scan = try await store.createScan(
+                    NewScan(
+                        kind: .network, profile: "normal", targets: ["192.0.2.0/24"], status: .running,
+                        createdAt: Date(timeIntervalSince1970: Double(index) * 86_400)))
+                let devices = (1...50).map {
+                    DeviceUpdate(
+                        ip: "192.0.2.\($0)",
+                        ports: [
+                            ObservedPort(protocol: .tcp, number: 22, state: .open), ObservedPort(protocol: .tcp, number: 80 + index, state: .open),
+                        ])
+                }
+                _ = try await store.record(
+                    ScanResult(scanID: scan.id, finishedAt: Date(timeIntervalSince1970: Double(index) * 86_400 + 60), devices: devices))
             }
         }
         return path
@@ -51,8 +61,11 @@ import Glibc
     /// Runs argus-server until it exits (at most 20 s); its status and output.
     static func runToExit(_ arguments: [String], asNobody: Bool = false, folder: URL) async throws -> (Int32, String) {
         let server = Live.binaries.appendingPathComponent("argus-server").path
-        let child = asNobody
-            ? try Live.Child("/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", server] + arguments, log: folder.appendingPathComponent("exit.log"))
+        let child =
+            asNobody
+            ? try Live.Child(
+                "/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", server] + arguments,
+                log: folder.appendingPathComponent("exit.log"))
             : try Live.Child(server, arguments, log: folder.appendingPathComponent("exit.log"))
         var status: Int32 = 0
         for _ in 0..<200 {
@@ -96,7 +109,9 @@ import Glibc
         let db = try await Self.makeDatabase(in: folder)
         let key = try await Live.makeKey(db: db, folder: folder)
         let port = Live.freePort()
-        let server = try Live.Child(Live.binaries.appendingPathComponent("argus-server").path, ["--db", db, "--port", "\(port)"], log: folder.appendingPathComponent("server.log"))
+        let server = try Live.Child(
+            Live.binaries.appendingPathComponent("argus-server").path, ["--db", db, "--port", "\(port)"],
+            log: folder.appendingPathComponent("server.log"))
         defer { _ = server.stop(SIGKILL) }
         for _ in 0..<100 where !server.output.contains("listens on") { try await Task.sleep(for: .milliseconds(100)) }
         let base = "http://127.0.0.1:\(port)"
@@ -124,7 +139,8 @@ import Glibc
         #expect(!String(decoding: healthBody, as: UTF8.self).contains(folder.path))
 
         // Nothing more is written into the damaged file: sign-in is refused too.
-        let (loginCode, _, loginBody) = try await Live.request("POST", "\(base)/api/login", body: ["username": "admin", "password": "a long enough password"])
+        let (loginCode, _, loginBody) = try await Live.request(
+            "POST", "\(base)/api/login", body: ["username": "admin", "password": "a long enough password"])
         #expect(loginCode == 503, "\(String(decoding: loginBody, as: UTF8.self))")
         #expect(!server.output.contains(folder.path), "the log names the file: \(server.output)")
     }

@@ -4,12 +4,13 @@
 //
 
 import Argus
-@testable import ArgusHTTP
 import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Testing
+
+@testable import ArgusHTTP
 
 /// `server.allowed_hosts`: a `Host` not listed is refused with 421 (DNS rebinding stops there);
 /// an empty list serves any.
@@ -19,7 +20,9 @@ import Testing
         let server = try await TestServer { $0.allowedHosts = ["argus.home.arpa"] }
         try await server.application.test(.router) { client in
             #expect(try await client.execute(uri: "/health", method: .get, headers: [:]).status == .misdirectedRequest)
-            let refused = try await client.execute(uri: "/api/login", method: .post, headers: [.contentType: "application/json"], body: json(["username": "admin", "password": TestServer.password]))
+            let refused = try await client.execute(
+                uri: "/api/login", method: .post, headers: [.contentType: "application/json"],
+                body: json(["username": "admin", "password": TestServer.password]))
             #expect(refused.status == .misdirectedRequest)
             #expect(String(buffer: refused.body).contains("allowed_hosts"))
             #expect(refused.headers[.contentSecurityPolicy] != nil, "security headers on the refusal too")
@@ -54,7 +57,8 @@ import Testing
     }
 
     @Test func theSettingsAreReadFromConfigYAML() throws {
-        let configuration = try ServerConfiguration.load(yaml: "server:\n  allowed_hosts: [Argus.Home.Arpa]\nscanning:\n  resolve_names: true\n", from: "test.yaml")
+        let configuration = try ServerConfiguration.load(
+            yaml: "server:\n  allowed_hosts: [Argus.Home.Arpa]\nscanning:\n  resolve_names: true\n", from: "test.yaml")
         #expect(configuration.allowedHosts == ["argus.home.arpa"])
         #expect(configuration.resolveNames)
     }

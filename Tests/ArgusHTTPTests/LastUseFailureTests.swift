@@ -5,12 +5,13 @@
 
 import Argus
 import ArgusAccounts
-@testable import ArgusHTTP
 import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Testing
+
+@testable import ArgusHTTP
 
 /// An account store whose "last use" writes fail on demand, as a database gone read-only (or a
 /// full disk) makes them fail; everything else is the in-memory store's.
@@ -29,13 +30,17 @@ actor LastUseFailingAccounts: AccountStore {
         throw StoreError(.readOnly, "cannot write to /var/lib/argus/argus.db or its folder (attempt to write a readonly database)")
     }
 
-    func createUser(username: String, passwordHash: String, at date: Date) async throws -> User { try await base.createUser(username: username, passwordHash: passwordHash, at: date) }
+    func createUser(username: String, passwordHash: String, at date: Date) async throws -> User {
+        try await base.createUser(username: username, passwordHash: passwordHash, at: date)
+    }
     func user(named username: String) async throws -> User? { await base.user(named: username) }
     func user(_ id: UserID) async throws -> User? { await base.user(id) }
     func userCount() async throws -> Int { await base.userCount() }
     func setPasswordHash(_ hash: String, for user: UserID) async throws { try await base.setPasswordHash(hash, for: user) }
     func recordLogin(of user: UserID, at date: Date) async throws { try await base.recordLogin(of: user, at: date) }
-    func createAPIKey(userID: UserID, name: String, prefix: String, keyHash: String, expiresAt: Date?, at date: Date) async throws -> APIKey { try await base.createAPIKey(userID: userID, name: name, prefix: prefix, keyHash: keyHash, expiresAt: expiresAt, at: date) }
+    func createAPIKey(userID: UserID, name: String, prefix: String, keyHash: String, expiresAt: Date?, at date: Date) async throws -> APIKey {
+        try await base.createAPIKey(userID: userID, name: name, prefix: prefix, keyHash: keyHash, expiresAt: expiresAt, at: date)
+    }
     func apiKey(hash: String) async throws -> APIKey? { await base.apiKey(hash: hash) }
     func apiKeys(of user: UserID?) async throws -> [APIKey] { await base.apiKeys(of: user) }
     func revokeAPIKey(_ id: APIKeyID, at date: Date) async throws -> Bool { await base.revokeAPIKey(id, at: date) }
@@ -44,7 +49,9 @@ actor LastUseFailingAccounts: AccountStore {
         await base.recordUse(of: key, at: date)
     }
     func users() async throws -> [User] { await base.users() }
-    func createFirstUser(username: String, passwordHash: String, at date: Date) async throws -> User? { try await base.createFirstUser(username: username, passwordHash: passwordHash, at: date) }
+    func createFirstUser(username: String, passwordHash: String, at date: Date) async throws -> User? {
+        try await base.createFirstUser(username: username, passwordHash: passwordHash, at: date)
+    }
     func createSession(_ session: LoginSession) async throws { await base.createSession(session) }
     func session(idHash: String) async throws -> LoginSession? { await base.session(idHash: idHash) }
     func touchSession(idHash: String, at date: Date) async throws {
@@ -55,7 +62,9 @@ actor LastUseFailingAccounts: AccountStore {
     func deleteSessions(of user: UserID) async throws -> Int { await base.deleteSessions(of: user) }
     func deleteExpiredSessions(at date: Date) async throws -> Int { await base.deleteExpiredSessions(at: date) }
     func appendAudit(_ entry: AuditEntry) async throws -> AuditEntry { await base.appendAudit(entry) }
-    func auditEntries(action: String?, limit: Int, offset: Int) async throws -> Page<AuditEntry> { await base.auditEntries(action: action, limit: limit, offset: offset) }
+    func auditEntries(action: String?, limit: Int, offset: Int) async throws -> Page<AuditEntry> {
+        await base.auditEntries(action: action, limit: limit, offset: offset)
+    }
 }
 
 @Suite struct LastUseFailureTests {
@@ -65,10 +74,13 @@ actor LastUseFailingAccounts: AccountStore {
         let accounts = LastUseFailingAccounts()
         var configuration = ServerConfiguration()
         configuration.subnets = ["192.0.2.0/24"]
-        let server = ArgusServer(configuration: configuration, store: InMemoryDeviceStore(), accounts: accounts, scanner: FakeScanner(), hasher: PasswordHasher(cost: 4))
+        let server = ArgusServer(
+            configuration: configuration, store: InMemoryDeviceStore(), accounts: accounts, scanner: FakeScanner(), hasher: PasswordHasher(cost: 4))
         let token = try #require(try await server.services.prepareSetup())
         try await server.application().test(.router) { client in
-            let setup = try await client.execute(uri: "/api/setup", method: .post, headers: [.contentType: "application/json"], body: json(["username": "admin", "password": TestServer.password, "setup_token": token]))
+            let setup = try await client.execute(
+                uri: "/api/setup", method: .post, headers: [.contentType: "application/json"],
+                body: json(["username": "admin", "password": TestServer.password, "setup_token": token]))
             let browser = try client.browser(from: setup)
             let created = try await client.object("/api/keys", method: .post, headers: browser.headers, body: json(["name": "ha"]))
             let key = try #require(created.1["key"] as? String)
@@ -76,7 +88,10 @@ actor LastUseFailingAccounts: AccountStore {
             let sessionID = Tokens.random(bytes: 32)
             let user = try #require(try await accounts.user(named: "admin"))
             let earlier = Date().addingTimeInterval(-120)
-            try await accounts.createSession(LoginSession(idHash: Tokens.sha256(sessionID), userID: user.id, csrfToken: Tokens.random(bytes: 24), createdAt: earlier, lastSeenAt: earlier, expiresAt: Date().addingTimeInterval(3_600), idleTimeout: 3_600, remember: false, clientAddress: "127.0.0.1", userAgent: nil))
+            try await accounts.createSession(
+                LoginSession(
+                    idHash: Tokens.sha256(sessionID), userID: user.id, csrfToken: Tokens.random(bytes: 24), createdAt: earlier, lastSeenAt: earlier,
+                    expiresAt: Date().addingTimeInterval(3_600), idleTimeout: 3_600, remember: false, clientAddress: "127.0.0.1", userAgent: nil))
 
             await accounts.fail()
             let withKey = try await client.execute(uri: "/api/devices", method: .get, headers: [HTTPField.Name("X-API-Key")!: key])
@@ -86,7 +101,8 @@ actor LastUseFailingAccounts: AccountStore {
             #expect(!String(buffer: withSession.body).contains("/var/lib"))
             #expect(await accounts.failedAttempts == 2, "both last uses were attempted")
             // What is logged of such a failure names no file.
-            let logged = server.services.redacted(StoreError(.readOnly, "cannot write to /var/lib/argus/argus.db or its folder (attempt to write a readonly database)"))
+            let logged = server.services.redacted(
+                StoreError(.readOnly, "cannot write to /var/lib/argus/argus.db or its folder (attempt to write a readonly database)"))
             #expect(logged == "cannot write to a file or its folder (attempt to write a readonly database)", "\(logged)")
             #expect(server.services.redacted(StoreError(.storage, "port 22/tcp of 192.0.2.1/24")) == "port 22/tcp of 192.0.2.1/24")
         }

@@ -7,11 +7,11 @@ import Foundation
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// The real thing over a real socket: the argus-server binary, first-run setup with the token
@@ -54,7 +54,9 @@ import FoundationNetworking
 
     static func freePort() -> Int { Int.random(in: 41_000...48_000) }
 
-    static func request(_ method: String, _ url: String, headers: [String: String] = [:], body: Any? = nil) async throws -> (Int, [String: String], Data) {
+    static func request(_ method: String, _ url: String, headers: [String: String] = [:], body: Any? = nil) async throws -> (
+        Int, [String: String], Data
+    ) {
         var request = URLRequest(url: URL(string: url)!)
         request.httpMethod = method
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
@@ -85,10 +87,14 @@ import FoundationNetworking
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         // A loopback service to find: the project's banner server (an old OpenSSH banner).
         let servicePort = Int.random(in: 30_000...39_999)
-        let services = try Child("/usr/bin/env", ["python3", Self.root.appendingPathComponent("Scripts/fake_services.py").path, "127.0.0.1", "\(servicePort):ssh-old"], log: folder.appendingPathComponent("services.log"))
+        let services = try Child(
+            "/usr/bin/env", ["python3", Self.root.appendingPathComponent("Scripts/fake_services.py").path, "127.0.0.1", "\(servicePort):ssh-old"],
+            log: folder.appendingPathComponent("services.log"))
         defer { _ = services.stop(SIGKILL) }
         let port = Self.freePort()
-        let server = try Child(Self.binaries.appendingPathComponent("argus-server").path, ["--db", folder.appendingPathComponent("argus.db").path, "--port", "\(port)"], log: folder.appendingPathComponent("server.log"))
+        let server = try Child(
+            Self.binaries.appendingPathComponent("argus-server").path, ["--db", folder.appendingPathComponent("argus.db").path, "--port", "\(port)"],
+            log: folder.appendingPathComponent("server.log"))
         var stopped = false
         defer { if !stopped { _ = server.stop(SIGKILL) } }
         let base = "http://127.0.0.1:\(port)"
@@ -103,27 +109,37 @@ import FoundationNetworking
         let setupToken = try #require(token, "\(server.output)")
 
         // Setup, with the subnet to scan: this machine's loopback address.
-        let (setupStatus, setupHeaders, setupBody) = try await Self.request("POST", "\(base)/api/setup", body: ["username": "admin", "password": "a long enough password", "setup_token": setupToken, "subnet": "127.0.0.1"])
+        let (setupStatus, setupHeaders, setupBody) = try await Self.request(
+            "POST", "\(base)/api/setup",
+            body: ["username": "admin", "password": "a long enough password", "setup_token": setupToken, "subnet": "127.0.0.1"])
         #expect(setupStatus == 201, "\(String(decoding: setupBody, as: UTF8.self))")
         #expect(setupHeaders["set-cookie"]?.contains("HttpOnly") == true)
-        #expect(try await Self.request("POST", "\(base)/api/setup", body: ["username": "x", "password": "a long enough password", "setup_token": setupToken]).0 == 409)
+        #expect(
+            try await Self.request(
+                "POST", "\(base)/api/setup", body: ["username": "x", "password": "a long enough password", "setup_token": setupToken]
+            ).0 == 409)
 
         // Sign in (a fresh session), then create an API key with it.
-        let (loginStatus, loginHeaders, loginBody) = try await Self.request("POST", "\(base)/api/login", body: ["username": "admin", "password": "a long enough password"])
+        let (loginStatus, loginHeaders, loginBody) = try await Self.request(
+            "POST", "\(base)/api/login", body: ["username": "admin", "password": "a long enough password"])
         #expect(loginStatus == 200)
         let cookie = try #require(loginHeaders["set-cookie"]?.split(separator: ";").first.map(String.init))
         let csrf = try #require(Self.object(loginBody)["csrf_token"] as? String)
-        let (keyStatus, _, keyBody) = try await Self.request("POST", "\(base)/api/keys", headers: ["Cookie": cookie, "X-CSRF-Token": csrf], body: ["name": "live test"])
+        let (keyStatus, _, keyBody) = try await Self.request(
+            "POST", "\(base)/api/keys", headers: ["Cookie": cookie, "X-CSRF-Token": csrf], body: ["name": "live test"])
         #expect(keyStatus == 201)
         let key = try #require(Self.object(keyBody)["key"] as? String)
 
         // A scan of the loopback service, through the API with the key.
-        let (scanStatus, _, scanBody) = try await Self.request("POST", "\(base)/api/scans", headers: ["X-API-Key": key], body: ["subnet": "127.0.0.1", "scan_profile": "quick", "port_range": "\(servicePort)"])
+        let (scanStatus, _, scanBody) = try await Self.request(
+            "POST", "\(base)/api/scans", headers: ["X-API-Key": key],
+            body: ["subnet": "127.0.0.1", "scan_profile": "quick", "port_range": "\(servicePort)"])
         #expect(scanStatus == 202, "\(String(decoding: scanBody, as: UTF8.self))")
         let scanID = try #require(Self.object(scanBody)["id"] as? Int)
         var status = ""
         for _ in 0..<600 {
-            status = Self.object(try await Self.request("GET", "\(base)/api/scans/\(scanID)", headers: ["X-API-Key": key]).2)["status"] as? String ?? ""
+            status =
+                Self.object(try await Self.request("GET", "\(base)/api/scans/\(scanID)", headers: ["X-API-Key": key]).2)["status"] as? String ?? ""
             if status != "running" { break }
             try await Task.sleep(for: .milliseconds(100))
         }
@@ -164,20 +180,26 @@ extension LiveServerTests {
             unsetenv("ARGUS_NMAP")
             unsetenv("ARGUS_SUBNETS")
         }
-        let server = try Child(Self.binaries.appendingPathComponent("argus-server").path, ["--db", db, "--port", "\(port)"], log: folder.appendingPathComponent("server.log"))
+        let server = try Child(
+            Self.binaries.appendingPathComponent("argus-server").path, ["--db", db, "--port", "\(port)"],
+            log: folder.appendingPathComponent("server.log"))
         var stopped = false
         defer { if !stopped { _ = server.stop(SIGKILL) } }
         for _ in 0..<100 where !server.output.contains("listens on") { try await Task.sleep(for: .milliseconds(100)) }
-        let (code, _, body) = try await Self.request("POST", "http://127.0.0.1:\(port)/api/scans", headers: ["X-API-Key": key], body: ["subnet": "127.0.0.1", "scan_profile": "quick"])
+        let (code, _, body) = try await Self.request(
+            "POST", "http://127.0.0.1:\(port)/api/scans", headers: ["X-API-Key": key], body: ["subnet": "127.0.0.1", "scan_profile": "quick"])
         #expect(code == 202, "\(String(decoding: body, as: UTF8.self)) \(server.output)")
         let id = try #require(Self.object(body)["id"] as? Int)
         try await Task.sleep(for: .milliseconds(300))
-        #expect(Self.object(try await Self.request("GET", "http://127.0.0.1:\(port)/api/scans/\(id)", headers: ["X-API-Key": key]).2)["status"] as? String == "running")
+        #expect(
+            Self.object(try await Self.request("GET", "http://127.0.0.1:\(port)/api/scans/\(id)", headers: ["X-API-Key": key]).2)["status"] as? String
+                == "running")
         let exit = server.stop(SIGTERM)
         stopped = true
         #expect(exit == 0, "\(server.output)")
         // The store says so: the scan was cancelled, not left running or marked interrupted.
-        let check = try Child(Self.binaries.appendingPathComponent("argus-cli").path, ["scans", "--db", db], log: folder.appendingPathComponent("scans.log"))
+        let check = try Child(
+            Self.binaries.appendingPathComponent("argus-cli").path, ["scans", "--db", db], log: folder.appendingPathComponent("scans.log"))
         _ = waitpid(check.pid, &status, 0)
         #expect(check.output.contains("cancelled"), "\(check.output)")
     }
@@ -186,7 +208,12 @@ extension LiveServerTests {
     static func makeKey(db: String, folder: URL) async throws -> String {
         let passwordFile = folder.appendingPathComponent("password")
         try "a long enough password\n".write(to: passwordFile, atomically: true, encoding: .utf8)
-        let shell = try Child("/bin/sh", ["-c", "'\(binaries.appendingPathComponent("argus-cli").path)' user add admin --password-stdin --db '\(db)' < '\(passwordFile.path)' && '\(binaries.appendingPathComponent("argus-cli").path)' apikey create live --db '\(db)'"], log: folder.appendingPathComponent("key.log"))
+        let shell = try Child(
+            "/bin/sh",
+            [
+                "-c",
+                "'\(binaries.appendingPathComponent("argus-cli").path)' user add admin --password-stdin --db '\(db)' < '\(passwordFile.path)' && '\(binaries.appendingPathComponent("argus-cli").path)' apikey create live --db '\(db)'",
+            ], log: folder.appendingPathComponent("key.log"))
         var status: Int32 = 0
         _ = waitpid(shell.pid, &status, 0)
         let key = shell.output.split(separator: "\n").first { $0.hasPrefix("argus_") }.map(String.init)

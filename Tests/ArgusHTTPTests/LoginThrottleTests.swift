@@ -3,11 +3,12 @@
 // SPDX-License-Identifier: Apache-2.0
 //
 
-@testable import ArgusHTTP
+import Foundation
 import HTTPTypes
 import HummingbirdTesting
-import Foundation
 import Testing
+
+@testable import ArgusHTTP
 
 /// Sign-in throttling: growing delays per client address and user name, a ceiling per name
 /// that never locks the owner out of a new address.
@@ -89,11 +90,16 @@ import Testing
 /// (a trusted proxy gives the client address) never stop the admin signing in from theirs.
 @Suite struct LoginLockoutTests {
     @Test func aStrangerCannotLockTheAdminOutOverHTTP() async throws {
-        let server = try await TestServer { $0.trustedProxies = ["127.0.0.1"]; $0.maxLoginFailures = 3 }
+        let server = try await TestServer {
+            $0.trustedProxies = ["127.0.0.1"]
+            $0.maxLoginFailures = 3
+        }
         try await server.application.test(.live) { client in
             _ = try await client.setUp(server)
             func login(from address: String, password: String) async throws -> TestResponse {
-                try await client.execute(uri: "/api/login", method: .post, headers: [.contentType: "application/json", HTTPField.Name("X-Forwarded-For")!: address], body: json(["username": "admin", "password": password]))
+                try await client.execute(
+                    uri: "/api/login", method: .post, headers: [.contentType: "application/json", HTTPField.Name("X-Forwarded-For")!: address],
+                    body: json(["username": "admin", "password": password]))
             }
             for attacker in 0..<4 {
                 for _ in 0..<3 { #expect(try await login(from: "203.0.113.\(attacker)", password: "wrong password!").status == .unauthorized) }

@@ -13,9 +13,14 @@ import Testing
 @Suite struct OpenAPITests {
     @Test func theDocumentDescribesExactlyTheRoutes() async throws {
         let server = try await TestServer()
-        let routes = Set(try server.server.router().routes.filter { $0.path.description.hasPrefix("/api/") || ["/health", "/metrics"].contains($0.path.description) }.map { route in
-            "\(route.method.rawValue) " + route.path.description.split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }.joined(separator: "/")
-        }.map { $0.replacingOccurrences(of: " ", with: " /") })
+        let routes = Set(
+            try server.server.router().routes.filter {
+                $0.path.description.hasPrefix("/api/") || ["/health", "/metrics"].contains($0.path.description)
+            }.map { route in
+                "\(route.method.rawValue) "
+                    + route.path.description.split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }.joined(
+                        separator: "/")
+            }.map { $0.replacingOccurrences(of: " ", with: " /") })
         try await server.application.test(.router) { client in
             let response = try await client.execute(uri: "/api/openapi.json", method: .get)
             #expect(response.status == .ok)
@@ -28,7 +33,8 @@ import Testing
                     documented.insert("\(method.uppercased()) \(path)")
                 }
             }
-            #expect(documented == routes, "undocumented: \(routes.subtracting(documented).sorted()); stale: \(documented.subtracting(routes).sorted())")
+            #expect(
+                documented == routes, "undocumented: \(routes.subtracting(documented).sorted()); stale: \(documented.subtracting(routes).sorted())")
             // Every operation names its answers.
             for (path, operations) in paths {
                 for (method, operation) in operations {
@@ -58,7 +64,8 @@ import Testing
             for (path, operations) in paths.sorted(by: { $0.key < $1.key }) {
                 for (method, value) in operations {
                     guard let operation = value as? [String: Any], let body = operation["requestBody"] as? [String: Any],
-                          let content = body["content"] as? [String: Any], content["application/json"] != nil else { continue }
+                        let content = body["content"] as? [String: Any], content["application/json"] != nil
+                    else { continue }
                     let responses = Set((operation["responses"] as? [String: Any] ?? [:]).keys)
                     let uri = path.replacingOccurrences(of: "{id}", with: "1").replacingOccurrences(of: "{name}", with: "x")
                     let response = try await client.object(uri, method: HTTPRequest.Method(method.uppercased())!, headers: browser.headers)
@@ -105,7 +112,10 @@ import Testing
             let snooze = try await client.object("/api/alerts/snooze", headers: headers)
             #expect(snooze.1["all_until"] == nil, "nothing was snoozed: \(snooze.1)")
             #expect(await server.store.schedules().isEmpty)
-            #expect(try await client.object("/api/alerts/snooze", method: .post, headers: headers, body: json(["minutes": 60, "device_id": Int(device.rawValue)])).0 == .ok)
+            #expect(
+                try await client.object(
+                    "/api/alerts/snooze", method: .post, headers: headers, body: json(["minutes": 60, "device_id": Int(device.rawValue)])
+                ).0 == .ok)
             #expect(try await client.object("/api/alerts/snooze", headers: headers).1["all_until"] == nil, "one device's snooze is not everyone's")
         }
     }

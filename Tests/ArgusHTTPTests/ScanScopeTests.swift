@@ -38,7 +38,8 @@ final class RecordingScanner: Argus.Scanner {
         #expect(scope.contains(try ScanTarget("192.0.2.250-255")))
         #expect(!scope.contains(try ScanTarget("192.0.2.0/23")))
         #expect(!scope.contains(try ScanTarget("198.51.100.100-200")))
-        #expect(scope.contains(try ScanTarget("198.51.100.100-200"), excluding: [try ScanTarget("198.51.100.128/25")]), "what is excluded is not scanned")
+        #expect(
+            scope.contains(try ScanTarget("198.51.100.100-200"), excluding: [try ScanTarget("198.51.100.128/25")]), "what is excluded is not scanned")
         #expect(!scope.contains(try ScanTarget("203.0.113.1")))
         #expect(!scope.contains(try ScanTarget("localhost")), "a name is resolved first, never in scope itself")
         #expect(scope.contains(try ScanTarget("2001:db8::1")))
@@ -49,17 +50,25 @@ final class RecordingScanner: Argus.Scanner {
     }
 
     /// A server with a recording scanner, configured networks `subnets`, and an API key.
-    func withServer(_ subnets: [String], _ body: @escaping @Sendable (any TestClientProtocol, HTTPFields, Browser, RecordingScanner, ArgusServer, InMemoryDeviceStore) async throws -> Void) async throws {
+    func withServer(
+        _ subnets: [String],
+        _ body:
+            @escaping @Sendable (any TestClientProtocol, HTTPFields, Browser, RecordingScanner, ArgusServer, InMemoryDeviceStore) async throws -> Void
+    ) async throws {
         let scanner = RecordingScanner()
         let store = InMemoryDeviceStore()
         var configuration = ServerConfiguration()
         configuration.subnets = subnets
-        let server = ArgusServer(configuration: configuration, store: store, accounts: InMemoryAccountStore(), scanner: scanner, hasher: PasswordHasher(cost: 4))
+        let server = ArgusServer(
+            configuration: configuration, store: store, accounts: InMemoryAccountStore(), scanner: scanner, hasher: PasswordHasher(cost: 4))
         let token = try #require(try await server.services.prepareSetup())
         try await server.application().test(.router) { client in
-            let setup = try await client.execute(uri: "/api/setup", method: .post, headers: [.contentType: "application/json"], body: json(["username": "admin", "password": TestServer.password, "setup_token": token]))
+            let setup = try await client.execute(
+                uri: "/api/setup", method: .post, headers: [.contentType: "application/json"],
+                body: json(["username": "admin", "password": TestServer.password, "setup_token": token]))
             let browser = try client.browser(from: setup)
-            let key = try #require(try await client.object("/api/keys", method: .post, headers: browser.headers, body: json(["name": "scripts"])).1["key"] as? String)
+            let key = try #require(
+                try await client.object("/api/keys", method: .post, headers: browser.headers, body: json(["name": "scripts"])).1["key"] as? String)
             try await body(client, [HTTPField.Name("X-API-Key")!: key, .contentType: "application/json"], browser, scanner, server, store)
         }
     }
@@ -102,12 +111,17 @@ final class RecordingScanner: Argus.Scanner {
         try await withServer(["192.0.2.0/24"]) { client, _, browser, scanner, server, store in
             var form = browser.headers
             form[.contentType] = "application/x-www-form-urlencoded"
-            let page = try await client.execute(uri: "/scans", method: .post, headers: form, body: ByteBuffer(string: "csrf_token=\(browser.csrf)&profile=quick&targets=198.51.100.0%2F28"))
+            let page = try await client.execute(
+                uri: "/scans", method: .post, headers: form,
+                body: ByteBuffer(string: "csrf_token=\(browser.csrf)&profile=quick&targets=198.51.100.0%2F28"))
             #expect(page.status == .forbidden, "\(page.status)")
             #expect(String(buffer: page.body).contains("outside the configured networks"))
 
             // A schedule saved with targets outside the scope does not run (checked at run time).
-            _ = await store.createSchedule(Schedule(id: ScheduleID(0), name: "elsewhere", expression: "@every 1h", profile: "quick", targets: ["198.51.100.0/28"], nextRunAt: Date().addingTimeInterval(-60)))
+            _ = await store.createSchedule(
+                Schedule(
+                    id: ScheduleID(0), name: "elsewhere", expression: "@every 1h", profile: "quick", targets: ["198.51.100.0/28"],
+                    nextRunAt: Date().addingTimeInterval(-60)))
             let outcomes = await ScanScheduler(services: server.services).tick(at: Date())
             guard case .failed(_, let reason)? = outcomes.first else {
                 Issue.record("expected the schedule to be refused, got \(outcomes)")
@@ -120,8 +134,12 @@ final class RecordingScanner: Argus.Scanner {
 
     @Test func anAdminMayAllowScansOutsideAndItIsAudited() async throws {
         try await withServer(["192.0.2.0/24"]) { client, key, browser, scanner, server, _ in
-            #expect(try await client.object("/api/config", headers: key).1["scanning"].flatMap { ($0 as? [String: Any])?["allow_outside_scope"] as? Bool } == false)
-            let changed = try await client.object("/api/config", method: .put, headers: browser.headers, body: json(["network": [String: Any](), "scanning": ["allow_outside_scope": true]]))
+            #expect(
+                try await client.object("/api/config", headers: key).1["scanning"].flatMap { ($0 as? [String: Any])?["allow_outside_scope"] as? Bool }
+                    == false)
+            let changed = try await client.object(
+                "/api/config", method: .put, headers: browser.headers,
+                body: json(["network": [String: Any](), "scanning": ["allow_outside_scope": true]]))
             #expect(changed.0 == .ok, "\(changed)")
             #expect((changed.1["scanning"] as? [String: Any])?["allow_outside_scope"] as? Bool == true)
             let audit = try await client.array("/api/audit-logs?action=config_update", headers: key)

@@ -20,7 +20,8 @@ import Testing
     func login(_ client: some TestClientProtocol, headers extra: HTTPFields = [:]) async throws -> TestResponse {
         var headers: HTTPFields = [.contentType: "application/json"]
         headers.append(contentsOf: extra)
-        return try await client.execute(uri: "/api/login", method: .post, headers: headers, body: json(["username": "admin", "password": TestServer.password]))
+        return try await client.execute(
+            uri: "/api/login", method: .post, headers: headers, body: json(["username": "admin", "password": TestServer.password]))
     }
 
     @Test func behindATrustedHTTPSProxyTheCookieIsSecureAndHostPrefixed() async throws {
@@ -30,14 +31,23 @@ import Testing
             let secure = try await login(client, headers: [Self.proto: "https"])
             #expect(secure.status == .ok)
             let cookie = try #require(secure.headers[.setCookie])
-            #expect(cookie.hasPrefix("__Host-argus_session=") && cookie.contains("Secure") && cookie.contains("Path=/") && !cookie.contains("Domain"), "\(cookie)")
+            #expect(
+                cookie.hasPrefix("__Host-argus_session=") && cookie.contains("Secure") && cookie.contains("Path=/") && !cookie.contains("Domain"),
+                "\(cookie)")
             let id = try #require(cookie.split(separator: ";").first?.split(separator: "=", maxSplits: 1).last.map(String.init))
-            #expect(try await client.execute(uri: "/api/me", method: .get, headers: [.cookie: "__Host-argus_session=\(id)", Self.proto: "https"]).status == .ok)
+            #expect(
+                try await client.execute(uri: "/api/me", method: .get, headers: [.cookie: "__Host-argus_session=\(id)", Self.proto: "https"]).status
+                    == .ok)
             // Over HTTPS a cookie without the prefix (which anyone on the path may have set) is ignored.
-            #expect(try await client.execute(uri: "/api/me", method: .get, headers: [.cookie: "argus_session=\(id)", Self.proto: "https"]).status == .unauthorized)
+            #expect(
+                try await client.execute(uri: "/api/me", method: .get, headers: [.cookie: "argus_session=\(id)", Self.proto: "https"]).status
+                    == .unauthorized)
             // Signing out clears the prefixed cookie.
-            let csrf = try #require((try JSONSerialization.jsonObject(with: Data(secure.body.readableBytesView)) as? [String: Any])?["csrf_token"] as? String)
-            let logout = try await client.execute(uri: "/api/logout", method: .post, headers: [.cookie: "__Host-argus_session=\(id)", Self.proto: "https", HTTPField.Name("X-CSRF-Token")!: csrf])
+            let csrf = try #require(
+                (try JSONSerialization.jsonObject(with: Data(secure.body.readableBytesView)) as? [String: Any])?["csrf_token"] as? String)
+            let logout = try await client.execute(
+                uri: "/api/logout", method: .post,
+                headers: [.cookie: "__Host-argus_session=\(id)", Self.proto: "https", HTTPField.Name("X-CSRF-Token")!: csrf])
             #expect(logout.headers[.setCookie]?.hasPrefix("__Host-argus_session=;") == true, "\(logout.headers[.setCookie] ?? "")")
 
             // Plain HTTP: the plain cookie, not Secure.
@@ -60,7 +70,9 @@ import Testing
     @Test func secureCookiesOnPurposeArePrefixedToo() async throws {
         let server = try await TestServer { $0.secureCookies = true }
         try await server.application.test(.router) { client in
-            let response = try await client.execute(uri: "/api/setup", method: .post, headers: [.contentType: "application/json"], body: json(["username": "admin", "password": TestServer.password, "setup_token": server.setupToken]))
+            let response = try await client.execute(
+                uri: "/api/setup", method: .post, headers: [.contentType: "application/json"],
+                body: json(["username": "admin", "password": TestServer.password, "setup_token": server.setupToken]))
             let cookie = try #require(response.headers[.setCookie])
             #expect(cookie.hasPrefix("__Host-argus_session=") && cookie.contains("Secure"), "\(cookie)")
         }

@@ -22,18 +22,24 @@ import Testing
             let browser = try await client.setUp(server)
             let form: HTTPFields = [.cookie: "argus_session=\(browser.cookie)", .contentType: "application/x-www-form-urlencoded"]
             for exclusions in ["localhost", "gateway.lab", "0177.0.0.1", "192.0.2.1%2C+nas.lan"] {
-                let response = try await client.execute(uri: "/settings/scanning", method: .post, headers: form, body: ByteBuffer(string: "csrf_token=\(browser.csrf)&subnets=&exclusions=\(exclusions)&profile=normal"))
+                let response = try await client.execute(
+                    uri: "/settings/scanning", method: .post, headers: form,
+                    body: ByteBuffer(string: "csrf_token=\(browser.csrf)&subnets=&exclusions=\(exclusions)&profile=normal"))
                 let html = String(buffer: response.body)
                 #expect(response.status == .unprocessableContent, "\(exclusions)")
                 #expect(html.contains("Never scan:") && html.contains("<form"), "the form again, with the reason: \(exclusions)")
                 #expect(await server.store.setting("network.exclusions") == nil, "nothing saved: \(exclusions)")
             }
             // Networks are checked with the exclusions of the same form.
-            let refused = try await client.execute(uri: "/settings/scanning", method: .post, headers: form, body: ByteBuffer(string: "csrf_token=\(browser.csrf)&subnets=010.0.0.0%2F24&exclusions=&profile=normal"))
+            let refused = try await client.execute(
+                uri: "/settings/scanning", method: .post, headers: form,
+                body: ByteBuffer(string: "csrf_token=\(browser.csrf)&subnets=010.0.0.0%2F24&exclusions=&profile=normal"))
             #expect(refused.status == .unprocessableContent && String(buffer: refused.body).contains("write 8.0.0.0/24"))
             #expect(await server.store.setting("network.subnets") == nil)
             // Every scan route still works.
-            for (uri, body) in [("/api/scan/trigger", nil), ("/api/scan/device/192.0.2.10", nil), ("/api/scans", json(["subnet": "192.0.2.0/28"]))] as [(String, ByteBuffer?)] {
+            for (uri, body) in [("/api/scan/trigger", nil), ("/api/scan/device/192.0.2.10", nil), ("/api/scans", json(["subnet": "192.0.2.0/28"]))]
+                as [(String, ByteBuffer?)]
+            {
                 let started = try await client.object(uri, method: .post, headers: browser.headers, body: body)
                 #expect(started.0 == .accepted, "\(uri): \(started.1)")
                 let id = try #require(started.1["scan_id"] as? Int ?? started.1["id"] as? Int)
@@ -59,7 +65,8 @@ import Testing
             let headers = try await client.setUp(server).headers
             let config = try await client.object("/api/config", method: .put, headers: headers, body: json(["network": ["subnets": [target]]]))
             #expect(config.0 == .unprocessableContent && config.1["field"] as? String == "network.subnets", "\(target): \(config.1)")
-            let schedule = try await client.object("/api/schedule", method: .post, headers: headers, body: json(["name": "x", "cron": "@daily", "targets": [target]]))
+            let schedule = try await client.object(
+                "/api/schedule", method: .post, headers: headers, body: json(["name": "x", "cron": "@daily", "targets": [target]]))
             #expect(schedule.0 == .unprocessableContent && schedule.1["field"] as? String == "targets", "\(target)")
             let scan = try await client.object("/api/scans", method: .post, headers: headers, body: json(["subnet": target]))
             #expect(scan.0 == .unprocessableContent && scan.1["field"] as? String == "subnet", "\(target)")
@@ -77,10 +84,17 @@ import Testing
     @Test func setupRefusesANonCanonicalNetwork() async throws {
         let server = try await TestServer()
         try await server.application.test(.router) { client in
-            let response = try await client.object("/api/setup", method: .post, headers: [.contentType: "application/json"], body: json(["username": "admin", "password": TestServer.password, "setup_token": server.setupToken, "subnet": "010.0.0.0/24"]))
+            let response = try await client.object(
+                "/api/setup", method: .post, headers: [.contentType: "application/json"],
+                body: json(["username": "admin", "password": TestServer.password, "setup_token": server.setupToken, "subnet": "010.0.0.0/24"]))
             #expect(response.0 == .unprocessableContent && response.1["field"] as? String == "subnet", "\(response.1)")
             #expect((response.1["detail"] as? String)?.contains("write 8.0.0.0/24") == true)
-            let form = try await client.execute(uri: "/setup", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"], body: ByteBuffer(string: "username=admin&password=\(TestServer.password.replacingOccurrences(of: " ", with: "+"))&setup_token=\(server.setupToken)&subnet=0x7f.1"))
+            let form = try await client.execute(
+                uri: "/setup", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+                body: ByteBuffer(
+                    string:
+                        "username=admin&password=\(TestServer.password.replacingOccurrences(of: " ", with: "+"))&setup_token=\(server.setupToken)&subnet=0x7f.1"
+                ))
             #expect(form.status == .unprocessableContent && String(buffer: form.body).contains("write 127.0.0.1"))
             #expect(await server.accounts.userCount() == 0)
         }

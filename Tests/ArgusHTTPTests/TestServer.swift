@@ -4,8 +4,8 @@
 //
 
 import Argus
-import ArgusHTTP
 import ArgusAccounts
+import ArgusHTTP
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -34,15 +34,20 @@ struct FakeScanner: Argus.Scanner {
                     return
                 }
                 var host = HostObservation(status: HostStatus(state: .up))
-                host.addresses = [HostAddress(address: "192.0.2.10", type: .ipv4), HostAddress(address: "02:00:00:00:00:10", type: .mac, vendor: hostname)]
+                host.addresses = [
+                    HostAddress(address: "192.0.2.10", type: .ipv4), HostAddress(address: "02:00:00:00:00:10", type: .mac, vendor: hostname),
+                ]
                 if let hostname { host.hostnames = [Hostname(name: hostname, type: .ptr)] }
                 host.ports = [
-                    PortObservation(protocol: .tcp, number: 22, state: PortState(state: .open), service: Service(name: "ssh", product: "OpenSSH", version: "9.6p1", cpes: ["cpe:/a:openbsd:openssh:9.6p1"])),
+                    PortObservation(
+                        protocol: .tcp, number: 22, state: PortState(state: .open),
+                        service: Service(name: "ssh", product: "OpenSSH", version: "9.6p1", cpes: ["cpe:/a:openbsd:openssh:9.6p1"])),
                     PortObservation(protocol: .tcp, number: 23, state: PortState(state: .open), service: Service(name: "telnet")),
                 ]
                 continuation.yield(.progress(TaskProgress(task: "Connect Scan", percent: 50)))
                 continuation.yield(.host(host))
-                run.runStats = RunStats(finished: RunStats.Finished(time: Date(), exit: .success), hosts: RunStats.HostCounts(up: 1, down: 0, total: 1))
+                run.runStats = RunStats(
+                    finished: RunStats.Finished(time: Date(), exit: .success), hosts: RunStats.HostCounts(up: 1, down: 0, total: 1))
                 continuation.yield(.finished(run))
                 continuation.finish()
             }
@@ -60,11 +65,16 @@ struct TestServer {
 
     static let password = "correct horse battery"
 
-    init(configure: (inout ServerConfiguration) -> Void = { _ in }, scanner: FakeScanner = FakeScanner(), alertSinks: [any AlertSink] = [], sinkFactory: (@Sendable (ServerConfiguration.AlertSinkSettings) throws -> any AlertSink)? = nil) async throws {
+    init(
+        configure: (inout ServerConfiguration) -> Void = { _ in }, scanner: FakeScanner = FakeScanner(), alertSinks: [any AlertSink] = [],
+        sinkFactory: (@Sendable (ServerConfiguration.AlertSinkSettings) throws -> any AlertSink)? = nil
+    ) async throws {
         var configuration = ServerConfiguration()
         configuration.subnets = ["192.0.2.0/24"]
         configure(&configuration)
-        server = ArgusServer(configuration: configuration, store: store, accounts: accounts, scanner: scanner, hasher: PasswordHasher(cost: 4), alertSinks: alertSinks, sinkFactory: sinkFactory)
+        server = ArgusServer(
+            configuration: configuration, store: store, accounts: accounts, scanner: scanner, hasher: PasswordHasher(cost: 4), alertSinks: alertSinks,
+            sinkFactory: sinkFactory)
         setupToken = try #require(try await server.services.prepareSetup())
     }
 
@@ -84,19 +94,24 @@ struct Browser: Sendable {
 extension TestClientProtocol {
     /// Runs first-run setup and returns the admin's browser session.
     func setUp(_ server: TestServer) async throws -> Browser {
-        let response = try await execute(uri: "/api/setup", method: .post, headers: [.contentType: "application/json"], body: json(["username": "admin", "password": TestServer.password, "setup_token": server.setupToken]))
+        let response = try await execute(
+            uri: "/api/setup", method: .post, headers: [.contentType: "application/json"],
+            body: json(["username": "admin", "password": TestServer.password, "setup_token": server.setupToken]))
         #expect(response.status == .created, "\(String(buffer: response.body))")
         return try browser(from: response)
     }
 
     func browser(from response: TestResponse) throws -> Browser {
-        let cookie = try #require(response.headers[.setCookie]?.split(separator: ";").first?.split(separator: "=", maxSplits: 1).last.map(String.init))
+        let cookie = try #require(
+            response.headers[.setCookie]?.split(separator: ";").first?.split(separator: "=", maxSplits: 1).last.map(String.init))
         let body = try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: Any]
         return Browser(cookie: cookie, csrf: try #require(body?["csrf_token"] as? String))
     }
 
     /// A request's JSON answer as a dictionary.
-    func object(_ uri: String, method: HTTPRequest.Method = .get, headers: HTTPFields, body: ByteBuffer? = nil) async throws -> (HTTPResponse.Status, [String: Any]) {
+    func object(_ uri: String, method: HTTPRequest.Method = .get, headers: HTTPFields, body: ByteBuffer? = nil) async throws -> (
+        HTTPResponse.Status, [String: Any]
+    ) {
         let response = try await execute(uri: uri, method: method, headers: headers, body: body)
         return (response.status, (try? JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: Any]) ?? [:])
     }

@@ -4,8 +4,8 @@
 //
 
 import Argus
-import ArgusHTTP
 import ArgusAccounts
+import ArgusHTTP
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -22,7 +22,10 @@ import Testing
             _ = try await InventoryAPITests.scan(client, server, headers: browser.headers)
             let cookie: HTTPFields = [.cookie: "argus_session=\(browser.cookie)"]
             let id = try #require(await server.store.inventory().first?.id)
-            for page in ["/", "/devices", "/devices?q=192&risk_level=critical&sort=risk", "/devices/\(id)", "/scans", "/changes", "/changes?severity=warning&acknowledged=false", "/compare", "/visualization", "/settings", "/devices?type=server&zone=lab"] {
+            for page in [
+                "/", "/devices", "/devices?q=192&risk_level=critical&sort=risk", "/devices/\(id)", "/scans", "/changes",
+                "/changes?severity=warning&acknowledged=false", "/compare", "/visualization", "/settings", "/devices?type=server&zone=lab",
+            ] {
                 let response = try await client.execute(uri: page, method: .get, headers: cookie)
                 let html = String(buffer: response.body)
                 #expect(response.status == .ok, "\(page): \(response.status)")
@@ -51,17 +54,24 @@ import Testing
             let form: HTTPFields = [.cookie: "argus_session=\(browser.cookie)", .contentType: "application/x-www-form-urlencoded"]
             let missing = try await client.execute(uri: "/devices/\(id)", method: .post, headers: form, body: ByteBuffer(string: "label=x"))
             #expect(missing.status == .forbidden)
-            let saved = try await client.execute(uri: "/devices/\(id)", method: .post, headers: form, body: ByteBuffer(string: "csrf_token=\(browser.csrf)&label=Lab+%26+NAS&zone=servers&is_trusted=true&notes="))
+            let saved = try await client.execute(
+                uri: "/devices/\(id)", method: .post, headers: form,
+                body: ByteBuffer(string: "csrf_token=\(browser.csrf)&label=Lab+%26+NAS&zone=servers&is_trusted=true&notes="))
             #expect(saved.status == .seeOther && saved.headers[.location] == "/devices/\(id)?saved=1")
             let device = try #require(await server.store.device(id))
             #expect(device.label == "Lab & NAS" && device.zone == "servers" && device.isTrusted)
-            let bad = try await client.execute(uri: "/devices/\(id)", method: .post, headers: form, body: ByteBuffer(string: "csrf_token=\(browser.csrf)&zone=a%2Fb"))
+            let bad = try await client.execute(
+                uri: "/devices/\(id)", method: .post, headers: form, body: ByteBuffer(string: "csrf_token=\(browser.csrf)&zone=a%2Fb"))
             #expect(bad.status == .unprocessableContent && String(buffer: bad.body).contains("A zone is at most 100"))
             // Sign-in by form: a wrong password shows the form again; a good one redirects safely.
             let anonymous: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
-            let wrong = try await client.execute(uri: "/login", method: .post, headers: anonymous, body: ByteBuffer(string: "username=admin&password=nope&next=%2Fscans"))
+            let wrong = try await client.execute(
+                uri: "/login", method: .post, headers: anonymous, body: ByteBuffer(string: "username=admin&password=nope&next=%2Fscans"))
             #expect(wrong.status == .ok && String(buffer: wrong.body).contains("Wrong user name or password"))
-            let good = try await client.execute(uri: "/login", method: .post, headers: anonymous, body: ByteBuffer(string: "username=admin&password=\(TestServer.password.replacingOccurrences(of: " ", with: "+"))&next=%2F%2Fevil.example"))
+            let good = try await client.execute(
+                uri: "/login", method: .post, headers: anonymous,
+                body: ByteBuffer(
+                    string: "username=admin&password=\(TestServer.password.replacingOccurrences(of: " ", with: "+"))&next=%2F%2Fevil.example"))
             #expect(good.status == .seeOther && good.headers[.location] == "/", "no open redirect")
             #expect(good.headers[.setCookie]?.contains("HttpOnly") == true)
         }
@@ -80,7 +90,9 @@ import Testing
             // The form keeps only a safe value in its hidden field, and so does a failed sign-in.
             let page = String(buffer: try await client.execute(uri: "/login?next=\(next)", method: .get).body)
             #expect(page.contains(#"name="next" value="/">"#), "\(next): \(page)")
-            let failed = try await client.execute(uri: "/login", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"], body: ByteBuffer(string: "username=admin&password=wrong&next=\(next)"))
+            let failed = try await client.execute(
+                uri: "/login", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: "username=admin&password=wrong&next=\(next)"))
             #expect(String(buffer: failed.body).contains(#"name="next" value="/">"#), "\(next)")
         }
     }
@@ -97,7 +109,9 @@ import Testing
         try await server.application.test(.router) { client in
             _ = try await client.setUp(server)
             let password = TestServer.password.replacingOccurrences(of: " ", with: "+")
-            let signedIn = try await client.execute(uri: "/login", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"], body: ByteBuffer(string: "username=admin&password=\(password)&next=\(next)"))
+            let signedIn = try await client.execute(
+                uri: "/login", method: .post, headers: [.contentType: "application/x-www-form-urlencoded"],
+                body: ByteBuffer(string: "username=admin&password=\(password)&next=\(next)"))
             try await check(client, signedIn)
         }
     }
@@ -130,7 +144,9 @@ import Testing
             // Scan settings.
             #expect(try await post("/settings/scanning", "subnets=10.0.0.0%2F8&profile=quick").status == .unprocessableContent)
             #expect(try await post("/settings/scanning", "subnets=198.51.100.0%2F28&exclusions=-x&profile=quick").status == .unprocessableContent)
-            #expect(try await post("/settings/scanning", "subnets=198.51.100.0%2F28&exclusions=198.51.100.9&profile=quick&ports=22&os=true").status == .seeOther)
+            #expect(
+                try await post("/settings/scanning", "subnets=198.51.100.0%2F28&exclusions=198.51.100.9&profile=quick&ports=22&os=true").status
+                    == .seeOther)
             #expect(await server.store.setting("network.subnets") == "198.51.100.0/28")
             #expect(try await server.server.services.exclusions() == ["198.51.100.9"])
             let excluded = try await client.execute(uri: "/api/scan/device/198.51.100.9", method: .post, headers: browser.headers)
@@ -143,7 +159,9 @@ import Testing
             #expect(edited.zone == "lab" && edited.isTrusted)
             // Password change by form ends the other sessions.
             #expect(try await post("/settings/password", "current_password=wrong+one+here&new_password=another+long+one").status == .forbidden)
-            let changed = try await post("/settings/password", "current_password=\(TestServer.password.replacingOccurrences(of: " ", with: "+"))&new_password=another+long+one")
+            let changed = try await post(
+                "/settings/password", "current_password=\(TestServer.password.replacingOccurrences(of: " ", with: "+"))&new_password=another+long+one"
+            )
             #expect(changed.status == .seeOther && changed.headers[.setCookie] != nil)
             #expect(try await client.execute(uri: "/settings", method: .get, headers: page).status == .seeOther, "the old session has ended")
         }

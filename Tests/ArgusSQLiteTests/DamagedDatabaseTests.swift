@@ -4,10 +4,11 @@
 //
 
 import Argus
-@testable import ArgusSQLite
 import ArgusTesting
 import Foundation
 import Testing
+
+@testable import ArgusSQLite
 
 /// A database with damaged data pages but an intact schema page: the kind of damage that the
 /// checks of the header and the schema never see.
@@ -18,7 +19,8 @@ enum DamagedDatabase {
         do {
             let store = try SQLiteDeviceStore(path: path)
             for index in 1...20 {
-                try await store.recordTestScan(at: day(index), devices: (1...50).map { DeviceUpdate(ip: "192.0.2.\($0)", ports: [port(22), port(80)]) })
+                try await store.recordTestScan(
+                    at: day(index), devices: (1...50).map { DeviceUpdate(ip: "192.0.2.\($0)", ports: [port(22), port(80)]) })
             }
         }
         try? FileManager.default.removeItem(atPath: path + "-wal")

@@ -4,10 +4,11 @@
 //
 
 import Argus
-@testable import ArgusSQLite
 import ArgusTesting
 import Foundation
 import Testing
+
+@testable import ArgusSQLite
 
 /// What only the SQLite store has to prove: it persists, it refuses files it must not touch,
 /// and reads do not wait for writes.
@@ -15,7 +16,8 @@ import Testing
     @Test func dataSurvivesReopeningAndRunningScansBecomeInterrupted() async throws {
         let path = TemporaryFolder.make().appendingPathComponent("nested/folder/argus.db").path
         var store: SQLiteDeviceStore? = try SQLiteDeviceStore(path: path)
-        let recorded = try await store!.recordTestScan(at: day(1), devices: [DeviceUpdate(ip: "192.0.2.1", mac: "00:1B:21:3A:4B:5C", ports: [port(22)])])
+        let recorded = try await store!.recordTestScan(
+            at: day(1), devices: [DeviceUpdate(ip: "192.0.2.1", mac: "00:1B:21:3A:4B:5C", ports: [port(22)])])
         _ = try await store!.editDevice(recorded.deviceIDs[0], DeviceEdit(label: "router"))
         let running = try await store!.createScan(NewScan(kind: .network, profile: "normal", targets: [], status: .running, createdAt: day(2)))
         store = nil
@@ -108,7 +110,8 @@ import Testing
         do {
             let store = try SQLiteDeviceStore(path: path)
             for index in 1...20 {
-                try await store.recordTestScan(at: day(index), devices: (1...50).map { DeviceUpdate(ip: "192.0.2.\($0)", ports: [port(22), port(80)]) })
+                try await store.recordTestScan(
+                    at: day(index), devices: (1...50).map { DeviceUpdate(ip: "192.0.2.\($0)", ports: [port(22), port(80)]) })
             }
         }
         // Overwrite everything after the first page (the schema) with garbage.
@@ -131,9 +134,11 @@ import Testing
         let store = try SQLiteDeviceStore(path: TemporaryFolder.make().appendingPathComponent("argus.db").path)
         try await store.recordTestScan(at: day(1), devices: [DeviceUpdate(ip: "192.0.2.1")])
         let scan = try await store.createScan(NewScan(kind: .network, profile: "normal", targets: [], status: .running, createdAt: day(2)))
-        let big = ScanResult(scanID: scan.id, finishedAt: day(2), devices: (0..<40_000).map { index in
-            DeviceUpdate(ip: "10.\(index >> 16 & 255).\(index >> 8 & 255).\(index & 255)", ports: [port(22), port(80), port(443)])
-        })
+        let big = ScanResult(
+            scanID: scan.id, finishedAt: day(2),
+            devices: (0..<40_000).map { index in
+                DeviceUpdate(ip: "10.\(index >> 16 & 255).\(index >> 8 & 255).\(index & 255)", ports: [port(22), port(80), port(443)])
+            })
         let ingest = Task { try await store.record(big) }
         var readsDuringIngest = 0
         var sawOnlyCommittedState = true

@@ -8,6 +8,7 @@ import ArgusAccounts
 import ArgusSQLite
 import Foundation
 import Testing
+
 /// Every DeviceStore implementation the contract suite runs against.
 enum StoreKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
     case inMemory
@@ -44,6 +45,8 @@ func day(_ n: Int, hour: Int = 0) -> Date {
     Date(timeIntervalSince1970: 1_700_000_000 + Double(n * 86_400 + hour * 3_600))
 }
 
-func port(_ number: Int, _ state: PortState.State = .open, service: String? = nil, product: String? = nil, version: String? = nil, cpes: [String] = []) -> ObservedPort {
+func port(
+    _ number: Int, _ state: PortState.State = .open, service: String? = nil, product: String? = nil, version: String? = nil, cpes: [String] = []
+) -> ObservedPort {
     ObservedPort(protocol: .tcp, number: number, state: state, serviceName: service, product: product, version: version, cpes: cpes)
 }

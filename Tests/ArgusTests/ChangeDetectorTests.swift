@@ -17,7 +17,9 @@ import Testing
 
     var previous: [DeviceSnapshot] {
         [
-            DeviceSnapshot(deviceID: nas, ip: "192.0.2.10", mac: "00:1B:21:3A:4B:5C", hostname: "nas", osName: "Linux 5.X", ports: [Self.open(22, "ssh", product: "OpenSSH", version: "8.9p1"), Self.open(445, "microsoft-ds")], riskLevel: .low),
+            DeviceSnapshot(
+                deviceID: nas, ip: "192.0.2.10", mac: "00:1B:21:3A:4B:5C", hostname: "nas", osName: "Linux 5.X",
+                ports: [Self.open(22, "ssh", product: "OpenSSH", version: "8.9p1"), Self.open(445, "microsoft-ds")], riskLevel: .low),
             DeviceSnapshot(deviceID: camera, ip: "192.0.2.20", mac: "AA:BB:CC:00:11:22", ports: [Self.open(554, "rtsp")]),
             DeviceSnapshot(deviceID: printer, ip: "192.0.2.30", mac: "00:00:48:11:22:33", isOnline: false),
         ]
@@ -31,7 +33,10 @@ import Testing
     @Test func everyKindOfChangeIsReportedOnceWithItsValues() {
         let current = [
             // The NAS moved, was renamed, upgraded OpenSSH, closed SMB, opened telnet, and got riskier.
-            DeviceSnapshot(deviceID: nas, ip: "192.0.2.11", mac: "00:1B:21:3A:4B:5C", hostname: "backup", osName: "Linux 6.X", ports: [Self.open(22, "ssh", product: "OpenSSH", version: "9.6p1"), Self.open(23, "telnet")], riskLevel: .high, cves: ["CVE-2024-6387"]),
+            DeviceSnapshot(
+                deviceID: nas, ip: "192.0.2.11", mac: "00:1B:21:3A:4B:5C", hostname: "backup", osName: "Linux 6.X",
+                ports: [Self.open(22, "ssh", product: "OpenSSH", version: "9.6p1"), Self.open(23, "telnet")], riskLevel: .high,
+                cves: ["CVE-2024-6387"]),
             // The printer is back.
             DeviceSnapshot(deviceID: printer, ip: "192.0.2.30", mac: "00:00:48:11:22:33"),
             // A new device took the camera's old address... no: the camera is gone, a new device is at a new address.
@@ -39,7 +44,11 @@ import Testing
         ]
         let changes = ChangeDetector().changes(from: previous, to: current)
         let kinds = changes.map(\.kind.rawValue)
-        #expect(kinds == ["ip_changed", "hostname_changed", "os_changed", "service_changed", "port_opened", "port_closed", "new_cve", "risk_changed", "device_back_online", "device_added", "port_opened", "device_removed"])
+        #expect(
+            kinds == [
+                "ip_changed", "hostname_changed", "os_changed", "service_changed", "port_opened", "port_closed", "new_cve", "risk_changed",
+                "device_back_online", "device_added", "port_opened", "device_removed",
+            ])
         let moved = changes[0]
         #expect(moved.device == .known(nas) && moved.oldValue == "192.0.2.10" && moved.newValue == "192.0.2.11" && moved.severity == .info)
         #expect(moved.description == "00:1B:21:3A:4B:5C moved from 192.0.2.10 to 192.0.2.11.")
@@ -71,7 +80,11 @@ import Testing
     }
 
     @Test func fallingRiskIsInformation() {
-        let current = [DeviceSnapshot(deviceID: nas, ip: "192.0.2.10", mac: "00:1B:21:3A:4B:5C", hostname: "nas", osName: "Linux 5.X", ports: previous[0].ports, riskLevel: .none)]
+        let current = [
+            DeviceSnapshot(
+                deviceID: nas, ip: "192.0.2.10", mac: "00:1B:21:3A:4B:5C", hostname: "nas", osName: "Linux 5.X", ports: previous[0].ports,
+                riskLevel: .none)
+        ]
         let changes = ChangeDetector().changes(from: [previous[0]], to: current)
         #expect(changes.map(\.kind.rawValue) == ["risk_changed"])
         #expect(changes[0].severity == .info)

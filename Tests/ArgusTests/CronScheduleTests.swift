@@ -109,45 +109,46 @@ import Testing
 
     // MARK: - Rejections
 
-    @Test(arguments: [
-        ("* * * *", nil, "expected 5 fields (minute hour day month weekday), got 4"),
-        ("0 0 * * * *", nil, "expected 5 fields (minute hour day month weekday), got 6 (a seconds or year field is not supported)"),
-        ("", nil, "expression is empty; expected 5 fields (minute hour day month weekday) or a shortcut such as @daily"),
-        ("   ", nil, "expression is empty; expected 5 fields (minute hour day month weekday) or a shortcut such as @daily"),
-        ("61 * * * *", .minute, "61 is out of range 0-59"),
-        ("0 24 * * *", .hour, "24 is out of range 0-23"),
-        ("0 0 0 * *", .dayOfMonth, "0 is out of range 1-31"),
-        ("0 0 32 * *", .dayOfMonth, "32 is out of range 1-31"),
-        ("0 0 * 13 *", .month, "13 is out of range 1-12"),
-        ("0 0 * * 8", .dayOfWeek, "8 is out of range 0-7"),
-        ("99999999999999999999 * * * *", .minute, "99999999999999999999 is out of range 0-59"),
-        ("*/0 * * * *", .minute, "step 0 is not allowed"),
-        ("0 0 */0 * *", .dayOfMonth, "step 0 is not allowed"),
-        ("*/61 * * * *", .minute, "step 61 is out of range 1-60"),
-        ("0 0 * * */8", .dayOfWeek, "step 8 is out of range 1-7"),
-        ("*/x * * * *", .minute, "step 'x' is not a number"),
-        ("5/ * * * *", .minute, "'5/' is missing the step after '/'"),
-        ("/5 * * * *", .minute, "'/5' is missing a value before '/'"),
-        ("1/2/3 * * * *", .minute, "'1/2/3' has more than one '/'"),
-        ("5-1 * * * *", .minute, "range 5-1 is reversed (the start must not be after the end)"),
-        ("0 0 * * 5-0", .dayOfWeek, "range 5-0 is reversed (the start must not be after the end)"),
-        ("-5 * * * *", .minute, "'-5' is not a valid range (expected start-end)"),
-        ("1-2-3 * * * *", .minute, "'1-2-3' is not a valid range (expected start-end)"),
-        ("*-5 * * * *", .minute, "'*' cannot be part of a range ('*-5')"),
-        ("*,5 * * * *", .minute, "'*' cannot be combined with other items in a list"),
-        ("1,,2 * * * *", .minute, "empty item in the list '1,,2'"),
-        ("1, * * * *", .minute, "empty item in the list '1,'"),
-        ("abc * * * *", .minute, "'abc' is not a number"),
-        ("0 0 L * *", .dayOfMonth, "'L' is not a number"),
-        ("0 0 * FOO *", .month, "'FOO' is not a valid month (use 1-12 or JAN-DEC)"),
-        ("0 0 * * MONDAY", .dayOfWeek, "'MONDAY' is not a valid weekday (use 0-7 or SUN-SAT)"),
-        ("0 0 * MON *", .month, "'MON' is not a valid month (use 1-12 or JAN-DEC)"),
-        ("@reboot", nil, "unknown shortcut '@reboot' (expected @hourly, @daily, @midnight, @weekly, @monthly, @yearly or @annually)"),
-        ("@daily 5", nil, "shortcut @daily cannot be followed by other fields"),
-        ("0 0\t* * *", nil, "expression contains a control character (U+0009); separate fields with spaces"),
-        ("0 0 * * *\n", nil, "expression contains a control character (U+000A); separate fields with spaces"),
-        ("0 0 * * *\u{7F}", nil, "expression contains a control character (U+007F); separate fields with spaces"),
-    ] as [(String, CronSchedule.ParseError.Field?, String)])
+    @Test(
+        arguments: [
+            ("* * * *", nil, "expected 5 fields (minute hour day month weekday), got 4"),
+            ("0 0 * * * *", nil, "expected 5 fields (minute hour day month weekday), got 6 (a seconds or year field is not supported)"),
+            ("", nil, "expression is empty; expected 5 fields (minute hour day month weekday) or a shortcut such as @daily"),
+            ("   ", nil, "expression is empty; expected 5 fields (minute hour day month weekday) or a shortcut such as @daily"),
+            ("61 * * * *", .minute, "61 is out of range 0-59"),
+            ("0 24 * * *", .hour, "24 is out of range 0-23"),
+            ("0 0 0 * *", .dayOfMonth, "0 is out of range 1-31"),
+            ("0 0 32 * *", .dayOfMonth, "32 is out of range 1-31"),
+            ("0 0 * 13 *", .month, "13 is out of range 1-12"),
+            ("0 0 * * 8", .dayOfWeek, "8 is out of range 0-7"),
+            ("99999999999999999999 * * * *", .minute, "99999999999999999999 is out of range 0-59"),
+            ("*/0 * * * *", .minute, "step 0 is not allowed"),
+            ("0 0 */0 * *", .dayOfMonth, "step 0 is not allowed"),
+            ("*/61 * * * *", .minute, "step 61 is out of range 1-60"),
+            ("0 0 * * */8", .dayOfWeek, "step 8 is out of range 1-7"),
+            ("*/x * * * *", .minute, "step 'x' is not a number"),
+            ("5/ * * * *", .minute, "'5/' is missing the step after '/'"),
+            ("/5 * * * *", .minute, "'/5' is missing a value before '/'"),
+            ("1/2/3 * * * *", .minute, "'1/2/3' has more than one '/'"),
+            ("5-1 * * * *", .minute, "range 5-1 is reversed (the start must not be after the end)"),
+            ("0 0 * * 5-0", .dayOfWeek, "range 5-0 is reversed (the start must not be after the end)"),
+            ("-5 * * * *", .minute, "'-5' is not a valid range (expected start-end)"),
+            ("1-2-3 * * * *", .minute, "'1-2-3' is not a valid range (expected start-end)"),
+            ("*-5 * * * *", .minute, "'*' cannot be part of a range ('*-5')"),
+            ("*,5 * * * *", .minute, "'*' cannot be combined with other items in a list"),
+            ("1,,2 * * * *", .minute, "empty item in the list '1,,2'"),
+            ("1, * * * *", .minute, "empty item in the list '1,'"),
+            ("abc * * * *", .minute, "'abc' is not a number"),
+            ("0 0 L * *", .dayOfMonth, "'L' is not a number"),
+            ("0 0 * FOO *", .month, "'FOO' is not a valid month (use 1-12 or JAN-DEC)"),
+            ("0 0 * * MONDAY", .dayOfWeek, "'MONDAY' is not a valid weekday (use 0-7 or SUN-SAT)"),
+            ("0 0 * MON *", .month, "'MON' is not a valid month (use 1-12 or JAN-DEC)"),
+            ("@reboot", nil, "unknown shortcut '@reboot' (expected @hourly, @daily, @midnight, @weekly, @monthly, @yearly or @annually)"),
+            ("@daily 5", nil, "shortcut @daily cannot be followed by other fields"),
+            ("0 0\t* * *", nil, "expression contains a control character (U+0009); separate fields with spaces"),
+            ("0 0 * * *\n", nil, "expression contains a control character (U+000A); separate fields with spaces"),
+            ("0 0 * * *\u{7F}", nil, "expression contains a control character (U+007F); separate fields with spaces"),
+        ] as [(String, CronSchedule.ParseError.Field?, String)])
     func rejectsWithAClearMessage(expression: String, field: CronSchedule.ParseError.Field?, reason: String) throws {
         let error = try #require(#expect(throws: CronSchedule.ParseError.self) { try CronSchedule(expression) })
         #expect(error == CronSchedule.ParseError(field: field, reason: reason))
@@ -224,13 +225,15 @@ import Testing
     @Test func dayOfMonthOrDayOfWeekWhenBothRestricted() throws {
         // Day 13 or any Friday. From Sunday 2026-03-01: 6, 13 (a Friday too), 20, 27 March, 3 and 10 April.
         let runs = try Self.runs("0 0 13 * FRI", after: Self.date(2026, 3, 1, 0, 0), count: 6)
-        #expect(runs == [
-            Self.date(2026, 3, 6, 0, 0), Self.date(2026, 3, 13, 0, 0), Self.date(2026, 3, 20, 0, 0),
-            Self.date(2026, 3, 27, 0, 0), Self.date(2026, 4, 3, 0, 0), Self.date(2026, 4, 10, 0, 0),
-        ])
+        #expect(
+            runs == [
+                Self.date(2026, 3, 6, 0, 0), Self.date(2026, 3, 13, 0, 0), Self.date(2026, 3, 20, 0, 0),
+                Self.date(2026, 3, 27, 0, 0), Self.date(2026, 4, 3, 0, 0), Self.date(2026, 4, 10, 0, 0),
+            ])
         // Day 13 or any Monday: Wednesday 2026-05-13 counts although it is not a Monday.
         let withMonday = try Self.runs("0 0 13 * 1", after: Self.date(2026, 5, 1, 0, 0), count: 4)
-        #expect(withMonday == [Self.date(2026, 5, 4, 0, 0), Self.date(2026, 5, 11, 0, 0), Self.date(2026, 5, 13, 0, 0), Self.date(2026, 5, 18, 0, 0)])
+        #expect(
+            withMonday == [Self.date(2026, 5, 4, 0, 0), Self.date(2026, 5, 11, 0, 0), Self.date(2026, 5, 13, 0, 0), Self.date(2026, 5, 18, 0, 0)])
     }
 
     @Test func bothDayFieldsMustMatchWhenOneIsStar() throws {
@@ -309,11 +312,12 @@ import Testing
     /// following day runs at 02:30 as usual.
     @Test func skippedTimeRunsRightAfterTheSpringForward() throws {
         let runs = try Self.runs("30 2 * * *", after: Self.date(2026, 3, 28, 3, 0, in: Self.berlin), count: 3, in: Self.berlin)
-        #expect(runs == [
-            Self.date(2026, 3, 29, 1, 0),   // 03:00 CEST on the 29th
-            Self.date(2026, 3, 30, 0, 30),  // 02:30 CEST
-            Self.date(2026, 3, 31, 0, 30),
-        ])
+        #expect(
+            runs == [
+                Self.date(2026, 3, 29, 1, 0),  // 03:00 CEST on the 29th
+                Self.date(2026, 3, 30, 0, 30),  // 02:30 CEST
+                Self.date(2026, 3, 31, 0, 30),
+            ])
     }
 
     @Test func severalSkippedTimesRunOnce() throws {

@@ -31,9 +31,11 @@ import Testing
 
         // A scan.
         let request = ScanRequest(targets: try ScanTargetList(["192.0.2.0/29"], excluding: ["192.0.2.7"]), profile: .normal)
-        let recorded = try await monitor.scan(request, onEvent: { event in
-            if case .progress(let progress) = event { _ = (progress.task, progress.percent) }
-        })
+        let recorded = try await monitor.scan(
+            request,
+            onEvent: { event in
+                if case .progress(let progress) = event { _ = (progress.task, progress.percent) }
+            })
         let changes = try await store.changes(ChangeQuery(scanID: recorded.scan.id)).items
         #expect(!changes.isEmpty && recorded.scan.coverage?.exclusions == ["192.0.2.7"])
 
@@ -46,7 +48,8 @@ import Testing
 
         // A schedule, not due yet: created without a next run time, it is given one.
         let scans = ScanCoordinator(monitor: monitor)
-        _ = try await store.createSchedule(Schedule(id: ScheduleID(0), name: "nightly", expression: "0 3 * * *", profile: "normal", targets: ["192.0.2.0/29"]))
+        _ = try await store.createSchedule(
+            Schedule(id: ScheduleID(0), name: "nightly", expression: "0 3 * * *", profile: "normal", targets: ["192.0.2.0/29"]))
         let schedules = ScheduleRunner(store: store, scans: scans) { schedule in
             ScanRequest(targets: try ScanTargetList(schedule.targets), profile: .normal)
         }

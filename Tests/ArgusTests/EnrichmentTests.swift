@@ -8,15 +8,16 @@ import Testing
 
 @Suite struct EnrichmentTests {
     @Test func vendorsComeFromNmapsPrefixFileLongestPrefixFirst() throws {
-        let directory = MACVendorDirectory(text: """
-            # comment
-            001B21 Intel Corporate
-            3C22FB Apple
-            70B3D5 IEEE Registration Authority
-            70B3D51 Small Block Vendor
-            70B3D5123 Tiny Block Vendor
-            ZZZZZZ Not hex
-            """)
+        let directory = MACVendorDirectory(
+            text: """
+                # comment
+                001B21 Intel Corporate
+                3C22FB Apple
+                70B3D5 IEEE Registration Authority
+                70B3D51 Small Block Vendor
+                70B3D5123 Tiny Block Vendor
+                ZZZZZZ Not hex
+                """)
         #expect(directory.count == 5)
         #expect(directory.vendor(of: "00:1b:21:3a:4b:5c") == "Intel Corporate")
         #expect(directory.vendor(of: "3C-22-FB-00-11-22") == "Apple")

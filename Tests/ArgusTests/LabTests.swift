@@ -8,16 +8,20 @@ import Foundation
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The end-to-end test on a private network of namespaces (Scripts/lab/lab.sh): real nmap, run
 /// inside the lab's scanner namespace (no route off the machine), scans the lab, the lab
 /// changes, nmap scans again, and the store must hold exactly the devices and changes.
-let labAvailable = getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/nmap") && (FileManager.default.isExecutableFile(atPath: "/usr/sbin/ip") || FileManager.default.isExecutableFile(atPath: "/usr/bin/ip") || FileManager.default.isExecutableFile(atPath: "/sbin/ip"))
+let labAvailable =
+    getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/bin/nmap")
+    && (FileManager.default.isExecutableFile(atPath: "/usr/sbin/ip") || FileManager.default.isExecutableFile(atPath: "/usr/bin/ip")
+        || FileManager.default.isExecutableFile(atPath: "/sbin/ip"))
 
 @Suite(.serialized) struct LabTests {
-    static let scripts = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Scripts/lab")
+    static let scripts = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Scripts/lab")
 
     /// Runs lab.sh and waits for it (posix_spawn and waitpid: Foundation's Process can miss a
     /// child's exit when waited for from an async test).
@@ -51,8 +55,10 @@ let labAvailable = getuid() == 0 && FileManager.default.isExecutableFile(atPath:
         let store: any ArgusStore = InMemoryDeviceStore()
         let scanner = NmapScanner(executable: Self.scripts.appendingPathComponent("nmap-in-lab.sh").path, privileged: true)
         let monitor = Monitor(store: store, scanner: scanner)
-        let profile = ScanProfile(name: "lab", ports: .list([21...23, 80...80, 445...445, 3389...3389, 9100...9100]), detectsServices: true, versionIntensity: 2, timing: 4)
-        let request = ScanRequest(targets: try ScanTargetList(["10.77.0.0/24"], excluding: ["10.77.0.1"]), profile: profile, resolvesNames: false, timeout: .seconds(300))
+        let profile = ScanProfile(
+            name: "lab", ports: .list([21...23, 80...80, 445...445, 3389...3389, 9100...9100]), detectsServices: true, versionIntensity: 2, timing: 4)
+        let request = ScanRequest(
+            targets: try ScanTargetList(["10.77.0.0/24"], excluding: ["10.77.0.1"]), profile: profile, resolvesNames: false, timeout: .seconds(300))
 
         let first = try await monitor.scan(request)
         #expect(first.scan.status == .completed)
@@ -68,13 +74,17 @@ let labAvailable = getuid() == 0 && FileManager.default.isExecutableFile(atPath:
         #expect(devices.map(\.riskLevel) == [.critical, .high, .none])
         #expect(devices.map(\.riskScore) == [45, 41, 0])
         let web = try JSONDecoder().decode(ThreatAssessment.self, from: Data((try await store.assessment(of: devices[1].id) ?? "").utf8))
-        #expect(web.vulnerabilities.map { "\($0.id) \($0.port) \($0.confidence.rawValue)" } == ["CVE-2021-44790 80 likely", "CVE-2023-25690 80 likely", "CVE-2017-9798 80 likely"])
+        #expect(
+            web.vulnerabilities.map { "\($0.id) \($0.port) \($0.confidence.rawValue)" } == [
+                "CVE-2021-44790 80 likely", "CVE-2023-25690 80 likely", "CVE-2017-9798 80 likely",
+            ])
         let stored = try #require(try await store.assessment(of: devices[0].id))
         let assessment = try JSONDecoder().decode(ThreatAssessment.self, from: Data(stored.utf8))
-        #expect(assessment.vulnerabilities.map { "\($0.id) \($0.port) \($0.confidence.rawValue)" } == [
-            "CVE-2011-2523 21 confirmed",
-            "CVE-2021-41617 22 likely", "CVE-2023-48795 22 likely", "CVE-2018-15473 22 likely",
-        ])
+        #expect(
+            assessment.vulnerabilities.map { "\($0.id) \($0.port) \($0.confidence.rawValue)" } == [
+                "CVE-2011-2523 21 confirmed",
+                "CVE-2021-41617 22 likely", "CVE-2023-48795 22 likely", "CVE-2018-15473 22 likely",
+            ])
         #expect(assessment.findings.map(\.port) == [21, 22])
         let h2 = try #require(try await store.history(of: devices[1].id, limit: 1).first)
         #expect(h2.openPorts.map(\.number) == [80, 445])
@@ -99,18 +109,19 @@ let labAvailable = getuid() == 0 && FileManager.default.isExecutableFile(atPath:
         #expect(second.newDevices == 1)
         let changes = try await store.changes(ChangeQuery(scanID: second.scan.id)).items.reversed()
         let summary = changes.map { "\($0.kind.rawValue) \($0.ip ?? "-")\($0.port.map { ":\($0)" } ?? "")" }
-        #expect(summary.sorted() == [
-            "device_added 10.77.0.14",
-            "device_removed 10.77.0.12",
-            "ip_changed 10.77.0.23",
-            "new_cve 10.77.0.23",
-            "port_closed 10.77.0.11:21",
-            "port_opened 10.77.0.11:23",
-            "port_opened 10.77.0.14:3389",
-            "port_opened 10.77.0.14:80",
-            "port_opened 10.77.0.23:21",
-            "risk_changed 10.77.0.23",
-        ], "\(summary)")
+        #expect(
+            summary.sorted() == [
+                "device_added 10.77.0.14",
+                "device_removed 10.77.0.12",
+                "ip_changed 10.77.0.23",
+                "new_cve 10.77.0.23",
+                "port_closed 10.77.0.11:21",
+                "port_opened 10.77.0.11:23",
+                "port_opened 10.77.0.14:3389",
+                "port_opened 10.77.0.14:80",
+                "port_opened 10.77.0.23:21",
+                "risk_changed 10.77.0.23",
+            ], "\(summary)")
         let moved = try #require(changes.first { $0.kind == .ipChanged })
         #expect(moved.oldValue == "10.77.0.13" && moved.newValue == "10.77.0.23")
         #expect(moved.deviceID == devices[2].id)

@@ -17,7 +17,8 @@ import Testing
         let http = try LoopbackServices(["http"])
         let sshPort = ssh!.ports["ssh-old"]!
         let httpPort = http.ports["http"]!
-        let profile = ScanProfile(name: "test", ports: .list([sshPort...sshPort, httpPort...httpPort, 23...23]), detectsServices: true, skipsDiscovery: true, timing: 4)
+        let profile = ScanProfile(
+            name: "test", ports: .list([sshPort...sshPort, httpPort...httpPort, 23...23]), detectsServices: true, skipsDiscovery: true, timing: 4)
         let request = ScanRequest(targets: try ScanTargetList(["127.0.0.1"]), profile: profile, resolvesNames: false, timeout: .seconds(120))
 
         let first = try await monitor.scan(request)
@@ -60,7 +61,9 @@ import Testing
         #expect(assessment.level == .high && assessment.score == 25)
 
         // The owner imports a feed naming OpenSSH 7.4p1; the next scan reports it as new, once.
-        let imported = Vulnerability(id: "CVE-2099-0100", summary: "A test flaw of OpenSSH 7.4p1.", cvss: 9.0, affects: [AffectedVersions(vendor: "openbsd", product: "openssh", version: "7.4p1")])
+        let imported = Vulnerability(
+            id: "CVE-2099-0100", summary: "A test flaw of OpenSSH 7.4p1.", cvss: 9.0,
+            affects: [AffectedVersions(vendor: "openbsd", product: "openssh", version: "7.4p1")])
         #expect(try await store.saveVulnerabilities([imported], canonicalizedBy: .bundled) == 1)
         let second = try await monitor.scan(request)
         let changes = try await store.changes(ChangeQuery(scanID: second.scan.id)).items
@@ -107,7 +110,10 @@ import Testing
         let http = services!.ports["http"]!
         let targets = try ScanTargetList(["127.0.0.1"])
         func request(_ ports: [Int]) -> ScanRequest {
-            ScanRequest(targets: targets, profile: ScanProfile(name: "test", ports: .list(ports.map { $0...$0 }), detectsServices: true, skipsDiscovery: true, timing: 4), resolvesNames: false, timeout: .seconds(120))
+            ScanRequest(
+                targets: targets,
+                profile: ScanProfile(name: "test", ports: .list(ports.map { $0...$0 }), detectsServices: true, skipsDiscovery: true, timing: 4),
+                resolvesNames: false, timeout: .seconds(120))
         }
         let first = try await monitor.scan(request([ssh, http]))
         let id = try #require(first.deviceIDs.first)

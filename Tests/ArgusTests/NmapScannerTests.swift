@@ -8,7 +8,7 @@ import Foundation
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Banner services on 127.0.0.1 for the duration of a test (Scripts/fake_services.py).
@@ -20,7 +20,8 @@ final class LoopbackServices {
         var chosen: [String: Int] = [:]
         for kind in kinds { chosen[kind] = Int.random(in: 30_000...39_999) }
         ports = chosen
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Scripts/fake_services.py")
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Scripts/fake_services.py")
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", script.path, "127.0.0.1"] + chosen.map { "\($0.value):\($0.key)" }
         let output = Pipe()
@@ -60,7 +61,9 @@ func processes(containing marker: String) -> Int {
         #expect(unprivileged.arguments.prefix(4) == ["-sT", "-p", "1-1000", "-sV"])
         #expect(!unprivileged.arguments.contains("-O"))
         #expect(unprivileged.notices.first?.contains("without OS detection") == true)
-        #expect(unprivileged.arguments.suffix(4) == ["192.0.2.1", "--", "192.0.2.0/28"].suffix(4) || unprivileged.arguments.suffix(3) == ["192.0.2.1", "--", "192.0.2.0/28"])
+        #expect(
+            unprivileged.arguments.suffix(4) == ["192.0.2.1", "--", "192.0.2.0/28"].suffix(4)
+                || unprivileged.arguments.suffix(3) == ["192.0.2.1", "--", "192.0.2.0/28"])
         #expect(unprivileged.arguments.contains("-n"))
         #expect(unprivileged.arguments.contains("-oX"))
         let privileged = NmapScanner(privileged: true).arguments(for: ScanRequest(targets: try ScanTargetList(["192.0.2.7"]), profile: .intensive))
@@ -80,7 +83,8 @@ func processes(containing marker: String) -> Int {
         let services = try LoopbackServices(["ssh-old", "http"])
         let ssh = services.ports["ssh-old"]!
         let http = services.ports["http"]!
-        let profile = ScanProfile(name: "test", ports: .list([ssh...ssh, http...http, 1...1]), detectsServices: true, skipsDiscovery: true, timing: 4)
+        let profile = ScanProfile(
+            name: "test", ports: .list([ssh...ssh, http...http, 1...1]), detectsServices: true, skipsDiscovery: true, timing: 4)
         let request = ScanRequest(targets: try ScanTargetList(["127.0.0.1"]), profile: profile, resolvesNames: false, timeout: .seconds(120))
         var events: [ScanEvent] = []
         for try await event in NmapScanner().scan(request) {
@@ -138,7 +142,8 @@ func processes(containing marker: String) -> Int {
     func aScanThatRunsTooLongIsStopped() async throws {
         let marker = "127.0.98.\(Int.random(in: 1...254))"
         let slow = ScanProfile(name: "slow", ports: .all, skipsDiscovery: true, timing: 0)
-        let request = ScanRequest(targets: try ScanTargetList(["127.0.0.1"], excluding: [marker]), profile: slow, resolvesNames: false, timeout: .seconds(2))
+        let request = ScanRequest(
+            targets: try ScanTargetList(["127.0.0.1"], excluding: [marker]), profile: slow, resolvesNames: false, timeout: .seconds(2))
         let clock = ContinuousClock()
         let start = clock.now
         await #expect {
@@ -173,11 +178,11 @@ extension NmapScannerTests {
         let script = folder.appendingPathComponent("nmap")
         // A stand-in nmap: writes its environment and arguments, then an empty, complete run.
         try """
-            #!/bin/sh
-            env > "\(folder.path)/env"
-            printf '%s\\n' "$@" > "\(folder.path)/arguments"
-            printf '<?xml version="1.0"?>\\n<nmaprun scanner="nmap" args="nmap" start="1700000000" version="7.94"><runstats><finished time="1700000001" exit="success"/><hosts up="0" down="1" total="1"/></runstats></nmaprun>\\n'
-            """.write(to: script, atomically: true, encoding: .utf8)
+        #!/bin/sh
+        env > "\(folder.path)/env"
+        printf '%s\\n' "$@" > "\(folder.path)/arguments"
+        printf '<?xml version="1.0"?>\\n<nmaprun scanner="nmap" args="nmap" start="1700000000" version="7.94"><runstats><finished time="1700000001" exit="success"/><hosts up="0" down="1" total="1"/></runstats></nmaprun>\\n'
+        """.write(to: script, atomically: true, encoding: .utf8)
         chmod(script.path, 0o755)
         setenv("ARGUS_TEST_SECRET", "hunter2-not-for-nmap", 1)
         setenv("NMAPDIR", folder.path, 1)
@@ -195,7 +200,9 @@ extension NmapScannerTests {
         #expect(!environment.contains("hunter2"))
         let arguments = try String(contentsOf: folder.appendingPathComponent("arguments"), encoding: .utf8).split(separator: "\n")
         #expect(!arguments.contains("--webxml") && arguments.contains("-n"), "\(arguments)")
-        #expect(!NmapScanner().arguments(for: ScanRequest(targets: try ScanTargetList(["127.0.0.1"]), resolvesNames: false)).arguments.contains("--webxml"))
+        #expect(
+            !NmapScanner().arguments(for: ScanRequest(targets: try ScanTargetList(["127.0.0.1"]), resolvesNames: false)).arguments.contains(
+                "--webxml"))
         #expect(!NmapScanner().arguments(for: ScanRequest(targets: try ScanTargetList(["127.0.0.1"]), resolvesNames: true)).arguments.contains("-n"))
         #expect(NmapScanner.environment(path: nil, nmapDirectory: "") == ["PATH": "/usr/local/bin:/usr/bin:/bin"])
     }

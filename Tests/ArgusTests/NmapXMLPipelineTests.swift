@@ -15,7 +15,9 @@ import Testing
         let run = try NmapXMLReader.read(path: Fixture.url(name).path) { sequential.append($0) }
         for batchSize in [1, 3, 256] {
             var concurrent: [NmapXMLEvent] = []
-            let concurrentRun = try NmapXMLReader.readConcurrently(path: Fixture.url(name).path, batchSize: batchSize, queueDepth: 2) { concurrent += $0 }
+            let concurrentRun = try NmapXMLReader.readConcurrently(path: Fixture.url(name).path, batchSize: batchSize, queueDepth: 2) {
+                concurrent += $0
+            }
             #expect(concurrent == sequential)
             #expect(concurrentRun == run)
         }
@@ -35,7 +37,8 @@ import Testing
 
     @Test func hostsBeforeAReaderErrorArriveThenTheError() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("argus-pipeline-\(UUID().uuidString).xml")
-        let xml = NmapXMLReaderHostileInputTests.header
+        let xml =
+            NmapXMLReaderHostileInputTests.header
             + NmapXMLReaderHostileInputTests.host("", address: "192.0.2.1")
             + NmapXMLReaderHostileInputTests.host("", address: "192.0.2.2")
             + "<host><oops></host>" + NmapXMLReaderHostileInputTests.footer
@@ -61,7 +64,8 @@ import Testing
         func describe(_ body: () throws -> (ScanRun, [HostObservation])) -> String {
             do {
                 let (run, hosts) = try body()
-                return "ok \(hosts.map { $0.primaryAddress ?? "?" }) complete=\(run.isComplete) cut=\(run.truncation?.partialHost ?? "-") \(run.truncation.map { "\($0.line):\($0.column)" } ?? "")"
+                return
+                    "ok \(hosts.map { $0.primaryAddress ?? "?" }) complete=\(run.isComplete) cut=\(run.truncation?.partialHost ?? "-") \(run.truncation.map { "\($0.line):\($0.column)" } ?? "")"
             } catch let error as NmapXMLError {
                 return "\(error.code) \(error.line):\(error.column)"
             } catch {
@@ -97,7 +101,8 @@ import Testing
             "<?xml version=\"1.0\"?>\n<!DOCTYPE nmaprun [ <!ENTITY xxe SYSTEM \"file:///etc/passwd\"> ]>\n<nmaprun>&xxe;</nmaprun>",
             "<!DOCTYPE nmaprun [ <!ENTITY a \"b\"> ]><nmaprun/>",
             header + host("<hostnames><hostname name=\"&undefined;\"/></hostnames>") + footer,
-            header + host("", address: "192.0.2.1") + host("<ports><port protocol=\"tcp\" portid=\"70000\"><state state=\"open\"/></port></ports>", address: "192.0.2.2") + footer,
+            header + host("", address: "192.0.2.1")
+                + host("<ports><port protocol=\"tcp\" portid=\"70000\"><state state=\"open\"/></port></ports>", address: "192.0.2.2") + footer,
             header + host("", address: "192.0.2.1") + "<host><oops></host>" + footer,
             header + host("<hostnames><hostname name=\"\(String(repeating: "A", count: (1 << 20) + 1))\"/></hostnames>") + footer,
             header + String(repeating: "<x>", count: 200) + String(repeating: "</x>", count: 200) + footer,
@@ -108,7 +113,9 @@ import Testing
             #expect(result.sequential == result.concurrent, "\(xml.prefix(80))")
         }
         var invalid = Array((header + "\n").utf8)
-        invalid += Array("<host><status state=\"up\"/><address addr=\"192.0.2.1\"/><hostnames><hostname name=\"".utf8) + [0xC3, 0x28, 0xFF] + Array("\"/></hostnames></host>".utf8) + Array(footer.utf8)
+        invalid +=
+            Array("<host><status state=\"up\"/><address addr=\"192.0.2.1\"/><hostnames><hostname name=\"".utf8) + [0xC3, 0x28, 0xFF]
+            + Array("\"/></hostnames></host>".utf8) + Array(footer.utf8)
         let result = try Self.bothWays(invalid)
         #expect(result.sequential == result.concurrent)
     }

@@ -148,7 +148,8 @@ import Testing
         }
         #expect(run.scanInfo.first?.type == "connect")
         #expect(run.runStats == nil)
-        #expect(events.lastIndex { if case .progress = $0 { true } else { false } }! < events.firstIndex { if case .host = $0 { true } else { false } }!)
+        #expect(
+            events.lastIndex { if case .progress = $0 { true } else { false } }! < events.firstIndex { if case .host = $0 { true } else { false } }!)
     }
 
     @Test func handWrittenDTDCoverage() throws {
@@ -162,12 +163,15 @@ import Testing
         #expect(run.messages.first?.hasPrefix("Warning: 192.0.2.3 giving up") == true)
         let dhcp = try #require(run.preScripts.first)
         #expect(dhcp.id == "broadcast-dhcp-discover")
-        #expect(dhcp.elements == [
-            .table(key: "Response 1 of 1", [
-                .value(key: "IP Offered", "192.0.2.50"),
-                .table(key: "Domain Name Server", [.value(key: nil, "192.0.2.1"), .value(key: nil, "192.0.2.2")]),
+        #expect(
+            dhcp.elements == [
+                .table(
+                    key: "Response 1 of 1",
+                    [
+                        .value(key: "IP Offered", "192.0.2.50"),
+                        .table(key: "Domain Name Server", [.value(key: nil, "192.0.2.1"), .value(key: nil, "192.0.2.2")]),
+                    ])
             ])
-        ])
         #expect(run.postScripts.first?.elements == [.table(key: "Key 1", [.value(key: nil, "192.0.2.1")])])
         #expect(run.runStats?.finished.elapsed == 900)
         #expect(run.runStats?.finished.exit == .success)
@@ -185,7 +189,10 @@ import Testing
         #expect(router.ports.count == 5)
         let ssh = router.ports[0]
         #expect(ssh.owner == "root")
-        #expect(ssh.scripts.first?.elements == [.table(key: nil, [.value(key: "type", "ecdsa-sha2-nistp256"), .value(key: "bits", "256"), .value(key: "fingerprint", "aabb")])])
+        #expect(
+            ssh.scripts.first?.elements == [
+                .table(key: nil, [.value(key: "type", "ecdsa-sha2-nistp256"), .value(key: "bits", "256"), .value(key: "fingerprint", "aabb")])
+            ])
         let rpc = try #require(router.ports[1].service)
         #expect(rpc.rpcProtocol == "rpc" && rpc.rpcNumber == 100_000 && rpc.rpcLowVersion == 2 && rpc.rpcHighVersion == 4)
         let https = try #require(router.ports[2].service)
@@ -200,10 +207,14 @@ import Testing
         #expect(router.tcpSequence == TCPSequence(index: 260, difficulty: "Good luck!", values: "1,2,3"))
         #expect(router.tcpTimestampSequence == SequenceClass(class: "1000HZ", values: "A,B,C"))
         #expect(router.hostScripts.first?["lanmanager"] == "Samba 4.15")
-        #expect(router.trace == Trace(protocol: "tcp", port: 22, hops: [
-            Trace.Hop(ttl: 1, address: "192.0.2.254", rtt: 0.51, host: "switch.lab.example"),
-            Trace.Hop(ttl: 2, address: "192.0.2.1", rtt: 1.2),
-        ]))
+        #expect(
+            router.trace
+                == Trace(
+                    protocol: "tcp", port: 22,
+                    hops: [
+                        Trace.Hop(ttl: 1, address: "192.0.2.254", rtt: 0.51, host: "switch.lab.example"),
+                        Trace.Hop(ttl: 2, address: "192.0.2.1", rtt: 1.2),
+                    ]))
         #expect(router.times == Times(smoothedRTT: 1200, rttVariance: 300, timeout: 100_000))
         #expect(document.hosts[1].status.state == .down)
         #expect(document.hosts[2].timedOut)

@@ -81,7 +81,9 @@ import Testing
     }
 
     @Test func predefinedAndCharacterReferencesAreDecoded() throws {
-        let xml = Self.header + Self.host("<hostnames><hostname name=\"a&amp;b&lt;&#x41;&#66;&#38;&amp;#38;&quot;\" type=\"PTR\"/></hostnames>") + Self.footer
+        let xml =
+            Self.header + Self.host("<hostnames><hostname name=\"a&amp;b&lt;&#x41;&#66;&#38;&amp;#38;&quot;\" type=\"PTR\"/></hostnames>")
+            + Self.footer
         #expect(try parse(xml).hosts.first?.primaryHostname == "a&b<AB&&#38;\"")
         let text = Self.header + "<output type=\"interactive\">x &amp; y &lt; &#x7A;</output>" + Self.footer
         #expect(try parse(text).run.messages == ["x & y < z"])
@@ -266,9 +268,10 @@ import Testing
     }
 
     @Test func nmapErrorsMakeARunIncomplete() throws {
-        let xml = NmapXMLReaderHostileInputTests.header + """
-            <runstats><finished time="1" exit="error" errormsg="Failed to open device eth9"/><hosts up="0" down="0" total="0"/></runstats></nmaprun>
-            """
+        let xml =
+            NmapXMLReaderHostileInputTests.header + """
+                <runstats><finished time="1" exit="error" errormsg="Failed to open device eth9"/><hosts up="0" down="0" total="0"/></runstats></nmaprun>
+                """
         let run = try parse(xml).run
         #expect(!run.isComplete)
         #expect(run.truncation == nil)

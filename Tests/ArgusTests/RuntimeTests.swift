@@ -17,10 +17,15 @@ import Testing
         let store = InMemoryDeviceStore()
         let sink = RecordingAlertSink(name: "ops")
         let dispatcher = AlertDispatcher(store: store, sinks: [sink], initialDelay: 1)
-        let monitor = Monitor(store: store, scanner: ReplayScanner(files: [monday]), alerting: .init(rules: AlertRules(kinds: [.newDevice], summarizesFirstScan: false), dispatcher: dispatcher))
+        let monitor = Monitor(
+            store: store, scanner: ReplayScanner(files: [monday]),
+            alerting: .init(rules: AlertRules(kinds: [.newDevice], summarizesFirstScan: false), dispatcher: dispatcher))
         let scans = ScanCoordinator(monitor: monitor)
         let now = Date(timeIntervalSince1970: TimeInterval(TestRun.dayOne))
-        let schedule = try await store.createSchedule(Schedule(id: ScheduleID(0), name: "hourly", expression: "@every 1h", profile: "normal", targets: ["192.0.2.0/29"], nextRunAt: now.addingTimeInterval(-1)))
+        let schedule = try await store.createSchedule(
+            Schedule(
+                id: ScheduleID(0), name: "hourly", expression: "@every 1h", profile: "normal", targets: ["192.0.2.0/29"],
+                nextRunAt: now.addingTimeInterval(-1)))
         let runner = ScheduleRunner(store: store, scans: scans) { schedule in
             ScanRequest(targets: try ScanTargetList(schedule.targets), profile: .normal)
         }
@@ -51,8 +56,10 @@ import Testing
         let store = InMemoryDeviceStore()
         let scans = ScanCoordinator(monitor: Monitor(store: store, scanner: ReplayScanner(files: [])))
         let now = Date(timeIntervalSince1970: 1_800_000_000)
-        let broken = try await store.createSchedule(Schedule(id: ScheduleID(0), name: "broken", expression: "every fortnight", profile: "normal", targets: ["192.0.2.0/29"], nextRunAt: now))
-        let refused = try await store.createSchedule(Schedule(id: ScheduleID(0), name: "refused", expression: "@every 1h", profile: "normal", targets: ["192.0.2.0/29"], nextRunAt: now))
+        let broken = try await store.createSchedule(
+            Schedule(id: ScheduleID(0), name: "broken", expression: "every fortnight", profile: "normal", targets: ["192.0.2.0/29"], nextRunAt: now))
+        let refused = try await store.createSchedule(
+            Schedule(id: ScheduleID(0), name: "refused", expression: "@every 1h", profile: "normal", targets: ["192.0.2.0/29"], nextRunAt: now))
         struct NoProfile: Error {}
         let runner = ScheduleRunner(store: store, scans: scans) { _ in throw NoProfile() }
         let outcomes = await runner.tick(at: now)

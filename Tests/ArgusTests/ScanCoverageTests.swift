@@ -39,7 +39,8 @@ struct TestRun {
                 let product = port.product.map { " product=\"\($0)\"" } ?? ""
                 let version = port.version.map { " version=\"\($0)\"" } ?? ""
                 let method = port.product == nil ? "table" : "probed"
-                text += "<port protocol=\"tcp\" portid=\"\(port.number)\"><state state=\"open\" reason=\"syn-ack\"/><service name=\"\(port.service)\"\(product)\(version) method=\"\(method)\" conf=\"10\"/></port>\n"
+                text +=
+                    "<port protocol=\"tcp\" portid=\"\(port.number)\"><state state=\"open\" reason=\"syn-ack\"/><service name=\"\(port.service)\"\(product)\(version) method=\"\(method)\" conf=\"10\"/></port>\n"
             }
             text += "</ports></host>\n"
         }
@@ -62,18 +63,22 @@ struct TestRun {
     static let dayTwo = dayOne + 86_400
 
     /// Monday's full scan of ports 1-1000 with versions: three devices.
-    static let monday = TestRun(arguments: "nmap -n -sV -p 1-1000 -oX - 192.0.2.0/29", services: "1-1000", start: dayOne, hosts: [
-        Host(ip: "192.0.2.1", mac: "02:00:00:00:00:01", ports: [(22, "ssh", "OpenSSH", "9.6p1"), (80, "http", "nginx", "1.24.0")]),
-        Host(ip: "192.0.2.2", mac: "02:00:00:00:00:02", ports: [(23, "telnet", nil, nil)]),
-        Host(ip: "192.0.2.3", mac: "02:00:00:00:00:03", ports: [(443, "https", "nginx", "1.24.0")]),
-    ])
+    static let monday = TestRun(
+        arguments: "nmap -n -sV -p 1-1000 -oX - 192.0.2.0/29", services: "1-1000", start: dayOne,
+        hosts: [
+            Host(ip: "192.0.2.1", mac: "02:00:00:00:00:01", ports: [(22, "ssh", "OpenSSH", "9.6p1"), (80, "http", "nginx", "1.24.0")]),
+            Host(ip: "192.0.2.2", mac: "02:00:00:00:00:02", ports: [(23, "telnet", nil, nil)]),
+            Host(ip: "192.0.2.3", mac: "02:00:00:00:00:03", ports: [(443, "https", "nginx", "1.24.0")]),
+        ])
 
     /// Tuesday's: port 80 closed and 443 opened on .1, .2 gone, .4 new.
-    static let tuesday = TestRun(arguments: "nmap -n -sV -p 1-1000 -oX - 192.0.2.0/29", services: "1-1000", start: dayTwo, hosts: [
-        Host(ip: "192.0.2.1", mac: "02:00:00:00:00:01", ports: [(22, "ssh", "OpenSSH", "9.6p1"), (443, "https", "nginx", "1.24.0")]),
-        Host(ip: "192.0.2.3", mac: "02:00:00:00:00:03", ports: [(443, "https", "nginx", "1.24.0")]),
-        Host(ip: "192.0.2.4", mac: "02:00:00:00:00:04", ports: [(21, "ftp", "vsftpd", "3.0.3")]),
-    ])
+    static let tuesday = TestRun(
+        arguments: "nmap -n -sV -p 1-1000 -oX - 192.0.2.0/29", services: "1-1000", start: dayTwo,
+        hosts: [
+            Host(ip: "192.0.2.1", mac: "02:00:00:00:00:01", ports: [(22, "ssh", "OpenSSH", "9.6p1"), (443, "https", "nginx", "1.24.0")]),
+            Host(ip: "192.0.2.3", mac: "02:00:00:00:00:03", ports: [(443, "https", "nginx", "1.24.0")]),
+            Host(ip: "192.0.2.4", mac: "02:00:00:00:00:04", ports: [(21, "ftp", "vsftpd", "3.0.3")]),
+        ])
 }
 
 /// The parts of a change that two pipelines must agree on.
@@ -100,7 +105,10 @@ struct ChangeFacts: Hashable, Comparable, CustomStringConvertible {
     @Test func aRecordedCommandLineGivesTargetsExclusionsAndProbes() {
         var run = ScanRun()
         run.arguments = "/usr/bin/nmap -n -sV -O -p 22,80 --exclude 192.0.2.5,192.0.2.6 -oX out.xml --host-timeout 900s 192.0.2.0/29 198.51.100.7"
-        run.scanInfo = [ScanInfo(type: "syn", protocol: "tcp", numberOfServices: 2, services: "22,80"), ScanInfo(type: "udp", protocol: "udp", numberOfServices: 1, services: "53")]
+        run.scanInfo = [
+            ScanInfo(type: "syn", protocol: "tcp", numberOfServices: 2, services: "22,80"),
+            ScanInfo(type: "udp", protocol: "udp", numberOfServices: 1, services: "53"),
+        ]
         let coverage = ScanCoverage(recordedRun: run)
         #expect(coverage.targets == ["192.0.2.0/29", "198.51.100.7"])
         #expect(coverage.exclusions == ["192.0.2.5", "192.0.2.6"])
@@ -213,9 +221,12 @@ struct ChangeFacts: Hashable, Comparable, CustomStringConvertible {
     @Test func aPortLimitedScanClosesOnlyItsPorts() async throws {
         let monday = try TestRun.monday.write()
         // Port 22 only, on .1 only: 22 is found closed; 80 was not looked at.
-        let limited = try TestRun(arguments: "nmap -n -sV -p 22 -oX - 192.0.2.1", services: "22", start: TestRun.dayTwo, hosts: [
-            TestRun.Host(ip: "192.0.2.1", mac: "02:00:00:00:00:01", ports: [])
-        ]).write()
+        let limited = try TestRun(
+            arguments: "nmap -n -sV -p 22 -oX - 192.0.2.1", services: "22", start: TestRun.dayTwo,
+            hosts: [
+                TestRun.Host(ip: "192.0.2.1", mac: "02:00:00:00:00:01", ports: [])
+            ]
+        ).write()
         defer { for path in [monday, limited] { try? FileManager.default.removeItem(atPath: path) } }
 
         let store = InMemoryDeviceStore()
@@ -223,7 +234,9 @@ struct ChangeFacts: Hashable, Comparable, CustomStringConvertible {
         _ = try await importer.importFile(at: monday)
         let recorded = try await importer.importFile(at: limited)
         let found = try await changes(of: recorded.scan.id, in: store).map(\.description)
-        #expect(found == ["port_closed 192.0.2.1 22 ssh OpenSSH 9.6p1 → -", "risk_changed 192.0.2.1 - high → medium"], "the risk falls with the flawed service, on 80 alone")
+        #expect(
+            found == ["port_closed 192.0.2.1 22 ssh OpenSSH 9.6p1 → -", "risk_changed 192.0.2.1 - high → medium"],
+            "the risk falls with the flawed service, on 80 alone")
         let one = try #require(try await store.device(address: "192.0.2.1"))
         #expect(try await store.history(of: one.id, limit: 1).first?.ports.map(\.number) == [80])
         // The devices the scan did not target are not gone.
@@ -233,9 +246,12 @@ struct ChangeFacts: Hashable, Comparable, CustomStringConvertible {
     @Test(.enabled(if: MACVendorDirectory.shared != nil, "nmap's nmap-mac-prefixes is not installed"))
     func aMACWithoutAVendorIsNamedFromNmapsTable() async throws {
         // A file from another tool: a MAC address, no vendor.
-        let file = try TestRun(arguments: "arp-scan 192.0.2.0/29", services: nil, start: TestRun.dayOne, hosts: [
-            TestRun.Host(ip: "192.0.2.5", mac: "00:1B:21:3A:4B:5C", ports: [])
-        ]).write()
+        let file = try TestRun(
+            arguments: "arp-scan 192.0.2.0/29", services: nil, start: TestRun.dayOne,
+            hosts: [
+                TestRun.Host(ip: "192.0.2.5", mac: "00:1B:21:3A:4B:5C", ports: [])
+            ]
+        ).write()
         defer { try? FileManager.default.removeItem(atPath: file) }
         let store = InMemoryDeviceStore()
         _ = try await ScanImporter(store: store).importFile(at: file)
@@ -255,7 +271,10 @@ struct ChangeFacts: Hashable, Comparable, CustomStringConvertible {
         let one = try #require(try await store.device(address: "192.0.2.1"))
         let older = try await importer.importFile(at: monday)
         // Only what Tuesday's file did not know: .2, which Monday saw.
-        #expect(try await changes(of: older.scan.id, in: store).map(\.description) == ["device_added 192.0.2.2 - - → 192.0.2.2", "port_opened 192.0.2.2 23 - → telnet"])
+        #expect(
+            try await changes(of: older.scan.id, in: store).map(\.description) == [
+                "device_added 192.0.2.2 - - → 192.0.2.2", "port_opened 192.0.2.2 23 - → telnet",
+            ])
         let after = try #require(try await store.device(one.id))
         #expect(after.lastSeen == one.lastSeen && after.lastScanID == one.lastScanID && after.timesSeen == one.timesSeen)
         #expect(try await store.device(address: "192.0.2.4")?.isOnline == true, "seen after the older file: not gone")

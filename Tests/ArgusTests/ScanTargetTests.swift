@@ -109,7 +109,10 @@ import Testing
     }
 
     @Test func canonicalAddressesRangesAndBlocksStillPass() throws {
-        for text in ["127.0.0.1", "0.0.0.0", "10.0.0.1-20", "10.0.0.0-255", "10.0.1-3.1-254", "192.0.2.0/24", "10.0.0.0/8", "0.0.0.0/0", "::1", "::", "2001:db8::/32", "::ffff:127.0.0.1", "fe80::1", "1e100.net", "nas-01", "deadbeef.lan", "0x7f.lan"] {
+        for text in [
+            "127.0.0.1", "0.0.0.0", "10.0.0.1-20", "10.0.0.0-255", "10.0.1-3.1-254", "192.0.2.0/24", "10.0.0.0/8", "0.0.0.0/0", "::1", "::",
+            "2001:db8::/32", "::ffff:127.0.0.1", "fe80::1", "1e100.net", "nas-01", "deadbeef.lan", "0x7f.lan",
+        ] {
             #expect(try ScanTarget(text).text == text, "\(text)")
         }
     }

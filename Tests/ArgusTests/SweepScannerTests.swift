@@ -45,7 +45,10 @@ final class TableScanner: Argus.Scanner {
 
     func scan(_ request: ScanRequest) -> AsyncThrowingStream<ScanEvent, any Error> {
         running.withLock { $0.requests.append(request) }
-        let live = live, downCount = downCount, losesHost = losesHost, running = running
+        let live = live
+        let downCount = downCount
+        let losesHost = losesHost
+        let running = running
         return AsyncThrowingStream { continuation in
             Task {
                 continuation.yield(.started(Self.run(up: 0, down: 0)))
@@ -54,11 +57,15 @@ final class TableScanner: Argus.Scanner {
                     for index in 0..<downCount { continuation.yield(.host(Self.host("192.0.2.\(200 + index)", up: false))) }
                     continuation.yield(.finished(Self.run(up: live.count, down: downCount)))
                 } else {
-                    running.withLock { $0.now += 1; $0.most = max($0.most, $0.now) }
+                    running.withLock {
+                        $0.now += 1
+                        $0.most = max($0.most, $0.now)
+                    }
                     try? await Task.sleep(for: .milliseconds(20))
                     let addresses = request.targets.targets.map(\.text)
                     for address in addresses where address != losesHost {
-                        continuation.yield(.host(Self.host(address, ports: [PortObservation(protocol: .tcp, number: 22, state: PortState(state: .open))])))
+                        continuation.yield(
+                            .host(Self.host(address, ports: [PortObservation(protocol: .tcp, number: 22, state: PortState(state: .open))])))
                     }
                     running.withLock { $0.now -= 1 }
                     continuation.yield(.finished(Self.run(up: addresses.count, down: 0)))

@@ -14,7 +14,12 @@ import Testing
     @Test func theBundledRulesCoverTheOriginalsAndCommonExposures() {
         let rules = PortRule.bundled
         #expect(rules.count == 50)
-        let original: [(Int, TransportProtocol)] = [(23, .tcp), (512, .tcp), (513, .tcp), (514, .tcp), (31337, .tcp), (12345, .tcp), (4444, .tcp), (5554, .tcp), (9996, .tcp), (21, .tcp), (25, .tcp), (135, .tcp), (137, .udp), (138, .udp), (139, .tcp), (445, .tcp), (1433, .tcp), (1434, .udp), (3306, .tcp), (3389, .tcp), (5900, .tcp), (5901, .tcp), (6379, .tcp), (27017, .tcp), (22, .tcp), (53, .udp), (80, .tcp), (110, .tcp), (143, .tcp), (161, .udp), (1900, .udp), (5000, .tcp), (8080, .tcp), (8443, .tcp)]
+        let original: [(Int, TransportProtocol)] = [
+            (23, .tcp), (512, .tcp), (513, .tcp), (514, .tcp), (31337, .tcp), (12345, .tcp), (4444, .tcp), (5554, .tcp), (9996, .tcp), (21, .tcp),
+            (25, .tcp), (135, .tcp), (137, .udp), (138, .udp), (139, .tcp), (445, .tcp), (1433, .tcp), (1434, .udp), (3306, .tcp), (3389, .tcp),
+            (5900, .tcp), (5901, .tcp), (6379, .tcp), (27017, .tcp), (22, .tcp), (53, .udp), (80, .tcp), (110, .tcp), (143, .tcp), (161, .udp),
+            (1900, .udp), (5000, .tcp), (8080, .tcp), (8443, .tcp),
+        ]
         let detector = ThreatDetector()
         for (port, proto) in original + [(2375, .tcp), (5432, .tcp), (9200, .tcp), (11211, .tcp)] {
             #expect(detector.rule(port: port, protocol: proto) != nil, "\(port)/\(proto)")
@@ -47,7 +52,10 @@ import Testing
     }
 
     @Test func findingsAreWorstFirstWithTheirServiceAndAdvice() {
-        let ports = [ObservedPort(protocol: .tcp, number: 22, state: .open, serviceName: "ssh", product: "OpenSSH", version: "8.9p1"), ObservedPort(protocol: .tcp, number: 23, state: .open, serviceName: "telnet"), ObservedPort(protocol: .tcp, number: 445, state: .closed)]
+        let ports = [
+            ObservedPort(protocol: .tcp, number: 22, state: .open, serviceName: "ssh", product: "OpenSSH", version: "8.9p1"),
+            ObservedPort(protocol: .tcp, number: 23, state: .open, serviceName: "telnet"), ObservedPort(protocol: .tcp, number: 445, state: .closed),
+        ]
         let assessment = ThreatDetector(vulnerabilities: .empty).assess(ports)
         #expect(assessment.findings.map(\.port) == [23, 22])
         #expect(assessment.findings[1].service == "ssh OpenSSH 8.9p1")
@@ -65,8 +73,12 @@ import Testing
 
     @Test func userRulesAddAndOverride() {
         let detector = ThreatDetector(userRules: [
-            PortRule(port: 22, protocol: .tcp, level: .low, name: "SSH (keys only here)", description: "Our SSH takes keys only.", remediation: "Nothing to do."),
-            PortRule(port: 8123, protocol: .tcp, level: .high, name: "Home Assistant", description: "Home automation controls.", remediation: "Keep it on the LAN."),
+            PortRule(
+                port: 22, protocol: .tcp, level: .low, name: "SSH (keys only here)", description: "Our SSH takes keys only.",
+                remediation: "Nothing to do."),
+            PortRule(
+                port: 8123, protocol: .tcp, level: .high, name: "Home Assistant", description: "Home automation controls.",
+                remediation: "Keep it on the LAN."),
         ])
         let assessment = detector.assess(Self.tcp(22, 8123))
         #expect(assessment.findings.map(\.name) == ["Home Assistant", "SSH (keys only here)"])
@@ -74,8 +86,11 @@ import Testing
     }
 
     @Test func vulnerabilitiesAddToTheScoreAndLevel() {
-        let vsftpd = ObservedPort(protocol: .tcp, number: 21, state: .open, serviceName: "ftp", product: "vsftpd", version: "2.3.4", cpes: ["cpe:/a:vsftpd:vsftpd:2.3.4"])
-        let ssh = ObservedPort(protocol: .tcp, number: 22, state: .open, serviceName: "ssh", product: "OpenSSH", version: "7.4p1 Debian 10+deb9u7", extraInfo: "protocol 2.0", cpes: ["cpe:/a:openbsd:openssh:7.4p1"])
+        let vsftpd = ObservedPort(
+            protocol: .tcp, number: 21, state: .open, serviceName: "ftp", product: "vsftpd", version: "2.3.4", cpes: ["cpe:/a:vsftpd:vsftpd:2.3.4"])
+        let ssh = ObservedPort(
+            protocol: .tcp, number: 22, state: .open, serviceName: "ssh", product: "OpenSSH", version: "7.4p1 Debian 10+deb9u7",
+            extraInfo: "protocol 2.0", cpes: ["cpe:/a:openbsd:openssh:7.4p1"])
         let assessment = ThreatDetector().assess([vsftpd, ssh])
         // ftp (high) 25 + ssh (medium) 10 + the confirmed critical backdoor 10; the OpenSSH
         // matches are likely (a Debian build) and none is critical, so they add nothing.
@@ -92,7 +107,9 @@ import Testing
         #expect(quick.level == assessment.level && quick.score == assessment.score)
 
         // A port no rule names becomes a finding through its confirmed vulnerabilities.
-        let nginx = ObservedPort(protocol: .tcp, number: 8888, state: .open, serviceName: "http", product: "nginx", version: "1.18.0", cpes: ["cpe:/a:igor_sysoev:nginx:1.18.0"])
+        let nginx = ObservedPort(
+            protocol: .tcp, number: 8888, state: .open, serviceName: "http", product: "nginx", version: "1.18.0",
+            cpes: ["cpe:/a:igor_sysoev:nginx:1.18.0"])
         let web = ThreatDetector().assess([nginx])
         #expect(web.findings.map(\.level) == [.high])
         #expect(web.findings.first?.description == "Known vulnerability: CVE-2021-23017.")
@@ -104,14 +121,17 @@ import Testing
     @Test func theQuickRiskAlwaysEqualsTheAssessment() {
         let products: [(String?, String?, [String])] = [
             (nil, nil, []), ("OpenSSH", "9.6p1", []), ("OpenSSH", "8.9p1 Ubuntu 3ubuntu0.6", []), ("vsftpd", "2.3.4", []),
-            ("ProFTPD", "1.3.5", []), ("nginx", "1.18.0", ["cpe:/a:igor_sysoev:nginx:1.18.0"]), ("Apache httpd", "2.4.49", []), ("Samba smbd", "4.5.3", []),
+            ("ProFTPD", "1.3.5", []), ("nginx", "1.18.0", ["cpe:/a:igor_sysoev:nginx:1.18.0"]), ("Apache httpd", "2.4.49", []),
+            ("Samba smbd", "4.5.3", []),
         ]
         let numbers = [21, 22, 23, 80, 445, 8443, 9999]
         var generator = SystemRandomNumberGenerator()
         for _ in 0..<300 {
             let ports = (0..<Int.random(in: 0...4, using: &generator)).map { _ in
                 let (product, version, cpes) = products.randomElement(using: &generator)!
-                return ObservedPort(protocol: .tcp, number: numbers.randomElement(using: &generator)!, state: Bool.random(using: &generator) ? .open : .filtered, product: product, version: version, cpes: cpes)
+                return ObservedPort(
+                    protocol: .tcp, number: numbers.randomElement(using: &generator)!, state: Bool.random(using: &generator) ? .open : .filtered,
+                    product: product, version: version, cpes: cpes)
             }
             let full = ThreatDetector().assess(ports)
             let quick = ThreatDetector().risk(of: ports)

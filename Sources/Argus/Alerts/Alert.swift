@@ -4,9 +4,9 @@
 //
 
 #if canImport(FoundationEssentials)
-public import FoundationEssentials
+    public import FoundationEssentials
 #else
-public import Foundation
+    public import Foundation
 #endif
 
 /// Something the owner should hear about, as every sink receives it.
@@ -46,7 +46,10 @@ public struct Alert: Sendable, Codable, Hashable, Identifiable {
     }
 
     /// Creates an alert.
-    public init(id: String, kind: AlertKind, severity: Severity, title: String, message: String, device: AlertDevice? = nil, scanID: Int64? = nil, createdAt: Date = Date(), oldValue: String? = nil, newValue: String? = nil, notBefore: Date? = nil) {
+    public init(
+        id: String, kind: AlertKind, severity: Severity, title: String, message: String, device: AlertDevice? = nil, scanID: Int64? = nil,
+        createdAt: Date = Date(), oldValue: String? = nil, newValue: String? = nil, notBefore: Date? = nil
+    ) {
         self.id = id
         self.kind = kind
         self.severity = severity

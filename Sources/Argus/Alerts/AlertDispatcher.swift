@@ -4,9 +4,9 @@
 //
 
 #if canImport(FoundationEssentials)
-public import FoundationEssentials
+    public import FoundationEssentials
 #else
-public import Foundation
+    public import Foundation
 #endif
 
 /// Delivers the outbox: each due message to its sink, recorded as delivered on success, retried
@@ -40,7 +40,10 @@ public actor AlertDispatcher {
     ///   - sinks: Where alerts go, by ``AlertSink/name``.
     ///   - policy: The delivery policy for sinks without one of their own.
     ///   - policies: Policies by sink name.
-    public init(store: any AlertOutbox & SettingsStore, sinks: [any AlertSink], policy: DeliveryPolicy = DeliveryPolicy(), policies: [String: DeliveryPolicy] = [:], initialDelay: TimeInterval = 30, maximumDelay: TimeInterval = 3_600, perSinkLimit: Int = 50) {
+    public init(
+        store: any AlertOutbox & SettingsStore, sinks: [any AlertSink], policy: DeliveryPolicy = DeliveryPolicy(),
+        policies: [String: DeliveryPolicy] = [:], initialDelay: TimeInterval = 30, maximumDelay: TimeInterval = 3_600, perSinkLimit: Int = 50
+    ) {
         self.store = store
         self.sinks = Dictionary(sinks.map { ($0.name, $0) }) { first, _ in first }
         self.defaultPolicy = policy
@@ -205,7 +208,8 @@ public actor AlertDispatcher {
         }
     }
 
-    private func decide(_ message: OutboxMessage, _ alert: Alert, policy: DeliveryPolicy, snooze: AlertSnooze, at now: Date) async throws -> Decision {
+    private func decide(_ message: OutboxMessage, _ alert: Alert, policy: DeliveryPolicy, snooze: AlertSnooze, at now: Date) async throws -> Decision
+    {
         if alert.kind != .test, let until = snooze.silences(alert, at: now) {
             return .suppress("snoozed until \(until.formatted(.iso8601))")
         }
@@ -238,7 +242,9 @@ public actor AlertDispatcher {
             }
             // Flapping: enough of its presence alerts went out lately; only outages are held
             // back, so a return whose outage was reported is always reported.
-            let recent = earlier.filter { $0.isSettled && $0.suppressedReason == nil && $0.createdAt > message.createdAt.addingTimeInterval(-policy.flapWindow) }
+            let recent = earlier.filter {
+                $0.isSettled && $0.suppressedReason == nil && $0.createdAt > message.createdAt.addingTimeInterval(-policy.flapWindow)
+            }
             if recent.count >= policy.flapLimit {
                 return .suppress("flapping: \(recent.count) presence alerts within \(Int(policy.flapWindow / 60)) minutes")
             }
@@ -269,7 +275,9 @@ public actor AlertDispatcher {
     /// digest sent again after a crash carries the same id.
     static func digest(of alerts: [Alert], sink: String, since oldest: Date, at date: Date) -> Alert {
         let lines = alerts.map { "• [\($0.severity.rawValue)] \($0.title): \($0.message)" }
-        return Alert(id: "digest-\(sink)-\(Int64(oldest.timeIntervalSince1970 * 1_000))", kind: .digest, severity: alerts.map(\.severity).max() ?? .info, title: "\(alerts.count) alert\(alerts.count == 1 ? "" : "s") from Argus", message: lines.joined(separator: "\n"), createdAt: date)
+        return Alert(
+            id: "digest-\(sink)-\(Int64(oldest.timeIntervalSince1970 * 1_000))", kind: .digest, severity: alerts.map(\.severity).max() ?? .info,
+            title: "\(alerts.count) alert\(alerts.count == 1 ? "" : "s") from Argus", message: lines.joined(separator: "\n"), createdAt: date)
     }
 
     /// Sends a test alert to one sink now, outside the outbox (the settings' test button).
@@ -278,7 +286,10 @@ public actor AlertDispatcher {
     public func test(_ sinkName: String) async throws {
         guard let sink = sinks[sinkName] else { throw StoreError.notFound("alert sink \(sinkName)") }
         do {
-            try await sink.deliver(Alert(id: "test-\(UInt64(Date().timeIntervalSince1970 * 1000))", kind: .test, severity: .info, title: AlertKind.test.title, message: "This is a test alert from Argus."))
+            try await sink.deliver(
+                Alert(
+                    id: "test-\(UInt64(Date().timeIntervalSince1970 * 1000))", kind: .test, severity: .info, title: AlertKind.test.title,
+                    message: "This is a test alert from Argus."))
         } catch {
             throw AlertDeliveryFailure(error, secrets: sink.secrets)
         }

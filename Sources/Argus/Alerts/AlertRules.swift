@@ -4,9 +4,9 @@
 //
 
 #if canImport(FoundationEssentials)
-public import FoundationEssentials
+    public import FoundationEssentials
 #else
-public import Foundation
+    public import Foundation
 #endif
 
 /// Which changes become alerts: the kinds wanted, a minimum severity, the risk level worth
@@ -32,7 +32,11 @@ public struct AlertRules: Sendable, Hashable, Codable {
     public var summarizesFirstScan: Bool
 
     /// Creates rules.
-    public init(kinds: Set<AlertKind> = Set(AlertKind.allCases).subtracting([.test, .digest]), minimumSeverity: Severity = .info, riskThreshold: RiskLevel = .high, zones: Set<String> = [], skipTrusted: Bool = false, deviceTypes: Set<String> = [], offlineGrace: OfflineGrace = OfflineGrace(), summarizesFirstScan: Bool = true) {
+    public init(
+        kinds: Set<AlertKind> = Set(AlertKind.allCases).subtracting([.test, .digest]), minimumSeverity: Severity = .info,
+        riskThreshold: RiskLevel = .high, zones: Set<String> = [], skipTrusted: Bool = false, deviceTypes: Set<String> = [],
+        offlineGrace: OfflineGrace = OfflineGrace(), summarizesFirstScan: Bool = true
+    ) {
         self.kinds = kinds
         self.minimumSeverity = minimumSeverity
         self.riskThreshold = riskThreshold
@@ -76,8 +80,15 @@ public struct AlertRules: Sendable, Hashable, Codable {
             }
             let name = device.map { ($0.label?.isEmpty == false ? $0.label : nil) ?? $0.hostname ?? $0.ip }
             // An offline alert waits until the device has been unseen for its grace period.
-            let notBefore = kind == .deviceOffline ? device.map { $0.lastSeen.addingTimeInterval(offlineGrace.period(for: $0)) }.flatMap { $0 > date ? $0 : nil } : nil
-            alerts.append(Alert(id: Self.alertID(scan: scanID, change: index), kind: kind, severity: change.severity, title: kind.title, message: change.description, device: AlertDevice(id: device?.id.rawValue, ip: change.ip ?? device?.ip, mac: change.mac ?? device?.mac, name: name), scanID: scanID.rawValue, createdAt: date, oldValue: change.oldValue, newValue: change.newValue, notBefore: notBefore))
+            let notBefore =
+                kind == .deviceOffline
+                ? device.map { $0.lastSeen.addingTimeInterval(offlineGrace.period(for: $0)) }.flatMap { $0 > date ? $0 : nil } : nil
+            alerts.append(
+                Alert(
+                    id: Self.alertID(scan: scanID, change: index), kind: kind, severity: change.severity, title: kind.title,
+                    message: change.description,
+                    device: AlertDevice(id: device?.id.rawValue, ip: change.ip ?? device?.ip, mac: change.mac ?? device?.mac, name: name),
+                    scanID: scanID.rawValue, createdAt: date, oldValue: change.oldValue, newValue: change.newValue, notBefore: notBefore))
         }
         return alerts
     }
@@ -107,7 +118,10 @@ public struct AlertRules: Sendable, Hashable, Codable {
         var messages: [NewOutboxMessage] = []
         for alert in alerts {
             let payload = try alert.json()
-            for sink in sinks { messages.append(NewOutboxMessage(sink: sink, idempotencyKey: alert.id, payload: payload, subject: alert.subject, notBefore: alert.notBefore)) }
+            for sink in sinks {
+                messages.append(
+                    NewOutboxMessage(sink: sink, idempotencyKey: alert.id, payload: payload, subject: alert.subject, notBefore: alert.notBefore))
+            }
         }
         return messages
     }

@@ -4,9 +4,9 @@
 //
 
 #if canImport(FoundationEssentials)
-public import FoundationEssentials
+    public import FoundationEssentials
 #else
-public import Foundation
+    public import Foundation
 #endif
 
 /// Alerts the owner has silenced for a while: all of them, or one device's. A snoozed alert is

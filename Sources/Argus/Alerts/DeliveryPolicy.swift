@@ -4,9 +4,9 @@
 //
 
 #if canImport(FoundationEssentials)
-public import FoundationEssentials
+    public import FoundationEssentials
 #else
-public import Foundation
+    public import Foundation
 #endif
 
 /// How alerts reach one sink: when to hold them (quiet hours), whether to gather them into

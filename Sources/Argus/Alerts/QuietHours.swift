@@ -4,9 +4,9 @@
 //
 
 #if canImport(FoundationEssentials)
-public import FoundationEssentials
+    public import FoundationEssentials
 #else
-public import Foundation
+    public import Foundation
 #endif
 
 /// A daily window, such as 22:00–07:00, when alerts below a severity wait until it ends.
@@ -39,7 +39,8 @@ public struct QuietHours: Sendable, Hashable, Codable, CustomStringConvertible {
         let parts = text.split(separator: "-").map { String($0.filter { !$0.isWhitespace }) }
         func minutes(_ clock: String) throws -> Int {
             let fields = clock.split(separator: ":")
-            guard fields.count == 2, let hours = Int(fields[0]), let minutes = Int(fields[1]), (0..<24).contains(hours), (0..<60).contains(minutes) else {
+            guard fields.count == 2, let hours = Int(fields[0]), let minutes = Int(fields[1]), (0..<24).contains(hours), (0..<60).contains(minutes)
+            else {
                 throw ConfigurationError("'\(clock)' is not a time like 22:00")
             }
             return hours * 60 + minutes

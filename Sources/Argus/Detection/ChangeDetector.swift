@@ -25,7 +25,10 @@ public struct DeviceSnapshot: Sendable, Hashable {
     public var isOnline: Bool
 
     /// Creates a snapshot.
-    public init(deviceID: DeviceID? = nil, ip: String, mac: String? = nil, hostname: String? = nil, osName: String? = nil, ports: [ObservedPort] = [], riskLevel: RiskLevel = .none, cves: Set<String> = [], isOnline: Bool = true) {
+    public init(
+        deviceID: DeviceID? = nil, ip: String, mac: String? = nil, hostname: String? = nil, osName: String? = nil, ports: [ObservedPort] = [],
+        riskLevel: RiskLevel = .none, cves: Set<String> = [], isOnline: Bool = true
+    ) {
         self.deviceID = deviceID
         self.ip = ip
         self.mac = mac
@@ -39,17 +42,23 @@ public struct DeviceSnapshot: Sendable, Hashable {
 
     /// The snapshot of a known device, with the ports of its latest observation.
     public init(device: Device, ports: [ObservedPort], cves: Set<String> = []) {
-        self.init(deviceID: device.id, ip: device.ip, mac: device.mac, hostname: device.hostname, osName: device.osName, ports: ports, riskLevel: device.riskLevel, cves: cves, isOnline: device.isOnline)
+        self.init(
+            deviceID: device.id, ip: device.ip, mac: device.mac, hostname: device.hostname, osName: device.osName, ports: ports,
+            riskLevel: device.riskLevel, cves: cves, isOnline: device.isOnline)
     }
 
     /// What a recorded scan saw of a device.
     public init(observation: DeviceObservation) {
-        self.init(deviceID: observation.deviceID, ip: observation.ip, mac: observation.mac, hostname: observation.hostname, osName: observation.osName, ports: observation.ports, riskLevel: observation.riskLevel)
+        self.init(
+            deviceID: observation.deviceID, ip: observation.ip, mac: observation.mac, hostname: observation.hostname, osName: observation.osName,
+            ports: observation.ports, riskLevel: observation.riskLevel)
     }
 
     /// The snapshot of what a scan saw (`update.deviceID` is the matched device, if any).
     public init(update: DeviceUpdate, cves: Set<String> = []) {
-        self.init(deviceID: update.deviceID, ip: update.ip, mac: update.mac, hostname: update.hostname, osName: update.osName, ports: update.ports, riskLevel: update.riskLevel, cves: cves)
+        self.init(
+            deviceID: update.deviceID, ip: update.ip, mac: update.mac, hostname: update.hostname, osName: update.osName, ports: update.ports,
+            riskLevel: update.riskLevel, cves: cves)
     }
 }
 
@@ -109,19 +118,33 @@ public struct ChangeDetector: Sendable {
     ///   - reference: The device the changes are about.
     ///   - previousOccupant: For a new device, the known device that last had its address (its
     ///     MAC differing is a `mac_changed`).
-    public func changes(from before: DeviceSnapshot?, to now: DeviceSnapshot, as reference: DeviceReference, previousOccupant: DeviceSnapshot? = nil) -> [NewChange] {
+    public func changes(from before: DeviceSnapshot?, to now: DeviceSnapshot, as reference: DeviceReference, previousOccupant: DeviceSnapshot? = nil)
+        -> [NewChange]
+    {
         var changes: [NewChange] = []
-        func change(_ kind: ChangeKind, _ severity: Severity, port: ObservedPort? = nil, old: String? = nil, new: String? = nil, _ description: String) {
-            changes.append(NewChange(device: reference, kind: kind, severity: severity, ip: now.ip, mac: now.mac, port: port?.number, protocol: port?.protocol, oldValue: old, newValue: new, description: description))
+        func change(
+            _ kind: ChangeKind, _ severity: Severity, port: ObservedPort? = nil, old: String? = nil, new: String? = nil, _ description: String
+        ) {
+            changes.append(
+                NewChange(
+                    device: reference, kind: kind, severity: severity, ip: now.ip, mac: now.mac, port: port?.number, protocol: port?.protocol,
+                    oldValue: old, newValue: new, description: description))
         }
         guard let before else {
-            change(.deviceAdded, .warning, new: now.ip, "A new device appeared at \(now.ip)\(now.mac.map { " (\($0)\(Addresses.isLocallyAdministered(mac: $0) ? ", a randomised MAC" : ""))" } ?? "").")
+            change(
+                .deviceAdded, .warning, new: now.ip,
+                "A new device appeared at \(now.ip)\(now.mac.map { " (\($0)\(Addresses.isLocallyAdministered(mac: $0) ? ", a randomised MAC" : ""))" } ?? "")."
+            )
             // Another device had this address: the address now answers with another MAC.
             if let mac = now.mac, let oldMAC = previousOccupant?.mac, oldMAC != mac {
-                change(.macChanged, .warning, old: oldMAC, new: mac, "\(now.ip) now answers with MAC \(mac) instead of \(oldMAC): another device took the address.")
+                change(
+                    .macChanged, .warning, old: oldMAC, new: mac,
+                    "\(now.ip) now answers with MAC \(mac) instead of \(oldMAC): another device took the address.")
             }
             for port in now.ports where port.state == .open {
-                change(.portOpened, .info, port: port, new: Self.describe(port), "Port \(port.number)/\(port.protocol.rawValue) is open on the new device at \(now.ip)\(Self.serviceText(port)).")
+                change(
+                    .portOpened, .info, port: port, new: Self.describe(port),
+                    "Port \(port.number)/\(port.protocol.rawValue) is open on the new device at \(now.ip)\(Self.serviceText(port)).")
             }
             return changes
         }
@@ -135,7 +158,9 @@ public struct ChangeDetector: Sendable {
             change(.macChanged, .warning, old: old, new: new, "\(now.ip) changed its MAC address from \(old) to \(new).")
         }
         if let new = now.hostname, before.hostname != new {
-            change(.hostnameChanged, .info, old: before.hostname, new: new, "\(now.ip) is now called \(new)\(before.hostname.map { " (was \($0))" } ?? "").")
+            change(
+                .hostnameChanged, .info, old: before.hostname, new: new,
+                "\(now.ip) is now called \(new)\(before.hostname.map { " (was \($0))" } ?? "").")
         }
         if let new = now.osName, let old = before.osName, old != new {
             change(.osChanged, .info, old: old, new: new, "The operating system of \(now.ip) now looks like \(new) (was \(old)).")
@@ -143,31 +168,43 @@ public struct ChangeDetector: Sendable {
         // Hosts have a handful of open ports: a linear search beats building tables.
         for port in now.ports where port.state == .open {
             guard let old = before.ports.first(where: { $0.state == .open && $0.number == port.number && $0.protocol == port.protocol }) else {
-                change(.portOpened, .warning, port: port, new: Self.describe(port), "Port \(port.number)/\(port.protocol.rawValue) opened on \(now.ip)\(Self.serviceText(port)).")
+                change(
+                    .portOpened, .warning, port: port, new: Self.describe(port),
+                    "Port \(port.number)/\(port.protocol.rawValue) opened on \(now.ip)\(Self.serviceText(port)).")
                 continue
             }
             let oldText = Self.describe(old)
             let newText = Self.describe(port)
             if oldText != newText && !(port.serviceName == nil && port.product == nil && port.version == nil) {
-                change(.serviceChanged, .info, port: port, old: oldText, new: newText, "The service on \(now.ip) port \(port.number)/\(port.protocol.rawValue) changed from \(oldText) to \(newText).")
+                change(
+                    .serviceChanged, .info, port: port, old: oldText, new: newText,
+                    "The service on \(now.ip) port \(port.number)/\(port.protocol.rawValue) changed from \(oldText) to \(newText).")
             }
         }
-        for port in before.ports where port.state == .open && !now.ports.contains(where: { $0.state == .open && $0.number == port.number && $0.protocol == port.protocol }) {
-            change(.portClosed, .info, port: port, old: Self.describe(port), "Port \(port.number)/\(port.protocol.rawValue) closed on \(now.ip)\(Self.serviceText(port)).")
+        for port in before.ports
+        where port.state == .open && !now.ports.contains(where: { $0.state == .open && $0.number == port.number && $0.protocol == port.protocol }) {
+            change(
+                .portClosed, .info, port: port, old: Self.describe(port),
+                "Port \(port.number)/\(port.protocol.rawValue) closed on \(now.ip)\(Self.serviceText(port)).")
         }
         for cve in now.cves.isEmpty ? [] : now.cves.subtracting(before.cves).sorted() {
             change(.newCVE, .warning, new: cve, "\(cve) applies to a service on \(now.ip).")
         }
         if now.riskLevel != before.riskLevel {
             let rising = now.riskLevel > before.riskLevel
-            change(.riskChanged, rising ? (now.riskLevel >= .high ? .critical : .warning) : .info, old: before.riskLevel.rawValue, new: now.riskLevel.rawValue, "The risk of \(now.ip) \(rising ? "rose" : "fell") from \(before.riskLevel.rawValue) to \(now.riskLevel.rawValue).")
+            change(
+                .riskChanged, rising ? (now.riskLevel >= .high ? .critical : .warning) : .info, old: before.riskLevel.rawValue,
+                new: now.riskLevel.rawValue,
+                "The risk of \(now.ip) \(rising ? "rose" : "fell") from \(before.riskLevel.rawValue) to \(now.riskLevel.rawValue).")
         }
         return changes
     }
 
     /// The change of a known device that a scan covered and did not see.
     public func removal(of before: DeviceSnapshot) -> NewChange {
-        NewChange(device: before.deviceID.map(DeviceReference.known), kind: .deviceRemoved, severity: .info, ip: before.ip, mac: before.mac, oldValue: before.ip, description: "\(before.ip)\(before.hostname.map { " (\($0))" } ?? "") is no longer seen.")
+        NewChange(
+            device: before.deviceID.map(DeviceReference.known), kind: .deviceRemoved, severity: .info, ip: before.ip, mac: before.mac,
+            oldValue: before.ip, description: "\(before.ip)\(before.hostname.map { " (\($0))" } ?? "") is no longer seen.")
     }
 
     /// "ssh OpenSSH 8.9p1", or the port's service name, or "unknown".

@@ -4,9 +4,9 @@
 //
 
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 
 /// A risk rule for an open port: data, not code (`Resources/port-rules.json`, plus user rules).
@@ -60,7 +60,9 @@ public struct ThreatFinding: Sendable, Hashable, Codable {
     public var remediation: String
 
     /// Creates a finding.
-    public init(port: Int, protocol: TransportProtocol, level: RiskLevel, name: String, service: String? = nil, description: String, remediation: String) {
+    public init(
+        port: Int, protocol: TransportProtocol, level: RiskLevel, name: String, service: String? = nil, description: String, remediation: String
+    ) {
         self.port = port
         self.protocol = `protocol`
         self.level = level
@@ -103,7 +105,10 @@ public struct ThreatAssessment: Sendable, Hashable, Codable {
     public var vulnerabilities: [VulnerabilityMatch]
 
     /// Creates an assessment.
-    public init(level: RiskLevel, score: Int, scoreInputs: [ScoreInput], findings: [ThreatFinding], summary: String, topRemediation: String?, vulnerabilities: [VulnerabilityMatch] = []) {
+    public init(
+        level: RiskLevel, score: Int, scoreInputs: [ScoreInput], findings: [ThreatFinding], summary: String, topRemediation: String?,
+        vulnerabilities: [VulnerabilityMatch] = []
+    ) {
         self.level = level
         self.score = score
         self.scoreInputs = scoreInputs
@@ -247,11 +252,16 @@ public struct ThreatDetector: Sendable {
             }
             let finding: ThreatFinding
             if let rule {
-                finding = ThreatFinding(port: port.number, protocol: port.protocol, level: level, name: rule.name, service: service == "unknown" ? nil : service, description: rule.description, remediation: rule.remediation)
+                finding = ThreatFinding(
+                    port: port.number, protocol: port.protocol, level: level, name: rule.name, service: service == "unknown" ? nil : service,
+                    description: rule.description, remediation: rule.remediation)
             } else {
                 let worst = matches.filter { $0.confidence >= .likely }
                 let ids = worst.map(\.id).joined(separator: ", ")
-                finding = ThreatFinding(port: port.number, protocol: port.protocol, level: level, name: port.product ?? port.serviceName ?? "service", service: service == "unknown" ? nil : service, description: "Known vulnerabilit\(worst.count == 1 ? "y" : "ies"): \(ids).", remediation: worst.first?.remediation ?? "Upgrade the service to a fixed version.")
+                finding = ThreatFinding(
+                    port: port.number, protocol: port.protocol, level: level, name: port.product ?? port.serviceName ?? "service",
+                    service: service == "unknown" ? nil : service, description: "Known vulnerabilit\(worst.count == 1 ? "y" : "ies"): \(ids).",
+                    remediation: worst.first?.remediation ?? "Upgrade the service to a fixed version.")
             }
             findings.append(finding)
             inputs.append(ScoreInput(reason: "\(port.number)/\(port.protocol.rawValue) \(finding.name) (\(level.rawValue))", points: points))
@@ -278,12 +288,19 @@ public struct ThreatDetector: Sendable {
             summary += " Known vulnerabilities: \(parts.joined(separator: ", "))."
         }
         let urgent = found.first { $0.confidence == .confirmed && $0.severity >= .high }
-        return ThreatAssessment(level: level, score: tally.score, scoreInputs: inputs, findings: findings, summary: summary, topRemediation: urgent?.remediation ?? findings.first?.remediation, vulnerabilities: found)
+        return ThreatAssessment(
+            level: level, score: tally.score, scoreInputs: inputs, findings: findings, summary: summary,
+            topRemediation: urgent?.remediation ?? findings.first?.remediation, vulnerabilities: found)
     }
 
     private static func bonusInput(_ match: VulnerabilityMatch) -> ScoreInput? {
         let points = bonus(match)
-        return points == 0 ? nil : ScoreInput(reason: "\(match.id) \(match.confidence.rawValue) on \(match.port)/\(match.protocol.rawValue) (CVSS \(match.cvss.map { "\($0)" } ?? "?"))", points: points)
+        return points == 0
+            ? nil
+            : ScoreInput(
+                reason:
+                    "\(match.id) \(match.confidence.rawValue) on \(match.port)/\(match.protocol.rawValue) (CVSS \(match.cvss.map { "\($0)" } ?? "?"))",
+                points: points)
     }
 }
 

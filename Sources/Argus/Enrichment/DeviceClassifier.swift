@@ -149,7 +149,8 @@ public struct DeviceClassifier: Sendable {
     ]
 
     static let hostnameWords: [(String, DeviceType)] = [
-        ("router", .router), ("gateway", .router), ("gw", .router), ("fritz box", .router), ("fritzbox", .router), ("openwrt", .router), ("edgerouter", .router),
+        ("router", .router), ("gateway", .router), ("gw", .router), ("fritz box", .router), ("fritzbox", .router), ("openwrt", .router),
+        ("edgerouter", .router),
         ("switch", .switch), ("unifi", .accessPoint), ("ap", .accessPoint), ("wap", .accessPoint), ("eero", .accessPoint),
         ("iphone", .phone), ("android", .phone), ("pixel", .phone), ("galaxy", .phone), ("phone", .phone),
         ("macbook", .laptop), ("laptop", .laptop), ("thinkpad", .laptop), ("notebook", .laptop),

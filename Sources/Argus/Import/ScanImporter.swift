@@ -4,9 +4,9 @@
 //
 
 #if canImport(FoundationEssentials)
-public import FoundationEssentials
+    public import FoundationEssentials
 #else
-public import Foundation
+    public import Foundation
 #endif
 
 /// Brings a recorded nmap XML file into a store as a scan of kind ``ScanKind/imported``,
@@ -53,7 +53,8 @@ public struct ScanImporter: Sendable {
     ///     of hosts in a file that gives no time at all).
     /// - Throws: ``NmapXMLError`` for unreadable or invalid input, ``StoreError`` from the store.
     public func importFile(at path: String, recordedAs name: String? = nil, now: Date = Date()) async throws -> RecordedScan {
-        let scan = try await store.createScan(NewScan(kind: .imported, profile: "imported", targets: [name ?? path], status: .running, createdAt: now))
+        let scan = try await store.createScan(
+            NewScan(kind: .imported, profile: "imported", targets: [name ?? path], status: .running, createdAt: now))
         do {
             let baseline = try await ScanPipeline.Baseline(store: store)
             var including = threats
@@ -86,20 +87,28 @@ public struct ScanImporter: Sendable {
                         switch item {
                         case .started(let run):
                             let started = run.startTime ?? now
-                            pipeline = ScanPipeline(baseline: baseline, coverage: ScanCoverage(recordedRun: run), scanID: scanID, scannedAt: started, detector: detector, alerting: alerting)
+                            pipeline = ScanPipeline(
+                                baseline: baseline, coverage: ScanCoverage(recordedRun: run), scanID: scanID, scannedAt: started, detector: detector,
+                                alerting: alerting)
                         case .down:
                             hostsDown += 1
                         case .up(let update, let assessment):
                             hostsUp += 1
                             if pipeline == nil {
-                                pipeline = ScanPipeline(baseline: baseline, coverage: ScanCoverage(targets: []), scanID: scanID, scannedAt: now, detector: detector, alerting: alerting)
+                                pipeline = ScanPipeline(
+                                    baseline: baseline, coverage: ScanCoverage(targets: []), scanID: scanID, scannedAt: now, detector: detector,
+                                    alerting: alerting)
                             }
                             try pipeline?.record(update, assessment: assessment, into: recorder)
                         }
                     }
                 }
                 let finishedAt = run.runStats?.finished.time ?? run.startTime ?? now
-                var finishing = pipeline ?? ScanPipeline(baseline: baseline, coverage: ScanCoverage(recordedRun: run), scanID: scanID, scannedAt: finishedAt, detector: detector, alerting: alerting)
+                var finishing =
+                    pipeline
+                    ?? ScanPipeline(
+                        baseline: baseline, coverage: ScanCoverage(recordedRun: run), scanID: scanID, scannedAt: finishedAt, detector: detector,
+                        alerting: alerting)
                 // Only a whole file says what it did not see.
                 if run.isComplete {
                     finishing.scannedAt = finishedAt
@@ -108,7 +117,10 @@ public struct ScanImporter: Sendable {
                     try finishing.finish(into: recorder, reportingAbsent: false)
                 }
                 let counts = run.runStats?.hosts
-                return ScanOutcome(status: run.isComplete ? .completed : .failed, startedAt: run.startTime, finishedAt: finishedAt, nmapVersion: run.version, nmapArguments: run.arguments, hostsUp: counts?.up ?? hostsUp, hostsDown: counts?.down ?? hostsDown, errorMessage: run.incompleteReason.map { "the file is incomplete: \($0)" }, coverage: finishing.coverage)
+                return ScanOutcome(
+                    status: run.isComplete ? .completed : .failed, startedAt: run.startTime, finishedAt: finishedAt, nmapVersion: run.version,
+                    nmapArguments: run.arguments, hostsUp: counts?.up ?? hostsUp, hostsDown: counts?.down ?? hostsDown,
+                    errorMessage: run.incompleteReason.map { "the file is incomplete: \($0)" }, coverage: finishing.coverage)
             }
         } catch {
             _ = try? await store.markScan(scan.id, as: .failed, at: now, error: "import failed: \(error)")

@@ -4,9 +4,9 @@
 //
 
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 
 /// Runs scans end to end: scanner → device matching → risk → changes → one store transaction.
@@ -80,8 +80,12 @@ public actor Monitor {
     /// - Returns: The recorded scan with its device ids and changes.
     /// - Throws: ``ScanError`` or ``StoreError``; the scan is then recorded as failed (or
     ///   cancelled), with the reason.
-    public func scan(_ request: ScanRequest, kind: ScanKind = .network, onCreated: @Sendable (ScanRecord) -> Void = { _ in }, onEvent: @Sendable (ScanEvent) -> Void = { _ in }) async throws -> RecordedScan {
-        let scan = try await store.createScan(NewScan(kind: kind, profile: request.profile.name, targets: request.targets.targets.map(\.text), status: .running))
+    public func scan(
+        _ request: ScanRequest, kind: ScanKind = .network, onCreated: @Sendable (ScanRecord) -> Void = { _ in },
+        onEvent: @Sendable (ScanEvent) -> Void = { _ in }
+    ) async throws -> RecordedScan {
+        let scan = try await store.createScan(
+            NewScan(kind: kind, profile: request.profile.name, targets: request.targets.targets.map(\.text), status: .running))
         onCreated(scan)
         do {
             var run: ScanRun?
@@ -120,30 +124,42 @@ public actor Monitor {
             if (error as? ScanError)?.code == .nmapMissing || error is StoreError {
                 // The scanner itself is broken: one alert, not one per scheduled scan.
                 // The kind of failure, not its details (which name ids and differ each time).
-                let reason = (error as? ScanError).map { "\($0)" } ?? (error as? StoreError).map { "the store fails (\($0.code.rawValue))" } ?? "\(error)"
+                let reason =
+                    (error as? ScanError).map { "\($0)" } ?? (error as? StoreError).map { "the store fails (\($0.code.rawValue))" } ?? "\(error)"
                 await reportScannerHealth([reason], scanID: scan.id)
             } else if let alerting, alerting.rules.kinds.contains(.scanFailed) {
-                let alert = Alert(id: "scan-\(scan.id.rawValue)-failed", kind: .scanFailed, severity: .warning, title: AlertKind.scanFailed.title, message: "Scan \(scan.id) of \(request.targets.targets.map(\.text).joined(separator: ", ")) failed: \(error)", scanID: scan.id.rawValue)
-                if let messages = try? AlertRules.outbox(for: [alert], sinks: await alerting.currentSinks()) { _ = try? await store.enqueue(messages, at: Date()) }
+                let alert = Alert(
+                    id: "scan-\(scan.id.rawValue)-failed", kind: .scanFailed, severity: .warning, title: AlertKind.scanFailed.title,
+                    message: "Scan \(scan.id) of \(request.targets.targets.map(\.text).joined(separator: ", ")) failed: \(error)",
+                    scanID: scan.id.rawValue)
+                if let messages = try? AlertRules.outbox(for: [alert], sinks: await alerting.currentSinks()) {
+                    _ = try? await store.enqueue(messages, at: Date())
+                }
             }
             throw error
         }
     }
 
-    private func record(_ scanID: ScanID, kind: ScanKind, request: ScanRequest, run: ScanRun, updates: [DeviceUpdate], hostsDown: Int) async throws -> RecordedScan {
+    private func record(_ scanID: ScanID, kind: ScanKind, request: ScanRequest, run: ScanRun, updates: [DeviceUpdate], hostsDown: Int) async throws
+        -> RecordedScan
+    {
         let baseline = try await ScanPipeline.Baseline(store: store)
         // Imported vulnerabilities (NVD feeds) for the products this scan saw or its devices
         // had, beside the bundled.
-        let detector = try await threats.including(vulnerabilitiesFrom: store, for: updates.flatMap(\.ports) + baseline.states.values.flatMap(\.ports))
+        let detector = try await threats.including(
+            vulnerabilitiesFrom: store, for: updates.flatMap(\.ports) + baseline.states.values.flatMap(\.ports))
         let coverage = ScanCoverage(request: request, run: run)
         // The scan's own times: nmap's end of the run, each host's own end.
         let finishedAt = run.runStats?.finished.time ?? Date()
         let sinks = await alerting?.currentSinks() ?? []
         let alerting = alerting.map { ScanPipeline.Alerting(rules: $0.rules, sinks: sinks) }
         let counts = run.runStats?.hosts
-        let outcome = ScanOutcome(status: run.isComplete ? .completed : .failed, startedAt: run.startTime, nmapVersion: run.version, nmapArguments: run.arguments, hostsUp: counts?.up ?? updates.count, hostsDown: counts?.down ?? hostsDown, errorMessage: run.incompleteReason, coverage: coverage)
+        let outcome = ScanOutcome(
+            status: run.isComplete ? .completed : .failed, startedAt: run.startTime, nmapVersion: run.version, nmapArguments: run.arguments,
+            hostsUp: counts?.up ?? updates.count, hostsDown: counts?.down ?? hostsDown, errorMessage: run.incompleteReason, coverage: coverage)
         return try await store.record(scanID, at: finishedAt) { recorder in
-            var pipeline = ScanPipeline(baseline: baseline, coverage: coverage, scanID: scanID, scannedAt: finishedAt, detector: detector, alerting: alerting)
+            var pipeline = ScanPipeline(
+                baseline: baseline, coverage: coverage, scanID: scanID, scannedAt: finishedAt, detector: detector, alerting: alerting)
             for update in updates { try pipeline.record(update, into: recorder) }
             // A scan cut short cannot say which devices it did not see.
             try pipeline.finish(into: recorder, reportingAbsent: run.isComplete)
@@ -175,8 +191,12 @@ public actor Monitor {
         guard reason != (known ?? "") else { return }
         _ = try? await store.setSetting(Self.degradationSetting, to: reason.isEmpty ? nil : reason)
         guard !reason.isEmpty, let alerting, alerting.rules.kinds.contains(.scannerDegraded) else { return }
-        let alert = Alert(id: "scan-\(scanID.rawValue)-scanner-degraded", kind: .scannerDegraded, severity: .warning, title: AlertKind.scannerDegraded.title, message: "The scanner works in a reduced way: \(reason).", scanID: scanID.rawValue)
-        if let messages = try? AlertRules.outbox(for: [alert], sinks: await alerting.currentSinks()) { _ = try? await store.enqueue(messages, at: Date()) }
+        let alert = Alert(
+            id: "scan-\(scanID.rawValue)-scanner-degraded", kind: .scannerDegraded, severity: .warning, title: AlertKind.scannerDegraded.title,
+            message: "The scanner works in a reduced way: \(reason).", scanID: scanID.rawValue)
+        if let messages = try? AlertRules.outbox(for: [alert], sinks: await alerting.currentSinks()) {
+            _ = try? await store.enqueue(messages, at: Date())
+        }
     }
 
     /// The confirmed and likely vulnerability ids of a stored assessment (none when there is

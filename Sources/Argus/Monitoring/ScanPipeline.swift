@@ -4,9 +4,9 @@
 //
 
 #if canImport(FoundationEssentials)
-public import FoundationEssentials
+    public import FoundationEssentials
 #else
-public import Foundation
+    public import Foundation
 #endif
 
 /// The stages every scan goes through, whether Argus ran it (``Monitor``) or read it from a
@@ -117,7 +117,10 @@ public struct ScanPipeline: Sendable {
     ///   - detector: How risk is judged (with the store's imported vulnerabilities, when any).
     ///   - alerting: Which changes alert, and for which sinks.
     ///   - namesVendors: Whether MAC addresses reported without a vendor get one from nmap's table.
-    public init(baseline: Baseline, coverage: ScanCoverage, scanID: ScanID, scannedAt: Date, detector: ThreatDetector = ThreatDetector(), changeDetector: ChangeDetector = ChangeDetector(), alerting: Alerting? = nil, namesVendors: Bool = true) {
+    public init(
+        baseline: Baseline, coverage: ScanCoverage, scanID: ScanID, scannedAt: Date, detector: ThreatDetector = ThreatDetector(),
+        changeDetector: ChangeDetector = ChangeDetector(), alerting: Alerting? = nil, namesVendors: Bool = true
+    ) {
         self.namesVendors = namesVendors
         self.coverage = coverage
         self.scanID = scanID
@@ -144,7 +147,9 @@ public struct ScanPipeline: Sendable {
     public mutating func record(_ scanned: DeviceUpdate, assessment: ThreatAssessment? = nil, into recorder: any ScanRecorder) throws -> DeviceID {
         var update = scanned
         update.deviceID = matcher.match(mac: update.mac, ip: update.ip)
-        if namesVendors, update.vendor == nil, let mac = update.mac, let vendor = MACVendorDirectory.shared?.vendor(of: mac) { update.vendor = vendor }
+        if namesVendors, update.vendor == nil, let mac = update.mac, let vendor = MACVendorDirectory.shared?.vendor(of: mac) {
+            update.vendor = vendor
+        }
         let seenAt = update.seenAt ?? scannedAt
         let device = update.deviceID.flatMap { known[$0] }
         let state = update.deviceID.flatMap { states[$0] }
@@ -178,7 +183,10 @@ public struct ScanPipeline: Sendable {
             if alerting != nil { changes.append(change.resolved(to: id)) }
         }
         if alerting != nil, device == nil {
-            newDevices[id] = Device(id: id, mac: update.mac, ip: update.ip, hostname: update.hostname, vendor: update.vendor, deviceType: update.deviceType, osName: update.osName, osAccuracy: update.osAccuracy, firstSeen: seenAt, lastSeen: seenAt, lastScanID: scanID, riskLevel: update.riskLevel, riskScore: update.riskScore)
+            newDevices[id] = Device(
+                id: id, mac: update.mac, ip: update.ip, hostname: update.hostname, vendor: update.vendor, deviceType: update.deviceType,
+                osName: update.osName, osAccuracy: update.osAccuracy, firstSeen: seenAt, lastSeen: seenAt, lastScanID: scanID,
+                riskLevel: update.riskLevel, riskScore: update.riskScore)
         }
         return id
     }
@@ -190,7 +198,10 @@ public struct ScanPipeline: Sendable {
     ///   not see.
     public mutating func finish(into recorder: any ScanRecorder, reportingAbsent: Bool = true) throws {
         var offline: [DeviceID] = []
-        for device in known.values.sorted(by: { $0.id < $1.id }) where reportingAbsent && device.isOnline && !seen.contains(device.id) && !Self.isOlder(scannedAt, than: device.lastSeen) && coverage.covers(address: device.ip) {
+        for device in known.values.sorted(by: { $0.id < $1.id })
+        where reportingAbsent && device.isOnline && !seen.contains(device.id) && !Self.isOlder(scannedAt, than: device.lastSeen)
+            && coverage.covers(address: device.ip)
+        {
             offline.append(device.id)
         }
         try recorder.markOffline(offline)
@@ -206,10 +217,12 @@ public struct ScanPipeline: Sendable {
             alerts = alerting.rules.kinds.contains(.baselineRecorded) ? [baselineAlert(threshold: alerting.rules.riskThreshold)] : []
         } else {
             let devices = known.merging(newDevices) { first, _ in first }
-            alerts = alerting.rules.alerts(for: changes, scanID: scanID, devices: { reference in
-                if case .known(let id)? = reference { return devices[id] }
-                return nil
-            })
+            alerts = alerting.rules.alerts(
+                for: changes, scanID: scanID,
+                devices: { reference in
+                    if case .known(let id)? = reference { return devices[id] }
+                    return nil
+                })
         }
         try recorder.enqueue(try AlertRules.outbox(for: alerts, sinks: alerting.sinks))
         changes = []
@@ -227,7 +240,11 @@ public struct ScanPipeline: Sendable {
         let devices = "\(recorded) device\(recorded == 1 ? "" : "s")"
         let ports = "\(openPortsSeen) open port\(openPortsSeen == 1 ? "" : "s")"
         let risk = atRisk == 0 ? "none at \(threshold.rawValue) risk or above" : "\(atRisk) at \(threshold.rawValue) risk or above"
-        return Alert(id: "scan-\(scanID.rawValue)-baseline", kind: .baselineRecorded, severity: atRisk > 0 ? .warning : .info, title: AlertKind.baselineRecorded.title, message: "The first scan of \(targets) recorded its baseline: \(devices), \(ports), \(risk). Changes from now on alert one by one.", scanID: scanID.rawValue, newValue: "\(recorded)")
+        return Alert(
+            id: "scan-\(scanID.rawValue)-baseline", kind: .baselineRecorded, severity: atRisk > 0 ? .warning : .info,
+            title: AlertKind.baselineRecorded.title,
+            message: "The first scan of \(targets) recorded its baseline: \(devices), \(ports), \(risk). Changes from now on alert one by one.",
+            scanID: scanID.rawValue, newValue: "\(recorded)")
     }
 
     /// The ports of a sighting, with what the scan did not look at carried over from the
@@ -238,7 +255,9 @@ public struct ScanPipeline: Sendable {
             // Without version detection nmap names a service from its port table only: the
             // product, version and CPEs last probed still stand.
             for index in result.indices where result[index].product == nil && result[index].version == nil {
-                guard let old = state.ports.first(where: { $0.number == result[index].number && $0.protocol == result[index].protocol }), old.product != nil || old.version != nil else { continue }
+                guard let old = state.ports.first(where: { $0.number == result[index].number && $0.protocol == result[index].protocol }),
+                    old.product != nil || old.version != nil
+                else { continue }
                 result[index].serviceName = old.serviceName ?? result[index].serviceName
                 result[index].product = old.product
                 result[index].version = old.version

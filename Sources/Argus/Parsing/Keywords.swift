@@ -4,11 +4,11 @@
 //
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// The raw values of a string enum as bytes, so that attribute values can be matched without

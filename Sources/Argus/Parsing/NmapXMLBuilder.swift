@@ -6,17 +6,17 @@
 internal import CLibXML2
 
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// The SAX2 callbacks' state: turns libxml2's element events into the Argus model.
@@ -125,7 +125,9 @@ struct NmapXMLBuilder {
     }
 
     mutating func markTruncated() {
-        markTruncated(detail: libraryFailure?.message ?? "the document ends early", line: libraryFailure?.line ?? line, column: libraryFailure?.column ?? column)
+        markTruncated(
+            detail: libraryFailure?.message ?? "the document ends early", line: libraryFailure?.line ?? line, column: libraryFailure?.column ?? column
+        )
     }
 
     mutating func markTruncated(detail: String, line: Int, column: Int) {
@@ -215,7 +217,9 @@ struct NmapXMLBuilder {
 
     // MARK: - SAX events
 
-    mutating func startElement(_ name: UnsafePointer<xmlChar>, attributeCount: Int, attributes attributeList: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?) {
+    mutating func startElement(
+        _ name: UnsafePointer<xmlChar>, attributeCount: Int, attributes attributeList: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?
+    ) {
         guard failure == nil else { return }
         let element = resolveElement(name)
         attributes.removeAll()
@@ -279,7 +283,8 @@ struct NmapXMLBuilder {
 
     static func declarationRefused(_ what: String, _ name: UnsafePointer<xmlChar>?) -> String {
         let named = name.map { String(cString: $0) } ?? "?"
-        return "the document declares \(what) '\(named)' in a DTD; nmap never writes declarations, so the file is refused (external entities and entity expansion are never processed)"
+        return
+            "the document declares \(what) '\(named)' in a DTD; nmap never writes declarations, so the file is refused (external entities and entity expansion are never processed)"
     }
 
     private mutating func open(_ element: Element, parent: Element?, name: () -> String) {
@@ -293,19 +298,28 @@ struct NmapXMLBuilder {
             run.xmlOutputVersion = attributes.string(.xmloutputversion)
             run.profileName = attributes.string(.profileName)
         case .scaninfo:
-            run.scanInfo.append(ScanInfo(type: attributes.string(.type) ?? "", scanFlags: attributes.string(.scanflags), protocol: attributes.string(.protocol) ?? "", numberOfServices: attributes.int(.numservices), services: attributes.string(.services)))
+            run.scanInfo.append(
+                ScanInfo(
+                    type: attributes.string(.type) ?? "", scanFlags: attributes.string(.scanflags), protocol: attributes.string(.protocol) ?? "",
+                    numberOfServices: attributes.int(.numservices), services: attributes.string(.services)))
         case .verbose:
             run.verbosity = attributes.int(.level)
         case .debugging:
             run.debugging = attributes.int(.level)
         case .target:
             guard checkRunItems(run.skippedTargets.count, "<target>") else { return }
-            run.skippedTargets.append(SkippedTarget(specification: attributes.string(.specification) ?? "", status: attributes.string(.status), reason: attributes.string(.reason)))
+            run.skippedTargets.append(
+                SkippedTarget(
+                    specification: attributes.string(.specification) ?? "", status: attributes.string(.status), reason: attributes.string(.reason)))
         case .taskbegin, .taskend:
             let event = TaskEvent(task: attributes.string(.task) ?? "", time: attributes.date(.time), extraInfo: attributes.string(.extrainfo))
             onEvent(element == .taskbegin ? .taskBegan(event) : .taskEnded(event))
         case .taskprogress:
-            onEvent(.progress(TaskProgress(task: attributes.string(.task) ?? "", time: attributes.date(.time), percent: attributes.double(.percent) ?? 0, remaining: attributes.int(.remaining), estimatedCompletion: attributes.date(.etc))))
+            onEvent(
+                .progress(
+                    TaskProgress(
+                        task: attributes.string(.task) ?? "", time: attributes.date(.time), percent: attributes.double(.percent) ?? 0,
+                        remaining: attributes.int(.remaining), estimatedCompletion: attributes.date(.etc))))
         case .host, .hosthint:
             var observation = HostObservation()
             observation.startTime = attributes.date(.starttime)
@@ -336,7 +350,9 @@ struct NmapXMLBuilder {
         case .extraports:
             extraPorts = ExtraPorts(state: attributes.string(.state) ?? "", count: attributes.int(.count) ?? 0)
         case .extrareasons:
-            let value = ExtraPorts.ExtraReasons(reason: attributes.string(.reason) ?? "", count: attributes.int(.count) ?? 0, protocol: attributes.string(.proto), ports: attributes.string(.ports))
+            let value = ExtraPorts.ExtraReasons(
+                reason: attributes.string(.reason) ?? "", count: attributes.int(.count) ?? 0, protocol: attributes.string(.proto),
+                ports: attributes.string(.ports))
             extraPorts?.reasons.append(value)
         case .port:
             guard let proto = requiredEnum(.protocol, of: .port, in: TransportProtocol.keywords) else { return }
@@ -349,7 +365,8 @@ struct NmapXMLBuilder {
             portHasState = false
         case .state:
             guard parent == .port, let state = requiredEnum(.state, of: .state, in: PortState.State.keywords) else { return }
-            let value = PortState(state: state, reason: attributes.string(.reason), reasonTTL: attributes.int(.reasonTTL), reasonIP: attributes.string(.reasonIP))
+            let value = PortState(
+                state: state, reason: attributes.string(.reason), reasonTTL: attributes.int(.reasonTTL), reasonIP: attributes.string(.reasonIP))
             if inPort { host.ports[host.ports.count - 1].state = value }
             portHasState = true
         case .owner:
@@ -387,12 +404,15 @@ struct NmapXMLBuilder {
         case .os:
             host.os = OSDetection()
         case .portused:
-            let value = OSDetection.PortUsed(state: attributes.string(.state) ?? "", protocol: attributes.string(.proto) ?? "", port: attributes.int(.portid) ?? 0)
+            let value = OSDetection.PortUsed(
+                state: attributes.string(.state) ?? "", protocol: attributes.string(.proto) ?? "", port: attributes.int(.portid) ?? 0)
             host.os?.portsUsed.append(value)
         case .osmatch:
             osMatch = OSMatch(name: attributes.string(.name) ?? "", accuracy: attributes.int(.accuracy) ?? 0, line: attributes.int(.line))
         case .osclass:
-            osClass = OSClass(type: attributes.string(.type), vendor: attributes.string(.vendor) ?? "", family: attributes.string(.osfamily) ?? "", generation: attributes.string(.osgen), accuracy: attributes.int(.accuracy) ?? 0)
+            osClass = OSClass(
+                type: attributes.string(.type), vendor: attributes.string(.vendor) ?? "", family: attributes.string(.osfamily) ?? "",
+                generation: attributes.string(.osgen), accuracy: attributes.int(.accuracy) ?? 0)
         case .osfingerprint:
             if let fingerprint = attributes.string(.fingerprint) { host.os?.fingerprints.append(fingerprint) }
         case .distance:
@@ -402,7 +422,8 @@ struct NmapXMLBuilder {
             let value = Uptime(seconds: attributes.int(.seconds) ?? 0, lastBoot: attributes.string(.lastboot))
             host.uptime = value
         case .tcpsequence:
-            let value = TCPSequence(index: attributes.int(.index) ?? 0, difficulty: attributes.string(.difficulty) ?? "", values: attributes.string(.values) ?? "")
+            let value = TCPSequence(
+                index: attributes.int(.index) ?? 0, difficulty: attributes.string(.difficulty) ?? "", values: attributes.string(.values) ?? "")
             host.tcpSequence = value
         case .ipidsequence:
             let value = SequenceClass(class: attributes.string(.class) ?? "", values: attributes.string(.values))
@@ -413,13 +434,17 @@ struct NmapXMLBuilder {
         case .trace:
             trace = Trace(protocol: attributes.string(.proto), port: attributes.int(.port))
         case .hop:
-            let value = Trace.Hop(ttl: attributes.int(.ttl) ?? 0, address: attributes.string(.ipaddr), rtt: attributes.double(.rtt), host: attributes.string(.host))
+            let value = Trace.Hop(
+                ttl: attributes.int(.ttl) ?? 0, address: attributes.string(.ipaddr), rtt: attributes.double(.rtt), host: attributes.string(.host))
             trace?.hops.append(value)
         case .times:
             let value = Times(smoothedRTT: attributes.int(.srtt), rttVariance: attributes.int(.rttvar), timeout: attributes.int(.to))
             host.times = value
         case .finished:
-            finished = RunStats.Finished(time: attributes.date(.time), timeText: attributes.string(.timestr), summary: attributes.string(.summary), elapsed: attributes.double(.elapsed), exit: attributes.string(.exit).flatMap(RunStats.ExitStatus.init(rawValue:)), errorMessage: attributes.string(.errormsg))
+            finished = RunStats.Finished(
+                time: attributes.date(.time), timeText: attributes.string(.timestr), summary: attributes.string(.summary),
+                elapsed: attributes.double(.elapsed), exit: attributes.string(.exit).flatMap(RunStats.ExitStatus.init(rawValue:)),
+                errorMessage: attributes.string(.errormsg))
         case .hosts:
             if parent == .runstats {
                 hostCounts = RunStats.HostCounts(up: attributes.int(.up) ?? 0, down: attributes.int(.down) ?? 0, total: attributes.int(.total) ?? 0)

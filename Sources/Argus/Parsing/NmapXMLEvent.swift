@@ -4,9 +4,9 @@
 //
 
 #if canImport(FoundationEssentials)
-public import FoundationEssentials
+    public import FoundationEssentials
 #else
-public import Foundation
+    public import Foundation
 #endif
 
 /// What ``NmapXMLReader`` hands on while it reads, in document order.

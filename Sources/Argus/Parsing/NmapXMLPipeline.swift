@@ -32,7 +32,9 @@ extension NmapXMLReader {
     ///   - consume: Called with each batch; throwing stops the reader and is rethrown.
     /// - Returns: The run's description.
     /// - Throws: ``NmapXMLError`` from the reader, or what `consume` threw.
-    public static func readConcurrently(path: String, limits: Limits = Limits(), batchSize: Int = 256, queueDepth: Int = 8, consume: ([NmapXMLEvent]) throws -> Void) throws -> ScanRun {
+    public static func readConcurrently(
+        path: String, limits: Limits = Limits(), batchSize: Int = 256, queueDepth: Int = 8, consume: ([NmapXMLEvent]) throws -> Void
+    ) throws -> ScanRun {
         let descriptor = openForReading(path)
         guard descriptor >= 0 else {
             throw NmapXMLError(.unreadable, line: 0, column: 0, message: "cannot open \(path): \(systemErrorMessage())")
@@ -44,7 +46,10 @@ extension NmapXMLReader {
     /// Reads nmap XML from an open descriptor (a file, a pipe, standard input) on a second
     /// thread; see ``readConcurrently(path:limits:batchSize:queueDepth:consume:)``. The
     /// descriptor is not closed.
-    public static func readConcurrently(fileDescriptor descriptor: Int32, limits: Limits = Limits(), batchSize: Int = 256, queueDepth: Int = 8, consume: ([NmapXMLEvent]) throws -> Void) throws -> ScanRun {
+    public static func readConcurrently(
+        fileDescriptor descriptor: Int32, limits: Limits = Limits(), batchSize: Int = 256, queueDepth: Int = 8,
+        consume: ([NmapXMLEvent]) throws -> Void
+    ) throws -> ScanRun {
         // libxml2 runs on the second thread and writes a tape of compact element records; this
         // thread turns the tape into the model (NmapXMLTape.swift) and hands events on.
         let queue = BatchQueue<UInt8, TapeEnd>(depth: queueDepth)
@@ -111,7 +116,8 @@ extension NmapXMLReader {
                     if let failure = end.failure { throw failure }
                     if let library = end.libraryFailure { throw builder.malformed(library) }
                 }
-                let run = try builder.conclude(finishFailure: builder.failure ?? end.failure, terminateFailed: end.terminateFailed, sawContent: end.sawContent)
+                let run = try builder.conclude(
+                    finishFailure: builder.failure ?? end.failure, terminateFailed: end.terminateFailed, sawContent: end.sawContent)
                 try Self.deliver(events, inBatchesOf: batchSize, to: consume)
                 return run
             }
@@ -133,18 +139,25 @@ extension NmapXMLReader {
     ///
     /// Work done in `transform` runs alongside `consume`: put there what does not need the
     /// consumer's state, such as turning hosts into store updates.
-    public static func readConcurrently<Item: Sendable>(path: String, limits: Limits = Limits(), batchSize: Int = 256, queueDepth: Int = 8, transform: @escaping @Sendable (NmapXMLEvent) -> Item?, consume: ([Item]) throws -> Void) throws -> ScanRun {
+    public static func readConcurrently<Item: Sendable>(
+        path: String, limits: Limits = Limits(), batchSize: Int = 256, queueDepth: Int = 8, transform: @escaping @Sendable (NmapXMLEvent) -> Item?,
+        consume: ([Item]) throws -> Void
+    ) throws -> ScanRun {
         let descriptor = openForReading(path)
         guard descriptor >= 0 else {
             throw NmapXMLError(.unreadable, line: 0, column: 0, message: "cannot open \(path): \(systemErrorMessage())")
         }
         defer { closeDescriptor(descriptor) }
-        return try readConcurrently(fileDescriptor: descriptor, limits: limits, batchSize: batchSize, queueDepth: queueDepth, transform: transform, consume: consume)
+        return try readConcurrently(
+            fileDescriptor: descriptor, limits: limits, batchSize: batchSize, queueDepth: queueDepth, transform: transform, consume: consume)
     }
 
     /// Reads nmap XML from an open descriptor on a second thread, transforming events there;
     /// see ``readConcurrently(path:limits:batchSize:queueDepth:transform:consume:)``.
-    public static func readConcurrently<Item: Sendable>(fileDescriptor descriptor: Int32, limits: Limits = Limits(), batchSize: Int = 256, queueDepth: Int = 8, transform: @escaping @Sendable (NmapXMLEvent) -> Item?, consume: ([Item]) throws -> Void) throws -> ScanRun {
+    public static func readConcurrently<Item: Sendable>(
+        fileDescriptor descriptor: Int32, limits: Limits = Limits(), batchSize: Int = 256, queueDepth: Int = 8,
+        transform: @escaping @Sendable (NmapXMLEvent) -> Item?, consume: ([Item]) throws -> Void
+    ) throws -> ScanRun {
         let queue = BatchQueue<Item, Result<ScanRun, any Error>>(depth: queueDepth)
         DispatchQueue.global().async {
             let outcome: Result<ScanRun, any Error>

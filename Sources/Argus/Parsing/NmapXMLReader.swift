@@ -159,7 +159,8 @@ public final class NmapXMLReader {
             }
             offset += size
             if status != 0 || builder.failure != nil || builder.libraryFailure != nil {
-                let error = builder.failure ?? builder.libraryFailure.map { builder.malformed($0) }
+                let error =
+                    builder.failure ?? builder.libraryFailure.map { builder.malformed($0) }
                     ?? NmapXMLError(.malformed, line: builder.line, column: builder.column, message: "libxml2 stopped with error \(status)")
                 failure = error
                 throw error

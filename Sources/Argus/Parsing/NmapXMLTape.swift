@@ -6,7 +6,7 @@
 internal import CLibXML2
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The records of a tape: libxml2's element events, written compactly by one thread and

@@ -6,9 +6,9 @@
 import Synchronization
 
 #if canImport(FoundationEssentials)
-public import FoundationEssentials
+    public import FoundationEssentials
 #else
-public import Foundation
+    public import Foundation
 #endif
 
 /// Runs scans in the background through a ``Monitor``: one network scan at a time, a few device
@@ -121,14 +121,17 @@ public actor ScanCoordinator {
             let result: Result<RecordedScan, any Error>
             let scanID = IDBox()
             do {
-                let recorded = try await monitor.scan(request, kind: kind, onCreated: { record in
-                    scanID.value.withLock { $0 = record.id }
-                    continuation.yield(record.id)
-                    continuation.finish()
-                }, onEvent: { event in
-                    guard let id = scanID.value.withLock({ $0 }) else { return }
-                    Task { await self.update(id, with: event, since: started) }
-                })
+                let recorded = try await monitor.scan(
+                    request, kind: kind,
+                    onCreated: { record in
+                        scanID.value.withLock { $0 = record.id }
+                        continuation.yield(record.id)
+                        continuation.finish()
+                    },
+                    onEvent: { event in
+                        guard let id = scanID.value.withLock({ $0 }) else { return }
+                        Task { await self.update(id, with: event, since: started) }
+                    })
                 result = .success(recorded)
             } catch {
                 result = .failure(error)
@@ -142,7 +145,11 @@ public actor ScanCoordinator {
             throw StoreError(.storage, "the scan could not be recorded")
         }
         guard !finished.contains(id) else { return id }
-        running[id] = (RunningScan(scanID: id, kind: kind, targets: request.targets.targets.map(\.text), profile: request.profile.name, startedAt: Date(), progress: Progress(phase: "Starting nmap", percent: 0, hostsFound: 0, elapsedSeconds: 0)), task)
+        running[id] = (
+            RunningScan(
+                scanID: id, kind: kind, targets: request.targets.targets.map(\.text), profile: request.profile.name, startedAt: Date(),
+                progress: Progress(phase: "Starting nmap", percent: 0, hostsFound: 0, elapsedSeconds: 0)), task
+        )
         return id
     }
 

@@ -7,7 +7,7 @@ import Subprocess
 import SystemPackage
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A ``Scanner`` that runs nmap and reads its XML output as nmap writes it.
@@ -99,7 +99,9 @@ public struct NmapScanner: Scanner {
         }
     }
 
-    private static func runNmap(executable: String?, arguments: [String], continuation: AsyncThrowingStream<ScanEvent, any Error>.Continuation) async throws -> ScanRun {
+    private static func runNmap(executable: String?, arguments: [String], continuation: AsyncThrowingStream<ScanEvent, any Error>.Continuation)
+        async throws -> ScanRun
+    {
         var options = PlatformOptions()
         options.teardownSequence = [.gracefulShutDown(allowedDurationToNextStep: .seconds(2))]
         let program: Executable = executable.map { .path(FilePath($0)) } ?? .name("nmap")
@@ -109,7 +111,10 @@ public struct NmapScanner: Scanner {
         do {
             var environment: [Environment.Key: String] = [:]
             for (name, value) in currentEnvironment { environment[Environment.Key(stringLiteral: name)] = value }
-            let result = try await Subprocess.run(program, arguments: Arguments(arguments), environment: .custom(environment), platformOptions: options, input: .none, output: .sequence, error: .string(limit: 64 * 1024)) { execution in
+            let result = try await Subprocess.run(
+                program, arguments: Arguments(arguments), environment: .custom(environment), platformOptions: options, input: .none,
+                output: .sequence, error: .string(limit: 64 * 1024)
+            ) { execution in
                 let reader = NmapXMLReader { event in
                     switch event {
                     case .started(let run): continuation.yield(.started(run))
@@ -148,7 +153,8 @@ public struct NmapScanner: Scanner {
             throw ScanError(.unreadableOutput, "nmap's output could not be read: \(error)")
         case .success(let run):
             if case .exited(let code) = status, code != 0, !run.isComplete {
-                throw ScanError(.nmapFailed, "nmap stopped with status \(code): \(errorOutput.isEmpty ? run.incompleteReason ?? "no message" : errorOutput)")
+                throw ScanError(
+                    .nmapFailed, "nmap stopped with status \(code): \(errorOutput.isEmpty ? run.incompleteReason ?? "no message" : errorOutput)")
             }
             if case .signaled(let signal) = status {
                 throw ScanError(.nmapFailed, "nmap was stopped by signal \(signal)")

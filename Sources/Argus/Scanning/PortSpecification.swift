@@ -28,7 +28,8 @@ public enum PortSpecification: Sendable, Hashable, Codable, CustomStringConverti
             for item in text.split(separator: ",", omittingEmptySubsequences: false) {
                 guard !item.isEmpty else { throw ScanTargetError(text, "an empty entry between commas") }
                 let bounds = item.split(separator: "-", omittingEmptySubsequences: false)
-                guard bounds.count <= 2, bounds.allSatisfy({ !$0.isEmpty && $0.count <= 5 }), let low = Int(bounds[0]), let high = Int(bounds.last!) else {
+                guard bounds.count <= 2, bounds.allSatisfy({ !$0.isEmpty && $0.count <= 5 }), let low = Int(bounds[0]), let high = Int(bounds.last!)
+                else {
                     throw ScanTargetError(text, "'\(item)' is not a port or a range like 8000-8100")
                 }
                 guard (1...65535).contains(low), (1...65535).contains(high) else {
@@ -64,7 +65,8 @@ public enum PortSpecification: Sendable, Hashable, Codable, CustomStringConverti
         switch self {
         case .common: "common"
         case .all: "all"
-        case .list(let ranges): ranges.map { $0.lowerBound == $0.upperBound ? "\($0.lowerBound)" : "\($0.lowerBound)-\($0.upperBound)" }.joined(separator: ",")
+        case .list(let ranges):
+            ranges.map { $0.lowerBound == $0.upperBound ? "\($0.lowerBound)" : "\($0.lowerBound)-\($0.upperBound)" }.joined(separator: ",")
         }
     }
 
@@ -107,7 +109,10 @@ public struct ScanTargetList: Sendable, Hashable, Codable {
         }
         guard !overflow, total <= addressLimit else {
             let largest = parsed.max { $0.addressCount < $1.addressCount }!
-            throw ScanTargetError(largest.text, "the scan would cover \(overflow ? "more than \(UInt64.max)" : "\(total)") addresses; the limit is \(addressLimit) (a /16 by default)")
+            throw ScanTargetError(
+                largest.text,
+                "the scan would cover \(overflow ? "more than \(UInt64.max)" : "\(total)") addresses; the limit is \(addressLimit) (a /16 by default)"
+            )
         }
         self.targets = parsed
         self.exclusions = excluded

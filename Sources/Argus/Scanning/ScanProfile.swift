@@ -28,7 +28,10 @@ public struct ScanProfile: Sendable, Hashable, Codable {
     public var hostTimeout: Duration?
 
     /// Creates a profile.
-    public init(name: String, ports: PortSpecification?, detectsServices: Bool = false, versionIntensity: Int? = nil, detectsOS: Bool = false, runsDefaultScripts: Bool = false, tracesRoute: Bool = false, skipsDiscovery: Bool = false, timing: Int = 3, hostTimeout: Duration? = nil) {
+    public init(
+        name: String, ports: PortSpecification?, detectsServices: Bool = false, versionIntensity: Int? = nil, detectsOS: Bool = false,
+        runsDefaultScripts: Bool = false, tracesRoute: Bool = false, skipsDiscovery: Bool = false, timing: Int = 3, hostTimeout: Duration? = nil
+    ) {
         self.name = name
         self.ports = ports
         self.detectsServices = detectsServices
@@ -44,9 +47,12 @@ public struct ScanProfile: Sendable, Hashable, Codable {
     /// Host discovery only: which devices are up (`-sn -T4`).
     public static let quick = ScanProfile(name: "quick", ports: nil, timing: 4)
     /// Ports 1–1000 with service versions, and the OS when privileged.
-    public static let normal = ScanProfile(name: "normal", ports: .list([1...1000]), detectsServices: true, detectsOS: true, hostTimeout: .seconds(900))
+    public static let normal = ScanProfile(
+        name: "normal", ports: .list([1...1000]), detectsServices: true, detectsOS: true, hostTimeout: .seconds(900))
     /// Every port, versions, OS, default scripts and traceroute (nmap's `-A`).
-    public static let intensive = ScanProfile(name: "intensive", ports: .all, detectsServices: true, detectsOS: true, runsDefaultScripts: true, tracesRoute: true, timing: 4, hostTimeout: .seconds(1800))
+    public static let intensive = ScanProfile(
+        name: "intensive", ports: .all, detectsServices: true, detectsOS: true, runsDefaultScripts: true, tracesRoute: true, timing: 4,
+        hostTimeout: .seconds(1800))
 
     /// The built-in profiles.
     public static let builtIn: [ScanProfile] = [.quick, .normal, .intensive]

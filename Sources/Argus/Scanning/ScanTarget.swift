@@ -47,7 +47,8 @@ public struct ScanTarget: Sendable, Hashable, Codable, CustomStringConvertible {
             throw ScanTargetError(text, "a target cannot start with '-': it would be read as an nmap option")
         }
         if let bad = text.unicodeScalars.first(where: { $0.properties.isWhitespace || $0.value < 0x20 || $0.value == 0x7F }) {
-            throw ScanTargetError(text, "a target cannot contain white space or control characters (found U+\(String(bad.value, radix: 16, uppercase: true)))")
+            throw ScanTargetError(
+                text, "a target cannot contain white space or control characters (found U+\(String(bad.value, radix: 16, uppercase: true)))")
         }
         if let bad = text.first(where: { ";|&$`<>()[]{}'\"\\!*?~^#%=,@+".contains($0) }) {
             throw ScanTargetError(text, "'\(bad)' is not allowed in a target: use an address, a CIDR block, a range like 10.0.0.1-50, or a host name")
@@ -58,7 +59,9 @@ public struct ScanTarget: Sendable, Hashable, Codable, CustomStringConvertible {
             guard parts.count == 2, !parts[1].isEmpty, parts[1].allSatisfy({ $0.isASCII && $0.isNumber }), let prefix = Int(parts[1]) else {
                 throw ScanTargetError(text, "a CIDR block is an address, '/', and a prefix length, like 192.0.2.0/24")
             }
-            guard parts[1] == "\(prefix)" else { throw ScanTargetError(text, "a prefix length is written without leading zeros: write \(parts[0])/\(prefix)") }
+            guard parts[1] == "\(prefix)" else {
+                throw ScanTargetError(text, "a prefix length is written without leading zeros: write \(parts[0])/\(prefix)")
+            }
             let address = String(parts[0])
             if let bytes = Addresses.ipv4Bytes(address) {
                 try Self.checkCanonical(address, bytes, text: text, suffix: "/\(prefix)", family: "IPv4")
@@ -117,7 +120,8 @@ public struct ScanTarget: Sendable, Hashable, Codable, CustomStringConvertible {
                 throw ScanTargetError(text, "'\(octet)' is not an octet or a range of octets like 1-50")
             }
             if let padded = bounds.first(where: { $0.count > 1 && $0.hasPrefix("0") }) {
-                throw ScanTargetError(text, "'\(padded)' has a leading zero, which nmap and inet_aton may read as octal: write octets without leading zeros")
+                throw ScanTargetError(
+                    text, "'\(padded)' has a leading zero, which nmap and inet_aton may read as octal: write octets without leading zeros")
             }
             guard (0...255).contains(low), (0...255).contains(high) else {
                 throw ScanTargetError(text, "an octet is 0 to 255, not '\(octet)'")
@@ -136,13 +140,16 @@ public struct ScanTarget: Sendable, Hashable, Codable, CustomStringConvertible {
             guard !label.isEmpty, label.utf8.count <= 63 else {
                 throw ScanTargetError(text, "not a valid host name: each part between dots is 1 to 63 characters")
             }
-            guard label.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }), label.first != "-", label.last != "-" else {
+            guard label.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }), label.first != "-", label.last != "-"
+            else {
                 throw ScanTargetError(text, "not a valid host name: use letters, digits and inner hyphens")
             }
         }
         // A name whose last label is a number (decimal, or hex after 0x) is read as an IPv4
         // address by resolvers and browsers alike (WHATWG's "ends in a number"): never a name.
-        if let last = labels.last, last.allSatisfy({ $0.isASCII && $0.isNumber }) || (last.lowercased().hasPrefix("0x") && last.dropFirst(2).allSatisfy(\.isHexDigit)) {
+        if let last = labels.last,
+            last.allSatisfy({ $0.isASCII && $0.isNumber }) || (last.lowercased().hasPrefix("0x") && last.dropFirst(2).allSatisfy(\.isHexDigit))
+        {
             throw ScanTargetError(text, "not a valid IPv4 address, and a host name cannot end in a number")
         }
     }

@@ -4,9 +4,9 @@
 //
 
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 
 /// Scans large networks in two phases: a discovery sweep finds the live hosts, then port scans
@@ -47,7 +47,9 @@ public struct SweepScanner: Scanner {
     /// True when a request is large enough, and does port scans, to be swept first.
     public func sweeps(_ request: ScanRequest) -> Bool {
         guard request.profile.ports != nil, !request.profile.skipsDiscovery else { return false }
-        let addresses = request.targets.targets.reduce(UInt64(0)) { $0.addingReportingOverflow($1.addressCount).overflow ? .max : $0 + $1.addressCount }
+        let addresses = request.targets.targets.reduce(UInt64(0)) {
+            $0.addingReportingOverflow($1.addressCount).overflow ? .max : $0 + $1.addressCount
+        }
         return addresses > threshold
     }
 
@@ -99,7 +101,10 @@ public struct SweepScanner: Scanner {
         }
         guard var merged = sweepRun else { throw CancellationError() }
         var incomplete = merged.isComplete ? [] : [merged.incompleteReason ?? "the discovery sweep did not finish"]
-        continuation.yield(.notice("\(live.count) of \(request.targets.targets.map(\.text).joined(separator: ", ")) up: port-scanning them in batches of \(batchSize), \(parallelism) at a time"))
+        continuation.yield(
+            .notice(
+                "\(live.count) of \(request.targets.targets.map(\.text).joined(separator: ", ")) up: port-scanning them in batches of \(batchSize), \(parallelism) at a time"
+            ))
 
         // Phase 2: port scans of the live hosts, a few batches at once.
         let batches = stride(from: 0, to: live.count, by: batchSize).map { Array(live[$0..<min($0 + batchSize, live.count)]) }
@@ -151,7 +156,11 @@ public struct SweepScanner: Scanner {
                 let elapsed = clock.now - started
                 let perHost = elapsed / max(scanned, 1)
                 let left = perHost * (live.count - scanned)
-                continuation.yield(.progress(TaskProgress(task: "Port scan: \(scanned) of \(live.count) hosts", time: Date(), percent: live.isEmpty ? 100 : Double(scanned) * 100 / Double(live.count), remaining: Int(left.components.seconds))))
+                continuation.yield(
+                    .progress(
+                        TaskProgress(
+                            task: "Port scan: \(scanned) of \(live.count) hosts", time: Date(),
+                            percent: live.isEmpty ? 100 : Double(scanned) * 100 / Double(live.count), remaining: Int(left.components.seconds))))
                 try startNext()
             }
         }
@@ -160,7 +169,10 @@ public struct SweepScanner: Scanner {
         merged.arguments = [merged.arguments, arguments.map { "then, per batch of live hosts: \($0)" }].compactMap(\.self).joined(separator: "; ")
         let elapsed = merged.startTime.map { finished.timeIntervalSince($0) }
         let exit: RunStats.ExitStatus = incomplete.isEmpty ? .success : .error
-        merged.runStats = RunStats(finished: RunStats.Finished(time: finished, summary: "\(live.count) hosts up, \(down) down; \(scanned) port-scanned", elapsed: elapsed, exit: exit, errorMessage: incomplete.first), hosts: RunStats.HostCounts(up: live.count, down: down, total: live.count + down))
+        merged.runStats = RunStats(
+            finished: RunStats.Finished(
+                time: finished, summary: "\(live.count) hosts up, \(down) down; \(scanned) port-scanned", elapsed: elapsed, exit: exit,
+                errorMessage: incomplete.first), hosts: RunStats.HostCounts(up: live.count, down: down, total: live.count + down))
         continuation.yield(.finished(merged))
     }
 

@@ -4,9 +4,9 @@
 //
 
 #if canImport(FoundationEssentials)
-public import FoundationEssentials
+    public import FoundationEssentials
 #else
-public import Foundation
+    public import Foundation
 #endif
 
 /// A parsed standard five-field cron expression — `minute hour day-of-month month day-of-week` —
@@ -73,10 +73,10 @@ public struct CronSchedule: Sendable, Hashable, CustomStringConvertible {
     public static let searchHorizonYears = 9
 
     // The matching values as bit sets: bit n is set when value n matches.
-    private let minutes: UInt64   // bits 0...59
-    private let hours: UInt64     // bits 0...23
-    private let days: UInt64      // bits 1...31
-    private let months: UInt64    // bits 1...12
+    private let minutes: UInt64  // bits 0...59
+    private let hours: UInt64  // bits 0...23
+    private let days: UInt64  // bits 1...31
+    private let months: UInt64  // bits 1...12
     private let weekdays: UInt64  // bits 0...6, 0 = Sunday
     // Whether the day fields start with `*`, which decides cron's day-of-month/day-of-week rule.
     private let dayOfMonthIsStar: Bool
@@ -99,11 +99,13 @@ public struct CronSchedule: Sendable, Hashable, CustomStringConvertible {
         }
         var tokens = expression.split(separator: " ")
         guard let first = tokens.first else {
-            throw ParseError(field: nil, reason: "expression is empty; expected 5 fields (minute hour day month weekday) or a shortcut such as @daily")
+            throw ParseError(
+                field: nil, reason: "expression is empty; expected 5 fields (minute hour day month weekday) or a shortcut such as @daily")
         }
         if first.hasPrefix("@") {
             guard let expansion = Self.shortcuts[first.lowercased()] else {
-                throw ParseError(field: nil, reason: "unknown shortcut '\(first)' (expected @hourly, @daily, @midnight, @weekly, @monthly, @yearly or @annually)")
+                throw ParseError(
+                    field: nil, reason: "unknown shortcut '\(first)' (expected @hourly, @daily, @midnight, @weekly, @monthly, @yearly or @annually)")
             }
             guard tokens.count == 1 else {
                 throw ParseError(field: nil, reason: "shortcut \(first.lowercased()) cannot be followed by other fields")
@@ -147,7 +149,8 @@ public struct CronSchedule: Sendable, Hashable, CustomStringConvertible {
             }
             if !possible {
                 let dayList = Self.values(days, 1...31).map(String.init)
-                let dayText = dayList.count == 1
+                let dayText =
+                    dayList.count == 1
                     ? "day \(dayList[0]) never occurs"
                     : "days \(Self.list(dayList, "and")) never occur"
                 let monthText = Self.list(chosenMonths.map { Self.monthNames[$0 - 1] }, "or")
@@ -279,7 +282,8 @@ public struct CronSchedule: Sendable, Hashable, CustomStringConvertible {
     /// The instant at which the matching wall-clock `time` runs, if that is after `after`,
     /// applying the daylight-saving rules described at ``nextRun(after:in:)``.
     private func resolve(_ time: WallTime, after: Double, in timeZone: TimeZone) -> Int? {
-        let naive = Self.days(fromYear: time.year, month: time.month, day: time.day) * 86_400
+        let naive =
+            Self.days(fromYear: time.year, month: time.month, day: time.day) * 86_400
             + time.hour * 3_600 + time.minute * 60
         let offsetBefore = Self.offset(at: naive - 86_400, timeZone)
         let offsetAfter = Self.offset(at: naive + 86_400, timeZone)
@@ -296,7 +300,7 @@ public struct CronSchedule: Sendable, Hashable, CustomStringConvertible {
             // The clocks jumped over this time: run at the first minute after the jump.
             guard offsetAfter > offsetBefore else { return nil }
             var before = naive - offsetAfter  // wall clock still short of `time`
-            var jump = naive - offsetBefore   // wall clock already past it
+            var jump = naive - offsetBefore  // wall clock already past it
             while jump - before > 1 {
                 let middle = before + (jump - before) / 2
                 if middle + Self.offset(at: middle, timeZone) > naive {
@@ -399,7 +403,8 @@ public struct CronSchedule: Sendable, Hashable, CustomStringConvertible {
         guard !usesDayOfMonth || dayValues.count <= 5, everyMonth || monthValues.count <= 6 else { return nil }
 
         let monthText = Self.list(monthValues.map { Self.monthNames[$0 - 1] }, "and")
-        let dayText = dayValues.count == 1
+        let dayText =
+            dayValues.count == 1
             ? "day \(dayValues[0])"
             : "days " + Self.list(dayValues.map(String.init), "and")
         let weekdayText: String
@@ -613,7 +618,8 @@ public struct CronSchedule: Sendable, Hashable, CustomStringConvertible {
     /// The step `n` if `values` are exactly what `*/n` gives over `range`, with n > 1.
     private static func step(_ values: [Int], _ range: ClosedRange<Int>) -> Int? {
         guard values.first == range.lowerBound, let step = uniformStep(values), step > 1,
-              values[values.count - 1] + step > range.upperBound else { return nil }
+            values[values.count - 1] + step > range.upperBound
+        else { return nil }
         return step
     }
 

@@ -4,9 +4,9 @@
 //
 
 #if canImport(FoundationEssentials)
-public import FoundationEssentials
+    public import FoundationEssentials
 #else
-public import Foundation
+    public import Foundation
 #endif
 
 /// When a scheduled scan runs: a 5-field cron expression (`0 2 * * 0`), or an interval
@@ -71,7 +71,9 @@ public enum ScanCadence: Sendable, Hashable, CustomStringConvertible {
         switch self {
         case .cron(let schedule): schedule.summary
         case .interval(let seconds):
-            seconds % 86_400 == 0 ? "every \(seconds / 86_400) day\(seconds == 86_400 ? "" : "s")" : seconds % 3_600 == 0 ? "every \(seconds / 3_600) hour\(seconds == 3_600 ? "" : "s")" : "every \(seconds / 60) minutes"
+            seconds % 86_400 == 0
+                ? "every \(seconds / 86_400) day\(seconds == 86_400 ? "" : "s")"
+                : seconds % 3_600 == 0 ? "every \(seconds / 3_600) hour\(seconds == 3_600 ? "" : "s")" : "every \(seconds / 60) minutes"
         }
     }
 

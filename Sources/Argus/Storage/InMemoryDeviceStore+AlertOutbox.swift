@@ -4,9 +4,9 @@
 //
 
 #if canImport(FoundationEssentials)
-public import FoundationEssentials
+    public import FoundationEssentials
 #else
-public import Foundation
+    public import Foundation
 #endif
 
 /// The in-memory store's alert outbox.
@@ -26,7 +26,9 @@ extension InMemoryDeviceStore: AlertOutbox {
                 queued.append(existing)
                 continue
             }
-            let stored = OutboxMessage(id: OutboxID(nextID), sink: message.sink, idempotencyKey: message.idempotencyKey, payload: message.payload, createdAt: date, nextAttemptAt: max(date, message.notBefore ?? date), subject: message.subject)
+            let stored = OutboxMessage(
+                id: OutboxID(nextID), sink: message.sink, idempotencyKey: message.idempotencyKey, payload: message.payload, createdAt: date,
+                nextAttemptAt: max(date, message.notBefore ?? date), subject: message.subject)
             nextID += 1
             outbox.append(stored)
             queued.append(stored)
@@ -39,7 +41,10 @@ extension InMemoryDeviceStore: AlertOutbox {
     }
 
     public func dueMessages(at date: Date, limit: Int) -> [OutboxMessage] {
-        Array(outbox.filter { $0.deliveredAt == nil && $0.nextAttemptAt <= date }.sorted { ($0.nextAttemptAt, $0.id.rawValue) < ($1.nextAttemptAt, $1.id.rawValue) }.prefix(limit))
+        Array(
+            outbox.filter { $0.deliveredAt == nil && $0.nextAttemptAt <= date }.sorted {
+                ($0.nextAttemptAt, $0.id.rawValue) < ($1.nextAttemptAt, $1.id.rawValue)
+            }.prefix(limit))
     }
 
     public func dueMessages(to sink: String, at date: Date, limit: Int) -> [OutboxMessage] {
@@ -96,7 +101,8 @@ extension InMemoryDeviceStore: AlertOutbox {
         }
         let before = outbox.count
         outbox.removeAll { message in
-            message.deliveredAt != nil && message.createdAt < date && message.subject.map { newest["\(message.sink)\u{0}\($0)"] != message.id.rawValue } ?? true
+            message.deliveredAt != nil && message.createdAt < date
+                && message.subject.map { newest["\(message.sink)\u{0}\($0)"] != message.id.rawValue } ?? true
         }
         return before - outbox.count
     }

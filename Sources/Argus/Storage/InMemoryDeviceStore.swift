@@ -4,9 +4,9 @@
 //
 
 #if canImport(FoundationEssentials)
-public import FoundationEssentials
+    public import FoundationEssentials
 #else
-public import Foundation
+    public import Foundation
 #endif
 
 /// A store that keeps everything in memory, in every role of ``ArgusStore`` (the inventory, the
@@ -37,7 +37,9 @@ public actor InMemoryDeviceStore: DeviceStore {
     // MARK: Scans
 
     public func createScan(_ scan: NewScan) throws -> ScanRecord {
-        let record = ScanRecord(id: makeID(), status: scan.status, kind: scan.kind, profile: scan.profile, targets: scan.targets, createdAt: scan.createdAt, startedAt: scan.status == .running ? scan.createdAt : nil)
+        let record = ScanRecord(
+            id: makeID(), status: scan.status, kind: scan.kind, profile: scan.profile, targets: scan.targets, createdAt: scan.createdAt,
+            startedAt: scan.status == .running ? scan.createdAt : nil)
         scanRecords[record.id] = record
         return record
     }
@@ -115,18 +117,20 @@ public actor InMemoryDeviceStore: DeviceStore {
 
     public func deviceCounts() -> DeviceCounts {
         let devices = deviceRecords.values
-        return DeviceCounts(total: devices.count, online: devices.count(where: \.isOnline), byRisk: Dictionary(grouping: devices, by: \.riskLevel).mapValues(\.count))
+        return DeviceCounts(
+            total: devices.count, online: devices.count(where: \.isOnline), byRisk: Dictionary(grouping: devices, by: \.riskLevel).mapValues(\.count))
     }
 
     public func pruneScans(finishedBefore date: Date?, keepingNewest keep: Int?) -> Int {
         let newest = keep.map { Set(scanRecords.keys.sorted(by: >).prefix($0)) }
         let protected = Set(deviceRecords.values.compactMap(\.lastScanID))
-        let doomed = Set(scanRecords.values.filter { scan in
-            guard scan.status.isFinal, !protected.contains(scan.id) else { return false }
-            let old = date.map { (scan.finishedAt ?? scan.createdAt) < $0 } ?? false
-            let beyond = newest.map { !$0.contains(scan.id) } ?? false
-            return old || beyond
-        }.map(\.id))
+        let doomed = Set(
+            scanRecords.values.filter { scan in
+                guard scan.status.isFinal, !protected.contains(scan.id) else { return false }
+                let old = date.map { (scan.finishedAt ?? scan.createdAt) < $0 } ?? false
+                let beyond = newest.map { !$0.contains(scan.id) } ?? false
+                return old || beyond
+            }.map(\.id))
         for id in doomed {
             scanRecords[id] = nil
             observationsByScan[id] = nil
@@ -177,7 +181,9 @@ public actor InMemoryDeviceStore: DeviceStore {
             return query.descending ? !ordered : ordered
         }
         let page = matching.dropFirst(query.offset).prefix(query.limit).map { device in
-            DeviceListing(device: device, openPorts: historyByDevice[device.id]?.last { $0.scanID == device.lastScanID }?.ports.count { $0.state == .open } ?? 0)
+            DeviceListing(
+                device: device, openPorts: historyByDevice[device.id]?.last { $0.scanID == device.lastScanID }?.ports.count { $0.state == .open } ?? 0
+            )
         }
         return Page(items: Array(page), total: matching.count)
     }
@@ -335,7 +341,10 @@ final class InMemoryScanRecorder: ScanRecorder {
 
     func add(_ change: NewChange) throws -> ChangeID {
         let deviceID = try change.device?.resolve(added: ids) { devices[$0] != nil }
-        let record = ChangeRecord(id: makeID(), scanID: scanID, deviceID: deviceID, kind: change.kind, severity: change.severity, ip: change.ip, mac: change.mac, port: change.port, protocol: change.protocol, oldValue: change.oldValue, newValue: change.newValue, description: change.description, detectedAt: date)
+        let record = ChangeRecord(
+            id: makeID(), scanID: scanID, deviceID: deviceID, kind: change.kind, severity: change.severity, ip: change.ip, mac: change.mac,
+            port: change.port, protocol: change.protocol, oldValue: change.oldValue, newValue: change.newValue, description: change.description,
+            detectedAt: date)
         changes.append(record)
         return record.id
     }

@@ -4,9 +4,9 @@
 //
 
 #if canImport(FoundationEssentials)
-public import FoundationEssentials
+    public import FoundationEssentials
 #else
-public import Foundation
+    public import Foundation
 #endif
 
 /// Writes one scan's result into a store, device by device, inside the store's transaction.
@@ -52,7 +52,10 @@ public struct ScanOutcome: Sendable, Hashable {
     public var coverage: ScanCoverage?
 
     /// Describes how a scan ended.
-    public init(status: ScanStatus = .completed, startedAt: Date? = nil, finishedAt: Date? = nil, nmapVersion: String? = nil, nmapArguments: String? = nil, hostsUp: Int = 0, hostsDown: Int = 0, errorMessage: String? = nil, coverage: ScanCoverage? = nil) {
+    public init(
+        status: ScanStatus = .completed, startedAt: Date? = nil, finishedAt: Date? = nil, nmapVersion: String? = nil, nmapArguments: String? = nil,
+        hostsUp: Int = 0, hostsDown: Int = 0, errorMessage: String? = nil, coverage: ScanCoverage? = nil
+    ) {
         self.status = status
         self.startedAt = startedAt
         self.finishedAt = finishedAt
@@ -82,7 +85,9 @@ extension DeviceStore {
 extension ScanResult {
     /// The scan's outcome, without its devices.
     public var outcome: ScanOutcome {
-        ScanOutcome(status: status, startedAt: startedAt, nmapVersion: nmapVersion, nmapArguments: nmapArguments, hostsUp: hostsUp, hostsDown: hostsDown, errorMessage: errorMessage, coverage: coverage)
+        ScanOutcome(
+            status: status, startedAt: startedAt, nmapVersion: nmapVersion, nmapArguments: nmapArguments, hostsUp: hostsUp, hostsDown: hostsDown,
+            errorMessage: errorMessage, coverage: coverage)
     }
 }
 

@@ -4,9 +4,9 @@
 //
 
 #if canImport(FoundationEssentials)
-public import FoundationEssentials
+    public import FoundationEssentials
 #else
-public import Foundation
+    public import Foundation
 #endif
 
 /// Everything one scan produced, written by ``DeviceStore/record(_:)`` in one transaction:
@@ -44,7 +44,11 @@ public struct ScanResult: Sendable, Hashable {
     public var coverage: ScanCoverage?
 
     /// Describes a scan's result.
-    public init(scanID: ScanID, status: ScanStatus = .completed, startedAt: Date? = nil, finishedAt: Date = Date(), nmapVersion: String? = nil, nmapArguments: String? = nil, hostsUp: Int = 0, hostsDown: Int = 0, errorMessage: String? = nil, devices: [DeviceUpdate] = [], devicesNowOffline: [DeviceID] = [], changes: [NewChange] = [], outbox: [NewOutboxMessage] = [], coverage: ScanCoverage? = nil) {
+    public init(
+        scanID: ScanID, status: ScanStatus = .completed, startedAt: Date? = nil, finishedAt: Date = Date(), nmapVersion: String? = nil,
+        nmapArguments: String? = nil, hostsUp: Int = 0, hostsDown: Int = 0, errorMessage: String? = nil, devices: [DeviceUpdate] = [],
+        devicesNowOffline: [DeviceID] = [], changes: [NewChange] = [], outbox: [NewOutboxMessage] = [], coverage: ScanCoverage? = nil
+    ) {
         self.scanID = scanID
         self.status = status
         self.startedAt = startedAt
@@ -94,7 +98,11 @@ public struct DeviceUpdate: Sendable, Codable, Hashable {
     public var seenAt: Date?
 
     /// Describes what a scan saw of a device.
-    public init(deviceID: DeviceID? = nil, ip: String, mac: String? = nil, hostname: String? = nil, vendor: String? = nil, deviceType: String = "unknown", osName: String? = nil, osAccuracy: Int? = nil, ports: [ObservedPort] = [], riskLevel: RiskLevel = .none, riskScore: Int = 0, assessment: String? = nil, seenAt: Date? = nil) {
+    public init(
+        deviceID: DeviceID? = nil, ip: String, mac: String? = nil, hostname: String? = nil, vendor: String? = nil, deviceType: String = "unknown",
+        osName: String? = nil, osAccuracy: Int? = nil, ports: [ObservedPort] = [], riskLevel: RiskLevel = .none, riskScore: Int = 0,
+        assessment: String? = nil, seenAt: Date? = nil
+    ) {
         self.deviceID = deviceID
         self.ip = ip
         self.mac = mac
@@ -135,7 +143,10 @@ public struct NewChange: Sendable, Codable, Hashable {
     public var description: String
 
     /// Describes a change.
-    public init(device: DeviceReference? = nil, kind: ChangeKind, severity: Severity = .info, ip: String? = nil, mac: String? = nil, port: Int? = nil, protocol: TransportProtocol? = nil, oldValue: String? = nil, newValue: String? = nil, description: String) {
+    public init(
+        device: DeviceReference? = nil, kind: ChangeKind, severity: Severity = .info, ip: String? = nil, mac: String? = nil, port: Int? = nil,
+        protocol: TransportProtocol? = nil, oldValue: String? = nil, newValue: String? = nil, description: String
+    ) {
         self.device = device
         self.kind = kind
         self.severity = severity
@@ -180,6 +191,9 @@ public struct RecordedScan: Sendable, Hashable {
 extension DeviceObservation {
     /// What a scan saw of a device, as its history keeps it.
     public init(_ update: DeviceUpdate, scanID: ScanID, deviceID: DeviceID, observedAt: Date) {
-        self.init(scanID: scanID, deviceID: deviceID, observedAt: observedAt, ip: update.ip, mac: update.mac, hostname: update.hostname, vendor: update.vendor, osName: update.osName, osAccuracy: update.osAccuracy, ports: update.ports, riskLevel: update.riskLevel, riskScore: update.riskScore)
+        self.init(
+            scanID: scanID, deviceID: deviceID, observedAt: observedAt, ip: update.ip, mac: update.mac, hostname: update.hostname,
+            vendor: update.vendor, osName: update.osName, osAccuracy: update.osAccuracy, ports: update.ports, riskLevel: update.riskLevel,
+            riskScore: update.riskScore)
     }
 }

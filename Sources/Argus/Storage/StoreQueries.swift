@@ -94,7 +94,10 @@ public struct DeviceQuery: Sendable, Hashable {
     public var offset: Int
 
     /// Describes a device listing.
-    public init(scanID: ScanID? = nil, riskLevel: RiskLevel? = nil, isTrusted: Bool? = nil, zone: String? = nil, deviceType: String? = nil, isOnline: Bool? = nil, search: String? = nil, sort: DeviceSort = .ip, descending: Bool = false, limit: Int = 100, offset: Int = 0) {
+    public init(
+        scanID: ScanID? = nil, riskLevel: RiskLevel? = nil, isTrusted: Bool? = nil, zone: String? = nil, deviceType: String? = nil,
+        isOnline: Bool? = nil, search: String? = nil, sort: DeviceSort = .ip, descending: Bool = false, limit: Int = 100, offset: Int = 0
+    ) {
         self.scanID = scanID
         self.riskLevel = riskLevel
         self.isTrusted = isTrusted
@@ -141,7 +144,10 @@ public struct ChangeQuery: Sendable, Hashable {
     public var offset: Int
 
     /// Describes a change listing.
-    public init(scanID: ScanID? = nil, deviceID: DeviceID? = nil, kind: ChangeKind? = nil, minimumSeverity: Severity? = nil, acknowledged: Bool? = nil, limit: Int = 100, offset: Int = 0) {
+    public init(
+        scanID: ScanID? = nil, deviceID: DeviceID? = nil, kind: ChangeKind? = nil, minimumSeverity: Severity? = nil, acknowledged: Bool? = nil,
+        limit: Int = 100, offset: Int = 0
+    ) {
         self.scanID = scanID
         self.deviceID = deviceID
         self.kind = kind

@@ -4,11 +4,11 @@
 //
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Normal forms and orderings of network addresses, shared by every store.
@@ -69,7 +69,8 @@ public enum Addresses {
     /// in canonical form: `0177.0.0.1`, `0x7f.1`, `2130706433` and `127.000.000.001` are all
     /// 127.0.0.1, `010.010.010.010` is 8.8.8.8. `nil` when it reads no address.
     public static func ipv4AsInetAtonReadsIt(_ text: String) -> String? {
-        guard !text.isEmpty, text.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isASCIIHexDigit || $0 == "." || $0 == "x" || $0 == "X") }) else { return nil }
+        guard !text.isEmpty, text.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isASCIIHexDigit || $0 == "." || $0 == "x" || $0 == "X") })
+        else { return nil }
         var address = in_addr()
         guard inet_aton(text, &address) != 0 else { return nil }
         return ipText(withUnsafeBytes(of: &address) { Array($0) })

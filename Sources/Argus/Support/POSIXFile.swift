@@ -4,11 +4,11 @@
 //
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Reads up to `buffer.count` bytes, retrying on EINTR; 0 at end of file, -1 on error.

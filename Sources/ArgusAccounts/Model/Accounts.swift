@@ -6,9 +6,9 @@
 public import Argus
 
 #if canImport(FoundationEssentials)
-public import FoundationEssentials
+    public import FoundationEssentials
 #else
-public import Foundation
+    public import Foundation
 #endif
 
 /// A user's id in the account store.
@@ -61,7 +61,10 @@ public struct APIKey: Sendable, Codable, Hashable, Identifiable {
     public var revokedAt: Date?
 
     /// Creates a key record.
-    public init(id: APIKeyID, userID: UserID, name: String, prefix: String, keyHash: String, createdAt: Date, lastUsedAt: Date? = nil, expiresAt: Date? = nil, revokedAt: Date? = nil) {
+    public init(
+        id: APIKeyID, userID: UserID, name: String, prefix: String, keyHash: String, createdAt: Date, lastUsedAt: Date? = nil, expiresAt: Date? = nil,
+        revokedAt: Date? = nil
+    ) {
         self.id = id
         self.userID = userID
         self.name = name
@@ -107,7 +110,11 @@ public struct AuditEntry: Sendable, Codable, Hashable {
     public var success: Bool
 
     /// Creates an audit entry.
-    public init(id: Int64 = 0, timestamp: Date = Date(), userID: UserID? = nil, username: String? = nil, apiKeyID: APIKeyID? = nil, action: String, resourceType: String? = nil, resourceID: String? = nil, details: String? = nil, clientAddress: String? = nil, userAgent: String? = nil, success: Bool = true) {
+    public init(
+        id: Int64 = 0, timestamp: Date = Date(), userID: UserID? = nil, username: String? = nil, apiKeyID: APIKeyID? = nil, action: String,
+        resourceType: String? = nil, resourceID: String? = nil, details: String? = nil, clientAddress: String? = nil, userAgent: String? = nil,
+        success: Bool = true
+    ) {
         self.id = id
         self.timestamp = timestamp
         self.userID = userID
@@ -148,7 +155,10 @@ public struct LoginSession: Sendable, Codable, Hashable {
     public var userAgent: String?
 
     /// Creates a session record.
-    public init(idHash: String, userID: UserID, csrfToken: String, createdAt: Date, lastSeenAt: Date, expiresAt: Date, idleTimeout: Double, remember: Bool, clientAddress: String? = nil, userAgent: String? = nil) {
+    public init(
+        idHash: String, userID: UserID, csrfToken: String, createdAt: Date, lastSeenAt: Date, expiresAt: Date, idleTimeout: Double, remember: Bool,
+        clientAddress: String? = nil, userAgent: String? = nil
+    ) {
         self.idHash = idHash
         self.userID = userID
         self.csrfToken = csrfToken

@@ -3,8 +3,8 @@
 // SPDX-License-Identifier: Apache-2.0
 //
 
-public import Hummingbird
 import Foundation
+public import Hummingbird
 
 /// An error answer of the API: a status and `{"detail": "...", "field": "..."}`, the original
 /// Argus's shape plus the field a validation error is about.

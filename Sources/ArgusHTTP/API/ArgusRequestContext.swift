@@ -5,8 +5,8 @@
 
 public import Argus
 public import ArgusAccounts
-public import Hummingbird
 public import Foundation
+public import Hummingbird
 public import NIOCore
 
 /// Who made a request: a signed-in user (with their session) or an API key.

@@ -20,7 +20,9 @@ extension Request {
         let body = try await request.collectBody(upTo: 1 << 20)
         let data = Data(body.readableBytesView)
         if data.isEmpty, required { throw APIError.invalid("body", "is required: send a JSON object") }
-        if !data.isEmpty, let value = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]), let path = Self.firstNull(in: value, at: []) {
+        if !data.isEmpty, let value = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]),
+            let path = Self.firstNull(in: value, at: [])
+        {
             throw APIError.invalid(path.isEmpty ? "body" : path.joined(separator: "."), "must not be null: leave the field out instead")
         }
         do {
@@ -85,7 +87,9 @@ extension Request {
     /// A query parameter as an integer within bounds; absent gives the default.
     func queryInt(_ name: String, default value: Int, in range: ClosedRange<Int>) throws -> Int {
         guard let text = uri.queryParameters[name[...]] else { return value }
-        guard let number = Int(text), range.contains(number) else { throw APIError.invalid(name, "must be a whole number from \(range.lowerBound) to \(range.upperBound)") }
+        guard let number = Int(text), range.contains(number) else {
+            throw APIError.invalid(name, "must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+        }
         return number
     }
 

@@ -5,8 +5,8 @@
 
 public import Argus
 import ArgusAccounts
-public import Hummingbird
 public import Foundation
+public import Hummingbird
 
 // The API's shapes. Field names are the original Argus's (encoded snake_case: `ipAddress` is
 // `ip_address`), so its clients keep working; new fields are only ever added.

@@ -4,9 +4,9 @@
 //
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Resolves a host name once, with the system's resolver (`getaddrinfo`: /etc/hosts, then DNS),

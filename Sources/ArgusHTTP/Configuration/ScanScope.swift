@@ -28,7 +28,9 @@ public struct ScanScope: Sendable, Equatable {
             let allowed = Self.merged(networks.compactMap(Self.ipv4Intervals).flatMap { $0 })
             let excluded = Self.merged(exclusions.compactMap(Self.ipv4Intervals).flatMap { $0 })
             return wanted.allSatisfy { interval in
-                Self.subtract(excluded, from: interval).allSatisfy { piece in allowed.contains { $0.lowerBound <= piece.lowerBound && piece.upperBound <= $0.upperBound } }
+                Self.subtract(excluded, from: interval).allSatisfy { piece in
+                    allowed.contains { $0.lowerBound <= piece.lowerBound && piece.upperBound <= $0.upperBound }
+                }
             }
         }
         guard let (bytes, prefix) = Self.ipv6Block(target) else { return false }
@@ -47,7 +49,9 @@ public struct ScanScope: Sendable, Equatable {
             return [value(bytes)...value(bytes)]
         case .ipv4Block:
             let parts = target.text.split(separator: "/")
-            guard parts.count == 2, let bytes = Addresses.ipv4Bytes(String(parts[0])), let prefix = Int(parts[1]), (0...32).contains(prefix) else { return nil }
+            guard parts.count == 2, let bytes = Addresses.ipv4Bytes(String(parts[0])), let prefix = Int(parts[1]), (0...32).contains(prefix) else {
+                return nil
+            }
             let mask: UInt32 = prefix == 0 ? 0 : ~UInt32(0) << UInt32(32 - prefix)
             let base = value(bytes) & mask
             return [base...(base | ~mask)]
@@ -60,10 +64,14 @@ public struct ScanScope: Sendable, Equatable {
             }
             guard octets.count == 4, let first = octets[0], let second = octets[1], let third = octets[2], let last = octets[3] else { return nil }
             var intervals: [ClosedRange<UInt32>] = []
-            for a in first { for b in second { for c in third {
-                let base = a << 24 | b << 16 | c << 8
-                intervals.append((base | last.lowerBound)...(base | last.upperBound))
-            } } }
+            for a in first {
+                for b in second {
+                    for c in third {
+                        let base = a << 24 | b << 16 | c << 8
+                        intervals.append((base | last.lowerBound)...(base | last.upperBound))
+                    }
+                }
+            }
             return intervals
         case .ipv6, .ipv6Block, .hostname:
             return nil
@@ -77,7 +85,9 @@ public struct ScanScope: Sendable, Equatable {
             return Addresses.ipv6Bytes(target.text).map { ($0, 128) }
         case .ipv6Block:
             let parts = target.text.split(separator: "/")
-            guard parts.count == 2, let bytes = Addresses.ipv6Bytes(String(parts[0])), let prefix = Int(parts[1]), (0...128).contains(prefix) else { return nil }
+            guard parts.count == 2, let bytes = Addresses.ipv6Bytes(String(parts[0])), let prefix = Int(parts[1]), (0...128).contains(prefix) else {
+                return nil
+            }
             return (bytes, prefix)
         default:
             return nil

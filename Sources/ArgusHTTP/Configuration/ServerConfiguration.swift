@@ -89,7 +89,9 @@ public struct ServerConfiguration: Sendable, Equatable {
 
     /// The offline grace policy the settings describe.
     public var offlineGrace: OfflineGrace {
-        OfflineGrace(standard: TimeInterval(offlineGraceMinutes * 60), zones: zoneOfflineGraceMinutes.mapValues { TimeInterval($0 * 60) }, devices: deviceOfflineGraceMinutes.mapValues { TimeInterval($0 * 60) })
+        OfflineGrace(
+            standard: TimeInterval(offlineGraceMinutes * 60), zones: zoneOfflineGraceMinutes.mapValues { TimeInterval($0 * 60) },
+            devices: deviceOfflineGraceMinutes.mapValues { TimeInterval($0 * 60) })
     }
 
     /// The delivery policy of sinks without settings of their own: the global quiet hours.
@@ -150,7 +152,9 @@ public struct ServerConfiguration: Sendable, Equatable {
         /// The settings without secrets, for people.
         public var summary: String {
             var parts = [type]
-            if let url, let components = URLComponents(string: url), let host = components.host { parts.append("\(components.scheme ?? "")://\(host)\(components.port.map { ":\($0)" } ?? "")") }
+            if let url, let components = URLComponents(string: url), let host = components.host {
+                parts.append("\(components.scheme ?? "")://\(host)\(components.port.map { ":\($0)" } ?? "")")
+            }
             if !to.isEmpty, type == "email" { parts.append("to \(to.joined(separator: ", "))") }
             if let digestMinutes { parts.append("digest every \(digestMinutes) min") }
             if let quietHours { parts.append("quiet \(quietHours)") }
@@ -160,11 +164,14 @@ public struct ServerConfiguration: Sendable, Equatable {
         /// The values to keep out of every message: the secret and password, the URL of the
         /// services whose URL is the secret (Slack, Discord, Teams), a command's arguments.
         public var secretValues: [String] {
-            [secret, password].compactMap(\.self) + (["slack", "discord", "teams"].contains(type) ? [url].compactMap(\.self) : []) + arguments.filter { $0.count >= 8 }
+            [secret, password].compactMap(\.self) + (["slack", "discord", "teams"].contains(type) ? [url].compactMap(\.self) : [])
+                + arguments.filter { $0.count >= 8 }
         }
 
         /// The types a sink can have.
-        public static let types = ["webhook", "slack", "discord", "teams", "ntfy", "gotify", "pagerduty", "pushover", "telegram", "email", "mqtt", "syslog", "command"]
+        public static let types = [
+            "webhook", "slack", "discord", "teams", "ntfy", "gotify", "pagerduty", "pushover", "telegram", "email", "mqtt", "syslog", "command",
+        ]
 
         /// Checks the settings of its type.
         /// - Parameter key: Where they come from, for messages (`alerts.sinks[0]`).
@@ -176,7 +183,11 @@ public struct ServerConfiguration: Sendable, Equatable {
             guard Self.types.contains(type) else { throw Problem("\(key).type", "one of \(Self.types.joined(separator: ", "))") }
             // Secrets and other values that end up in headers, URLs or protocol lines: a CR or
             // LF would start a header or command of its own. The value is never repeated.
-            let texts: [(String, String?)] = [("url", url), ("secret", secret), ("from", from), ("username", username), ("password", password), ("ca_file", caFile), ("topic_prefix", topicPrefix), ("discovery_prefix", discoveryPrefix), ("command", command)]
+            let texts: [(String, String?)] =
+                [
+                    ("url", url), ("secret", secret), ("from", from), ("username", username), ("password", password), ("ca_file", caFile),
+                    ("topic_prefix", topicPrefix), ("discovery_prefix", discoveryPrefix), ("command", command),
+                ]
                 + to.enumerated().map { ("to.[\($0.offset)]", $0.element) }
             for (field, value) in texts where value?.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }) == true {
                 throw Problem("\(key).\(field)", "must not contain control characters (such as CR or LF)")
@@ -188,25 +199,36 @@ public struct ServerConfiguration: Sendable, Equatable {
             if type == "command" {
                 guard let command, command.hasPrefix("/") else { throw Problem("\(key).command", "the program's absolute path is required") }
             } else if type == "syslog" {
-                guard let url, let parsed = URLComponents(string: url), ["udp", "tcp"].contains(parsed.scheme ?? ""), parsed.host?.isEmpty == false else {
+                guard let url, let parsed = URLComponents(string: url), ["udp", "tcp"].contains(parsed.scheme ?? ""), parsed.host?.isEmpty == false
+                else {
                     throw Problem("\(key).url", "a collector like udp://siem.lan:514 or tcp://siem.lan:514 is required")
                 }
             } else if type == "email" {
-                guard let url, let parsed = URLComponents(string: url), ["smtp", "smtps"].contains(parsed.scheme ?? ""), parsed.host?.isEmpty == false else {
+                guard let url, let parsed = URLComponents(string: url), ["smtp", "smtps"].contains(parsed.scheme ?? ""), parsed.host?.isEmpty == false
+                else {
                     throw Problem("\(key).url", "a mail server like smtp://mail.lan:587 (STARTTLS) or smtps://mail.lan:465 (TLS) is required")
                 }
                 guard from != nil else { throw Problem("\(key).from", "the sender address is required") }
                 guard !to.isEmpty else { throw Problem("\(key).to", "at least one recipient is required") }
             } else if type == "mqtt" {
-                guard let url, let parsed = URLComponents(string: url), ["mqtt", "mqtts"].contains(parsed.scheme ?? ""), parsed.host?.isEmpty == false else {
+                guard let url, let parsed = URLComponents(string: url), ["mqtt", "mqtts"].contains(parsed.scheme ?? ""), parsed.host?.isEmpty == false
+                else {
                     throw Problem("\(key).url", "a broker like mqtt://broker.lan:1883 or mqtts://broker.lan:8883 is required")
                 }
             } else if ["pagerduty", "pushover", "telegram"].contains(type) {
-                if let url, !(url.hasPrefix("http://") || url.hasPrefix("https://")) { throw Problem("\(key).url", "must be an http(s) URL (or left out for the public service)") }
+                if let url, !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
+                    throw Problem("\(key).url", "must be an http(s) URL (or left out for the public service)")
+                }
                 guard secret != nil else { throw Problem("\(key).secret", "the \(type == "pagerduty" ? "routing key" : "token") is required") }
-                if type != "pagerduty" { guard to.count == 1 else { throw Problem("\(key).to", type == "telegram" ? "the chat id is required" : "the user or group key is required") } }
+                if type != "pagerduty" {
+                    guard to.count == 1 else {
+                        throw Problem("\(key).to", type == "telegram" ? "the chat id is required" : "the user or group key is required")
+                    }
+                }
             } else {
-                guard let url, url.hasPrefix("http://") || url.hasPrefix("https://") else { throw Problem("\(key).url", "an http(s) URL is required") }
+                guard let url, url.hasPrefix("http://") || url.hasPrefix("https://") else {
+                    throw Problem("\(key).url", "an http(s) URL is required")
+                }
             }
         }
     }
@@ -248,7 +270,9 @@ public struct ServerConfiguration: Sendable, Equatable {
         var reader = YAMLReader()
         for (keyNode, value) in root {
             let section = keyNode.string ?? ""
-            guard Self.sections.contains(section) else { throw Problem(section, "unknown section (the sections are \(Self.sections.sorted().joined(separator: ", ")))") }
+            guard Self.sections.contains(section) else {
+                throw Problem(section, "unknown section (the sections are \(Self.sections.sorted().joined(separator: ", ")))")
+            }
             guard let mapping = value.mapping else {
                 if value.null != nil { continue }
                 throw Problem(section, "must be a mapping of keys")
@@ -276,7 +300,8 @@ public struct ServerConfiguration: Sendable, Equatable {
         ]
         for (variable, key) in names {
             guard let text = environment[variable], !text.isEmpty else { continue }
-            let value: Yams.Node = key.hasSuffix("subnets") || key.hasSuffix("exclusions")
+            let value: Yams.Node =
+                key.hasSuffix("subnets") || key.hasSuffix("exclusions")
                 ? .sequence(.init(text.split(separator: ",").map { .scalar(.init($0.trimmingCharacters(in: .whitespaces))) }))
                 : .scalar(.init(text))
             do {
@@ -291,8 +316,12 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// Checks values that depend on each other or on Argus's rules.
     public func validate() throws {
         guard (1...65_535).contains(port) else { throw Problem("server.port", "\(port) is not a port (1-65535)") }
-        guard !host.isEmpty, !host.contains(where: { $0.isWhitespace || $0 == "/" }) else { throw Problem("server.host", "'\(host)' is not an address or host name") }
-        guard profiles.contains(where: { $0.name == scanProfile }) else { throw Problem("network.scan_profile", "'\(scanProfile)' is not a profile: use \(profiles.map(\.name).joined(separator: ", "))") }
+        guard !host.isEmpty, !host.contains(where: { $0.isWhitespace || $0 == "/" }) else {
+            throw Problem("server.host", "'\(host)' is not an address or host name")
+        }
+        guard profiles.contains(where: { $0.name == scanProfile }) else {
+            throw Problem("network.scan_profile", "'\(scanProfile)' is not a profile: use \(profiles.map(\.name).joined(separator: ", "))")
+        }
         // The rules every scan applies, so that no setting can make every scan fail later.
         do { _ = try targetRules.exclusions(exclusions) } catch { throw Problem("network.exclusions", "\(error)") }
         do {
@@ -300,7 +329,12 @@ public struct ServerConfiguration: Sendable, Equatable {
         } catch {
             throw Problem("network.subnets", "\(error)")
         }
-        let positives: [(String, Int)] = [("scanning.timeout_minutes", scanTimeoutMinutes), ("scanning.parallel", scanParallelism), ("sessions.idle_minutes", sessionIdleMinutes), ("sessions.absolute_hours", sessionAbsoluteHours), ("sessions.remember_days", rememberDays), ("security.max_login_failures", maxLoginFailures), ("security.lockout_minutes", lockoutMinutes), ("security.max_failures_per_user_per_hour", maxFailuresPerUserPerHour)]
+        let positives: [(String, Int)] = [
+            ("scanning.timeout_minutes", scanTimeoutMinutes), ("scanning.parallel", scanParallelism), ("sessions.idle_minutes", sessionIdleMinutes),
+            ("sessions.absolute_hours", sessionAbsoluteHours), ("sessions.remember_days", rememberDays),
+            ("security.max_login_failures", maxLoginFailures), ("security.lockout_minutes", lockoutMinutes),
+            ("security.max_failures_per_user_per_hour", maxFailuresPerUserPerHour),
+        ]
         for (key, value) in positives where value < 1 {
             throw Problem(key, "must be at least 1, not \(value)")
         }
@@ -308,9 +342,15 @@ public struct ServerConfiguration: Sendable, Equatable {
         guard retentionDays >= 0 else { throw Problem("retention.days", "must be 0 (keep all) or more") }
         guard keepScans >= 0 else { throw Problem("retention.keep_scans", "must be 0 (keep all) or more") }
         guard (1...3_600).contains(alertRetrySeconds) else { throw Problem("alerts.retry_seconds", "must be 1 to 3600 seconds") }
-        guard (0...525_600).contains(offlineGraceMinutes) else { throw Problem("alerts.offline_grace_minutes", "must be 0 (at once) to 525600 (a year)") }
-        for (key, periods) in [("alerts.zone_offline_grace_minutes", zoneOfflineGraceMinutes), ("alerts.device_offline_grace_minutes", deviceOfflineGraceMinutes)] {
-            for (name, minutes) in periods where !(0...525_600).contains(minutes) { throw Problem("\(key).\(name)", "must be 0 to 525600 minutes (a year)") }
+        guard (0...525_600).contains(offlineGraceMinutes) else {
+            throw Problem("alerts.offline_grace_minutes", "must be 0 (at once) to 525600 (a year)")
+        }
+        for (key, periods) in [
+            ("alerts.zone_offline_grace_minutes", zoneOfflineGraceMinutes), ("alerts.device_offline_grace_minutes", deviceOfflineGraceMinutes),
+        ] {
+            for (name, minutes) in periods where !(0...525_600).contains(minutes) {
+                throw Problem("\(key).\(name)", "must be 0 to 525600 minutes (a year)")
+            }
         }
     }
 
@@ -353,17 +393,23 @@ private struct YAMLReader {
         case "retention.days": configuration.retentionDays = try int(key, value)
         case "retention.keep_scans": configuration.keepScans = try int(key, value)
         case "alerts.min_severity":
-            guard let level = Severity(rawValue: try string(key, value)) else { throw ServerConfiguration.Problem(key, "one of info, warning, critical") }
+            guard let level = Severity(rawValue: try string(key, value)) else {
+                throw ServerConfiguration.Problem(key, "one of info, warning, critical")
+            }
             configuration.alertMinimumSeverity = level
         case "alerts.risk_threshold":
-            guard let level = RiskLevel(rawValue: try string(key, value)) else { throw ServerConfiguration.Problem(key, "one of low, medium, high, critical") }
+            guard let level = RiskLevel(rawValue: try string(key, value)) else {
+                throw ServerConfiguration.Problem(key, "one of low, medium, high, critical")
+            }
             configuration.alertRiskThreshold = level
         case "alerts.skip_trusted": configuration.alertSkipTrusted = try bool(key, value)
         case "alerts.summarize_first_scan": configuration.alertSummarizeFirstScan = try bool(key, value)
         case "alerts.sinks": configuration.alertSinks = try sinks(key, value)
         case "alerts.quiet_hours": configuration.alertQuietHours = try quietHours(key, value)
         case "alerts.quiet_hours_breakthrough":
-            guard let level = Severity(rawValue: try string(key, value)) else { throw ServerConfiguration.Problem(key, "one of info, warning, critical") }
+            guard let level = Severity(rawValue: try string(key, value)) else {
+                throw ServerConfiguration.Problem(key, "one of info, warning, critical")
+            }
             configuration.alertQuietHoursBreakthrough = level
         case "alerts.offline_grace_minutes": configuration.offlineGraceMinutes = try int(key, value)
         case "alerts.retry_seconds": configuration.alertRetrySeconds = try int(key, value)
@@ -402,7 +448,10 @@ private struct YAMLReader {
     private func profiles(_ key: String, _ value: Yams.Node) throws -> [ScanProfile] {
         if value.null != nil { return [] }
         guard let items = value.sequence else { throw ServerConfiguration.Problem(key, "must be a list of profiles") }
-        let allowed = ["name", "ports", "service_detection", "version_intensity", "os_detection", "default_scripts", "traceroute", "skip_discovery", "timing", "host_timeout_seconds"]
+        let allowed = [
+            "name", "ports", "service_detection", "version_intensity", "os_detection", "default_scripts", "traceroute", "skip_discovery", "timing",
+            "host_timeout_seconds",
+        ]
         var names = Set(ScanProfile.builtIn.map(\.name))
         return try items.enumerated().map { index, item in
             let itemKey = "\(key)[\(index)]"
@@ -410,10 +459,14 @@ private struct YAMLReader {
             var fields: [String: Yams.Node] = [:]
             for (name, node) in mapping {
                 let field = name.string ?? ""
-                guard allowed.contains(field) else { throw ServerConfiguration.Problem("\(itemKey).\(field)", "not an allowed option (\(allowed.joined(separator: ", ")))") }
+                guard allowed.contains(field) else {
+                    throw ServerConfiguration.Problem("\(itemKey).\(field)", "not an allowed option (\(allowed.joined(separator: ", ")))")
+                }
                 fields[field] = node
             }
-            guard let name = fields["name"]?.scalar?.string, (1...40).contains(name.count), name.allSatisfy({ $0.isLetter || $0.isNumber || "-_".contains($0) }) else {
+            guard let name = fields["name"]?.scalar?.string, (1...40).contains(name.count),
+                name.allSatisfy({ $0.isLetter || $0.isNumber || "-_".contains($0) })
+            else {
                 throw ServerConfiguration.Problem("\(itemKey).name", "1 to 40 letters, digits, '-' or '_'")
             }
             guard names.insert(name).inserted else { throw ServerConfiguration.Problem("\(itemKey).name", "'\(name)' is taken") }
@@ -425,10 +478,16 @@ private struct YAMLReader {
             func number(_ field: String, _ range: ClosedRange<Int>) throws -> Int? {
                 guard let node = fields[field] else { return nil }
                 let value = try int("\(itemKey).\(field)", node)
-                guard range.contains(value) else { throw ServerConfiguration.Problem("\(itemKey).\(field)", "must be \(range.lowerBound) to \(range.upperBound)") }
+                guard range.contains(value) else {
+                    throw ServerConfiguration.Problem("\(itemKey).\(field)", "must be \(range.lowerBound) to \(range.upperBound)")
+                }
                 return value
             }
-            return ScanProfile(name: name, ports: ports, detectsServices: try flag("service_detection"), versionIntensity: try number("version_intensity", 0...9), detectsOS: try flag("os_detection"), runsDefaultScripts: try flag("default_scripts"), tracesRoute: try flag("traceroute"), skipsDiscovery: try flag("skip_discovery"), timing: try number("timing", 0...5) ?? 3, hostTimeout: try number("host_timeout_seconds", 1...86_400).map { .seconds($0) })
+            return ScanProfile(
+                name: name, ports: ports, detectsServices: try flag("service_detection"), versionIntensity: try number("version_intensity", 0...9),
+                detectsOS: try flag("os_detection"), runsDefaultScripts: try flag("default_scripts"), tracesRoute: try flag("traceroute"),
+                skipsDiscovery: try flag("skip_discovery"), timing: try number("timing", 0...5) ?? 3,
+                hostTimeout: try number("host_timeout_seconds", 1...86_400).map { .seconds($0) })
         }
     }
 
@@ -442,11 +501,18 @@ private struct YAMLReader {
             var fields: [String: Yams.Node] = [:]
             for (name, node) in mapping {
                 let field = name.string ?? ""
-                let known = ["name", "type", "url", "secret", "to", "from", "username", "password", "ca_file", "topic_prefix", "discovery_prefix", "digest_minutes", "quiet_hours", "command", "arguments"]
-                guard known.contains(field) else { throw ServerConfiguration.Problem("\(itemKey).\(field)", "unknown setting (\(known.joined(separator: ", ")))") }
+                let known = [
+                    "name", "type", "url", "secret", "to", "from", "username", "password", "ca_file", "topic_prefix", "discovery_prefix",
+                    "digest_minutes", "quiet_hours", "command", "arguments",
+                ]
+                guard known.contains(field) else {
+                    throw ServerConfiguration.Problem("\(itemKey).\(field)", "unknown setting (\(known.joined(separator: ", ")))")
+                }
                 fields[field] = node
             }
-            guard let name = fields["name"]?.scalar?.string, !name.isEmpty, name.count <= 64 else { throw ServerConfiguration.Problem("\(itemKey).name", "is required (at most 64 characters)") }
+            guard let name = fields["name"]?.scalar?.string, !name.isEmpty, name.count <= 64 else {
+                throw ServerConfiguration.Problem("\(itemKey).name", "is required (at most 64 characters)")
+            }
             guard names.insert(name).inserted else { throw ServerConfiguration.Problem("\(itemKey).name", "'\(name)' is used twice") }
             guard let type = fields["type"]?.scalar?.string, ServerConfiguration.AlertSinkSettings.types.contains(type) else {
                 throw ServerConfiguration.Problem("\(itemKey).type", "one of \(ServerConfiguration.AlertSinkSettings.types.joined(separator: ", "))")
@@ -481,7 +547,9 @@ private struct YAMLReader {
     }
 
     private func int(_ key: String, _ value: Yams.Node) throws -> Int {
-        guard let text = value.scalar?.string, let number = Int(text) else { throw ServerConfiguration.Problem(key, "must be a whole number, not '\(value.scalar?.string ?? "a list")'") }
+        guard let text = value.scalar?.string, let number = Int(text) else {
+            throw ServerConfiguration.Problem(key, "must be a whole number, not '\(value.scalar?.string ?? "a list")'")
+        }
         return number
     }
 

@@ -50,7 +50,11 @@ struct AdminRoutes {
             if entries.count < 500 { break }
             page += 1
         }
-        return found.map { AuditResource(id: $0.id, timestamp: $0.timestamp, username: $0.username, apiKeyId: $0.apiKeyID?.rawValue, action: $0.action, resourceType: $0.resourceType, resourceId: $0.resourceID, details: $0.details, ipAddress: $0.clientAddress, success: $0.success) }
+        return found.map {
+            AuditResource(
+                id: $0.id, timestamp: $0.timestamp, username: $0.username, apiKeyId: $0.apiKeyID?.rawValue, action: $0.action,
+                resourceType: $0.resourceType, resourceId: $0.resourceID, details: $0.details, ipAddress: $0.clientAddress, success: $0.success)
+        }
     }
 
     struct Actions: ResponseEncodable {
@@ -96,14 +100,23 @@ struct AdminRoutes {
     /// cells that a spreadsheet would run as a formula are prefixed with `'`.
     @Sendable func exportCSV(_ request: Request, context: ArgusRequestContext) async throws -> Response {
         let devices = try await allDevices()
-        let header = ["id", "ip_address", "mac_address", "hostname", "vendor", "device_type", "os_name", "label", "zone", "is_trusted", "is_online", "risk_level", "risk_score", "open_ports", "first_seen", "last_seen", "times_seen"]
+        let header = [
+            "id", "ip_address", "mac_address", "hostname", "vendor", "device_type", "os_name", "label", "zone", "is_trusted", "is_online",
+            "risk_level", "risk_score", "open_ports", "first_seen", "last_seen", "times_seen",
+        ]
         let rows = devices.map { device -> [String] in
-            let cells: [String?] = ["\(device.id)", device.ipAddress, device.macAddress, device.hostname, device.vendor, device.deviceType, device.osName, device.label, device.zone, "\(device.isTrusted)", "\(device.isOnline)", device.riskLevel, "\(device.riskScore)", device.openPorts.map(String.init), device.firstSeen.formatted(.iso8601), device.lastSeen.formatted(.iso8601), "\(device.timesSeen)"]
+            let cells: [String?] = [
+                "\(device.id)", device.ipAddress, device.macAddress, device.hostname, device.vendor, device.deviceType, device.osName, device.label,
+                device.zone, "\(device.isTrusted)", "\(device.isOnline)", device.riskLevel, "\(device.riskScore)", device.openPorts.map(String.init),
+                device.firstSeen.formatted(.iso8601), device.lastSeen.formatted(.iso8601), "\(device.timesSeen)",
+            ]
             return cells.map { $0 ?? "" }
         }
         let text = try CSVExport.document(header: header, rows: rows)
         await services.audit("export", context, request: request, details: "devices.csv, \(devices.count) devices")
-        return Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"argus-devices.csv\""], body: .init(byteBuffer: ByteBuffer(string: text)))
+        return Response(
+            status: .ok, headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"argus-devices.csv\""],
+            body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
     struct Cleaned: ResponseEncodable {

@@ -40,7 +40,11 @@ struct AlertRoutes {
         var digestMinutes: Int?
         var quietHours: String?
 
-        init(name: String, type: String, url: String? = nil, secret: String? = nil, to: [String]? = nil, from: String? = nil, username: String? = nil, password: String? = nil, caFile: String? = nil, topicPrefix: String? = nil, discoveryPrefix: String? = nil, digestMinutes: Int? = nil, quietHours: String? = nil) {
+        init(
+            name: String, type: String, url: String? = nil, secret: String? = nil, to: [String]? = nil, from: String? = nil, username: String? = nil,
+            password: String? = nil, caFile: String? = nil, topicPrefix: String? = nil, discoveryPrefix: String? = nil, digestMinutes: Int? = nil,
+            quietHours: String? = nil
+        ) {
             self.name = name
             self.type = type
             self.url = url
@@ -127,7 +131,9 @@ struct AlertRoutes {
             kind = alert?.kind.rawValue
             severity = alert?.severity.rawValue
             title = alert?.title
-            status = message.suppressedReason != nil ? "suppressed" : message.deliveredAt != nil ? "delivered" : message.attempts > 0 ? "retrying" : "pending"
+            status =
+                message.suppressedReason != nil
+                ? "suppressed" : message.deliveredAt != nil ? "delivered" : message.attempts > 0 ? "retrying" : "pending"
             reason = message.suppressedReason
             attempts = message.attempts
             createdAt = message.createdAt
@@ -175,7 +181,8 @@ struct AlertRoutes {
         let body = try await request.decodeJSON(as: SnoozeRequest.self, context: context)
         guard (1...43_200).contains(body.minutes) else { throw APIError.invalid("minutes", "must be 1 to 43200 (30 days)") }
         let snooze = try await services.snoozeAlerts(for: body.deviceId.map { DeviceID($0) }, minutes: body.minutes)
-        await services.audit("alerts_snoozed", context, request: request, resource: body.deviceId.map { ("device", "\($0)") }, details: "\(body.minutes) minutes")
+        await services.audit(
+            "alerts_snoozed", context, request: request, resource: body.deviceId.map { ("device", "\($0)") }, details: "\(body.minutes) minutes")
         return Snooze(snooze)
     }
 
@@ -201,7 +208,9 @@ struct AlertRoutes {
     }
 
     @Sendable func list(_ request: Request, context: ArgusRequestContext) async throws -> Sinks {
-        Sinks(sinks: await services.alertSinkList().map { Sink(name: $0.name, description: $0.description, source: $0.source) }, pending: try await services.store.pendingMessageCount())
+        Sinks(
+            sinks: await services.alertSinkList().map { Sink(name: $0.name, description: $0.description, source: $0.source) },
+            pending: try await services.store.pendingMessageCount())
     }
 
     struct Sent: ResponseEncodable {

@@ -61,7 +61,9 @@ struct AuthRoutes {
             do { networks = try services.setupNetworks(subnet) } catch { throw APIError.invalid("subnet", "\(error)") }
         }
         guard try await services.accounts.userCount() == 0 else { throw APIError(.conflict, "Setup is done already: sign in") }
-        switch try await services.completeSetup(username: body.username, password: body.password, token: body.setupToken, networks: networks, request: request, context: context) {
+        switch try await services.completeSetup(
+            username: body.username, password: body.password, token: body.setupToken, networks: networks, request: request, context: context)
+        {
         case .created(let user):
             return try await signIn(user, remember: false, request: request, context: context, status: .created)
         case .done:
@@ -80,7 +82,8 @@ struct AuthRoutes {
     /// Starts a session and answers with its CSRF token, the cookie set.
     func signIn(_ user: User, remember: Bool, request: Request, context: ArgusRequestContext, status: HTTPResponse.Status) async throws -> Response {
         let (cookie, session) = try await services.startSession(for: user, remember: remember, request: request, context: context)
-        var response = try SignedIn(username: user.username, csrfToken: session.csrfToken, expiresAt: session.expiresAt).response(from: request, context: context)
+        var response = try SignedIn(username: user.username, csrfToken: session.csrfToken, expiresAt: session.expiresAt).response(
+            from: request, context: context)
         response.status = status
         response.setCookie(cookie)
         return response
@@ -157,9 +160,11 @@ struct AuthRoutes {
     @Sendable func createKey(_ request: Request, context: ArgusRequestContext) async throws -> Response {
         let (user, _) = try context.requireSession()
         let body = try await request.decodeJSON(as: NewKey.self, context: context)
-        let key: APIKey, secret: String
+        let key: APIKey
+        let secret: String
         do {
-            (key, secret) = try await Accounts(store: services.accounts, hasher: services.hasher).createAPIKey(for: user, name: body.name, expiresInDays: body.expiresInDays)
+            (key, secret) = try await Accounts(store: services.accounts, hasher: services.hasher).createAPIKey(
+                for: user, name: body.name, expiresInDays: body.expiresInDays)
         } catch let refusal as Accounts.Refusal {
             throw APIError.invalid(refusal.field, refusal.description)
         }
@@ -179,7 +184,9 @@ struct AuthRoutes {
     @Sendable func revokeKey(_ request: Request, context: ArgusRequestContext) async throws -> Revoked {
         let (user, _) = try context.requireSession()
         guard let id = context.parameters.get("id", as: Int64.self) else { throw APIError.invalid("id", "must be a key id") }
-        guard let key = try await services.accounts.apiKeys(of: user.id).first(where: { $0.id.rawValue == id }) else { throw APIError.notFound("API key") }
+        guard let key = try await services.accounts.apiKeys(of: user.id).first(where: { $0.id.rawValue == id }) else {
+            throw APIError.notFound("API key")
+        }
         try await services.accounts.revokeAPIKey(key.id, at: Date())
         await services.audit("api_key_revoke", context, request: request, resource: ("api_key", "\(id)"), details: key.name)
         return Revoked(id: id, name: key.name)

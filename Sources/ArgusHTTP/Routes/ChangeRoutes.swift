@@ -20,7 +20,9 @@ struct ChangeRoutes {
     /// `GET /api/changes?scan_id&change_type&severity&device_id&acknowledged&limit&offset`
     /// (`scan_id=0` is ignored, as in the original).
     @Sendable func list(_ request: Request, context: ArgusRequestContext) async throws -> [ChangeResource] {
-        var query = ChangeQuery(limit: try request.queryInt("limit", default: 50, in: 1...1_000), offset: try request.queryInt("offset", default: 0, in: 0...Int(Int32.max)))
+        var query = ChangeQuery(
+            limit: try request.queryInt("limit", default: 50, in: 1...1_000),
+            offset: try request.queryInt("offset", default: 0, in: 0...Int(Int32.max)))
         if let scan = request.queryText("scan_id") {
             guard let id = Int64(scan), id >= 0 else { throw APIError.invalid("scan_id", "must be a scan id") }
             if id > 0 { query.scanID = ScanID(id) }
@@ -30,7 +32,9 @@ struct ChangeRoutes {
             query.deviceID = DeviceID(id)
         }
         if let kind = request.queryText("change_type") {
-            guard let parsed = ChangeKind(rawValue: kind) else { throw APIError.invalid("change_type", "one of \(ChangeKind.allCases.map(\.rawValue).joined(separator: ", "))") }
+            guard let parsed = ChangeKind(rawValue: kind) else {
+                throw APIError.invalid("change_type", "one of \(ChangeKind.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
             query.kind = parsed
         }
         if let severity = request.queryText("severity") {
@@ -54,7 +58,9 @@ struct ChangeRoutes {
         let body = try await request.decodeJSON(as: Acknowledge.self, context: context)
         guard !body.ids.isEmpty, body.ids.count <= 10_000 else { throw APIError.invalid("ids", "1 to 10000 change ids") }
         let (updated, withdrawn) = try await services.acknowledgeChanges(body.ids.map { ChangeID($0) }, acknowledged: body.acknowledged ?? true)
-        await services.audit("change_acknowledge", context, request: request, details: "\(updated) changes" + (withdrawn > 0 ? ", \(withdrawn) waiting alerts withdrawn" : ""))
+        await services.audit(
+            "change_acknowledge", context, request: request,
+            details: "\(updated) changes" + (withdrawn > 0 ? ", \(withdrawn) waiting alerts withdrawn" : ""))
         return Acknowledged(updated: updated)
     }
 }

@@ -41,7 +41,9 @@ struct ConfigRoutes {
         let ports = try await services.store.setting("scanning.port_range")
         let os = try await services.store.setting("scanning.enable_os_detection").map { $0 == "true" } ?? true
         let outside = try await services.allowsScansOutsideScope()
-        return Settings(network: .init(subnets: subnets, subnet: subnets.first, scanProfile: profile), scanning: .init(portRange: ports, enableOsDetection: os, allowOutsideScope: outside))
+        return Settings(
+            network: .init(subnets: subnets, subnet: subnets.first, scanProfile: profile),
+            scanning: .init(portRange: ports, enableOsDetection: os, allowOutsideScope: outside))
     }
 
     @Sendable func show(_ request: Request, context: ArgusRequestContext) async throws -> Settings {
@@ -63,7 +65,9 @@ struct ConfigRoutes {
             changed.append("subnets=\(trimmed.joined(separator: ","))")
         }
         if let profile = body.network.scanProfile {
-            guard services.configuration.profiles.contains(where: { $0.name == profile }) else { throw APIError.invalid("network.scan_profile", "one of quick, normal, intensive") }
+            guard services.configuration.profiles.contains(where: { $0.name == profile }) else {
+                throw APIError.invalid("network.scan_profile", "one of quick, normal, intensive")
+            }
             try await services.store.setSetting("network.scan_profile", to: profile)
             changed.append("scan_profile=\(profile)")
         }

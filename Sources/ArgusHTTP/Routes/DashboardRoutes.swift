@@ -62,12 +62,17 @@ struct DashboardRoutes {
             series.deviceCounts.append(scan.devicesFound)
             series.portCounts.append(scan.openPorts)
             series.changeCounts.append(changes)
-            series.riskScores.append(observations.isEmpty ? 0 : (Double(observations.reduce(0) { $0 + $1.riskScore }) / Double(observations.count) * 10).rounded() / 10)
+            series.riskScores.append(
+                observations.isEmpty ? 0 : (Double(observations.reduce(0) { $0 + $1.riskScore }) / Double(observations.count) * 10).rounded() / 10)
             series.atRiskCounts.append(observations.count { $0.riskLevel >= .high })
             totalChanges += changes
         }
         let count = Double(max(scans.count, 1))
-        return Trends(trends: series, summary: .init(totalScans: scans.count, days: days, avgDevices: (Double(series.deviceCounts.reduce(0, +)) / count * 10).rounded() / 10, avgRiskScore: (series.riskScores.reduce(0, +) / count * 10).rounded() / 10, totalChanges: totalChanges))
+        return Trends(
+            trends: series,
+            summary: .init(
+                totalScans: scans.count, days: days, avgDevices: (Double(series.deviceCounts.reduce(0, +)) / count * 10).rounded() / 10,
+                avgRiskScore: (series.riskScores.reduce(0, +) / count * 10).rounded() / 10, totalChanges: totalChanges))
     }
 
     struct Distributions: ResponseEncodable {
@@ -99,7 +104,8 @@ struct DashboardRoutes {
             }
         }
         let top = ports.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(10).map { Distributions.TopPort(port: $0.key, count: $0.value) }
-        return Distributions(riskDistribution: risk, deviceTypes: types, topPorts: top, hasData: true, totalDevices: counts.total, scanId: latest?.id.rawValue)
+        return Distributions(
+            riskDistribution: risk, deviceTypes: types, topPorts: top, hasData: true, totalDevices: counts.total, scanId: latest?.id.rawValue)
     }
 
     struct HistoryEntry: Encodable, Sendable {
@@ -117,7 +123,9 @@ struct DashboardRoutes {
     /// `GET /api/device-history`: every device ever seen, most recently seen first.
     @Sendable func deviceHistory(_ request: Request, context: ArgusRequestContext) async throws -> [HistoryEntry] {
         try await services.store.inventory().sorted { $0.lastSeen > $1.lastSeen }.map {
-            HistoryEntry(deviceId: $0.id.rawValue, macAddress: $0.mac, lastIp: $0.ip, lastHostname: $0.hostname, firstSeen: $0.firstSeen, lastSeen: $0.lastSeen, timesSeen: $0.timesSeen, label: $0.label, isTrusted: $0.isTrusted)
+            HistoryEntry(
+                deviceId: $0.id.rawValue, macAddress: $0.mac, lastIp: $0.ip, lastHostname: $0.hostname, firstSeen: $0.firstSeen,
+                lastSeen: $0.lastSeen, timesSeen: $0.timesSeen, label: $0.label, isTrusted: $0.isTrusted)
         }
     }
 }

@@ -21,7 +21,9 @@ struct DeviceRoutes {
     }
 
     static func deviceID(_ context: ArgusRequestContext) throws -> DeviceID {
-        guard let id = context.parameters.get("id", as: Int64.self), id > 0 else { throw APIError.invalid("id", "must be a device id (a positive whole number)") }
+        guard let id = context.parameters.get("id", as: Int64.self), id > 0 else {
+            throw APIError.invalid("id", "must be a device id (a positive whole number)")
+        }
         return DeviceID(id)
     }
 
@@ -40,7 +42,9 @@ struct DeviceRoutes {
         query.isOnline = try request.queryBool("online")
         query.zone = request.queryText("zone")
         if let type = request.queryText("type") {
-            guard DeviceType(rawValue: type) != nil else { throw APIError.invalid("type", "one of \(DeviceType.allCases.map(\.rawValue).joined(separator: ", "))") }
+            guard DeviceType(rawValue: type) != nil else {
+                throw APIError.invalid("type", "one of \(DeviceType.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
             query.deviceType = type
         }
         query.search = request.queryText("q").map { String($0.prefix(200)) }
@@ -55,7 +59,8 @@ struct DeviceRoutes {
         query.limit = try request.queryInt("limit", default: 100, in: 1...1_000)
         query.offset = try request.queryInt("offset", default: 0, in: 0...Int(Int32.max))
         let page = try await services.store.devices(query)
-        return PageResource(items: page.items.map { DeviceResource($0.device, openPorts: $0.openPorts) }, total: page.total, limit: query.limit, offset: query.offset)
+        return PageResource(
+            items: page.items.map { DeviceResource($0.device, openPorts: $0.openPorts) }, total: page.total, limit: query.limit, offset: query.offset)
     }
 
     /// `GET /api/devices/{id}`: ports, threats with remediation, CVEs and history.
@@ -73,7 +78,11 @@ struct DeviceRoutes {
             scoreInputs: assessment.scoreInputs,
             threats: assessment.findings,
             cves: assessment.vulnerabilities,
-            history: history.map { ObservationResource(scanId: $0.scanID.rawValue, observedAt: $0.observedAt, ipAddress: $0.ip, hostname: $0.hostname, openPorts: $0.openPorts.map(\.number), riskLevel: $0.riskLevel.rawValue, riskScore: $0.riskScore) }
+            history: history.map {
+                ObservationResource(
+                    scanId: $0.scanID.rawValue, observedAt: $0.observedAt, ipAddress: $0.ip, hostname: $0.hostname,
+                    openPorts: $0.openPorts.map(\.number), riskLevel: $0.riskLevel.rawValue, riskScore: $0.riskScore)
+            }
         )
     }
 
@@ -113,13 +122,19 @@ struct DeviceRoutes {
         if let zone, zone.count > 100 || !zone.allSatisfy({ $0.isLetter || $0.isNumber || " _-".contains($0) }) {
             throw APIError.invalid("zone", "at most 100 letters, digits, spaces, '_' or '-'")
         }
-        for (field, text) in [("label", label), ("notes", notes)] where text?.unicodeScalars.contains(where: { $0.properties.generalCategory == .control && $0 != "\n" && $0 != "\t" }) == true {
+        for (field, text) in [("label", label), ("notes", notes)]
+        where text?.unicodeScalars.contains(where: { $0.properties.generalCategory == .control && $0 != "\n" && $0 != "\t" }) == true {
             throw APIError.invalid(field, "must not contain control characters")
         }
         guard try await services.store.device(id) != nil else { throw APIError.notFound("Device") }
         let device = try await services.store.editDevice(id, DeviceEdit(label: label, notes: notes, isTrusted: body.isTrusted, zone: zone))
-        await services.audit("device_edit", context, request: request, resource: ("device", "\(id)"), details: [label.map { _ in "label" }, notes.map { _ in "notes" }, body.isTrusted.map { "trusted=\($0)" }, zone.map { "zone=\($0)" }].compactMap(\.self).joined(separator: ", "))
-        return Edited(id: device.id.rawValue, ipAddress: device.ip, macAddress: device.mac, label: device.label, notes: device.notes, isTrusted: device.isTrusted, zone: device.zone)
+        await services.audit(
+            "device_edit", context, request: request, resource: ("device", "\(id)"),
+            details: [label.map { _ in "label" }, notes.map { _ in "notes" }, body.isTrusted.map { "trusted=\($0)" }, zone.map { "zone=\($0)" }]
+                .compactMap(\.self).joined(separator: ", "))
+        return Edited(
+            id: device.id.rawValue, ipAddress: device.ip, macAddress: device.mac, label: device.label, notes: device.notes,
+            isTrusted: device.isTrusted, zone: device.zone)
     }
 
     struct Zones: ResponseEncodable { var zones: [String] }

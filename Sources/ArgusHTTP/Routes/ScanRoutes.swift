@@ -26,7 +26,9 @@ struct ScanRoutes {
     }
 
     static func scanID(_ context: ArgusRequestContext, _ name: String = "id") throws -> ScanID {
-        guard let id = context.parameters.get(name, as: Int64.self), id > 0 else { throw APIError.invalid(name, "must be a scan id (a positive whole number)") }
+        guard let id = context.parameters.get(name, as: Int64.self), id > 0 else {
+            throw APIError.invalid(name, "must be a scan id (a positive whole number)")
+        }
         return ScanID(id)
     }
 
@@ -36,13 +38,19 @@ struct ScanRoutes {
     }
 
     @Sendable func list(_ request: Request, context: ArgusRequestContext) async throws -> [ScanResource] {
-        var query = ScanQuery(limit: try request.queryInt("limit", default: 10, in: 1...1_000), offset: try request.queryInt("offset", default: 0, in: 0...Int(Int32.max)))
+        var query = ScanQuery(
+            limit: try request.queryInt("limit", default: 10, in: 1...1_000),
+            offset: try request.queryInt("offset", default: 0, in: 0...Int(Int32.max)))
         if let status = request.queryText("status") {
-            guard let value = ScanStatus(rawValue: status) else { throw APIError.invalid("status", "one of \(ScanStatus.allCases.map(\.rawValue).joined(separator: ", "))") }
+            guard let value = ScanStatus(rawValue: status) else {
+                throw APIError.invalid("status", "one of \(ScanStatus.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
             query.status = value
         }
         if let type = request.queryText("type") {
-            guard let value = ScanKind(rawValue: type) else { throw APIError.invalid("type", "one of \(ScanKind.allCases.map(\.rawValue).joined(separator: ", "))") }
+            guard let value = ScanKind(rawValue: type) else {
+                throw APIError.invalid("type", "one of \(ScanKind.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
             query.kind = value
         }
         return try await services.store.scans(query).items.map(ScanResource.init)
@@ -69,7 +77,9 @@ struct ScanRoutes {
         let id = try Self.scanID(context)
         _ = try await scan(id)
         return try await services.store.observations(in: id).map {
-            ScannedDevice(id: $0.deviceID.rawValue, ipAddress: $0.ip, macAddress: $0.mac, hostname: $0.hostname, vendor: $0.vendor, osName: $0.osName, status: $0.state.rawValue, portCount: $0.openPorts.count, riskLevel: $0.riskLevel.rawValue, riskScore: $0.riskScore)
+            ScannedDevice(
+                id: $0.deviceID.rawValue, ipAddress: $0.ip, macAddress: $0.mac, hostname: $0.hostname, vendor: $0.vendor, osName: $0.osName,
+                status: $0.state.rawValue, portCount: $0.openPorts.count, riskLevel: $0.riskLevel.rawValue, riskScore: $0.riskScore)
         }
     }
 
@@ -93,7 +103,9 @@ struct ScanRoutes {
         request.timeout = .seconds(services.configuration.scanTimeoutMinutes * 60)
         do {
             let id = try await services.scans.start(request, kind: kind)
-            await services.audit("scan_start", context, request: http, resource: ("scan", "\(id)"), details: "\(kind.rawValue) \(request.profile.name): \(request.targets.targets.map(\.text).joined(separator: ", "))")
+            await services.audit(
+                "scan_start", context, request: http, resource: ("scan", "\(id)"),
+                details: "\(kind.rawValue) \(request.profile.name): \(request.targets.targets.map(\.text).joined(separator: ", "))")
             return id
         } catch let error as ScanCoordinator.StartError {
             throw APIError(error == .stopping ? .serviceUnavailable : .conflict, error.description)
@@ -113,7 +125,8 @@ struct ScanRoutes {
         } else {
             targets = try await configuredTargets()
         }
-        let id = try await start(ScanRequest(targets: targets, profile: profile, resolvesNames: services.configuration.resolveNames), kind: .network, context, request)
+        let id = try await start(
+            ScanRequest(targets: targets, profile: profile, resolvesNames: services.configuration.resolveNames), kind: .network, context, request)
         var response = try ScanResource(try await scan(id)).response(from: request, context: context)
         response.status = .accepted
         response.headers[.location] = "/api/scans/\(id)"
@@ -132,8 +145,10 @@ struct ScanRoutes {
     @Sendable func trigger(_ request: Request, context: ArgusRequestContext) async throws -> Response {
         let profile = try await profile(named: request.queryText("profile"), field: "profile")
         let targets = try await configuredTargets()
-        let id = try await start(ScanRequest(targets: targets, profile: profile, resolvesNames: services.configuration.resolveNames), kind: .network, context, request)
-        var response = try Started(scanId: id.rawValue, profile: profile.name, subnet: targets.targets.map(\.text).joined(separator: ", ")).response(from: request, context: context)
+        let id = try await start(
+            ScanRequest(targets: targets, profile: profile, resolvesNames: services.configuration.resolveNames), kind: .network, context, request)
+        var response = try Started(scanId: id.rawValue, profile: profile.name, subnet: targets.targets.map(\.text).joined(separator: ", ")).response(
+            from: request, context: context)
         response.status = .accepted
         return response
     }
@@ -151,10 +166,13 @@ struct ScanRoutes {
         }
         // A host name is resolved once; its address is checked against the scope and scanned.
         let targets = try await services.scopedTargets([address], field: "address")
-        if let resolved = targets.targets.first?.text, resolved != address, exclusions.contains(where: { (try? ScanTarget($0))?.contains(address: resolved) == true }) {
+        if let resolved = targets.targets.first?.text, resolved != address,
+            exclusions.contains(where: { (try? ScanTarget($0))?.contains(address: resolved) == true })
+        {
             throw APIError.invalid("address", "\(address) (\(resolved)) is excluded from scanning (network.exclusions)")
         }
-        let id = try await start(ScanRequest(targets: targets, profile: profile, resolvesNames: services.configuration.resolveNames), kind: .device, context, request)
+        let id = try await start(
+            ScanRequest(targets: targets, profile: profile, resolvesNames: services.configuration.resolveNames), kind: .device, context, request)
         var response = try Started(scanId: id.rawValue, profile: profile.name, target: address).response(from: request, context: context)
         response.status = .accepted
         return response
@@ -174,7 +192,9 @@ struct ScanRoutes {
     @Sendable func status(_ request: Request, context: ArgusRequestContext) async throws -> Status {
         let running = await services.scans.runningScans
         let main = running.first { $0.kind == .network } ?? running.first
-        return Status(scanning: main != nil, scanId: main?.scanID.rawValue, scanType: main?.kind.rawValue, subnet: main?.targets.joined(separator: ", "), profile: main?.profile, startedAt: main?.startedAt, progress: main?.progress, scans: running)
+        return Status(
+            scanning: main != nil, scanId: main?.scanID.rawValue, scanType: main?.kind.rawValue, subnet: main?.targets.joined(separator: ", "),
+            profile: main?.profile, startedAt: main?.startedAt, progress: main?.progress, scans: running)
     }
 
     struct Cancelling: ResponseEncodable {
@@ -210,15 +230,22 @@ struct ScanRoutes {
         let previous = try await scan(try Self.scanID(context, "previous"))
         let now = try await services.store.observations(in: current.id)
         let before = try await services.store.observations(in: previous.id)
-        let changes = ChangeDetector().changes(from: before.map(DeviceSnapshot.init(observation:)), to: now.map(DeviceSnapshot.init(observation:)), coversAllPrevious: true)
+        let changes = ChangeDetector().changes(
+            from: before.map(DeviceSnapshot.init(observation:)), to: now.map(DeviceSnapshot.init(observation:)), coversAllPrevious: true)
         let records = changes.enumerated().map { index, change in
             var deviceID: DeviceID?
             if case .known(let id)? = change.device { deviceID = id }
-            return ChangeResource(ChangeRecord(id: ChangeID(Int64(index + 1)), scanID: current.id, deviceID: deviceID, kind: change.kind, severity: change.severity, ip: change.ip, mac: change.mac, port: change.port, protocol: change.protocol, oldValue: change.oldValue, newValue: change.newValue, description: change.description, detectedAt: current.finishedAt ?? current.createdAt))
+            return ChangeResource(
+                ChangeRecord(
+                    id: ChangeID(Int64(index + 1)), scanID: current.id, deviceID: deviceID, kind: change.kind, severity: change.severity,
+                    ip: change.ip, mac: change.mac, port: change.port, protocol: change.protocol, oldValue: change.oldValue,
+                    newValue: change.newValue, description: change.description, detectedAt: current.finishedAt ?? current.createdAt))
         }
         let added = Set(now.map(\.deviceID)).subtracting(before.map(\.deviceID)).count
         let removed = Set(before.map(\.deviceID)).subtracting(now.map(\.deviceID)).count
-        return Comparison(currentScan: ScanResource(current), previousScan: ScanResource(previous), changes: records, summary: .init(devicesAdded: added, devicesRemoved: removed, totalChanges: records.count))
+        return Comparison(
+            currentScan: ScanResource(current), previousScan: ScanResource(previous), changes: records,
+            summary: .init(devicesAdded: added, devicesRemoved: removed, totalChanges: records.count))
     }
 
     /// `POST /api/scans/import`: an nmap XML file (the body) becomes a scan, streamed to disk
@@ -233,7 +260,9 @@ struct ScanRoutes {
         do {
             for try await chunk in request.body {
                 size += chunk.readableBytes
-                guard size <= context.maxUploadSize else { throw APIError(.contentTooLarge, "The file is larger than \(context.maxUploadSize >> 20) MiB") }
+                guard size <= context.maxUploadSize else {
+                    throw APIError(.contentTooLarge, "The file is larger than \(context.maxUploadSize >> 20) MiB")
+                }
                 try handle.write(contentsOf: Data(chunk.readableBytesView))
             }
             try handle.close()

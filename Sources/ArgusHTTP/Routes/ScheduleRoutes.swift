@@ -67,13 +67,20 @@ struct ScheduleRoutes {
         let cadence: ScanCadence
         do { cadence = try ScanCadence(body.cron) } catch { throw APIError.invalid("cron", error.description) }
         let profile = body.profile ?? "normal"
-        guard services.configuration.profiles.contains(where: { $0.name == profile }) else { throw APIError.invalid("profile", "one of quick, normal, intensive") }
+        guard services.configuration.profiles.contains(where: { $0.name == profile }) else {
+            throw APIError.invalid("profile", "one of quick, normal, intensive")
+        }
         let targets = body.targets ?? []
         if !targets.isEmpty {
             let exclusions = try await services.exclusions()
-            do { _ = try services.configuration.targetRules.targets(targets, excluding: exclusions) } catch { throw APIError.invalid("targets", "\(error)") }
+            do { _ = try services.configuration.targetRules.targets(targets, excluding: exclusions) } catch {
+                throw APIError.invalid("targets", "\(error)")
+            }
         }
-        return (Schedule(id: id, name: name, expression: cadence.description, profile: profile, targets: targets, isEnabled: body.enabled ?? true), cadence)
+        return (
+            Schedule(id: id, name: name, expression: cadence.description, profile: profile, targets: targets, isEnabled: body.enabled ?? true),
+            cadence
+        )
     }
 
     @Sendable func create(_ request: Request, context: ArgusRequestContext) async throws -> Response {
@@ -81,7 +88,8 @@ struct ScheduleRoutes {
         var (schedule, cadence) = try await schedule(from: body, id: ScheduleID(0))
         schedule.nextRunAt = cadence.nextRun(after: Date())
         let stored = try await services.store.createSchedule(schedule)
-        await services.audit("schedule_create", context, request: request, resource: ("schedule", "\(stored.id)"), details: "\(stored.name): \(stored.expression)")
+        await services.audit(
+            "schedule_create", context, request: request, resource: ("schedule", "\(stored.id)"), details: "\(stored.name): \(stored.expression)")
         var response = try Job(stored).response(from: request, context: context)
         response.status = .created
         return response
@@ -95,7 +103,8 @@ struct ScheduleRoutes {
         schedule.lastRunAt = existing.lastRunAt
         schedule.nextRunAt = cadence.nextRun(after: Date())
         try await services.store.updateSchedule(schedule)
-        await services.audit("schedule_update", context, request: request, resource: ("schedule", "\(id)"), details: "\(schedule.name): \(schedule.expression)")
+        await services.audit(
+            "schedule_update", context, request: request, resource: ("schedule", "\(id)"), details: "\(schedule.name): \(schedule.expression)")
         return Job(schedule)
     }
 

@@ -19,7 +19,8 @@ struct SystemRoutes {
         router.get("/api/stats", use: stats)
         router.get("/metrics", use: metrics)
         router.get("/api/openapi.json") { _, _ in
-            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: PackageResources.openapi_json)))
+            Response(
+                status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: PackageResources.openapi_json)))
         }
     }
 
@@ -92,25 +93,32 @@ struct SystemRoutes {
             for sample in samples { text += "\(name)\(sample.labels.isEmpty ? "" : "{\(sample.labels)}") \(sample.value)\n" }
         }
         let counts = try await services.store.deviceCounts()
-        metric("argus_devices", "gauge", "Devices in the inventory, by risk level.", RiskLevel.allCases.map { ("level=\"\($0.rawValue)\"", "\(counts.byRisk[$0, default: 0])") })
+        metric(
+            "argus_devices", "gauge", "Devices in the inventory, by risk level.",
+            RiskLevel.allCases.map { ("level=\"\($0.rawValue)\"", "\(counts.byRisk[$0, default: 0])") })
         metric("argus_devices_online", "gauge", "Devices the latest network scan saw up.", [("", "\(counts.online)")])
         var scans: [(String, String)] = []
         for status in ScanStatus.allCases {
             scans.append(("status=\"\(status.rawValue)\"", "\(try await services.store.scans(ScanQuery(status: status, limit: 1)).total)"))
         }
         metric("argus_scans", "gauge", "Scans in the store, by status.", scans)
-        metric("argus_changes_unacknowledged", "gauge", "Changes nobody has acknowledged.", [("", "\(try await services.store.changes(ChangeQuery(acknowledged: false, limit: 1)).total)")])
+        metric(
+            "argus_changes_unacknowledged", "gauge", "Changes nobody has acknowledged.",
+            [("", "\(try await services.store.changes(ChangeQuery(acknowledged: false, limit: 1)).total)")])
         let running = await services.scans.runningScans
         metric("argus_scans_running", "gauge", "Scans running now.", [("", "\(running.count)")])
         if let last = try await services.store.scans(ScanQuery(status: .completed, limit: 1)).items.first {
-            metric("argus_last_scan_timestamp_seconds", "gauge", "When the latest completed scan finished.", [("", "\((last.finishedAt ?? last.createdAt).timeIntervalSince1970)")])
+            metric(
+                "argus_last_scan_timestamp_seconds", "gauge", "When the latest completed scan finished.",
+                [("", "\((last.finishedAt ?? last.createdAt).timeIntervalSince1970)")])
             metric("argus_last_scan_duration_seconds", "gauge", "How long the latest completed scan took.", [("", "\(last.duration ?? 0)")])
             metric("argus_last_scan_hosts_up", "gauge", "Hosts the latest completed scan found up.", [("", "\(last.hostsUp)")])
             metric("argus_last_scan_open_ports", "gauge", "Open ports the latest completed scan found.", [("", "\(last.openPorts)")])
         }
         metric("argus_build_info", "gauge", "Argus's version.", [("version=\"\(ArgusVersion.current)\"", "1")])
         metric("argus_start_time_seconds", "gauge", "When argus-server started.", [("", "\(services.startedAt.timeIntervalSince1970)")])
-        return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
+        return Response(
+            status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 }
 

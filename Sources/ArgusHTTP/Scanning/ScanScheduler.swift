@@ -31,7 +31,9 @@ public struct ScanScheduler: ServiceLifecycle.Service {
                 throw APIError.invalid("profile", "unknown profile \(schedule.profile)")
             }
             let targets = try await services.networkTargets(schedule.targets)
-            return ScanRequest(targets: targets, profile: profile, resolvesNames: services.configuration.resolveNames, timeout: .seconds(services.configuration.scanTimeoutMinutes * 60))
+            return ScanRequest(
+                targets: targets, profile: profile, resolvesNames: services.configuration.resolveNames,
+                timeout: .seconds(services.configuration.scanTimeoutMinutes * 60))
         }
     }
 

@@ -6,8 +6,8 @@
 import Argus
 import ArgusAccounts
 import Foundation
-import Hummingbird
 import HTTPTypes
+import Hummingbird
 import Logging
 
 /// Finds who is calling (an API key, or the session cookie), enforces CSRF protection on
@@ -25,7 +25,9 @@ struct AuthenticationMiddleware: RouterMiddleware {
     let services: ServerServices
 
     /// Paths anyone may call.
-    static let publicPaths: Set<String> = ["/health", "/api/setup", "/api/login", "/api/openapi.json", "/login", "/setup", "/static/app.css", "/static/app.js"]
+    static let publicPaths: Set<String> = [
+        "/health", "/api/setup", "/api/login", "/api/openapi.json", "/login", "/setup", "/static/app.css", "/static/app.js",
+    ]
 
     /// True for the web UI's pages (which redirect to sign-in rather than answer 401).
     static func isPage(_ path: String) -> Bool {
@@ -42,7 +44,9 @@ struct AuthenticationMiddleware: RouterMiddleware {
         }
         if let key = Self.apiKey(in: request) {
             let hash = Tokens.sha256(key)
-            if let stored = try await services.accounts.apiKey(hash: hash), Tokens.constantTimeEquals(stored.keyHash, hash), stored.isUsable(), let user = try await services.accounts.user(stored.userID) {
+            if let stored = try await services.accounts.apiKey(hash: hash), Tokens.constantTimeEquals(stored.keyHash, hash), stored.isUsable(),
+                let user = try await services.accounts.user(stored.userID)
+            {
                 // One write a minute at most, not one per request (like a session's last use).
                 let now = Date()
                 // A failure to note it (a full disk, a database gone read-only) never fails the
@@ -60,12 +64,15 @@ struct AuthenticationMiddleware: RouterMiddleware {
             }
         } else if let cookie = services.sessionID(in: request, context: context) {
             let now = Date()
-            if let session = try await services.accounts.session(idHash: Tokens.sha256(cookie)), session.isValid(at: now), let user = try await services.accounts.user(session.userID) {
+            if let session = try await services.accounts.session(idHash: Tokens.sha256(cookie)), session.isValid(at: now),
+                let user = try await services.accounts.user(session.userID)
+            {
                 if now.timeIntervalSince(session.lastSeenAt) > 60 {
                     do {
                         try await services.accounts.touchSession(idHash: session.idHash, at: now)
                     } catch {
-                        services.logger.warning("could not record the last use of a session of user \(user.id.rawValue): \(Self.describe(error, services))")
+                        services.logger.warning(
+                            "could not record the last use of a session of user \(user.id.rawValue): \(Self.describe(error, services))")
                     }
                 }
                 context.identity = .session(user, session)

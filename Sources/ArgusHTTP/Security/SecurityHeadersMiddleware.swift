@@ -4,8 +4,8 @@
 //
 
 import Argus
-import Hummingbird
 import HTTPTypes
+import Hummingbird
 import Logging
 
 /// Security headers on every answer, errors included; `Cache-Control: no-store` on every answer
@@ -22,7 +22,8 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
 
     static var headers: HTTPFields {
         var fields = HTTPFields()
-        fields[.contentSecurityPolicy] = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+        fields[.contentSecurityPolicy] =
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
         fields[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
         fields[HTTPField.Name("X-Frame-Options")!] = "DENY"
         fields[HTTPField.Name("Referrer-Policy")!] = "same-origin"
@@ -52,7 +53,8 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
         case .notFound: return APIError(.notFound, error.message)
         case .invalidArgument: return APIError(.unprocessableContent, error.message)
         case .duplicate: return APIError(.conflict, "That name or key is taken")
-        case .corrupt: return APIError(.serviceUnavailable, "The database is damaged; the server's administrator must restore it (the server's log says more)")
+        case .corrupt:
+            return APIError(.serviceUnavailable, "The database is damaged; the server's administrator must restore it (the server's log says more)")
         case .diskFull: return APIError(.serviceUnavailable, "The disk holding the database is full; nothing of the failed change was kept")
         case .readOnly: return APIError(.serviceUnavailable, "The database cannot be written; the server's administrator must fix its permissions")
         case .busy: return APIError(.serviceUnavailable, "The database is busy; try again shortly", headers: [.retryAfter: "5"])

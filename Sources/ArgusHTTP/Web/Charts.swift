@@ -35,7 +35,8 @@ enum Charts {
             let width = Double(count) / Double(largest) * 200
             let y = 6 + row * 24
             svg += #"<text x="0" y="\#(y + 13)">\#(level.rawValue)</text>"#
-            svg += #"<rect class="bar-\#(level.rawValue)" x="70" y="\#(y)" width="\#(String(format: "%.1f", max(width, count > 0 ? 2 : 0)))" height="16" rx="3"><title>\#(count) \#(level.rawValue)</title></rect>"#
+            svg +=
+                #"<rect class="bar-\#(level.rawValue)" x="70" y="\#(y)" width="\#(String(format: "%.1f", max(width, count > 0 ? 2 : 0)))" height="16" rx="3"><title>\#(count) \#(level.rawValue)</title></rect>"#
             svg += #"<text x="\#(String(format: "%.1f", 76 + width))" y="\#(y + 13)">\#(count)</text>"#
         }
         return svg + "</svg>"
@@ -52,7 +53,8 @@ enum Charts {
         var svg = #"<svg class="chart" viewBox="0 0 320 130" role="img" aria-label="\#(escape(label))">"#
         svg += #"<line class="axis" x1="10" y1="110" x2="310" y2="110"/>"#
         svg += #"<polyline class="line" points="\#(coordinates.joined(separator: " "))"><title>\#(escape(label))</title></polyline>"#
-        svg += #"<text x="10" y="126">\#(escape(points.first!.label))</text><text x="310" y="126" text-anchor="end">\#(escape(points.last!.label))</text>"#
+        svg +=
+            #"<text x="10" y="126">\#(escape(points.first!.label))</text><text x="310" y="126" text-anchor="end">\#(escape(points.last!.label))</text>"#
         svg += #"<text x="12" y="12">\#(Int(largest))</text>"#
         return svg + "</svg>"
     }

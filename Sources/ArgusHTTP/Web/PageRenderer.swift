@@ -33,14 +33,17 @@ struct PageRenderer: Sendable {
     /// A page as an HTML response.
     func render(_ name: String, _ values: [String: Any], status: HTTPResponse.Status = .ok) -> Response {
         let html = library.render(values, withTemplate: name) ?? "<!doctype html><title>Argus</title><p>The page \(name) is missing.</p>"
-        return Response(status: status, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"], body: .init(byteBuffer: ByteBuffer(string: html)))
+        return Response(
+            status: status, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
+            body: .init(byteBuffer: ByteBuffer(string: html)))
     }
 }
 
 /// The stylesheet and script, served from memory.
 enum WebAssets {
     static func response(_ bytes: [UInt8], type: String) -> Response {
-        Response(status: .ok, headers: [.contentType: type, .cacheControl: "public, max-age=3600"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+        Response(
+            status: .ok, headers: [.contentType: type, .cacheControl: "public, max-age=3600"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 }
 

@@ -61,7 +61,12 @@ extension WebRoutes {
         let later = request.queryText("scan1").flatMap(Int64.init) ?? scans.first?.id.rawValue
         let earlier = request.queryText("scan2").flatMap(Int64.init) ?? scans.dropFirst().first?.id.rawValue
         func options(_ selected: Int64?) -> [[String: Any]] {
-            scans.map { ["value": $0.id.rawValue, "label": "Scan \($0.id) · \(Self.date($0.finishedAt)) · \($0.targets.joined(separator: ", "))", "selected": $0.id.rawValue == selected] }
+            scans.map {
+                [
+                    "value": $0.id.rawValue, "label": "Scan \($0.id) · \(Self.date($0.finishedAt)) · \($0.targets.joined(separator: ", "))",
+                    "selected": $0.id.rawValue == selected,
+                ]
+            }
         }
         var values = base(context, nav: "compare")
         values["earlier"] = options(earlier)
@@ -69,7 +74,8 @@ extension WebRoutes {
         if let later, let earlier, later != earlier {
             let now = try await services.store.observations(in: ScanID(later))
             let before = try await services.store.observations(in: ScanID(earlier))
-            let changes = ChangeDetector().changes(from: before.map(DeviceSnapshot.init(observation:)), to: now.map(DeviceSnapshot.init(observation:)), coversAllPrevious: true)
+            let changes = ChangeDetector().changes(
+                from: before.map(DeviceSnapshot.init(observation:)), to: now.map(DeviceSnapshot.init(observation:)), coversAllPrevious: true)
             values["compared"] = true
             values["summary"] = "\(changes.count) changes from scan \(earlier) to scan \(later)."
             values["hasChanges"] = !changes.isEmpty
@@ -89,7 +95,10 @@ extension WebRoutes {
         var values = base(context, nav: "visualization")
         values["tiles"] = listings.map { listing -> [String: Any] in
             let device = listing.device
-            return ["id": device.id.rawValue, "name": Self.name(device), "ip": device.ip, "risk": device.riskLevel.rawValue, "score": device.riskScore, "type": device.deviceType]
+            return [
+                "id": device.id.rawValue, "name": Self.name(device), "ip": device.ip, "risk": device.riskLevel.rawValue, "score": device.riskScore,
+                "type": device.deviceType,
+            ]
         }
         // Ports and services: the 20 most common open ports across the devices' latest observations.
         var rows: [(Device, [ObservedPort])] = []
@@ -104,10 +113,13 @@ extension WebRoutes {
         values["hasMatrix"] = !columns.isEmpty
         values["matrix"] = rows.filter { !$0.1.isEmpty }.map { device, ports -> [String: Any] in
             let open = Dictionary(ports.map { ("\($0.number)/\($0.protocol.rawValue)", $0) }) { first, _ in first }
-            return ["id": device.id.rawValue, "name": Self.name(device), "cells": columns.map { column -> [String: Any] in
-                guard let port = open[column] else { return ["open": false] }
-                return ["open": true, "service": [port.serviceName, port.product, port.version].compactMap(\.self).joined(separator: " ")]
-            }]
+            return [
+                "id": device.id.rawValue, "name": Self.name(device),
+                "cells": columns.map { column -> [String: Any] in
+                    guard let port = open[column] else { return ["open": false] }
+                    return ["open": true, "service": [port.serviceName, port.product, port.version].compactMap(\.self).joined(separator: " ")]
+                },
+            ]
         }
         return pages.render("visualization", values)
     }
@@ -118,24 +130,39 @@ extension WebRoutes {
         try await renderSettings(context, flash: request.queryText("done"))
     }
 
-    func renderSettings(_ context: ArgusRequestContext, flash: String? = nil, error: String? = nil, newKey: String? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
+    func renderSettings(
+        _ context: ArgusRequestContext, flash: String? = nil, error: String? = nil, newKey: String? = nil, status: HTTPResponse.Status = .ok
+    ) async throws -> Response {
         let store = services.store
         var values = base(context, nav: "settings", flash: flash, error: error)
         let profile = try await store.setting("network.scan_profile") ?? services.configuration.scanProfile
-        values["scanning"] = ["subnets": try await services.configuredSubnets().joined(separator: ", "), "exclusions": (try await store.setting("network.exclusions") ?? "").split(separator: ",").joined(separator: ", "), "ports": try await store.setting("scanning.port_range") ?? "", "os": try await store.setting("scanning.enable_os_detection") != "false", "outside": try await services.allowsScansOutsideScope()]
+        values["scanning"] = [
+            "subnets": try await services.configuredSubnets().joined(separator: ", "),
+            "exclusions": (try await store.setting("network.exclusions") ?? "").split(separator: ",").joined(separator: ", "),
+            "ports": try await store.setting("scanning.port_range") ?? "", "os": try await store.setting("scanning.enable_os_detection") != "false",
+            "outside": try await services.allowsScansOutsideScope(),
+        ]
         values["profiles"] = Self.options(services.configuration.profiles.map(\.name), selected: profile)
         values["exclusions"] = services.configuration.exclusions.isEmpty ? "none" : services.configuration.exclusions.joined(separator: ", ")
         let schedules = try await store.schedules()
         values["hasSchedules"] = !schedules.isEmpty
         values["schedules"] = schedules.map { schedule -> [String: Any] in
-            ["id": schedule.id.rawValue, "name": schedule.name, "expression": schedule.expression, "summary": (try? ScanCadence(schedule.expression))?.summary ?? "", "profile": schedule.profile, "next": schedule.isEnabled ? Self.date(schedule.nextRunAt) : "disabled"]
+            [
+                "id": schedule.id.rawValue, "name": schedule.name, "expression": schedule.expression,
+                "summary": (try? ScanCadence(schedule.expression))?.summary ?? "", "profile": schedule.profile,
+                "next": schedule.isEnabled ? Self.date(schedule.nextRunAt) : "disabled",
+            ]
         }
         if case .session(let user, _) = context.identity {
             let keys = try await services.accounts.apiKeys(of: user.id)
             values["hasKeys"] = !keys.isEmpty
             values["keys"] = keys.map { key -> [String: Any] in
                 let state = key.revokedAt != nil ? "revoked" : key.isUsable() ? "active" : "expired"
-                return ["id": key.id.rawValue, "name": key.name, "prefix": key.prefix, "created": Self.date(key.createdAt), "lastUsed": key.lastUsedAt.map { Self.date($0) } ?? "never", "expires": key.expiresAt.map { Self.date($0) } ?? "never", "state": state, "active": state == "active"]
+                return [
+                    "id": key.id.rawValue, "name": key.name, "prefix": key.prefix, "created": Self.date(key.createdAt),
+                    "lastUsed": key.lastUsedAt.map { Self.date($0) } ?? "never", "expires": key.expiresAt.map { Self.date($0) } ?? "never",
+                    "state": state, "active": state == "active",
+                ]
             }
         }
         if let newKey { values["newKey"] = newKey }
@@ -146,17 +173,28 @@ extension WebRoutes {
         values["canAddSinks"] = services.sinkFactory != nil
         values["pendingAlerts"] = try await store.pendingMessageCount()
         let configuration = services.configuration
-        values["alertPolicy"] = "Offline alerts wait \(configuration.offlineGraceMinutes) minutes for the device to come back" + (configuration.alertQuietHours.map { "; quiet hours \($0) (\(configuration.alertQuietHoursBreakthrough.rawValue) alerts still go out)" } ?? "") + "."
+        values["alertPolicy"] =
+            "Offline alerts wait \(configuration.offlineGraceMinutes) minutes for the device to come back"
+            + (configuration.alertQuietHours.map { "; quiet hours \($0) (\(configuration.alertQuietHoursBreakthrough.rawValue) alerts still go out)" }
+                ?? "") + "."
         let snooze = try await AlertSnooze.load(from: store).pruned(at: Date())
         if let until = snooze.allUntil { values["snoozedUntil"] = Self.date(until) }
         let deliveries = try await store.recentMessages(limit: 20).map(AlertRoutes.Delivery.init)
         values["hasDeliveries"] = !deliveries.isEmpty
         values["deliveries"] = deliveries.map { delivery -> [String: Any] in
-            ["created": Self.date(delivery.createdAt), "sink": delivery.sink, "severity": delivery.severity ?? "info", "title": delivery.title ?? delivery.alertID, "status": delivery.status, "detail": delivery.reason ?? delivery.lastError ?? (delivery.deliveredAt.map { "sent \(Self.date($0))" } ?? (delivery.nextAttemptAt.map { "due \(Self.date($0))" } ?? ""))]
+            [
+                "created": Self.date(delivery.createdAt), "sink": delivery.sink, "severity": delivery.severity ?? "info",
+                "title": delivery.title ?? delivery.alertID, "status": delivery.status,
+                "detail": delivery.reason ?? delivery.lastError
+                    ?? (delivery.deliveredAt.map { "sent \(Self.date($0))" } ?? (delivery.nextAttemptAt.map { "due \(Self.date($0))" } ?? "")),
+            ]
         }
         values["retention"] = ["days": services.configuration.retentionDays, "keep": services.configuration.keepScans]
         values["audit"] = try await services.accounts.auditEntries(action: nil, limit: 50, offset: 0).items.map { entry -> [String: Any] in
-            ["when": Self.date(entry.timestamp), "who": entry.username ?? (entry.apiKeyID.map { "key \($0)" } ?? "—"), "action": entry.action, "details": entry.details ?? "", "client": entry.clientAddress ?? "", "success": entry.success]
+            [
+                "when": Self.date(entry.timestamp), "who": entry.username ?? (entry.apiKeyID.map { "key \($0)" } ?? "—"), "action": entry.action,
+                "details": entry.details ?? "", "client": entry.clientAddress ?? "", "success": entry.success,
+            ]
         }
         return pages.render("settings", values, status: status)
     }
@@ -167,17 +205,23 @@ extension WebRoutes {
         let exclusions = ScanTargetRules.split(form["exclusions"] ?? "")
         // The rules every scan applies: what is saved here can never make a scan fail.
         let rules = services.configuration.targetRules
-        do { _ = try rules.exclusions(exclusions) } catch { return try await renderSettings(context, error: "Never scan: \(error)", status: .unprocessableContent) }
+        do { _ = try rules.exclusions(exclusions) } catch {
+            return try await renderSettings(context, error: "Never scan: \(error)", status: .unprocessableContent)
+        }
         if !subnets.isEmpty {
             do { _ = try rules.targets(subnets, excluding: services.configuration.exclusions + exclusions) } catch {
                 return try await renderSettings(context, error: "Networks: \(error)", status: .unprocessableContent)
             }
         }
         let profile = form["profile"] ?? "normal"
-        guard services.configuration.profiles.contains(where: { $0.name == profile }) else { return try await renderSettings(context, error: "Unknown profile.", status: .unprocessableContent) }
+        guard services.configuration.profiles.contains(where: { $0.name == profile }) else {
+            return try await renderSettings(context, error: "Unknown profile.", status: .unprocessableContent)
+        }
         let ports = (form["ports"] ?? "").trimmingCharacters(in: .whitespaces)
         if !ports.isEmpty {
-            do { _ = try PortSpecification(ports) } catch { return try await renderSettings(context, error: "Ports: \(error)", status: .unprocessableContent) }
+            do { _ = try PortSpecification(ports) } catch {
+                return try await renderSettings(context, error: "Ports: \(error)", status: .unprocessableContent)
+            }
         }
         try await services.store.setSetting("network.subnets", to: subnets.isEmpty ? nil : subnets.joined(separator: ","))
         try await services.store.setSetting("network.exclusions", to: exclusions.isEmpty ? nil : exclusions.joined(separator: ","))
@@ -187,7 +231,11 @@ extension WebRoutes {
         let outside = form["outside"] == "true"
         let wasOutside = try await services.allowsScansOutsideScope()
         try await services.store.setSetting(ServerServices.allowOutsideScopeSetting, to: outside ? "true" : "false")
-        await services.audit("config_update", context, request: request, resource: ("config", "scanning"), details: "web: subnets=\(subnets.joined(separator: ",")); exclusions=\(exclusions.joined(separator: ",")); profile=\(profile); ports=\(ports)\(outside != wasOutside ? "; allow_outside_scope=\(outside)" : "")")
+        await services.audit(
+            "config_update", context, request: request, resource: ("config", "scanning"),
+            details:
+                "web: subnets=\(subnets.joined(separator: ",")); exclusions=\(exclusions.joined(separator: ",")); profile=\(profile); ports=\(ports)\(outside != wasOutside ? "; allow_outside_scope=\(outside)" : "")"
+        )
         return Self.redirect("/settings?done=Saved.")
     }
 
@@ -195,14 +243,21 @@ extension WebRoutes {
         let form = try await Form(request)
         let name = (form["name"] ?? "").trimmingCharacters(in: .whitespaces)
         guard (1...100).contains(name.count), name.allSatisfy({ $0.isLetter || $0.isNumber || " _-".contains($0) }) else {
-            return try await renderSettings(context, error: "A schedule's name is 1 to 100 letters, digits, spaces, '_' or '-'.", status: .unprocessableContent)
+            return try await renderSettings(
+                context, error: "A schedule's name is 1 to 100 letters, digits, spaces, '_' or '-'.", status: .unprocessableContent)
         }
         let cadence: ScanCadence
-        do { cadence = try ScanCadence(form["cron"] ?? "") } catch { return try await renderSettings(context, error: "The schedule: \(error.description).", status: .unprocessableContent) }
+        do { cadence = try ScanCadence(form["cron"] ?? "") } catch {
+            return try await renderSettings(context, error: "The schedule: \(error.description).", status: .unprocessableContent)
+        }
         let profile = form["profile"] ?? "normal"
-        guard services.configuration.profiles.contains(where: { $0.name == profile }) else { return try await renderSettings(context, error: "Unknown profile.", status: .unprocessableContent) }
-        let stored = try await services.store.createSchedule(Schedule(id: ScheduleID(0), name: name, expression: cadence.description, profile: profile, nextRunAt: cadence.nextRun(after: Date())))
-        await services.audit("schedule_create", context, request: request, resource: ("schedule", "\(stored.id)"), details: "web: \(name): \(stored.expression)")
+        guard services.configuration.profiles.contains(where: { $0.name == profile }) else {
+            return try await renderSettings(context, error: "Unknown profile.", status: .unprocessableContent)
+        }
+        let stored = try await services.store.createSchedule(
+            Schedule(id: ScheduleID(0), name: name, expression: cadence.description, profile: profile, nextRunAt: cadence.nextRun(after: Date())))
+        await services.audit(
+            "schedule_create", context, request: request, resource: ("schedule", "\(stored.id)"), details: "web: \(name): \(stored.expression)")
         return Self.redirect("/settings?done=Schedule+added.")
     }
 
@@ -219,7 +274,8 @@ extension WebRoutes {
         let form = try await Form(request)
         let days = form["expires_in_days"].flatMap { $0.isEmpty ? nil : Int($0) }
         do {
-            let (key, secret) = try await Accounts(store: services.accounts, hasher: services.hasher).createAPIKey(for: user, name: form["name"] ?? "", expiresInDays: days)
+            let (key, secret) = try await Accounts(store: services.accounts, hasher: services.hasher).createAPIKey(
+                for: user, name: form["name"] ?? "", expiresInDays: days)
             await services.audit("api_key_create", context, request: request, resource: ("api_key", "\(key.id)"), details: "web: \(key.name)")
             // Shown in this answer only: it is not stored, and a reload does not show it again.
             return try await renderSettings(context, flash: "API key \(key.name) created.", newKey: secret)
@@ -271,11 +327,16 @@ extension WebRoutes {
         let form = try await Form(request)
         var digestMinutes: Int?
         if let minutes = form["digest_minutes"], !minutes.isEmpty {
-            guard let value = Int(minutes) else { return try await renderSettings(context, error: "The digest interval is a number of minutes.", status: .unprocessableContent) }
+            guard let value = Int(minutes) else {
+                return try await renderSettings(context, error: "The digest interval is a number of minutes.", status: .unprocessableContent)
+            }
             digestMinutes = value
         }
         // The same fields as the API's, so both are read and checked alike.
-        let fields = AlertRoutes.SinkRequest(name: (form["name"] ?? "").trimmingCharacters(in: .whitespaces), type: form["type"] ?? "", url: form["url"], secret: form["secret"], to: (form["to"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }, from: form["from"], username: form["username"], password: form["password"], digestMinutes: digestMinutes)
+        let fields = AlertRoutes.SinkRequest(
+            name: (form["name"] ?? "").trimmingCharacters(in: .whitespaces), type: form["type"] ?? "", url: form["url"], secret: form["secret"],
+            to: (form["to"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }, from: form["from"],
+            username: form["username"], password: form["password"], digestMinutes: digestMinutes)
         do {
             let settings = try fields.settings()
             let sink = try await services.addAlertSink(settings)
@@ -304,7 +365,9 @@ extension WebRoutes {
             device = DeviceID(id)
         }
         try await services.snoozeAlerts(for: device, minutes: minutes)
-        await services.audit(minutes > 0 ? "alerts_snoozed" : "alerts_unsnoozed", context, request: request, resource: device.map { ("device", "\($0.rawValue)") }, details: "web: \(minutes) minutes")
+        await services.audit(
+            minutes > 0 ? "alerts_snoozed" : "alerts_unsnoozed", context, request: request, resource: device.map { ("device", "\($0.rawValue)") },
+            details: "web: \(minutes) minutes")
         if let device { return Self.redirect("/devices/\(device.rawValue)") }
         return Self.redirect(minutes > 0 ? "/settings?done=Alerts+snoozed." : "/settings?done=Alerts+resumed.")
     }

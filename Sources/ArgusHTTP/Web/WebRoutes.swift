@@ -70,15 +70,16 @@ struct WebRoutes {
     /// space, no backslash, no `//` at the start, no scheme or host.
     static func safeNext(_ next: String?) -> String {
         guard let next, next.utf8.count < 500, next.hasPrefix("/"), !next.hasPrefix("//"),
-              next.unicodeScalars.allSatisfy({ (0x21...0x7E).contains($0.value) && $0 != "\\" }),
-              let components = URLComponents(string: next), components.scheme == nil, components.host == nil, components.path.hasPrefix("/")
+            next.unicodeScalars.allSatisfy({ (0x21...0x7E).contains($0.value) && $0 != "\\" }),
+            let components = URLComponents(string: next), components.scheme == nil, components.host == nil, components.path.hasPrefix("/")
         else { return "/" }
         return next
     }
 
     static func date(_ date: Date?) -> String {
         guard let date else { return "" }
-        return date.formatted(.iso8601.year().month().day().dateTimeSeparator(.space).time(includingFractionalSeconds: false)).replacingOccurrences(of: "Z", with: " UTC")
+        return date.formatted(.iso8601.year().month().day().dateTimeSeparator(.space).time(includingFractionalSeconds: false)).replacingOccurrences(
+            of: "Z", with: " UTC")
     }
 
     /// A template value without its missing entries (Mustache would print `nil`).
@@ -102,12 +103,15 @@ struct WebRoutes {
         let form = try await Form(request)
         let next = Self.safeNext(form["next"])
         do {
-            let user = try await services.verifyCredentials(username: form["username"] ?? "", password: form["password"] ?? "", request: request, context: context)
+            let user = try await services.verifyCredentials(
+                username: form["username"] ?? "", password: form["password"] ?? "", request: request, context: context)
             let (cookie, _) = try await services.startSession(for: user, remember: form["remember"] == "true", request: request, context: context)
             return Self.redirect(next, cookie: cookie)
         } catch let error as APIError {
             // The form again, with the reason; 429 while throttled.
-            return pages.render("login", base(context, error: error.detail).merging(["next": next, "username": form["username"] ?? ""]) { $1 }, status: error.status == .tooManyRequests ? .tooManyRequests : .ok)
+            return pages.render(
+                "login", base(context, error: error.detail).merging(["next": next, "username": form["username"] ?? ""]) { $1 },
+                status: error.status == .tooManyRequests ? .tooManyRequests : .ok)
         }
     }
 
@@ -119,7 +123,10 @@ struct WebRoutes {
     @Sendable func setup(_ request: Request, context: ArgusRequestContext) async throws -> Response {
         let form = try await Form(request)
         guard try await services.accounts.userCount() == 0 else { return Self.redirect("/login") }
-        let values: [String: Any] = ["username": form["username"] ?? "", "subnet": form["subnet"] ?? "", "schedule": form["schedule"] ?? "", "setupToken": form["setup_token"] ?? ""]
+        let values: [String: Any] = [
+            "username": form["username"] ?? "", "subnet": form["subnet"] ?? "", "schedule": form["schedule"] ?? "",
+            "setupToken": form["setup_token"] ?? "",
+        ]
         func failure(_ message: String, _ status: HTTPResponse.Status = .unprocessableContent) -> Response {
             pages.render("setup", base(context, error: message).merging(values) { $1 }, status: status)
         }
@@ -136,13 +143,18 @@ struct WebRoutes {
             do { cadence = try ScanCadence(schedule) } catch { return failure("The schedule: \(error.description).") }
         }
         let user: User
-        switch try await services.completeSetup(username: username, password: password, token: form["setup_token"] ?? "", networks: networks, request: request, context: context) {
+        switch try await services.completeSetup(
+            username: username, password: password, token: form["setup_token"] ?? "", networks: networks, request: request, context: context)
+        {
         case .created(let created): user = created
         case .done: return Self.redirect("/login")
         case .wrongToken: return failure("Wrong setup token: it is printed in argus-server's log at start.", .forbidden)
         }
         if let cadence {
-            _ = try await services.store.createSchedule(Schedule(id: ScheduleID(0), name: "Network", expression: cadence.description, profile: services.configuration.scanProfile, nextRunAt: cadence.nextRun(after: Date())))
+            _ = try await services.store.createSchedule(
+                Schedule(
+                    id: ScheduleID(0), name: "Network", expression: cadence.description, profile: services.configuration.scanProfile,
+                    nextRunAt: cadence.nextRun(after: Date())))
         }
         let (cookie, _) = try await services.startSession(for: user, remember: false, request: request, context: context)
         return Self.redirect("/", cookie: cookie)
@@ -167,7 +179,10 @@ struct WebRoutes {
         let next = try await store.schedules().filter(\.isEnabled).compactMap(\.nextRunAt).min()
         let recent = try await store.scans(ScanQuery(status: .completed, kind: .network, limit: 30)).items.reversed()
         var values = base(context, nav: "dashboard")
-        values["stats"] = ["total": counts.total, "online": counts.online, "atRisk": counts.byRisk[.critical, default: 0] + counts.byRisk[.high, default: 0], "unacknowledged": unacknowledged]
+        values["stats"] = [
+            "total": counts.total, "online": counts.online, "atRisk": counts.byRisk[.critical, default: 0] + counts.byRisk[.high, default: 0],
+            "unacknowledged": unacknowledged,
+        ]
         values["riskChart"] = Charts.riskBars(counts.byRisk)
         values["trendChart"] = Charts.line(recent.map { (Self.date($0.finishedAt), $0.devicesFound) }, label: "Devices found per scan")
         values["portsChart"] = Charts.line(recent.map { (Self.date($0.finishedAt), $0.openPorts) }, label: "Open ports per scan")
@@ -185,7 +200,10 @@ struct WebRoutes {
     }
 
     static func change(_ change: ChangeRecord) -> [String: Any] {
-        present(["id": change.id.rawValue, "when": date(change.detectedAt), "severity": change.severity.rawValue, "description": change.description, "deviceID": change.deviceID?.rawValue, "acknowledged": change.acknowledged])
+        present([
+            "id": change.id.rawValue, "when": date(change.detectedAt), "severity": change.severity.rawValue, "description": change.description,
+            "deviceID": change.deviceID?.rawValue, "acknowledged": change.acknowledged,
+        ])
     }
 
     // MARK: Devices
@@ -215,15 +233,26 @@ struct WebRoutes {
         var values = base(context, nav: "devices")
         values["devices"] = page.items.map { listing -> [String: Any] in
             let device = listing.device
-            return Self.present(["id": device.id.rawValue, "name": Self.name(device), "ip": device.ip, "mac": device.mac ?? "", "vendor": device.vendor ?? "", "randomizedMac": device.hasRandomizedMAC, "type": device.deviceType, "typeLabel": DeviceType(rawValue: device.deviceType)?.label ?? "Unknown", "openPorts": listing.openPorts, "risk": device.riskLevel.rawValue, "score": device.riskScore, "online": device.isOnline, "lastSeen": Self.date(device.lastSeen), "isTrusted": device.isTrusted, "zone": device.zone?.isEmpty == false ? device.zone : nil])
+            return Self.present([
+                "id": device.id.rawValue, "name": Self.name(device), "ip": device.ip, "mac": device.mac ?? "", "vendor": device.vendor ?? "",
+                "randomizedMac": device.hasRandomizedMAC, "type": device.deviceType,
+                "typeLabel": DeviceType(rawValue: device.deviceType)?.label ?? "Unknown", "openPorts": listing.openPorts,
+                "risk": device.riskLevel.rawValue, "score": device.riskScore, "online": device.isOnline, "lastSeen": Self.date(device.lastSeen),
+                "isTrusted": device.isTrusted, "zone": device.zone?.isEmpty == false ? device.zone : nil,
+            ])
         }
         values["total"] = page.total
-        let online = request.queryText("online"), trusted = request.queryText("is_trusted")
-        values["filters"] = ["q": query.search ?? "", "onlineTrue": online == "true", "onlineFalse": online == "false", "trustedTrue": trusted == "true", "trustedFalse": trusted == "false"]
+        let online = request.queryText("online")
+        let trusted = request.queryText("is_trusted")
+        values["filters"] = [
+            "q": query.search ?? "", "onlineTrue": online == "true", "onlineFalse": online == "false", "trustedTrue": trusted == "true",
+            "trustedFalse": trusted == "false",
+        ]
         values["riskOptions"] = Self.options(RiskLevel.allCases.map(\.rawValue), selected: risk)
         values["sortOptions"] = Self.options(["ip", "hostname", "risk", "last_seen", "first_seen"], selected: sort)
         values["typeOptions"] = DeviceType.allCases.map { ["value": $0.rawValue, "label": $0.label, "selected": $0.rawValue == type] }
-        values["zoneOptions"] = Self.options(Set(try await services.store.inventory().compactMap(\.zone).filter { !$0.isEmpty }).sorted(), selected: zone)
+        values["zoneOptions"] = Self.options(
+            Set(try await services.store.inventory().compactMap(\.zone).filter { !$0.isEmpty }).sorted(), selected: zone)
         func link(_ offset: Int) -> String {
             var items = (request.uri.queryParameters.map { (String($0.key), String($0.value)) }).filter { $0.0 != "offset" }
             items.append(("offset", "\(offset)"))
@@ -239,22 +268,55 @@ struct WebRoutes {
         try await renderDevice(try DeviceRoutes.deviceID(context), context: context, flash: request.queryText("saved") != nil ? "Saved." : nil)
     }
 
-    func renderDevice(_ id: DeviceID, context: ArgusRequestContext, flash: String? = nil, error: String? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
+    func renderDevice(_ id: DeviceID, context: ArgusRequestContext, flash: String? = nil, error: String? = nil, status: HTTPResponse.Status = .ok)
+        async throws -> Response
+    {
         guard let device = try await services.store.device(id) else { throw APIError.notFound("Device") }
         let history = try await services.store.history(of: id, limit: 20)
         let ports = history.first?.ports ?? []
         let assessment = try await ThreatDetector().including(vulnerabilitiesFrom: services.store, for: ports).assess(ports)
         var values = base(context, nav: "devices", flash: flash, error: error)
-        values["device"] = ["id": device.id.rawValue, "name": Self.name(device), "ip": device.ip, "mac": device.mac ?? "—", "vendor": device.vendor ?? "—", "randomizedMac": device.hasRandomizedMAC, "type": device.deviceType, "typeLabel": DeviceType(rawValue: device.deviceType)?.label ?? "Unknown", "hostname": device.hostname ?? "—", "os": device.osName.map { $0 + (device.osAccuracy.map { " (\($0)%)" } ?? "") } ?? "—", "risk": device.riskLevel.rawValue, "score": device.riskScore, "timesSeen": device.timesSeen, "firstSeen": Self.date(device.firstSeen), "lastSeen": Self.date(device.lastSeen), "online": device.isOnline, "label": device.label ?? "", "notes": device.notes ?? "", "zone": device.zone ?? "", "isTrusted": device.isTrusted] as [String: Any]
+        values["device"] =
+            [
+                "id": device.id.rawValue, "name": Self.name(device), "ip": device.ip, "mac": device.mac ?? "—", "vendor": device.vendor ?? "—",
+                "randomizedMac": device.hasRandomizedMAC, "type": device.deviceType,
+                "typeLabel": DeviceType(rawValue: device.deviceType)?.label ?? "Unknown", "hostname": device.hostname ?? "—",
+                "os": device.osName.map { $0 + (device.osAccuracy.map { " (\($0)%)" } ?? "") } ?? "—", "risk": device.riskLevel.rawValue,
+                "score": device.riskScore, "timesSeen": device.timesSeen, "firstSeen": Self.date(device.firstSeen),
+                "lastSeen": Self.date(device.lastSeen), "online": device.isOnline, "label": device.label ?? "", "notes": device.notes ?? "",
+                "zone": device.zone ?? "", "isTrusted": device.isTrusted,
+            ] as [String: Any]
         values["summary"] = assessment.summary
-        if let until = try await AlertSnooze.load(from: services.store).pruned(at: Date()).devices[device.id.rawValue] { values["snoozedUntil"] = Self.date(until) }
-        values["ports"] = ports.filter { $0.state == .open }.map { ["port": "\($0.number)/\($0.protocol.rawValue)", "service": $0.serviceName ?? "", "product": $0.product ?? "", "version": $0.version ?? ""] }
-        values["threats"] = assessment.findings.map { ["level": $0.level.rawValue, "port": $0.port, "protocol": $0.protocol.rawValue, "name": $0.name, "description": $0.description, "remediation": $0.remediation] as [String: Any] }
-        values["cves"] = assessment.vulnerabilities.map { ["id": $0.id, "cvss": $0.cvss.map { String($0) } ?? "—", "confidence": $0.confidence.rawValue, "port": $0.port, "summary": $0.summary, "remediation": $0.remediation ?? ""] as [String: Any] }
+        if let until = try await AlertSnooze.load(from: services.store).pruned(at: Date()).devices[device.id.rawValue] {
+            values["snoozedUntil"] = Self.date(until)
+        }
+        values["ports"] = ports.filter { $0.state == .open }.map {
+            [
+                "port": "\($0.number)/\($0.protocol.rawValue)", "service": $0.serviceName ?? "", "product": $0.product ?? "",
+                "version": $0.version ?? "",
+            ]
+        }
+        values["threats"] = assessment.findings.map {
+            [
+                "level": $0.level.rawValue, "port": $0.port, "protocol": $0.protocol.rawValue, "name": $0.name, "description": $0.description,
+                "remediation": $0.remediation,
+            ] as [String: Any]
+        }
+        values["cves"] = assessment.vulnerabilities.map {
+            [
+                "id": $0.id, "cvss": $0.cvss.map { String($0) } ?? "—", "confidence": $0.confidence.rawValue, "port": $0.port, "summary": $0.summary,
+                "remediation": $0.remediation ?? "",
+            ] as [String: Any]
+        }
         values["hasPorts"] = ports.contains { $0.state == .open }
         values["hasThreats"] = !assessment.findings.isEmpty
         values["hasCVEs"] = !assessment.vulnerabilities.isEmpty
-        values["history"] = history.map { ["when": Self.date($0.observedAt), "scan": $0.scanID.rawValue, "ip": $0.ip, "openPorts": $0.openPorts.count, "risk": $0.riskLevel.rawValue] as [String: Any] }
+        values["history"] = history.map {
+            [
+                "when": Self.date($0.observedAt), "scan": $0.scanID.rawValue, "ip": $0.ip, "openPorts": $0.openPorts.count,
+                "risk": $0.riskLevel.rawValue,
+            ] as [String: Any]
+        }
         return pages.render("device", values, status: status)
     }
 
@@ -264,10 +326,15 @@ struct WebRoutes {
         let label = (form["label"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         let notes = (form["notes"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         let zone = (form["zone"] ?? "").trimmingCharacters(in: .whitespaces)
-        if label.count > 255 { return try await renderDevice(id, context: context, error: "The label is at most 255 characters.", status: .unprocessableContent) }
-        if notes.count > 5_000 { return try await renderDevice(id, context: context, error: "The notes are at most 5000 characters.", status: .unprocessableContent) }
+        if label.count > 255 {
+            return try await renderDevice(id, context: context, error: "The label is at most 255 characters.", status: .unprocessableContent)
+        }
+        if notes.count > 5_000 {
+            return try await renderDevice(id, context: context, error: "The notes are at most 5000 characters.", status: .unprocessableContent)
+        }
         if zone.count > 100 || !zone.allSatisfy({ $0.isLetter || $0.isNumber || " _-".contains($0) }) {
-            return try await renderDevice(id, context: context, error: "A zone is at most 100 letters, digits, spaces, '_' or '-'.", status: .unprocessableContent)
+            return try await renderDevice(
+                id, context: context, error: "A zone is at most 100 letters, digits, spaces, '_' or '-'.", status: .unprocessableContent)
         }
         guard try await services.store.device(id) != nil else { throw APIError.notFound("Device") }
         try await services.store.editDevice(id, DeviceEdit(label: label, notes: notes, isTrusted: form["is_trusted"] == "true", zone: zone))
@@ -281,17 +348,27 @@ struct WebRoutes {
         try await renderScans(context, flash: request.queryText("started").map { "Scan \($0) started." })
     }
 
-    func renderScans(_ context: ArgusRequestContext, flash: String? = nil, error: String? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
+    func renderScans(_ context: ArgusRequestContext, flash: String? = nil, error: String? = nil, status: HTTPResponse.Status = .ok) async throws
+        -> Response
+    {
         var values = base(context, nav: "scans", flash: flash, error: error)
         values["running"] = await services.scans.runningScans.map { scan -> [String: Any] in
-            Self.present(["id": scan.scanID.rawValue, "targets": scan.targets.joined(separator: ", "), "profile": scan.profile, "phase": scan.progress.phase, "hosts": scan.progress.hostsFound, "percent": Int(scan.progress.percent), "eta": scan.progress.remainingSeconds])
+            Self.present([
+                "id": scan.scanID.rawValue, "targets": scan.targets.joined(separator: ", "), "profile": scan.profile, "phase": scan.progress.phase,
+                "hosts": scan.progress.hostsFound, "percent": Int(scan.progress.percent), "eta": scan.progress.remainingSeconds,
+            ])
         }
         // The configured profile, as the dashboard's button uses: a host-discovery scan only when chosen.
         let configured = (try? await services.defaultProfile())?.name ?? services.configuration.scanProfile
         values["profiles"] = Self.options(services.configuration.profiles.map(\.name), selected: configured)
         values["defaultTargets"] = (try? await services.configuredSubnets().joined(separator: ", ")) ?? ""
         values["scans"] = try await services.store.scans(ScanQuery(limit: 50)).items.map { scan -> [String: Any] in
-            Self.present(["id": scan.id.rawValue, "started": Self.date(scan.startedAt ?? scan.createdAt), "duration": scan.duration.map { String(format: "%.1f s", $0) } ?? "—", "status": scan.status.rawValue, "error": scan.errorMessage, "targets": scan.targets.joined(separator: ", "), "kind": scan.kind.rawValue, "profile": scan.profile, "devices": scan.devicesFound, "openPorts": scan.openPorts])
+            Self.present([
+                "id": scan.id.rawValue, "started": Self.date(scan.startedAt ?? scan.createdAt),
+                "duration": scan.duration.map { String(format: "%.1f s", $0) } ?? "—", "status": scan.status.rawValue, "error": scan.errorMessage,
+                "targets": scan.targets.joined(separator: ", "), "kind": scan.kind.rawValue, "profile": scan.profile, "devices": scan.devicesFound,
+                "openPorts": scan.openPorts,
+            ])
         }
         return pages.render("scans", values, status: status)
     }
@@ -299,13 +376,20 @@ struct WebRoutes {
     @Sendable func startScan(_ request: Request, context: ArgusRequestContext) async throws -> Response {
         let form = try await Form(request)
         do {
-            guard var profile = try await services.defaultProfile(named: form["profile"]) else { throw APIError.invalid("profile", "one of quick, normal, intensive") }
+            guard var profile = try await services.defaultProfile(named: form["profile"]) else {
+                throw APIError.invalid("profile", "one of quick, normal, intensive")
+            }
             if let ports = form["ports"], !ports.isEmpty {
                 do { profile.ports = try PortSpecification(ports) } catch { throw APIError.invalid("ports", "\(error)") }
             }
             let targets = try await services.networkTargets(ScanTargetRules.split(form["targets"] ?? ""))
-            let id = try await services.scans.start(ScanRequest(targets: targets, profile: profile, resolvesNames: services.configuration.resolveNames, timeout: .seconds(services.configuration.scanTimeoutMinutes * 60)), kind: .network)
-            await services.audit("scan_start", context, request: request, resource: ("scan", "\(id)"), details: "web: \(profile.name) \(targets.targets.map(\.text).joined(separator: ", "))")
+            let id = try await services.scans.start(
+                ScanRequest(
+                    targets: targets, profile: profile, resolvesNames: services.configuration.resolveNames,
+                    timeout: .seconds(services.configuration.scanTimeoutMinutes * 60)), kind: .network)
+            await services.audit(
+                "scan_start", context, request: request, resource: ("scan", "\(id)"),
+                details: "web: \(profile.name) \(targets.targets.map(\.text).joined(separator: ", "))")
             return Self.redirect("/scans?started=\(id)")
         } catch let error as APIError {
             return try await renderScans(context, error: error.detail, status: error.status)
@@ -344,7 +428,11 @@ struct WebRoutes {
         let form = try await Form(request)
         let ids = form.all("ids").compactMap(Int64.init).prefix(10_000).map { ChangeID($0) }
         let (updated, withdrawn) = ids.isEmpty ? (0, 0) : try await services.acknowledgeChanges(Array(ids), acknowledged: true)
-        if updated > 0 { await services.audit("change_acknowledge", context, request: request, details: "\(updated) changes (web)" + (withdrawn > 0 ? ", \(withdrawn) waiting alerts withdrawn" : "")) }
+        if updated > 0 {
+            await services.audit(
+                "change_acknowledge", context, request: request,
+                details: "\(updated) changes (web)" + (withdrawn > 0 ? ", \(withdrawn) waiting alerts withdrawn" : ""))
+        }
         return Self.redirect("/changes?acknowledged_count=\(updated)")
     }
 }

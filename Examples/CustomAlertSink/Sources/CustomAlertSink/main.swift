@@ -14,7 +14,10 @@ struct JSONLinesSink: AlertSink {
 
     func deliver(_ alert: Alert) async throws {
         let line = Data((try alert.json() + "\n").utf8)
-        guard let handle = FileHandle(forWritingAtPath: path) ?? (FileManager.default.createFile(atPath: path, contents: nil) ? FileHandle(forWritingAtPath: path) : nil) else {
+        guard
+            let handle = FileHandle(forWritingAtPath: path)
+                ?? (FileManager.default.createFile(atPath: path, contents: nil) ? FileHandle(forWritingAtPath: path) : nil)
+        else {
             throw CocoaError(.fileWriteNoPermission)
         }
         defer { try? handle.close() }
@@ -29,7 +32,8 @@ let store = InMemoryDeviceStore()
 let sink = JSONLinesSink(path: path)
 let alerts = [
     Alert(id: "demo-1", kind: .newDevice, severity: .warning, title: AlertKind.newDevice.title, message: "A new device appeared at 192.0.2.10."),
-    Alert(id: "demo-2", kind: .newCVE, severity: .warning, title: AlertKind.newCVE.title, message: "CVE-2024-6387 applies to a service on 192.0.2.10."),
+    Alert(
+        id: "demo-2", kind: .newCVE, severity: .warning, title: AlertKind.newCVE.title, message: "CVE-2024-6387 applies to a service on 192.0.2.10."),
 ]
 _ = await store.enqueue(try AlertRules.outbox(for: alerts, sinks: [sink.name]), at: Date())
 let round = try await AlertDispatcher(store: store, sinks: [sink]).deliverDue()

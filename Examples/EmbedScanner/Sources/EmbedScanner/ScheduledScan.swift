@@ -20,10 +20,12 @@ struct PrintingSink: AlertSink {
 func runScheduledScan(of target: String) async throws {
     let store = InMemoryDeviceStore()
     let dispatcher = AlertDispatcher(store: store, sinks: [PrintingSink()])
-    let monitor = Monitor(store: store, scanner: NmapScanner(), alerting: Monitor.Alerting(rules: AlertRules(kinds: [.newDevice]), dispatcher: dispatcher))
+    let monitor = Monitor(
+        store: store, scanner: NmapScanner(), alerting: Monitor.Alerting(rules: AlertRules(kinds: [.newDevice]), dispatcher: dispatcher))
     let scans = ScanCoordinator(monitor: monitor)
     // Host discovery every hour; due now.
-    _ = try await store.createSchedule(Schedule(id: ScheduleID(0), name: "hourly sweep", expression: "@every 1h", profile: "quick", targets: [target], nextRunAt: Date()))
+    _ = try await store.createSchedule(
+        Schedule(id: ScheduleID(0), name: "hourly sweep", expression: "@every 1h", profile: "quick", targets: [target], nextRunAt: Date()))
     let schedules = ScheduleRunner(store: store, scans: scans) { schedule in
         ScanRequest(targets: try ScanTargetList(schedule.targets), profile: .quick, resolvesNames: false)
     }

@@ -6,7 +6,7 @@
 import Argus
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 // Read a scan as a stream, and assess every host that is up.

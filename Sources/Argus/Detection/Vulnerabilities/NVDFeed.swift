@@ -4,9 +4,9 @@
 //
 
 #if canImport(FoundationEssentials)
-public import FoundationEssentials
+    public import FoundationEssentials
 #else
-public import Foundation
+    public import Foundation
 #endif
 
 /// Reads NVD's CVE JSON 2.0 format: the yearly feed files (`nvdcve-2.0-2024.json`) and the
@@ -74,7 +74,9 @@ public enum NVDFeed {
             for node in configuration.nodes where node.negate != true {
                 for match in node.cpeMatch ?? [] where match.vulnerable {
                     guard let (product, version) = SoftwareProduct.parse(cpe: match.criteria) else { continue }
-                    let affected = AffectedVersions(vendor: product.vendor, product: product.product, version: version, startIncluding: match.versionStartIncluding, startExcluding: match.versionStartExcluding, endIncluding: match.versionEndIncluding, endExcluding: match.versionEndExcluding)
+                    let affected = AffectedVersions(
+                        vendor: product.vendor, product: product.product, version: version, startIncluding: match.versionStartIncluding,
+                        startExcluding: match.versionStartExcluding, endIncluding: match.versionEndIncluding, endExcluding: match.versionEndExcluding)
                     if !affects.contains(affected) { affects.append(affected) }
                 }
             }
@@ -113,7 +115,10 @@ public enum NVDFeed {
         var configurations: [Configuration]?
         var references: [Reference]?
     }
-    private struct Text: Decodable { var lang: String; var value: String }
+    private struct Text: Decodable {
+        var lang: String
+        var value: String
+    }
     private struct Metrics: Decodable {
         var cvssMetricV40: [Metric]?
         var cvssMetricV31: [Metric]?

@@ -4,9 +4,9 @@
 //
 
 #if canImport(FoundationEssentials)
-public import FoundationEssentials
+    public import FoundationEssentials
 #else
-public import Foundation
+    public import Foundation
 #endif
 
 /// A change Argus noticed between two scans, as stored.
@@ -41,7 +41,11 @@ public struct ChangeRecord: Sendable, Codable, Hashable, Identifiable {
     public var acknowledged: Bool
 
     /// Creates a change record.
-    public init(id: ChangeID, scanID: ScanID, deviceID: DeviceID? = nil, kind: ChangeKind, severity: Severity, ip: String? = nil, mac: String? = nil, port: Int? = nil, protocol: TransportProtocol? = nil, oldValue: String? = nil, newValue: String? = nil, description: String, detectedAt: Date, acknowledged: Bool = false) {
+    public init(
+        id: ChangeID, scanID: ScanID, deviceID: DeviceID? = nil, kind: ChangeKind, severity: Severity, ip: String? = nil, mac: String? = nil,
+        port: Int? = nil, protocol: TransportProtocol? = nil, oldValue: String? = nil, newValue: String? = nil, description: String, detectedAt: Date,
+        acknowledged: Bool = false
+    ) {
         self.id = id
         self.scanID = scanID
         self.deviceID = deviceID

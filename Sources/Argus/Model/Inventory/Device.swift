@@ -4,9 +4,9 @@
 //
 
 #if canImport(FoundationEssentials)
-public import FoundationEssentials
+    public import FoundationEssentials
 #else
-public import Foundation
+    public import Foundation
 #endif
 
 /// A device Argus knows, with an identity that lasts across scans and IP changes.
@@ -54,7 +54,12 @@ public struct Device: Sendable, Codable, Hashable, Identifiable {
     public var zone: String?
 
     /// Creates a device record.
-    public init(id: DeviceID, mac: String? = nil, ip: String, hostname: String? = nil, vendor: String? = nil, deviceType: String = "unknown", osName: String? = nil, osAccuracy: Int? = nil, firstSeen: Date, lastSeen: Date, timesSeen: Int = 1, lastScanID: ScanID? = nil, isOnline: Bool = true, riskLevel: RiskLevel = .none, riskScore: Int = 0, label: String? = nil, notes: String? = nil, isTrusted: Bool = false, zone: String? = nil) {
+    public init(
+        id: DeviceID, mac: String? = nil, ip: String, hostname: String? = nil, vendor: String? = nil, deviceType: String = "unknown",
+        osName: String? = nil, osAccuracy: Int? = nil, firstSeen: Date, lastSeen: Date, timesSeen: Int = 1, lastScanID: ScanID? = nil,
+        isOnline: Bool = true, riskLevel: RiskLevel = .none, riskScore: Int = 0, label: String? = nil, notes: String? = nil, isTrusted: Bool = false,
+        zone: String? = nil
+    ) {
         self.id = id
         self.mac = mac
         self.ip = ip

@@ -66,7 +66,12 @@ extension DeviceUpdate {
         let mac = host.mac
         let os = host.os?.bestMatch
         let ports = host.ports.filter { $0.state.state == .open || $0.state.state == .openFiltered }.map(ObservedPort.init)
-        let type = DeviceClassifier().classify(vendor: mac?.vendor, hostname: host.primaryHostname, osClasses: os?.classes ?? [], openPorts: ports.compactMap { $0.state == .open ? $0.number : nil }).type
-        self.init(deviceID: deviceID, ip: host.primaryAddress ?? "", mac: mac.flatMap { Addresses.normalizedMAC($0.address) }, hostname: host.primaryHostname, vendor: mac?.vendor, deviceType: type.rawValue, osName: os?.name, osAccuracy: os?.accuracy, ports: ports)
+        let type = DeviceClassifier().classify(
+            vendor: mac?.vendor, hostname: host.primaryHostname, osClasses: os?.classes ?? [],
+            openPorts: ports.compactMap { $0.state == .open ? $0.number : nil }
+        ).type
+        self.init(
+            deviceID: deviceID, ip: host.primaryAddress ?? "", mac: mac.flatMap { Addresses.normalizedMAC($0.address) },
+            hostname: host.primaryHostname, vendor: mac?.vendor, deviceType: type.rawValue, osName: os?.name, osAccuracy: os?.accuracy, ports: ports)
     }
 }

@@ -4,9 +4,9 @@
 //
 
 #if canImport(FoundationEssentials)
-public import FoundationEssentials
+    public import FoundationEssentials
 #else
-public import Foundation
+    public import Foundation
 #endif
 
 /// What one scan saw of one device: the device's history is a list of these.
@@ -39,7 +39,11 @@ public struct DeviceObservation: Sendable, Codable, Hashable {
     public var riskScore: Int
 
     /// Creates an observation.
-    public init(scanID: ScanID, deviceID: DeviceID, observedAt: Date, state: HostStatus.State = .up, ip: String, mac: String? = nil, hostname: String? = nil, vendor: String? = nil, osName: String? = nil, osAccuracy: Int? = nil, ports: [ObservedPort] = [], riskLevel: RiskLevel = .none, riskScore: Int = 0) {
+    public init(
+        scanID: ScanID, deviceID: DeviceID, observedAt: Date, state: HostStatus.State = .up, ip: String, mac: String? = nil, hostname: String? = nil,
+        vendor: String? = nil, osName: String? = nil, osAccuracy: Int? = nil, ports: [ObservedPort] = [], riskLevel: RiskLevel = .none,
+        riskScore: Int = 0
+    ) {
         self.scanID = scanID
         self.deviceID = deviceID
         self.observedAt = observedAt
@@ -85,7 +89,10 @@ public struct ObservedPort: Sendable, Codable, Hashable {
     public var confirmedAt: Date?
 
     /// Creates a port record.
-    public init(protocol: TransportProtocol, number: Int, state: PortState.State, serviceName: String? = nil, product: String? = nil, version: String? = nil, extraInfo: String? = nil, tunnel: String? = nil, cpes: [String] = [], confirmedAt: Date? = nil) {
+    public init(
+        protocol: TransportProtocol, number: Int, state: PortState.State, serviceName: String? = nil, product: String? = nil, version: String? = nil,
+        extraInfo: String? = nil, tunnel: String? = nil, cpes: [String] = [], confirmedAt: Date? = nil
+    ) {
         self.protocol = `protocol`
         self.number = number
         self.state = state
@@ -100,6 +107,8 @@ public struct ObservedPort: Sendable, Codable, Hashable {
 
     /// Flattens a port nmap reported.
     public init(_ port: PortObservation) {
-        self.init(protocol: port.protocol, number: port.number, state: port.state.state, serviceName: port.service?.name, product: port.service?.product, version: port.service?.version, extraInfo: port.service?.extraInfo, tunnel: port.service?.tunnel, cpes: port.service?.cpes ?? [])
+        self.init(
+            protocol: port.protocol, number: port.number, state: port.state.state, serviceName: port.service?.name, product: port.service?.product,
+            version: port.service?.version, extraInfo: port.service?.extraInfo, tunnel: port.service?.tunnel, cpes: port.service?.cpes ?? [])
     }
 }

@@ -4,9 +4,9 @@
 //
 
 #if canImport(FoundationEssentials)
-public import FoundationEssentials
+    public import FoundationEssentials
 #else
-public import Foundation
+    public import Foundation
 #endif
 
 /// An alert waiting for delivery to one sink, kept in the store until the sink has it.
@@ -39,7 +39,10 @@ public struct OutboxMessage: Sendable, Codable, Hashable, Identifiable {
     public var isSettled: Bool { deliveredAt != nil }
 
     /// Creates an outbox message.
-    public init(id: OutboxID, sink: String, idempotencyKey: String, payload: String, createdAt: Date, attempts: Int = 0, nextAttemptAt: Date, deliveredAt: Date? = nil, lastError: String? = nil, subject: String? = nil, suppressedReason: String? = nil) {
+    public init(
+        id: OutboxID, sink: String, idempotencyKey: String, payload: String, createdAt: Date, attempts: Int = 0, nextAttemptAt: Date,
+        deliveredAt: Date? = nil, lastError: String? = nil, subject: String? = nil, suppressedReason: String? = nil
+    ) {
         self.id = id
         self.sink = sink
         self.idempotencyKey = idempotencyKey
@@ -97,7 +100,10 @@ public struct Schedule: Sendable, Codable, Hashable, Identifiable {
     public var lastRunAt: Date?
 
     /// Creates a schedule.
-    public init(id: ScheduleID, name: String, expression: String, profile: String, targets: [String] = [], isEnabled: Bool = true, nextRunAt: Date? = nil, lastRunAt: Date? = nil) {
+    public init(
+        id: ScheduleID, name: String, expression: String, profile: String, targets: [String] = [], isEnabled: Bool = true, nextRunAt: Date? = nil,
+        lastRunAt: Date? = nil
+    ) {
         self.id = id
         self.name = name
         self.expression = expression

@@ -36,7 +36,9 @@ public struct ScanCoverage: Sendable, Codable, Hashable {
             var ranges: [ClosedRange<Int>] = []
             for item in text.split(separator: ",") {
                 let bounds = item.split(separator: "-", omittingEmptySubsequences: false)
-                guard (1...2).contains(bounds.count), let low = Int(bounds[0]), let high = Int(bounds[bounds.count - 1]), low <= high, low >= 0, high <= 65_535 else { return nil }
+                guard (1...2).contains(bounds.count), let low = Int(bounds[0]), let high = Int(bounds[bounds.count - 1]), low <= high, low >= 0,
+                    high <= 65_535
+                else { return nil }
                 ranges.append(low...high)
             }
             guard !ranges.isEmpty else { return nil }
@@ -64,7 +66,10 @@ public struct ScanCoverage: Sendable, Codable, Hashable {
     public var runsScripts: Bool
 
     /// Describes what a scan covered.
-    public init(targets: [String], exclusions: [String] = [], ports: [Ports] = [], probesServices: Bool = false, probesOS: Bool = false, runsScripts: Bool = false) {
+    public init(
+        targets: [String], exclusions: [String] = [], ports: [Ports] = [], probesServices: Bool = false, probesOS: Bool = false,
+        runsScripts: Bool = false
+    ) {
         self.targets = targets
         self.exclusions = exclusions
         self.ports = ports
@@ -125,14 +130,17 @@ extension ScanCoverage {
         let commandLine = run.arguments.map(NmapCommandLine.init)
         self.init(
             targets: commandLine?.targets ?? [], exclusions: commandLine?.exclusions ?? [], ports: Self.ports(in: run.scanInfo),
-            probesServices: commandLine?.probesServices ?? false, probesOS: commandLine?.probesOS ?? false, runsScripts: commandLine?.runsScripts ?? false)
+            probesServices: commandLine?.probesServices ?? false, probesOS: commandLine?.probesOS ?? false,
+            runsScripts: commandLine?.runsScripts ?? false)
     }
 
     /// The ports of nmap's `<scaninfo>` elements, per protocol (`ip` protocol scans left out).
     static func ports(in scanInfo: [ScanInfo]) -> [Ports] {
         var result: [Ports] = []
         for info in scanInfo {
-            guard let proto = TransportProtocol(rawValue: info.protocol), proto != .ip, let text = info.services, let ports = Ports(protocol: proto, nmapList: text) else { continue }
+            guard let proto = TransportProtocol(rawValue: info.protocol), proto != .ip, let text = info.services,
+                let ports = Ports(protocol: proto, nmapList: text)
+            else { continue }
             if let index = result.firstIndex(where: { $0.protocol == proto }) {
                 result[index].ranges += ports.ranges
             } else {

@@ -4,9 +4,9 @@
 //
 
 #if canImport(FoundationEssentials)
-public import FoundationEssentials
+    public import FoundationEssentials
 #else
-public import Foundation
+    public import Foundation
 #endif
 
 /// A scan as Argus remembers it: what was asked for, how it went, what it found.
@@ -45,7 +45,11 @@ public struct ScanRecord: Sendable, Codable, Hashable, Identifiable {
     public var coverage: ScanCoverage?
 
     /// Creates a scan record.
-    public init(id: ScanID, status: ScanStatus, kind: ScanKind, profile: String, targets: [String], createdAt: Date, startedAt: Date? = nil, finishedAt: Date? = nil, nmapVersion: String? = nil, nmapArguments: String? = nil, hostsUp: Int = 0, hostsDown: Int = 0, devicesFound: Int = 0, openPorts: Int = 0, errorMessage: String? = nil, coverage: ScanCoverage? = nil) {
+    public init(
+        id: ScanID, status: ScanStatus, kind: ScanKind, profile: String, targets: [String], createdAt: Date, startedAt: Date? = nil,
+        finishedAt: Date? = nil, nmapVersion: String? = nil, nmapArguments: String? = nil, hostsUp: Int = 0, hostsDown: Int = 0,
+        devicesFound: Int = 0, openPorts: Int = 0, errorMessage: String? = nil, coverage: ScanCoverage? = nil
+    ) {
         self.id = id
         self.status = status
         self.kind = kind

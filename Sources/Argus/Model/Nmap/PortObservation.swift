@@ -19,7 +19,9 @@ public struct PortObservation: Sendable, Codable, Hashable {
     public var scripts: [ScriptResult]
 
     /// Creates a port observation.
-    public init(protocol: TransportProtocol, number: Int, state: PortState, owner: String? = nil, service: Service? = nil, scripts: [ScriptResult] = []) {
+    public init(
+        protocol: TransportProtocol, number: Int, state: PortState, owner: String? = nil, service: Service? = nil, scripts: [ScriptResult] = []
+    ) {
         self.protocol = `protocol`
         self.number = number
         self.state = state
@@ -113,7 +115,10 @@ public struct Service: Sendable, Codable, Hashable {
     public var cpes: [String]
 
     /// Creates a service record.
-    public init(name: String, product: String? = nil, version: String? = nil, extraInfo: String? = nil, method: Method? = nil, confidence: Int? = nil, cpes: [String] = []) {
+    public init(
+        name: String, product: String? = nil, version: String? = nil, extraInfo: String? = nil, method: Method? = nil, confidence: Int? = nil,
+        cpes: [String] = []
+    ) {
         self.name = name
         self.product = product
         self.version = version

@@ -4,9 +4,9 @@
 //
 
 #if canImport(FoundationEssentials)
-public import FoundationEssentials
+    public import FoundationEssentials
 #else
-public import Foundation
+    public import Foundation
 #endif
 
 /// One nmap run as its XML output describes it: the command, what was scanned, and how it ended.
@@ -152,7 +152,10 @@ public struct RunStats: Sendable, Codable, Hashable {
         public var errorMessage: String?
 
         /// Creates a finish record.
-        public init(time: Date? = nil, timeText: String? = nil, summary: String? = nil, elapsed: Double? = nil, exit: ExitStatus? = nil, errorMessage: String? = nil) {
+        public init(
+            time: Date? = nil, timeText: String? = nil, summary: String? = nil, elapsed: Double? = nil, exit: ExitStatus? = nil,
+            errorMessage: String? = nil
+        ) {
             self.time = time
             self.timeText = timeText
             self.summary = summary
