@@ -5,6 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 Scripts/setup.sh --for-tests
+# Style first: the committed .swift-format, on every tracked Swift file; any violation fails.
+git ls-files '*.swift' | xargs swift format lint --strict --parallel
 swift build --build-tests
 swift test "$@"
 

@@ -150,7 +150,7 @@ struct SMTPDeliveryTests {
         defer { server.stop() }
         let sink = try SMTPAlertSink(
             name: "mail", host: "127.0.0.1", port: UInt16(port), security: .startTLS, username: Self.user, password: Self.password,
-            from: "argus@example.test", to: ["ops@example.test", "owner@example.test"], trustRootsFile: certificate, timeout: .seconds(10)
+            from: "argus@example.test", to: ["ops@example.test", "owner@example.test"], trustRootsFile: certificate, timeout: .seconds(30)
         )
         #expect(!"\(sink)".contains(Self.password))
         #expect("\(sink)" == "smtp mail → 127.0.0.1:\(port) (starttls) to 2 recipients")
@@ -189,7 +189,7 @@ struct SMTPDeliveryTests {
         let wrong = "not-the-Password-42"
         let sink = try SMTPAlertSink(
             name: "mail", host: "127.0.0.1", port: UInt16(port), username: Self.user, password: wrong, from: "argus@example.test",
-            to: ["ops@example.test"], trustRootsFile: certificate, timeout: .seconds(10))
+            to: ["ops@example.test"], trustRootsFile: certificate, timeout: .seconds(30))
         let error = await #expect(throws: SMTPAlertSink.DeliveryError.self) { try await sink.deliver(mailAlert) }
         #expect(error?.code == 535)
         #expect(
@@ -205,7 +205,7 @@ struct SMTPDeliveryTests {
         defer { server.stop() }
         let sink = try SMTPAlertSink(
             name: "mail", host: "127.0.0.1", port: UInt16(port), username: Self.user, password: Self.password, from: "argus@example.test",
-            to: ["ops@example.test"], trustRootsFile: certificate, timeout: .seconds(10))
+            to: ["ops@example.test"], trustRootsFile: certificate, timeout: .seconds(30))
         try await sink.deliver(mailAlert)
         let records = try Self.records(received)
         #expect(records.count == 1 && records.first?["mechanism"] as? String == "LOGIN")
@@ -216,7 +216,7 @@ struct SMTPDeliveryTests {
         defer { server.stop() }
         let sink = try SMTPAlertSink(
             name: "mail", host: "127.0.0.1", port: UInt16(port), security: .tls, username: Self.user, password: Self.password,
-            from: "argus@example.test", to: ["ops@example.test"], trustRootsFile: certificate, timeout: .seconds(10))
+            from: "argus@example.test", to: ["ops@example.test"], trustRootsFile: certificate, timeout: .seconds(30))
         #expect("\(sink)" == "smtp mail → 127.0.0.1:\(port) (tls) to 1 recipient")
         var critical = mailAlert
         critical.severity = .critical
@@ -234,7 +234,7 @@ struct SMTPDeliveryTests {
         // The system's roots do not include the test's self-signed certificate.
         let sink = try SMTPAlertSink(
             name: "mail", host: "127.0.0.1", port: UInt16(port), username: Self.user, password: Self.password, from: "argus@example.test",
-            to: ["ops@example.test"], timeout: .seconds(10))
+            to: ["ops@example.test"], timeout: .seconds(30))
         let error = await #expect(throws: SMTPAlertSink.DeliveryError.self) { try await sink.deliver(mailAlert) }
         #expect(error?.description.contains("TLS") == true, "\(error.map { "\($0)" } ?? "")")
         #expect(!FileManager.default.fileExists(atPath: received.path))
