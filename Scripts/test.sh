@@ -23,7 +23,7 @@ if [ $# -eq 0 ]; then
     # A scheduled host-discovery scan of loopback only, with its alert printed by the example's sink.
     Examples/EmbedScanner/.build/debug/EmbedScanner --schedule 127.0.0.1 > "$out/schedule.txt"
     grep -q "scheduled scan .*: completed, 1 devices" "$out/schedule.txt"
-    grep -q "alert: New device" "$out/schedule.txt"
+    grep -q "alert: Baseline recorded: The first scan of 127.0.0.1 recorded its baseline: 1 device" "$out/schedule.txt"
     Examples/CustomStore/.build/debug/CustomStore > "$out/store.txt"
     grep -q "keeps the DeviceStore contract" "$out/store.txt"
     rm -rf "$out"

@@ -3,7 +3,7 @@
 // SPDX-License-Identifier: Apache-2.0
 //
 
-public import Argus
+import Argus
 public import ArgusAccounts
 
 #if canImport(FoundationEssentials)

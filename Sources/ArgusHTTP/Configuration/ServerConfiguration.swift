@@ -196,6 +196,10 @@ public struct ServerConfiguration: Sendable, Equatable {
             if let url, let components = URLComponents(string: url), components.port.map({ !(1...65_535).contains($0) }) == true {
                 throw Problem("\(key).url", "the port must be 1 to 65535")
             }
+            // Link-local and metadata addresses, in every spelling, for every sink type.
+            if let url, let host = URLComponents(string: url)?.host, let refusal = SinkAddressRules.refusal(forHost: host) {
+                throw Problem("\(key).url", refusal)
+            }
             if type == "command" {
                 guard let command, command.hasPrefix("/") else { throw Problem("\(key).command", "the program's absolute path is required") }
             } else if type == "syslog" {

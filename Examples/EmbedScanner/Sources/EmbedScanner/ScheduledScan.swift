@@ -21,7 +21,8 @@ func runScheduledScan(of target: String) async throws {
     let store = InMemoryDeviceStore()
     let dispatcher = AlertDispatcher(store: store, sinks: [PrintingSink()])
     let monitor = Monitor(
-        store: store, scanner: NmapScanner(), alerting: Monitor.Alerting(rules: AlertRules(kinds: [.newDevice]), dispatcher: dispatcher))
+        store: store, scanner: NmapScanner(),
+        alerting: Monitor.Alerting(rules: AlertRules(kinds: [.newDevice, .baselineRecorded]), dispatcher: dispatcher))
     let scans = ScanCoordinator(monitor: monitor)
     // Host discovery every hour; due now.
     _ = try await store.createSchedule(
