@@ -70,7 +70,7 @@ public struct ScanImporter: Sendable {
                         services.insert(service)
                     }
                 }
-                including = try await threats.including(vulnerabilitiesFrom: store, for: Array(services) + baseline.states.values.flatMap(\.ports))
+                including = try await threats.including(vulnerabilitiesFrom: store, for: Array(services) + baseline.services)
             }
             let detector = including
             let transform = ImportedItem.transform(detector: detector, now: now)
@@ -164,11 +164,6 @@ private enum ImportedItem: Sendable {
 /// What the reading thread keeps between events: it alone uses it, one event after another.
 private final class ReadingState: @unchecked Sendable {
     var runStart: Date?
-    let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        return encoder
-    }()
     /// Assessments by open ports: hosts of one kind (a fleet of cameras, the same server image)
     /// share them, and an assessment is a pure function of the ports. Bounded.
     private var assessments: [[ObservedPort]: (ThreatAssessment, String?)] = [:]
@@ -176,7 +171,7 @@ private final class ReadingState: @unchecked Sendable {
     func assessment(of ports: [ObservedPort], by detector: ThreatDetector) -> (ThreatAssessment, String?) {
         if let known = assessments[ports] { return known }
         let assessment = detector.assess(ports)
-        let text = (try? encoder.encode(assessment)).map { String(decoding: $0, as: UTF8.self) }
+        let text = try? ScanPipeline.encode(assessment)
         if assessments.count >= 4_096 { assessments.removeAll(keepingCapacity: true) }
         assessments[ports] = (assessment, text)
         return (assessment, text)

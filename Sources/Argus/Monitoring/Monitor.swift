@@ -147,7 +147,7 @@ public actor Monitor {
         // Imported vulnerabilities (NVD feeds) for the products this scan saw or its devices
         // had, beside the bundled.
         let detector = try await threats.including(
-            vulnerabilitiesFrom: store, for: updates.flatMap(\.ports) + baseline.states.values.flatMap(\.ports))
+            vulnerabilitiesFrom: store, for: updates.flatMap(\.ports) + baseline.services)
         let coverage = ScanCoverage(request: request, run: run)
         // The scan's own times: nmap's end of the run, each host's own end.
         let finishedAt = run.runStats?.finished.time ?? Date()

@@ -59,6 +59,19 @@ public struct ScanPipeline: Sendable {
             }
             self.init(devices: devices, states: states, vulnerabilityIDs: vulnerabilityIDs)
         }
+
+        /// The distinct services of the known devices' ports (port numbers left out): what the
+        /// store's imported vulnerabilities are looked up for, beside a scan's own ports.
+        public var services: [ObservedPort] {
+            var services = Set<ObservedPort>()
+            for port in states.values.lazy.flatMap(\.ports) where port.product != nil || !port.cpes.isEmpty {
+                var service = port
+                service.number = 0
+                service.confirmedAt = nil
+                services.insert(service)
+            }
+            return Array(services)
+        }
     }
 
     /// Which changes alert, and the sinks to queue their alerts for.
@@ -157,12 +170,12 @@ public struct ScanPipeline: Sendable {
         // its history only, and changes nothing.
         let isStale = device.map { Self.isOlder(seenAt, than: $0.lastSeen) } ?? false
         if !isStale, let state { update.ports = merged(update.ports, with: state) }
-        let judged = update.ports == scanned.ports ? (assessment ?? detector.assess(update.ports)) : detector.assess(update.ports)
+        // The reading thread's assessment stands unless known ports were merged in.
+        let reused = update.ports == scanned.ports ? assessment : nil
+        let judged = reused ?? detector.assess(update.ports)
         update.riskLevel = judged.level
         update.riskScore = judged.score
-        if update.assessment == nil || update.ports != scanned.ports || assessment == nil {
-            update.assessment = try Self.encode(judged)
-        }
+        if reused == nil || update.assessment == nil { update.assessment = try Self.encode(judged) }
         let id = try recorder.add(update)
         defer { recorded += 1 }
         openPortsSeen += update.ports.count { $0.state == .open }
