@@ -20,8 +20,12 @@ let package = Package(
         .library(name: "Argus", targets: ["Argus"]),
         .library(name: "ArgusSQLite", targets: ["ArgusSQLite"]),
         .library(name: "ArgusHTTP", targets: ["ArgusHTTP"]),
+        // The built-in alert sinks and their registry, AlertSinkRegistry.standard.
+        .library(name: "ArgusAlerts", targets: ["ArgusAlerts"]),
         // For implementers and embedders' tests: a replay scanner, store contract suites.
         .library(name: "ArgusTesting", targets: ["ArgusTesting"]),
+        // argus-server's command, for servers of your own (with sink types of your own).
+        .library(name: "ArgusServerMain", targets: ["ArgusServerMain"]),
         .executable(name: "argus-server", targets: ["argus-server"]),
         .executable(name: "argus-cli", targets: ["argus-cli"]),
     ],
@@ -106,7 +110,7 @@ let package = Package(
         .target(
             name: "ArgusHTTP",
             dependencies: [
-                "Argus", "ArgusAccounts",
+                "Argus", "ArgusAccounts", "ArgusAlerts",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Logging", package: "swift-log"),
@@ -129,14 +133,16 @@ let package = Package(
         ),
 
         // Thin executables that only compose the library.
-        .executableTarget(
-            name: "argus-server",
+        // argus-server's command line, a library so that a custom server reuses it whole.
+        .target(
+            name: "ArgusServerMain",
             dependencies: [
                 "ArgusHTTP", "ArgusSQLite", "ArgusAlerts",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
         ),
+        .executableTarget(name: "argus-server", dependencies: ["ArgusServerMain", "ArgusAlerts"], swiftSettings: swiftSettings),
         .executableTarget(
             name: "argus-cli",
             dependencies: [
@@ -160,7 +166,7 @@ let package = Package(
         .testTarget(
             name: "ArgusHTTPTests",
             dependencies: [
-                "ArgusHTTP", "ArgusAccounts", "Argus", "ArgusSQLite",
+                "ArgusHTTP", "ArgusAccounts", "ArgusAlerts", "Argus", "ArgusSQLite",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
             ],

@@ -5,6 +5,7 @@
 
 public import Argus
 public import ArgusAccounts
+public import ArgusAlerts
 import Foundation
 public import Hummingbird
 public import Logging
@@ -30,12 +31,12 @@ public struct ArgusServer: Sendable {
     ///   - hasher: Password hashing (tests lower its cost).
     ///   - logger: Where the server logs.
     ///   - alertSinks: Where alerts go (built from `alerts.sinks` by argus-server).
-    ///   - sinkFactory: Builds sinks added through the API (argus-server passes ArgusAlerts').
+    ///   - sinkTypes: The sink types the API and the settings page may add: the built-in ones
+    ///     unless a program registers its own.
     public init(
         configuration: ServerConfiguration, store: any ArgusStore, accounts: any AccountStore, scanner: (any Argus.Scanner)? = nil,
         hasher: PasswordHasher = PasswordHasher(), alertSinks: [any AlertSink] = [],
-        sinkFactory: (@Sendable (ServerConfiguration.AlertSinkSettings) throws -> any AlertSink)? = nil,
-        logger: Logger = Logger(label: "argus-server")
+        sinkTypes: AlertSinkRegistry = .standard, logger: Logger = Logger(label: "argus-server")
     ) {
         let scanner = scanner ?? SweepScanner(base: NmapScanner(executable: configuration.nmapPath), parallelism: configuration.scanParallelism)
         let rules = AlertRules(
@@ -49,7 +50,7 @@ public struct ArgusServer: Sendable {
         let monitor = Monitor(store: store, scanner: scanner, alerting: Monitor.Alerting(rules: rules, dispatcher: dispatcher))
         services = ServerServices(
             store: store, accounts: accounts, configuration: configuration, scans: ScanCoordinator(monitor: monitor), hasher: hasher,
-            alerts: dispatcher, sinkFactory: sinkFactory, fixedSinkNames: Set(alertSinks.map(\.name)), logger: logger)
+            alerts: dispatcher, sinkTypes: sinkTypes, fixedSinkNames: Set(alertSinks.map(\.name)), logger: logger)
     }
 
     /// The router with every route and middleware.

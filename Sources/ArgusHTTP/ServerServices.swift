@@ -5,6 +5,7 @@
 
 public import Argus
 public import ArgusAccounts
+public import ArgusAlerts
 public import Foundation
 import HTTPTypes
 import Hummingbird
@@ -38,9 +39,9 @@ public final class ServerServices: Sendable {
     public let alerts: AlertDispatcher
     /// The names of the sinks given at start (config.yaml's: the API cannot change those).
     public let configuredSinkNames: Set<String>
-    /// Builds a sink from settings (argus-server passes ArgusAlerts' built-in sinks); without
-    /// it, sinks cannot be added through the API.
-    public let sinkFactory: (@Sendable (ServerConfiguration.AlertSinkSettings) throws -> any AlertSink)?
+    /// The sink types the API and the settings page may add (the built-in ones, and a
+    /// program's own).
+    public let sinkTypes: AlertSinkRegistry
     /// Slows guessing.
     let throttle: LoginThrottle
     /// When the server started.
@@ -53,12 +54,12 @@ public final class ServerServices: Sendable {
     public init(
         store: any ArgusStore, accounts: any AccountStore, configuration: ServerConfiguration, scans: ScanCoordinator,
         hasher: PasswordHasher = PasswordHasher(), alerts: AlertDispatcher? = nil,
-        sinkFactory: (@Sendable (ServerConfiguration.AlertSinkSettings) throws -> any AlertSink)? = nil, fixedSinkNames: Set<String>? = nil,
+        sinkTypes: AlertSinkRegistry = .standard, fixedSinkNames: Set<String>? = nil,
         logger: Logger = Logger(label: "argus-server")
     ) {
         self.alerts = alerts ?? AlertDispatcher(store: store, sinks: [])
         self.configuredSinkNames = fixedSinkNames ?? Set(configuration.alertSinks.map(\.name))
-        self.sinkFactory = sinkFactory
+        self.sinkTypes = sinkTypes
         self.store = store
         self.accounts = accounts
         self.configuration = configuration
@@ -399,58 +400,87 @@ public final class ServerServices: Sendable {
     /// Whether a sink of that name exists.
     public func hasAlertSink(_ name: String) async -> Bool { await alerts.sinkNames.contains(name) }
 
-    private func storedSinks() async throws -> [ServerConfiguration.AlertSinkSettings] {
+    /// The sinks added through the API, as stored: one JSON object each, kept as written so
+    /// that one this version cannot read is never lost when another is added or removed.
+    private func storedSinks() async throws -> [[String: Any]] {
         guard let text = try await store.setting(Self.storedSinksSetting) else { return [] }
-        return try JSONDecoder().decode([ServerConfiguration.AlertSinkSettings].self, from: Data(text.utf8))
+        guard let items = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [[String: Any]] else { return [] }
+        return items
     }
 
-    private func saveStoredSinks(_ sinks: [ServerConfiguration.AlertSinkSettings]) async throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        try await store.setSetting(Self.storedSinksSetting, to: String(decoding: try encoder.encode(sinks), as: UTF8.self))
+    private func saveStoredSinks(_ sinks: [[String: Any]]) async throws {
+        let data = try JSONSerialization.data(withJSONObject: sinks, options: [.sortedKeys])
+        try await store.setSetting(Self.storedSinksSetting, to: String(decoding: data, as: UTF8.self))
+    }
+
+    /// A stored sink's settings. Versions before the sink registry wrote camelCase keys
+    /// (`caFile`); they are read as today's `ca_file`.
+    private func decodeStoredSink(_ object: [String: Any]) throws -> AlertSinkConfiguration {
+        var settings: [String: Any] = [:]
+        for (key, value) in object {
+            settings[key.reduce(into: "") { $0 += $1.isUppercase ? "_" + $1.lowercased() : String($1) }] = value
+        }
+        let decoder = JSONDecoder()
+        decoder.userInfo = sinkTypes.userInfo(refusingUnknownSettings: false)
+        return try decoder.decode(AlertSinkConfiguration.self, from: JSONSerialization.data(withJSONObject: settings))
     }
 
     /// Starts the sinks added through the API in an earlier run. One that no longer builds is
-    /// logged and left out; its messages wait in the outbox.
+    /// logged and left out (and kept in the store); its messages wait in the outbox.
     public func restoreAlertSinks() async throws {
-        guard let sinkFactory else { return }
-        for settings in try await storedSinks() where !configuredSinkNames.contains(settings.name) {
+        for object in try await storedSinks() {
+            let name = object["name"] as? String ?? "(unnamed)"
+            guard !configuredSinkNames.contains(name) else { continue }
             do {
-                await alerts.add(try sinkFactory(settings), policy: configuration.deliveryPolicy(for: settings))
-            } catch {
-                logger.error(
-                    "alerts: the sink \(settings.name) added through the API cannot be used: \(SecretRedaction.redact("\(error)", secrets: settings.secretValues))"
-                )
+                let settings = try decodeStoredSink(object)
+                do {
+                    await alerts.add(try sinkTypes.sink(for: settings), policy: configuration.deliveryPolicy(for: settings))
+                } catch {
+                    logger.error(
+                        "alerts: the sink \(name) added through the API cannot be used: \(SecretRedaction.redact("\(error)", secrets: settings.secretValues))"
+                    )
+                }
+            } catch let problem as AlertSinkProblem {
+                logger.error("alerts: the sink \(name) added through the API cannot be read: \(problem)")
             }
         }
     }
 
     /// Adds a sink, or replaces one added earlier through the API.
-    /// - Throws: ``APIError`` 422 naming the field, 409 for a name config.yaml uses, 501 when
-    ///   sinks cannot be built here.
-    public func addAlertSink(_ settings: ServerConfiguration.AlertSinkSettings) async throws -> any AlertSink {
-        guard let sinkFactory else { throw APIError(.notImplemented, "This server cannot add alert sinks at run time.") }
+    /// - Throws: ``APIError`` 422 naming the field (also for types that only config.yaml may
+    ///   define), 409 for a name config.yaml uses.
+    public func addAlertSink(_ settings: AlertSinkConfiguration) async throws -> any AlertSink {
         guard !configuredSinkNames.contains(settings.name) else {
             throw APIError(.conflict, "The sink \(settings.name) is defined in config.yaml; change it there.", field: "name")
         }
-        guard settings.type != "command" else { throw APIError.invalid("type", "command sinks run programs, so only config.yaml may define them") }
+        try requireAddableSinkType(settings.type)
         do {
-            try settings.validate(key: "sink")
-        } catch let problem as ServerConfiguration.Problem {
-            let field = problem.key.hasPrefix("sink.") ? String(problem.key.dropFirst(5)) : problem.key
-            throw APIError.invalid(field, problem.reason)
+            try sinkTypes.check(settings)
+        } catch {
+            throw APIError.invalid(error.key.isEmpty ? "body" : error.key, error.reason)
         }
         let sink: any AlertSink
         do {
-            sink = try sinkFactory(settings)
+            sink = try sinkTypes.sink(for: settings)
         } catch {
             throw APIError(.unprocessableContent, SecretRedaction.redact("\(error)", secrets: settings.secretValues))
         }
-        var stored = try await storedSinks().filter { $0.name != settings.name }
-        stored.append(settings)
-        try await saveStoredSinks(stored)
+        let encoded = try JSONSerialization.jsonObject(with: JSONEncoder().encode(settings)) as? [String: Any] ?? [:]
+        try await saveStoredSinks(try await storedSinks().filter { $0["name"] as? String != settings.name } + [encoded])
         await alerts.add(sink, policy: configuration.deliveryPolicy(for: settings))
         return sink
+    }
+
+    /// Refuses a type the registry does not know, or one that only config.yaml may define.
+    /// - Throws: ``APIError`` 422 on `type`.
+    func requireAddableSinkType(_ name: String) throws {
+        guard let type = sinkTypes[name], type.isAddableAtRunTime else {
+            let addable = sinkTypes.types.filter(\.isAddableAtRunTime).map(\.name)
+            throw APIError.invalid(
+                "type",
+                sinkTypes[name] == nil
+                    ? "one of \(addable.joined(separator: ", "))" : "\(name) sinks run programs or touch files, so only config.yaml may define them")
+        }
     }
 
     /// Removes a sink added through the API; its undelivered messages stay in the outbox.
@@ -458,8 +488,8 @@ public final class ServerServices: Sendable {
     public func removeAlertSink(_ name: String) async throws {
         guard !configuredSinkNames.contains(name) else { throw APIError(.conflict, "The sink \(name) is defined in config.yaml; remove it there.") }
         let stored = try await storedSinks()
-        guard stored.contains(where: { $0.name == name }) else { throw APIError.notFound("Alert sink") }
-        try await saveStoredSinks(stored.filter { $0.name != name })
+        guard stored.contains(where: { $0["name"] as? String == name }) else { throw APIError.notFound("Alert sink") }
+        try await saveStoredSinks(stored.filter { $0["name"] as? String != name })
         await alerts.remove(named: name)
     }
 

@@ -4,6 +4,7 @@
 //
 
 import Argus
+import ArgusAlerts
 import ArgusHTTP
 import Foundation
 import HTTPTypes
@@ -75,7 +76,7 @@ final class KeepingSink: AlertSink {
 
     @Test func sinksCanBeAddedAndRemovedThroughTheAPIAndOutliveARestart() async throws {
         let made = Mutex<[String: KeepingSink]>([:])
-        let factory: @Sendable (ServerConfiguration.AlertSinkSettings) throws -> any AlertSink = { settings in
+        let factory: @Sendable (AlertSinkConfiguration) throws -> any AlertSink = { settings in
             let sink = KeepingSink(name: settings.name)
             made.withLock { $0[settings.name] = sink }
             return sink
@@ -116,7 +117,8 @@ final class KeepingSink: AlertSink {
 
             // Kept in the store: a server started later on it has the sink again.
             let restarted = ArgusServer(
-                configuration: ServerConfiguration(), store: server.store, accounts: server.accounts, alertSinks: [], sinkFactory: factory)
+                configuration: ServerConfiguration(), store: server.store, accounts: server.accounts, alertSinks: [],
+                sinkTypes: AlertSinkRegistry.standard.building(factory))
             try await restarted.services.restoreAlertSinks()
             #expect(await restarted.services.alerts.sinkNames == ["hook"])
 
@@ -209,7 +211,7 @@ final class KeepingSink: AlertSink {
                 """)
         #expect(configuration.alertMinimumSeverity == .warning)
         #expect(configuration.alertSinks.map(\.name) == ["ops", "script"])
-        #expect(configuration.alertSinks[1].arguments == ["--quiet"])
+        #expect(configuration.alertSinks[1].options(as: CommandAlertSink.Options.self)?.arguments == ["--quiet"])
 
         let full = try ServerConfiguration.load(
             yaml: """
@@ -235,8 +237,10 @@ final class KeepingSink: AlertSink {
         let mail = full.deliveryPolicy(for: full.alertSinks[0])
         #expect(mail.digestInterval == 3_600 && mail.quietHours?.description == "22:30-06:45" && mail.quietHours?.breakthrough == .warning)
         #expect(full.deliveryPolicy(for: full.alertSinks[1]).quietHours?.description == "23:00-07:00")
-        #expect(full.alertSinks[0].to == ["me@lan", "you@lan"] && full.alertSinks[1].discoveryPrefix == "")
-        #expect(full.alertSinks[2].to == ["-100"])
+        #expect(
+            full.alertSinks[0].options(as: SMTPAlertSink.Options.self)?.to == ["me@lan", "you@lan"]
+                && full.alertSinks[1].options(as: MQTTAlertSink.Options.self)?.discoveryPrefix == "")
+        #expect(full.alertSinks[2].options(as: HTTPAlertSink.Options.self)?.to == ["-100"])
         for (yaml, message) in [
             ("alerts:\n  sinks:\n    - name: a\n      type: fax\n      url: https://x", "alerts.sinks[0].type"),
             ("alerts:\n  sinks:\n    - name: a\n      type: webhook\n      url: ftp://x", "alerts.sinks[0].url"),

@@ -5,6 +5,7 @@
 
 import Argus
 import ArgusAccounts
+import ArgusAlerts
 import ArgusHTTP
 import Foundation
 import HTTPTypes
@@ -67,14 +68,14 @@ struct TestServer {
 
     init(
         configure: (inout ServerConfiguration) -> Void = { _ in }, scanner: FakeScanner = FakeScanner(), alertSinks: [any AlertSink] = [],
-        sinkFactory: (@Sendable (ServerConfiguration.AlertSinkSettings) throws -> any AlertSink)? = nil
+        sinkFactory: (@Sendable (AlertSinkConfiguration) throws -> any AlertSink)? = nil, sinkTypes: AlertSinkRegistry = .standard
     ) async throws {
         var configuration = ServerConfiguration()
         configuration.subnets = ["192.0.2.0/24"]
         configure(&configuration)
         server = ArgusServer(
             configuration: configuration, store: store, accounts: accounts, scanner: scanner, hasher: PasswordHasher(cost: 4), alertSinks: alertSinks,
-            sinkFactory: sinkFactory)
+            sinkTypes: sinkFactory.map { sinkTypes.building($0) } ?? sinkTypes)
         setupToken = try #require(try await server.services.prepareSetup())
     }
 

@@ -16,17 +16,9 @@ extension Request {
     /// - Parameter required: Whether the operation's request body is required; without one an
     ///   empty body decodes as `{}`.
     func decodeJSON<T: Decodable>(as type: T.Type, context: ArgusRequestContext, required: Bool = true) async throws -> T {
-        var request = self
-        let body = try await request.collectBody(upTo: 1 << 20)
-        let data = Data(body.readableBytesView)
-        if data.isEmpty, required { throw APIError.invalid("body", "is required: send a JSON object") }
-        if !data.isEmpty, let value = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]),
-            let path = Self.firstNull(in: value, at: [])
-        {
-            throw APIError.invalid(path.isEmpty ? "body" : path.joined(separator: "."), "must not be null: leave the field out instead")
-        }
+        let data = try await jsonBody(required: required)
         do {
-            return try context.requestDecoder.decode(T.self, from: data.isEmpty ? Data("{}".utf8) : data)
+            return try context.requestDecoder.decode(T.self, from: data)
         } catch let error as DecodingError {
             switch error {
             case .keyNotFound(let key, let detail):
@@ -42,6 +34,21 @@ extension Request {
                 throw APIError(.badRequest, "The body could not be read")
             }
         }
+    }
+
+    /// The JSON body (at most 1 MiB; `{}` when empty and not required), checked for `null`s
+    /// as ``decodeJSON(as:context:required:)`` says.
+    func jsonBody(required: Bool = true) async throws -> Data {
+        var request = self
+        let body = try await request.collectBody(upTo: 1 << 20)
+        let data = Data(body.readableBytesView)
+        if data.isEmpty, required { throw APIError.invalid("body", "is required: send a JSON object") }
+        if !data.isEmpty, let value = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]),
+            let path = Self.firstNull(in: value, at: [])
+        {
+            throw APIError.invalid(path.isEmpty ? "body" : path.joined(separator: "."), "must not be null: leave the field out instead")
+        }
+        return data.isEmpty ? Data("{}".utf8) : data
     }
 
     /// The path of the first `null` in a JSON value (`["ids", "[2]"]`), or `nil`.

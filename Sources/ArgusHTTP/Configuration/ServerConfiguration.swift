@@ -5,6 +5,7 @@
 
 public import Argus
 import ArgusAccounts
+public import ArgusAlerts
 import Foundation
 import Yams
 
@@ -71,7 +72,7 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// The first scan of a network sends one summary alert, not one per device and port.
     public var alertSummarizeFirstScan = true
     /// Where alerts go.
-    public var alertSinks: [AlertSinkSettings] = []
+    public var alertSinks: [AlertSinkConfiguration] = []
     /// A daily window (`22:00-07:00`) when alerts below ``alertQuietHoursBreakthrough`` wait
     /// until it ends; `nil` for none.
     public var alertQuietHours: QuietHours?
@@ -98,7 +99,7 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var defaultDeliveryPolicy: DeliveryPolicy { deliveryPolicy(for: nil) }
 
     /// The delivery policy of a sink: its own quiet hours and digest, else the global ones.
-    public func deliveryPolicy(for sink: AlertSinkSettings?) -> DeliveryPolicy {
+    public func deliveryPolicy(for sink: AlertSinkConfiguration?) -> DeliveryPolicy {
         var quiet = sink?.quietHours ?? alertQuietHours
         quiet?.breakthrough = alertQuietHoursBreakthrough
         return DeliveryPolicy(quietHours: quiet, digestInterval: sink?.digestMinutes.map { TimeInterval($0 * 60) })
@@ -109,133 +110,6 @@ public struct ServerConfiguration: Sendable, Equatable {
 
     /// Every profile a scan may name: the built-in ones and the owner's.
     public var profiles: [ScanProfile] { ScanProfile.builtIn + customProfiles }
-
-    /// One alert sink as configured: `alerts.sinks` items.
-    public struct AlertSinkSettings: Sendable, Equatable, Codable {
-        /// Its unique name.
-        public var name: String
-        /// webhook, slack, discord, teams, ntfy, gotify, pagerduty, syslog or command.
-        public var type: String
-        /// The URL (HTTP sinks).
-        public var url: String?
-        /// The HMAC secret or token (HTTP sinks); never logged or shown.
-        public var secret: String?
-        /// Recipients: e-mail addresses, the Pushover user key or the Telegram chat id.
-        public var to: [String] = []
-        /// The sender address (email).
-        public var from: String?
-        /// The user name (email, MQTT).
-        public var username: String?
-        /// The password (email, MQTT); never logged or shown.
-        public var password: String?
-        /// A PEM file of the certificate authorities to trust (email, MQTT over TLS).
-        public var caFile: String?
-        /// The MQTT topic prefix.
-        public var topicPrefix: String?
-        /// The Home Assistant discovery prefix; empty turns discovery off.
-        public var discoveryPrefix: String?
-        /// Gather this sink's non-critical alerts into one message at most this often.
-        public var digestMinutes: Int?
-        /// This sink's own quiet hours.
-        public var quietHours: QuietHours?
-        /// The program (command sink).
-        public var command: String?
-        /// Its arguments.
-        public var arguments: [String] = []
-
-        /// Creates a sink's settings.
-        public init(name: String, type: String) {
-            self.name = name
-            self.type = type
-        }
-
-        /// The settings without secrets, for people.
-        public var summary: String {
-            var parts = [type]
-            if let url, let components = URLComponents(string: url), let host = components.host {
-                parts.append("\(components.scheme ?? "")://\(host)\(components.port.map { ":\($0)" } ?? "")")
-            }
-            if !to.isEmpty, type == "email" { parts.append("to \(to.joined(separator: ", "))") }
-            if let digestMinutes { parts.append("digest every \(digestMinutes) min") }
-            if let quietHours { parts.append("quiet \(quietHours)") }
-            return parts.joined(separator: " ")
-        }
-
-        /// The values to keep out of every message: the secret and password, the URL of the
-        /// services whose URL is the secret (Slack, Discord, Teams), a command's arguments.
-        public var secretValues: [String] {
-            [secret, password].compactMap(\.self) + (["slack", "discord", "teams"].contains(type) ? [url].compactMap(\.self) : [])
-                + arguments.filter { $0.count >= 8 }
-        }
-
-        /// The types a sink can have.
-        public static let types = [
-            "webhook", "slack", "discord", "teams", "ntfy", "gotify", "pagerduty", "pushover", "telegram", "email", "mqtt", "syslog", "command",
-        ]
-
-        /// Checks the settings of its type.
-        /// - Parameter key: Where they come from, for messages (`alerts.sinks[0]`).
-        /// - Throws: ``Problem`` naming the field.
-        public func validate(key: String) throws {
-            guard !name.isEmpty, name.count <= 64, name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.:".contains($0) }) else {
-                throw Problem("\(key).name", "1 to 64 letters, digits, '-', '_', '.' or ':'")
-            }
-            guard Self.types.contains(type) else { throw Problem("\(key).type", "one of \(Self.types.joined(separator: ", "))") }
-            // Secrets and other values that end up in headers, URLs or protocol lines: a CR or
-            // LF would start a header or command of its own. The value is never repeated.
-            let texts: [(String, String?)] =
-                [
-                    ("url", url), ("secret", secret), ("from", from), ("username", username), ("password", password), ("ca_file", caFile),
-                    ("topic_prefix", topicPrefix), ("discovery_prefix", discoveryPrefix), ("command", command),
-                ]
-                + to.enumerated().map { ("to.[\($0.offset)]", $0.element) }
-            for (field, value) in texts where value?.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }) == true {
-                throw Problem("\(key).\(field)", "must not contain control characters (such as CR or LF)")
-            }
-            if let digestMinutes, !(1...10_080).contains(digestMinutes) { throw Problem("\(key).digest_minutes", "1 to 10080 minutes (a week)") }
-            if let url, let components = URLComponents(string: url), components.port.map({ !(1...65_535).contains($0) }) == true {
-                throw Problem("\(key).url", "the port must be 1 to 65535")
-            }
-            // Link-local and metadata addresses, in every spelling, for every sink type.
-            if let url, let host = URLComponents(string: url)?.host, let refusal = SinkAddressRules.refusal(forHost: host) {
-                throw Problem("\(key).url", refusal)
-            }
-            if type == "command" {
-                guard let command, command.hasPrefix("/") else { throw Problem("\(key).command", "the program's absolute path is required") }
-            } else if type == "syslog" {
-                guard let url, let parsed = URLComponents(string: url), ["udp", "tcp"].contains(parsed.scheme ?? ""), parsed.host?.isEmpty == false
-                else {
-                    throw Problem("\(key).url", "a collector like udp://siem.lan:514 or tcp://siem.lan:514 is required")
-                }
-            } else if type == "email" {
-                guard let url, let parsed = URLComponents(string: url), ["smtp", "smtps"].contains(parsed.scheme ?? ""), parsed.host?.isEmpty == false
-                else {
-                    throw Problem("\(key).url", "a mail server like smtp://mail.lan:587 (STARTTLS) or smtps://mail.lan:465 (TLS) is required")
-                }
-                guard from != nil else { throw Problem("\(key).from", "the sender address is required") }
-                guard !to.isEmpty else { throw Problem("\(key).to", "at least one recipient is required") }
-            } else if type == "mqtt" {
-                guard let url, let parsed = URLComponents(string: url), ["mqtt", "mqtts"].contains(parsed.scheme ?? ""), parsed.host?.isEmpty == false
-                else {
-                    throw Problem("\(key).url", "a broker like mqtt://broker.lan:1883 or mqtts://broker.lan:8883 is required")
-                }
-            } else if ["pagerduty", "pushover", "telegram"].contains(type) {
-                if let url, !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
-                    throw Problem("\(key).url", "must be an http(s) URL (or left out for the public service)")
-                }
-                guard secret != nil else { throw Problem("\(key).secret", "the \(type == "pagerduty" ? "routing key" : "token") is required") }
-                if type != "pagerduty" {
-                    guard to.count == 1 else {
-                        throw Problem("\(key).to", type == "telegram" ? "the chat id is required" : "the user or group key is required")
-                    }
-                }
-            } else {
-                guard let url, url.hasPrefix("http://") || url.hasPrefix("https://") else {
-                    throw Problem("\(key).url", "an http(s) URL is required")
-                }
-            }
-        }
-    }
 
     /// The defaults.
     public init() {}
@@ -261,7 +135,11 @@ public struct ServerConfiguration: Sendable, Equatable {
 
     /// Reads a `config.yaml` over the defaults.
     /// - Throws: ``Problem`` naming the key (or the file) that cannot be used.
-    public static func load(yaml text: String, from source: String = "config.yaml") throws -> ServerConfiguration {
+    /// - Parameter sinkTypes: The types `alerts.sinks` may name (the built-in ones unless a
+    ///   program registers its own).
+    public static func load(yaml text: String, from source: String = "config.yaml", sinkTypes: AlertSinkRegistry = .standard) throws
+        -> ServerConfiguration
+    {
         var configuration = ServerConfiguration()
         let node: Yams.Node?
         do {
@@ -271,7 +149,7 @@ public struct ServerConfiguration: Sendable, Equatable {
         }
         guard let node else { return configuration }
         guard let root = node.mapping else { throw Problem(source, "the top level must be a mapping of sections (server:, network:, …)") }
-        var reader = YAMLReader()
+        var reader = YAMLReader(sinkTypes: sinkTypes)
         for (keyNode, value) in root {
             let section = keyNode.string ?? ""
             guard Self.sections.contains(section) else {
@@ -296,7 +174,7 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// `ARGUS_SUBNETS` (comma-separated), `ARGUS_EXCLUDE`, `ARGUS_SCAN_PROFILE`, `ARGUS_NMAP`,
     /// `ARGUS_SECURE_COOKIES` (true/false).
     public mutating func applyEnvironment(_ environment: [String: String]) throws {
-        var reader = YAMLReader()
+        var reader = YAMLReader(sinkTypes: AlertSinkRegistry())
         let names: [(String, String)] = [
             ("ARGUS_HOST", "server.host"), ("ARGUS_PORT", "server.port"), ("ARGUS_DB", "database.path"),
             ("ARGUS_SUBNETS", "network.subnets"), ("ARGUS_EXCLUDE", "network.exclusions"), ("ARGUS_SCAN_PROFILE", "network.scan_profile"),
@@ -369,6 +247,9 @@ public struct ServerConfiguration: Sendable, Equatable {
 
 /// Reads typed values out of YAML nodes into the configuration, by key.
 private struct YAMLReader {
+    /// The sink types `alerts.sinks` may name.
+    var sinkTypes: AlertSinkRegistry
+
     mutating func apply(_ key: String, _ value: Yams.Node, to configuration: inout ServerConfiguration) throws {
         switch key {
         case "server.host": configuration.host = try string(key, value)
@@ -495,50 +376,20 @@ private struct YAMLReader {
         }
     }
 
-    private func sinks(_ key: String, _ value: Yams.Node) throws -> [ServerConfiguration.AlertSinkSettings] {
+    private func sinks(_ key: String, _ value: Yams.Node) throws -> [AlertSinkConfiguration] {
         if value.null != nil { return [] }
         guard let items = value.sequence else { throw ServerConfiguration.Problem(key, "must be a list of sinks (name, type, url or command)") }
         var names = Set<String>()
         return try items.enumerated().map { index, item in
             let itemKey = "\(key)[\(index)]"
-            guard let mapping = item.mapping else { throw ServerConfiguration.Problem(itemKey, "must be a mapping (name:, type:, …)") }
-            var fields: [String: Yams.Node] = [:]
-            for (name, node) in mapping {
-                let field = name.string ?? ""
-                let known = [
-                    "name", "type", "url", "secret", "to", "from", "username", "password", "ca_file", "topic_prefix", "discovery_prefix",
-                    "digest_minutes", "quiet_hours", "command", "arguments",
-                ]
-                guard known.contains(field) else {
-                    throw ServerConfiguration.Problem("\(itemKey).\(field)", "unknown setting (\(known.joined(separator: ", ")))")
-                }
-                fields[field] = node
+            guard item.mapping != nil else { throw ServerConfiguration.Problem(itemKey, "must be a mapping (name:, type:, …)") }
+            let sink: AlertSinkConfiguration
+            do {
+                sink = try YAMLDecoder().decode(AlertSinkConfiguration.self, from: item, userInfo: sinkTypes.userInfo(refusingUnknownSettings: true))
+            } catch let problem as AlertSinkProblem {
+                throw ServerConfiguration.Problem(problem.key.isEmpty ? itemKey : "\(itemKey).\(problem.key)", problem.reason)
             }
-            guard let name = fields["name"]?.scalar?.string, !name.isEmpty, name.count <= 64 else {
-                throw ServerConfiguration.Problem("\(itemKey).name", "is required (at most 64 characters)")
-            }
-            guard names.insert(name).inserted else { throw ServerConfiguration.Problem("\(itemKey).name", "'\(name)' is used twice") }
-            guard let type = fields["type"]?.scalar?.string, ServerConfiguration.AlertSinkSettings.types.contains(type) else {
-                throw ServerConfiguration.Problem("\(itemKey).type", "one of \(ServerConfiguration.AlertSinkSettings.types.joined(separator: ", "))")
-            }
-            var sink = ServerConfiguration.AlertSinkSettings(name: name, type: type)
-            sink.url = fields["url"]?.scalar?.string
-            sink.secret = fields["secret"]?.scalar?.string
-            sink.command = fields["command"]?.scalar?.string
-            sink.arguments = try fields["arguments"].map { try strings("\(itemKey).arguments", $0) } ?? []
-            sink.to = try fields["to"].map { try strings("\(itemKey).to", $0) } ?? []
-            sink.from = try fields["from"].flatMap { try optionalString("\(itemKey).from", $0) }
-            sink.username = try fields["username"].flatMap { try optionalString("\(itemKey).username", $0) }
-            sink.password = try fields["password"].flatMap { try optionalString("\(itemKey).password", $0) }
-            sink.caFile = try fields["ca_file"].flatMap { try optionalString("\(itemKey).ca_file", $0) }
-            sink.topicPrefix = try fields["topic_prefix"].flatMap { try optionalString("\(itemKey).topic_prefix", $0) }
-            sink.discoveryPrefix = try fields["discovery_prefix"].map { try $0.null != nil ? "" : string("\(itemKey).discovery_prefix", $0) }
-            sink.quietHours = try fields["quiet_hours"].flatMap { try quietHours("\(itemKey).quiet_hours", $0) }
-            if let node = fields["digest_minutes"] {
-                let minutes = try int("\(itemKey).digest_minutes", node)
-                sink.digestMinutes = minutes
-            }
-            try sink.validate(key: itemKey)
+            guard names.insert(sink.name).inserted else { throw ServerConfiguration.Problem("\(itemKey).name", "'\(sink.name)' is used twice") }
             return sink
         }
     }

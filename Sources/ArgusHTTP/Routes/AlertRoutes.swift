@@ -24,60 +24,20 @@ struct AlertRoutes {
         router.delete("/api/alerts/snooze", use: clearSnooze)
     }
 
-    /// A sink to add: the same fields as `alerts.sinks` in config.yaml (command sinks excepted).
-    struct SinkRequest: Decodable {
-        var name: String
-        var type: String
-        var url: String?
-        var secret: String?
-        var to: [String]?
-        var from: String?
-        var username: String?
-        var password: String?
-        var caFile: String?
-        var topicPrefix: String?
-        var discoveryPrefix: String?
-        var digestMinutes: Int?
-        var quietHours: String?
-
-        init(
-            name: String, type: String, url: String? = nil, secret: String? = nil, to: [String]? = nil, from: String? = nil, username: String? = nil,
-            password: String? = nil, caFile: String? = nil, topicPrefix: String? = nil, discoveryPrefix: String? = nil, digestMinutes: Int? = nil,
-            quietHours: String? = nil
-        ) {
-            self.name = name
-            self.type = type
-            self.url = url
-            self.secret = secret
-            self.to = to
-            self.from = from
-            self.username = username
-            self.password = password
-            self.caFile = caFile
-            self.topicPrefix = topicPrefix
-            self.discoveryPrefix = discoveryPrefix
-            self.digestMinutes = digestMinutes
-            self.quietHours = quietHours
-        }
-
-        /// The settings, or a 422 naming the field.
-        func settings() throws -> ServerConfiguration.AlertSinkSettings {
-            var settings = ServerConfiguration.AlertSinkSettings(name: name, type: type)
-            func text(_ value: String?) -> String? { value?.isEmpty == false ? value : nil }
-            settings.url = text(url)
-            settings.secret = text(secret)
-            settings.to = (to ?? []).filter { !$0.isEmpty }
-            settings.from = text(from)
-            settings.username = text(username)
-            settings.password = text(password)
-            settings.caFile = text(caFile)
-            settings.topicPrefix = text(topicPrefix)
-            settings.discoveryPrefix = discoveryPrefix
-            settings.digestMinutes = digestMinutes
-            if let quietHours = text(quietHours) {
-                do { settings.quietHours = try QuietHours(quietHours) } catch { throw APIError.invalid("quiet_hours", "\(error)") }
-            }
-            return settings
+    /// Reads a sink to add: the fields of an `alerts.sinks` item in config.yaml, checked by
+    /// the server's sink registry, whose problems are 422s naming the field.
+    static func sinkSettings(from data: Data, services: ServerServices) throws -> AlertSinkConfiguration {
+        // A type only config.yaml may define is refused before its settings are looked at.
+        struct Head: Decodable { var type: String? }
+        if let type = (try? JSONDecoder().decode(Head.self, from: data))?.type { try services.requireAddableSinkType(type) }
+        let decoder = JSONDecoder()
+        decoder.userInfo = services.sinkTypes.userInfo(refusingUnknownSettings: false)
+        do {
+            return try decoder.decode(AlertSinkConfiguration.self, from: data)
+        } catch let problem as AlertSinkProblem {
+            throw APIError.invalid(problem.key.isEmpty ? "body" : problem.key, problem.reason)
+        } catch {
+            throw APIError(.badRequest, "The body is not valid JSON")
         }
     }
 
@@ -94,9 +54,9 @@ struct AlertRoutes {
     }
 
     @Sendable func add(_ request: Request, context: ArgusRequestContext) async throws -> Added {
-        let body = try await request.decodeJSON(as: SinkRequest.self, context: context)
-        let sink = try await services.addAlertSink(try body.settings())
-        await services.audit("alert_sink_add", context, request: request, resource: ("alert_sink", sink.name), details: body.type)
+        let settings = try Self.sinkSettings(from: try await request.jsonBody(), services: services)
+        let sink = try await services.addAlertSink(settings)
+        await services.audit("alert_sink_add", context, request: request, resource: ("alert_sink", sink.name), details: settings.type)
         return Added(sink: Sink(name: sink.name, description: "\(sink)", source: "api"))
     }
 

@@ -169,8 +169,9 @@ extension WebRoutes {
         let sinks = await services.alertSinkList()
         values["hasSinks"] = !sinks.isEmpty
         values["sinks"] = sinks.map { ["name": $0.name, "description": $0.description, "removable": $0.source == "api"] as [String: Any] }
-        values["sinkTypes"] = ServerConfiguration.AlertSinkSettings.types.filter { $0 != "command" }.map { ["value": $0] }
-        values["canAddSinks"] = services.sinkFactory != nil
+        let sinkForm = SinkForm(services.sinkTypes)
+        values["sinkForm"] = sinkForm
+        values["canAddSinks"] = !sinkForm.choices.isEmpty
         values["pendingAlerts"] = try await store.pendingMessageCount()
         let configuration = services.configuration
         values["alertPolicy"] =
@@ -325,24 +326,12 @@ extension WebRoutes {
 
     @Sendable func addSink(_ request: Request, context: ArgusRequestContext) async throws -> Response {
         let form = try await Form(request)
-        var digestMinutes: Int?
-        if let minutes = form["digest_minutes"], !minutes.isEmpty {
-            guard let value = Int(minutes) else {
-                return try await renderSettings(context, error: "The digest interval is a number of minutes.", status: .unprocessableContent)
-            }
-            digestMinutes = value
-        }
-        // The same fields as the API's, so both are read and checked alike.
-        let fields = AlertRoutes.SinkRequest(
-            name: (form["name"] ?? "").trimmingCharacters(in: .whitespaces), type: form["type"] ?? "", url: form["url"], secret: form["secret"],
-            to: (form["to"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }, from: form["from"],
-            username: form["username"], password: form["password"], digestMinutes: digestMinutes)
         do {
-            let settings = try fields.settings()
+            let settings = try SinkForm.settings(from: form, registry: services.sinkTypes, services: services)
             let sink = try await services.addAlertSink(settings)
             await services.audit("alert_sink_add", context, request: request, resource: ("alert_sink", sink.name), details: "web: \(settings.type)")
             return Self.redirect("/settings?done=Alert+sink+added.")
-        } catch let error as APIError where error.status != .notImplemented {
+        } catch let error as APIError {
             return try await renderSettings(context, error: "The sink was not added: \(error.detail)", status: error.status)
         }
     }

@@ -37,3 +37,18 @@
   setInterval(poll, 1500);
   poll();
 })();
+
+// The "Add a sink" form: show only the chosen type's settings.
+(function () {
+  const select = document.querySelector("select[data-sink-type]");
+  if (!select) return;
+  function show() {
+    for (const label of select.form.querySelectorAll("[data-sink-types]")) {
+      const shown = label.dataset.sinkTypes.split(" ").includes(select.value);
+      label.hidden = !shown;
+      label.querySelector("input").disabled = !shown;
+    }
+  }
+  select.addEventListener("change", show);
+  show();
+})();

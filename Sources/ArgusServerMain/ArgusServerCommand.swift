@@ -3,18 +3,26 @@
 // SPDX-License-Identifier: Apache-2.0
 //
 
-import ArgumentParser
-import Argus
+public import ArgumentParser
+public import Argus
+import ArgusAlerts
 import ArgusHTTP
 import ArgusSQLite
 import Foundation
 import Hummingbird
 import Logging
 
-/// argus-server: the REST API (and, later, the web UI) over the SQLite store.
-@main
-struct ArgusServerCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+/// argus-server's command line: its flags, `config.yaml` and the environment, the SQLite
+/// store, the alert sinks, and the server until SIGTERM.
+///
+/// The `argus-server` executable is one line, `await ArgusServerCommand.main(sinkTypes: .standard)`;
+/// a server of your own with a sink type of your own is the same line with your registry:
+///
+/// ```swift
+/// await ArgusServerCommand.main(sinkTypes: AlertSinkRegistry.standard.registering(fileSinkType))
+/// ```
+public struct ArgusServerCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
         commandName: "argus-server",
         abstract: "Argus's REST API and web UI.",
         discussion: """
@@ -29,6 +37,7 @@ struct ArgusServerCommand: AsyncParsableCommand {
             """
     )
 
+    /// `--config`.
     @Option(help: ArgumentHelp("The configuration file.", valueName: "path"))
     var config: String?
 
@@ -57,14 +66,40 @@ struct ArgusServerCommand: AsyncParsableCommand {
         }
     }
 
-    func run() async throws {
+    /// A command (ArgumentParser's requirement; parse it from the arguments instead).
+    public init() {}
+
+    /// Parses the process's arguments and runs the server with these sink types, exiting
+    /// with ArgumentParser's conventions (2 for a usage or configuration error).
+    /// - Parameter sinkTypes: The types `alerts.sinks` in config.yaml, the API and the
+    ///   settings page may name.
+    public static func main(sinkTypes: AlertSinkRegistry) async {
+        do {
+            var command = try parseAsRoot()
+            if var server = command as? ArgusServerCommand {
+                try await server.run(sinkTypes: sinkTypes)
+            } else if var asynchronous = command as? any AsyncParsableCommand {
+                try await asynchronous.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
+
+    /// Runs the server with the built-in sink types.
+    public func run() async throws { try await run(sinkTypes: .standard) }
+
+    /// Runs the server with these sink types.
+    public func run(sinkTypes: AlertSinkRegistry) async throws {
         var settings = ServerConfiguration()
         do {
             if let config {
                 guard let text = try? String(contentsOfFile: config, encoding: .utf8) else {
                     throw ServerConfiguration.Problem(config, "cannot be read")
                 }
-                settings = try ServerConfiguration.load(yaml: text, from: config)
+                settings = try ServerConfiguration.load(yaml: text, from: config, sinkTypes: sinkTypes)
             }
             try settings.applyEnvironment(ProcessInfo.processInfo.environment)
             if let host { settings.host = host }
@@ -98,14 +133,20 @@ struct ArgusServerCommand: AsyncParsableCommand {
         }
         var sinks: [any AlertSink] = []
         do {
-            for sink in settings.alertSinks { sinks.append(try sink.makeSink()) }
+            for sink in settings.alertSinks {
+                do {
+                    sinks.append(try sinkTypes.sink(for: sink))
+                } catch {
+                    throw ServerConfiguration.Problem("alerts.sinks (\(sink.name))", SecretRedaction.redact("\(error)", secrets: sink.secretValues))
+                }
+            }
         } catch {
             FileHandle.standardError.write(Data("argus-server: \(error)\n".utf8))
             throw ExitCode(2)
         }
         if !sinks.isEmpty { logger.notice("alerts go to: \(sinks.map { "\($0)" }.joined(separator: "; "))") }
         let server = ArgusServer(
-            configuration: settings, store: store, accounts: store, alertSinks: sinks, sinkFactory: { try $0.makeSink() }, logger: logger)
+            configuration: settings, store: store, accounts: store, alertSinks: sinks, sinkTypes: sinkTypes, logger: logger)
         try await server.services.restoreAlertSinks()
         if let token = try await server.services.prepareSetup() {
             logger.notice(

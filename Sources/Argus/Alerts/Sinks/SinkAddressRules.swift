@@ -12,14 +12,18 @@
 /// Which hosts an alert sink may be pointed at: anything but link-local addresses and cloud
 /// metadata services, whichever way the address is spelled. Loopback and LAN addresses stay
 /// allowed: a sink on the same box or the same network is a documented use.
-enum SinkAddressRules {
+///
+/// ``AlertSinkRegistry`` applies the rules to every configured sink's
+/// ``AlertSinkOptions/destinations``; sinks that connect apply them again to the addresses a
+/// host name resolves to, so a name that later resolves to a metadata address is refused too.
+public enum SinkAddressRules {
     /// Names of metadata services that answer inside cloud instances.
-    static let metadataNames: Set<String> = [
+    public static let metadataNames: Set<String> = [
         "metadata", "metadata.google.internal", "metadata.azure.internal", "instance-data", "instance-data.ec2.internal",
     ]
 
     /// Why `host` (a URL's host, bracketed IPv6 included) is refused; `nil` when it is allowed.
-    static func refusal(forHost raw: String) -> String? {
+    public static func refusal(forHost raw: String) -> String? {
         var host = raw.lowercased()
         if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         while host.hasSuffix(".") { host.removeLast() }
@@ -44,7 +48,7 @@ enum SinkAddressRules {
 
     /// An IPv4 address in any spelling `inet_aton` reads (dotted, one number, hex, octal, with
     /// fewer parts), as a number; `nil` for a host name.
-    static func ipv4(_ text: String) -> UInt32? {
+    public static func ipv4(_ text: String) -> UInt32? {
         guard !text.isEmpty, text.allSatisfy({ $0.isHexDigit || $0 == "." || $0 == "x" }), text.first?.isNumber == true else { return nil }
         var address = in_addr()
         guard inet_aton(text, &address) != 0 else { return nil }
