@@ -29,8 +29,8 @@ extension CommandAlertSink {
             self.init(command: try container.decodeText(forKey: .command), arguments: try container.decodeTexts(forKey: .arguments))
         }
 
-        public func validate() throws(AlertSinkProblem) {
-            guard let command, command.hasPrefix("/") else { throw AlertSinkProblem("command", "the program's absolute path is required") }
+        public func validate() throws(SettingProblem) {
+            guard let command, command.hasPrefix("/") else { throw SettingProblem("command", "the program's absolute path is required") }
         }
 
         /// Arguments long enough to be tokens.

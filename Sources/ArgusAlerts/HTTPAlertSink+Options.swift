@@ -35,7 +35,7 @@ extension HTTPAlertSink {
         public init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             let type = try container.decodeText(forKey: .type) ?? ""
-            guard let service = Service(rawValue: type) else { throw AlertSinkProblem("type", "not an HTTP service: \(type)") }
+            guard let service = Service(rawValue: type) else { throw SettingProblem("type", "not an HTTP service: \(type)") }
             self.init(
                 service: service, url: try container.decodeText(forKey: .url), secret: try container.decodeText(forKey: .secret),
                 to: try container.decodeTexts(forKey: .to))
@@ -48,15 +48,15 @@ extension HTTPAlertSink {
             if !to.isEmpty { try container.encode(to, forKey: .to) }
         }
 
-        public func validate() throws(AlertSinkProblem) {
+        public func validate() throws(SettingProblem) {
             switch service {
             case .pagerduty, .pushover, .telegram:
                 if url != nil {
                     _ = try AlertSinkURL(url, schemes: ["http", "https"], expected: "must be an http(s) URL (or left out for the public service)")
                 }
-                guard secret != nil else { throw AlertSinkProblem("secret", "the \(service == .pagerduty ? "routing key" : "token") is required") }
+                guard secret != nil else { throw SettingProblem("secret", "the \(service == .pagerduty ? "routing key" : "token") is required") }
                 if service != .pagerduty, to.count != 1 {
-                    throw AlertSinkProblem("to", service == .telegram ? "the chat id is required" : "the user or group key is required")
+                    throw SettingProblem("to", service == .telegram ? "the chat id is required" : "the user or group key is required")
                 }
             default:
                 _ = try AlertSinkURL(url, schemes: ["http", "https"], expected: "an http(s) URL is required")

@@ -55,7 +55,7 @@ extension MQTTAlertSink {
             if container.contains(.discoveryPrefix) { discoveryPrefix = try container.decodeText(forKey: .discoveryPrefix) ?? "" }
         }
 
-        public func validate() throws(AlertSinkProblem) {
+        public func validate() throws(SettingProblem) {
             _ = try AlertSinkURL(
                 url, schemes: ["mqtt", "mqtts"], expected: "a broker like mqtt://broker.lan:1883 or mqtts://broker.lan:8883 is required")
         }

@@ -52,12 +52,12 @@ extension SMTPAlertSink {
                 caFile: try container.decodeText(forKey: .caFile))
         }
 
-        public func validate() throws(AlertSinkProblem) {
+        public func validate() throws(SettingProblem) {
             _ = try AlertSinkURL(
                 url, schemes: ["smtp", "smtps"],
                 expected: "a mail server like smtp://mail.lan:587 (STARTTLS) or smtps://mail.lan:465 (TLS) is required")
-            guard from != nil else { throw AlertSinkProblem("from", "the sender address is required") }
-            guard !to.isEmpty else { throw AlertSinkProblem("to", "at least one recipient is required") }
+            guard from != nil else { throw SettingProblem("from", "the sender address is required") }
+            guard !to.isEmpty else { throw SettingProblem("to", "at least one recipient is required") }
         }
 
         public var destinations: [String] { AlertSinkURL.hosts(of: url) }

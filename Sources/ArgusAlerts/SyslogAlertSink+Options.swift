@@ -23,7 +23,7 @@ extension SyslogAlertSink {
             self.init(url: try decoder.container(keyedBy: CodingKeys.self).decodeText(forKey: .url))
         }
 
-        public func validate() throws(AlertSinkProblem) {
+        public func validate() throws(SettingProblem) {
             _ = try AlertSinkURL(url, schemes: ["udp", "tcp"], expected: "a collector like udp://siem.lan:514 or tcp://siem.lan:514 is required")
         }
 

@@ -416,10 +416,7 @@ public final class ServerServices: Sendable {
     /// A stored sink's settings. Versions before the sink registry wrote camelCase keys
     /// (`caFile`); they are read as today's `ca_file`.
     private func decodeStoredSink(_ object: [String: Any]) throws -> AlertSinkConfiguration {
-        var settings: [String: Any] = [:]
-        for (key, value) in object {
-            settings[key.reduce(into: "") { $0 += $1.isUppercase ? "_" + $1.lowercased() : String($1) }] = value
-        }
+        let settings = Dictionary(object.map { ($0.key.snakeCased, $0.value) }) { first, _ in first }
         let decoder = JSONDecoder()
         decoder.userInfo = sinkTypes.userInfo(refusingUnknownSettings: false)
         return try decoder.decode(AlertSinkConfiguration.self, from: JSONSerialization.data(withJSONObject: settings))
@@ -431,17 +428,19 @@ public final class ServerServices: Sendable {
         for object in try await storedSinks() {
             let name = object["name"] as? String ?? "(unnamed)"
             guard !configuredSinkNames.contains(name) else { continue }
+            let settings: AlertSinkConfiguration
             do {
-                let settings = try decodeStoredSink(object)
-                do {
-                    await alerts.add(try sinkTypes.sink(for: settings), policy: configuration.deliveryPolicy(for: settings))
-                } catch {
-                    logger.error(
-                        "alerts: the sink \(name) added through the API cannot be used: \(SecretRedaction.redact("\(error)", secrets: settings.secretValues))"
-                    )
-                }
-            } catch let problem as AlertSinkProblem {
-                logger.error("alerts: the sink \(name) added through the API cannot be read: \(problem)")
+                settings = try decodeStoredSink(object)
+            } catch {
+                logger.error("alerts: the sink \(name) added through the API cannot be read: \(error)")
+                continue
+            }
+            do {
+                await alerts.add(try sinkTypes.sink(for: settings), policy: configuration.deliveryPolicy(for: settings))
+            } catch {
+                logger.error(
+                    "alerts: the sink \(name) added through the API cannot be used: \(SecretRedaction.redact("\(error)", secrets: settings.secretValues))"
+                )
             }
         }
     }

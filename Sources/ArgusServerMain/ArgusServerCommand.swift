@@ -75,14 +75,7 @@ public struct ArgusServerCommand: AsyncParsableCommand {
     ///   settings page may name.
     public static func main(sinkTypes: AlertSinkRegistry) async {
         do {
-            var command = try parseAsRoot()
-            if var server = command as? ArgusServerCommand {
-                try await server.run(sinkTypes: sinkTypes)
-            } else if var asynchronous = command as? any AsyncParsableCommand {
-                try await asynchronous.run()
-            } else {
-                try command.run()
-            }
+            try await parse().run(sinkTypes: sinkTypes)
         } catch {
             exit(withError: error)
         }

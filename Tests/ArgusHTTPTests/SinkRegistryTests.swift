@@ -21,8 +21,8 @@ import Testing
         var pager: String
         var token: String?
         static let keys = ["pager", "token"]
-        func validate() throws(AlertSinkProblem) {
-            guard pager.allSatisfy(\.isNumber) else { throw AlertSinkProblem("pager", "digits only") }
+        func validate() throws(SettingProblem) {
+            guard pager.allSatisfy(\.isNumber) else { throw SettingProblem("pager", "digits only") }
         }
         var secretValues: [String] { [token].compactMap(\.self) }
         var summary: String { "pager \(pager)" }

@@ -72,13 +72,7 @@ extension Request {
     }
 
     private static func path(_ keys: [any CodingKey]) -> String {
-        keys.map { key in key.intValue.map { "[\($0)]" } ?? snakeCase(key.stringValue) }.joined(separator: ".")
-    }
-
-    private static func snakeCase(_ text: String) -> String {
-        text.reduce(into: "") { result, character in
-            if character.isUppercase { result += "_" + character.lowercased() } else { result.append(character) }
-        }
+        keys.map { key in key.intValue.map { "[\($0)]" } ?? key.stringValue.snakeCased }.joined(separator: ".")
     }
 
     private static func describe(_ type: Any.Type) -> String {
@@ -114,5 +108,14 @@ extension Request {
     func queryText(_ name: String) -> String? {
         guard let text = uri.queryParameters[name[...]], !text.isEmpty else { return nil }
         return String(text)
+    }
+}
+
+extension String {
+    /// `caFile` as `ca_file`: a Swift name as the API and config.yaml spell it.
+    var snakeCased: String {
+        reduce(into: "") { result, character in
+            if character.isUppercase { result += "_" + character.lowercased() } else { result.append(character) }
+        }
     }
 }

@@ -114,22 +114,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// The defaults.
     public init() {}
 
-    /// A setting that cannot be used, named by its key.
-    public struct Problem: Error, CustomStringConvertible, Equatable {
-        /// The key, e.g. `server.port`, or the file.
-        public var key: String
-        /// What is wrong.
-        public var reason: String
-
-        /// Creates a problem report.
-        public init(_ key: String, _ reason: String) {
-            self.key = key
-            self.reason = reason
-        }
-
-        /// `key: reason`.
-        public var description: String { "\(key): \(reason)" }
-    }
+    /// A setting that cannot be used, named by its key (`server.port`) or the file.
+    public typealias Problem = SettingProblem
 
     // MARK: Loading
 
@@ -386,7 +372,7 @@ private struct YAMLReader {
             let sink: AlertSinkConfiguration
             do {
                 sink = try YAMLDecoder().decode(AlertSinkConfiguration.self, from: item, userInfo: sinkTypes.userInfo(refusingUnknownSettings: true))
-            } catch let problem as AlertSinkProblem {
+            } catch let problem as SettingProblem {
                 throw ServerConfiguration.Problem(problem.key.isEmpty ? itemKey : "\(itemKey).\(problem.key)", problem.reason)
             }
             guard names.insert(sink.name).inserted else { throw ServerConfiguration.Problem("\(itemKey).name", "'\(sink.name)' is used twice") }

@@ -34,7 +34,7 @@ struct AlertRoutes {
         decoder.userInfo = services.sinkTypes.userInfo(refusingUnknownSettings: false)
         do {
             return try decoder.decode(AlertSinkConfiguration.self, from: data)
-        } catch let problem as AlertSinkProblem {
+        } catch let problem as SettingProblem {
             throw APIError.invalid(problem.key.isEmpty ? "body" : problem.key, problem.reason)
         } catch {
             throw APIError(.badRequest, "The body is not valid JSON")

@@ -20,8 +20,8 @@ struct JSONLinesOptions: AlertSinkOptions {
 
     static let keys = ["path"]
 
-    func validate() throws(AlertSinkProblem) {
-        guard path.hasPrefix("/") else { throw AlertSinkProblem("path", "the file's absolute path is required") }
+    func validate() throws(SettingProblem) {
+        guard path.hasPrefix("/") else { throw SettingProblem("path", "the file's absolute path is required") }
     }
 
     var summary: String { path }

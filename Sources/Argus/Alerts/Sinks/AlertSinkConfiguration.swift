@@ -61,10 +61,10 @@ public struct AlertSinkConfiguration: Sendable, Equatable, Codable, CustomString
     }
 
     /// Decodes a sink with the registry in the decoder's user info.
-    /// - Throws: ``AlertSinkProblem`` naming the setting, also when no registry was given.
+    /// - Throws: ``SettingProblem`` naming the setting, also when no registry was given.
     public init(from decoder: any Decoder) throws {
         guard let context = decoder.userInfo[AlertSinkRegistry.userInfoKey] as? AlertSinkRegistry.DecodingContext else {
-            throw AlertSinkProblem("type", "no registry of sink types to decode it with (see AlertSinkRegistry.userInfo)")
+            throw SettingProblem("type", "no registry of sink types to decode it with (see AlertSinkRegistry.userInfo)")
         }
         self = try context.registry.decodeSink(from: decoder, refusingUnknownSettings: context.refusesUnknownSettings)
     }

@@ -14,8 +14,8 @@
 /// struct FileSinkOptions: AlertSinkOptions {
 ///     var path: String
 ///     static let keys = ["path"]
-///     func validate() throws(AlertSinkProblem) {
-///         guard path.hasPrefix("/") else { throw AlertSinkProblem("path", "an absolute path is required") }
+///     func validate() throws(SettingProblem) {
+///         guard path.hasPrefix("/") else { throw SettingProblem("path", "an absolute path is required") }
 ///     }
 /// }
 /// ```
@@ -30,8 +30,8 @@ public protocol AlertSinkOptions: Codable, Sendable, Equatable {
     static var keys: [String] { get }
 
     /// Checks the values together (a required URL, its scheme, at least one recipient).
-    /// - Throws: ``AlertSinkProblem`` naming the setting.
-    func validate() throws(AlertSinkProblem)
+    /// - Throws: ``SettingProblem`` naming the setting.
+    func validate() throws(SettingProblem)
 
     /// The hosts alerts are sent to (a URL's host), checked against ``SinkAddressRules``.
     var destinations: [String] { get }

@@ -61,7 +61,7 @@ public struct AlertSinkRegistry: Sendable {
     }
 
     /// Builds the sink a configuration describes.
-    /// - Throws: ``AlertSinkProblem`` for an unknown type; otherwise what the type's builder
+    /// - Throws: ``SettingProblem`` for an unknown type; otherwise what the type's builder
     ///   throws (which may quote settings: redact ``AlertSinkConfiguration/secretValues``).
     public func sink(for configuration: AlertSinkConfiguration) throws -> any AlertSink {
         guard let type = self[configuration.type] else { throw unknownType() }
@@ -85,17 +85,17 @@ public struct AlertSinkRegistry: Sendable {
     }
 
     /// Decodes and checks one sink from a decoder positioned at its object.
-    /// - Throws: ``AlertSinkProblem`` naming the first unusable setting.
-    public func decodeSink(from decoder: any Decoder, refusingUnknownSettings: Bool = true) throws(AlertSinkProblem) -> AlertSinkConfiguration {
+    /// - Throws: ``SettingProblem`` naming the first unusable setting.
+    public func decodeSink(from decoder: any Decoder, refusingUnknownSettings: Bool = true) throws(SettingProblem) -> AlertSinkConfiguration {
         let container: KeyedDecodingContainer<AlertSinkConfiguration.CodingKeys>
         do {
             container = try decoder.container(keyedBy: AlertSinkConfiguration.CodingKeys.self)
         } catch {
-            throw AlertSinkProblem("", "must be a mapping of settings (name, type, …)")
+            throw SettingProblem("", "must be a mapping of settings (name, type, …)")
         }
         let name = try Self.decoding("name") { try container.decodeText(forKey: .name) ?? "" }
         guard !name.isEmpty, name.count <= 64, name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.:".contains($0) }) else {
-            throw AlertSinkProblem("name", "1 to 64 letters, digits, '-', '_', '.' or ':'")
+            throw SettingProblem("name", "1 to 64 letters, digits, '-', '_', '.' or ':'")
         }
         let typeName = try Self.decoding("type") { try container.decodeText(forKey: .type) ?? "" }
         guard let type = self[typeName] else { throw unknownType() }
@@ -103,13 +103,13 @@ public struct AlertSinkRegistry: Sendable {
             let known = AlertSinkConfiguration.commonKeys + type.keys
             let all = (try? decoder.container(keyedBy: AnyCodingKey.self).allKeys.map(\.stringValue)) ?? []
             if let unknown = all.first(where: { !known.contains($0) }) {
-                throw AlertSinkProblem(unknown, "unknown setting of a \(typeName) sink (\(known.joined(separator: ", ")))")
+                throw SettingProblem(unknown, "unknown setting of a \(typeName) sink (\(known.joined(separator: ", ")))")
             }
         }
         var configuration = AlertSinkConfiguration(name: name, type: typeName, options: try Self.decoding("") { try type.decodeOptions(decoder) })
         configuration.digestMinutes = try Self.decoding("digest_minutes") { try container.decodeIfPresent(Int.self, forKey: .digestMinutes) }
         if let digest = configuration.digestMinutes, !(1...10_080).contains(digest) {
-            throw AlertSinkProblem("digest_minutes", "1 to 10080 minutes (a week)")
+            throw SettingProblem("digest_minutes", "1 to 10080 minutes (a week)")
         }
         configuration.quietHours = try Self.decoding("quiet_hours") {
             if let text = try? container.decodeText(forKey: .quietHours) { return try QuietHours(text) }
@@ -121,50 +121,50 @@ public struct AlertSinkRegistry: Sendable {
     }
 
     /// Checks a configuration built in code the way decoding checks one read from text.
-    /// - Throws: ``AlertSinkProblem`` naming the setting.
-    public func check(_ configuration: AlertSinkConfiguration) throws(AlertSinkProblem) {
+    /// - Throws: ``SettingProblem`` naming the setting.
+    public func check(_ configuration: AlertSinkConfiguration) throws(SettingProblem) {
         guard self[configuration.type] != nil else { throw unknownType() }
         // Values that end up in headers, URLs or protocol lines: a CR or LF would start a
         // header or command of its own. The value is never repeated.
         if let key = Self.keyHoldingControlCharacter(in: configuration.options) {
-            throw AlertSinkProblem(key, "must not contain control characters (such as CR or LF)")
+            throw SettingProblem(key, "must not contain control characters (such as CR or LF)")
         }
         try configuration.options.validate()
         for host in configuration.options.destinations {
-            if let refusal = SinkAddressRules.refusal(forHost: host) { throw AlertSinkProblem("url", refusal) }
+            if let refusal = SinkAddressRules.refusal(forHost: host) { throw SettingProblem("url", refusal) }
         }
     }
 
-    private func unknownType() -> AlertSinkProblem {
-        AlertSinkProblem("type", "one of \(names.joined(separator: ", "))")
+    private func unknownType() -> SettingProblem {
+        SettingProblem("type", "one of \(names.joined(separator: ", "))")
     }
 
     /// Runs a decoding step, turning a decoding error into a problem naming the setting.
-    private static func decoding<T>(_ key: String, _ body: () throws -> T) throws(AlertSinkProblem) -> T {
+    private static func decoding<T>(_ key: String, _ body: () throws -> T) throws(SettingProblem) -> T {
         do {
             return try body()
-        } catch let problem as AlertSinkProblem {
+        } catch let problem as SettingProblem {
             throw problem
         } catch let error as DecodingError {
             throw problem(error, key: key)
         } catch {
-            throw AlertSinkProblem(key, "\(error)")
+            throw SettingProblem(key, "\(error)")
         }
     }
 
-    private static func problem(_ error: DecodingError, key: String) -> AlertSinkProblem {
+    private static func problem(_ error: DecodingError, key: String) -> SettingProblem {
         switch error {
         case .keyNotFound(let missing, _):
-            return AlertSinkProblem(missing.stringValue, "is required")
+            return SettingProblem(missing.stringValue, "is required")
         case .valueNotFound(_, let context):
-            return AlertSinkProblem(context.codingPath.first?.stringValue ?? key, "is required")
+            return SettingProblem(context.codingPath.first?.stringValue ?? key, "is required")
         case .typeMismatch(let type, let context):
             let expected = type == String.self ? "text" : type == Int.self ? "a whole number" : "\(type)".contains("Array") ? "a list" : "\(type)"
-            return AlertSinkProblem(context.codingPath.first?.stringValue ?? key, "must be \(expected)")
+            return SettingProblem(context.codingPath.first?.stringValue ?? key, "must be \(expected)")
         case .dataCorrupted(let context):
-            return AlertSinkProblem(context.codingPath.first?.stringValue ?? key, context.debugDescription)
+            return SettingProblem(context.codingPath.first?.stringValue ?? key, context.debugDescription)
         @unknown default:
-            return AlertSinkProblem(key, "cannot be read")
+            return SettingProblem(key, "cannot be read")
         }
     }
 

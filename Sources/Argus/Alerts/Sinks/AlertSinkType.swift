@@ -51,7 +51,7 @@ public struct AlertSinkType: Sendable {
         self.decodeOptions = { try Options(from: $0) }
         self.build = { configuration in
             guard let options = configuration.options as? Options else {
-                throw AlertSinkProblem("type", "the settings of \(configuration.name) are not \(name) settings")
+                throw SettingProblem("type", "the settings of \(configuration.name) are not \(name) settings")
             }
             return try makeSink(configuration.name, options)
         }

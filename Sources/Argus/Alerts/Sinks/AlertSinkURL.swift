@@ -27,12 +27,12 @@ public struct AlertSinkURL: Sendable, Hashable {
     ///   - schemes: The schemes accepted.
     ///   - expected: What a good value looks like, for the problem report
     ///     (`a collector like udp://siem.lan:514`).
-    /// - Throws: ``AlertSinkProblem`` naming `key`; the value is not repeated.
-    public init(_ text: String?, key: String = "url", schemes: Set<String>, expected: String) throws(AlertSinkProblem) {
+    /// - Throws: ``SettingProblem`` naming `key`; the value is not repeated.
+    public init(_ text: String?, key: String = "url", schemes: Set<String>, expected: String) throws(SettingProblem) {
         guard let text, let components = URLComponents(string: text), let scheme = components.scheme?.lowercased(), schemes.contains(scheme),
             let host = components.host, !host.isEmpty
-        else { throw AlertSinkProblem(key, expected) }
-        if let port = components.port, !(1...65_535).contains(port) { throw AlertSinkProblem(key, "the port must be 1 to 65535") }
+        else { throw SettingProblem(key, expected) }
+        if let port = components.port, !(1...65_535).contains(port) { throw SettingProblem(key, "the port must be 1 to 65535") }
         self.scheme = scheme
         self.host = host
         self.port = components.port
