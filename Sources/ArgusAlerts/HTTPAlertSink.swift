@@ -241,7 +241,7 @@ public struct HTTPAlertSink: AlertSink, CustomStringConvertible {
     /// PagerDuty's incident key: one per device for its risk (so a clear resolves the raise),
     /// one per alert otherwise.
     static func dedupKey(_ alert: Alert) -> String {
-        if alert.kind == .riskRaised || alert.kind == .riskCleared, let device = alert.device?.id ?? nil {
+        if alert.kind == .riskChanged || alert.kind == .riskCleared, let device = alert.device?.id ?? nil {
             return "argus-device-\(device)-risk"
         }
         return "argus-\(alert.id)"

@@ -13,7 +13,7 @@ public import Foundation
 /// Alerts as RFC 5424 syslog messages, for SIEMs: over UDP (one datagram each) or TCP (octet
 /// counting, RFC 6587). The alert's id, kind and device travel as structured data.
 ///
-/// `<PRI>1 2026-11-29T12:00:00.000Z host argus 4242 new_device [argus@32473 id="…" ip="…"] message`
+/// `<PRI>1 2026-11-29T12:00:00.000Z host argus 4242 device_added [argus@32473 id="…" ip="…"] message`
 public struct SyslogAlertSink: AlertSink, CustomStringConvertible {
     /// The transport.
     public enum Transport: String, Sendable, Codable {

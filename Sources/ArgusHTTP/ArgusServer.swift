@@ -59,19 +59,21 @@ public struct ArgusServer: Sendable {
         let router = Router(context: ArgusRequestContext.self)
         router.add(middleware: SecurityHeadersMiddleware(services: services))
         router.add(middleware: HostAllowlistMiddleware(allowed: services.configuration.allowedHosts))
-        router.add(middleware: StoreHealthMiddleware(services: services))
-        router.add(middleware: AuthenticationMiddleware(services: services))
-        SystemRoutes(services: services).register(on: router)
-        AuthRoutes(services: services).register(on: router)
-        DeviceRoutes(services: services).register(on: router)
-        ScanRoutes(services: services).register(on: router)
-        ChangeRoutes(services: services).register(on: router)
-        ScheduleRoutes(services: services).register(on: router)
-        AdminRoutes(services: services).register(on: router)
-        ConfigRoutes(services: services).register(on: router)
-        DashboardRoutes(services: services).register(on: router)
-        AlertRoutes(services: services).register(on: router)
-        try WebRoutes(services: services).register(on: router)
+        router.add(middleware: StoreHealthMiddleware(storeHealth: services.storeHealth))
+        router.add(middleware: ClientAddressMiddleware(trustedProxies: Set(services.configuration.trustedProxies)))
+        router.add(middleware: SameOriginMiddleware())
+        let routes = RouteGroups(on: router, services: services)
+        SystemRoutes(services: services).register(on: routes)
+        AuthRoutes(services: services).register(on: routes)
+        DeviceRoutes(services: services).register(on: routes)
+        ScanRoutes(services: services).register(on: routes)
+        ChangeRoutes(services: services).register(on: routes)
+        ScheduleRoutes(services: services).register(on: routes)
+        AdminRoutes(services: services).register(on: routes)
+        ConfigRoutes(services: services).register(on: routes)
+        DashboardRoutes(services: services).register(on: routes)
+        AlertRoutes(services: services).register(on: routes)
+        try WebRoutes(services: services).register(on: routes)
         return router
     }
 
@@ -112,7 +114,7 @@ struct Housekeeping: ServiceLifecycle.Service {
             services.logger.error("could not remove expired sessions: \(error)")
         }
         do {
-            let deleted = try await services.pruneScans()
+            let deleted = try await services.retention.prune()
             if deleted > 0 { services.logger.notice("retention: deleted \(deleted) old scans") }
         } catch {
             services.logger.error("could not delete old scans: \(error)")

@@ -340,7 +340,8 @@ public final class SQLiteDeviceStore: DeviceStore, StoreHealthReporting {
     static func device(_ row: SQLiteStatement) -> Device {
         Device(
             id: row.id(0), mac: row.optionalString(1), ip: row.string(2), hostname: row.optionalString(3), vendor: row.optionalString(4),
-            deviceType: row.string(5), osName: row.optionalString(6), osAccuracy: row.optionalInt(7), firstSeen: row.date(8), lastSeen: row.date(9),
+            deviceType: DeviceType(rawValue: row.string(5)) ?? .unknown, osName: row.optionalString(6), osAccuracy: row.optionalInt(7),
+            firstSeen: row.date(8), lastSeen: row.date(9),
             timesSeen: row.int(10), lastScanID: row.optionalID(11), isOnline: row.bool(12), riskLevel: RiskLevel(rawValue: row.string(13)) ?? .none,
             riskScore: row.int(14), label: row.optionalString(15), notes: row.optionalString(16), isTrusted: row.bool(17),
             zone: row.optionalString(18))
@@ -353,7 +354,7 @@ public final class SQLiteDeviceStore: DeviceStore, StoreHealthReporting {
             filter.add("risk_level = ?", query.riskLevel.map { level in .text(level.rawValue) })
             filter.add("is_trusted = ?", query.isTrusted.map { trusted in .of(trusted) })
             filter.add("zone = ?", query.zone.map { zone in .text(zone) })
-            filter.add("device_type = ?", query.deviceType.map { type in .text(type) })
+            filter.add("device_type = ?", query.deviceType.map { type in .text(type.rawValue) })
             filter.add("is_online = ?", query.isOnline.map { online in .of(online) })
             if let search = query.search, !search.isEmpty {
                 let fields = ["ip", "mac", "hostname", "vendor", "label"].map { "instr(lower(coalesce(\($0), '')), ?NEXT) > 0" }

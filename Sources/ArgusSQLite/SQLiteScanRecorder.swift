@@ -80,7 +80,7 @@ final class SQLiteScanRecorder: ScanRecorder {
         try statement.bind(update.mac, at: 3)
         try statement.bind(update.hostname, at: 4)
         try statement.bind(update.vendor, at: 5)
-        try statement.bind(update.deviceType, at: 6)
+        try statement.bind(update.deviceType.rawValue, at: 6)
         try statement.bind(update.osName, at: 7)
         try statement.bind(.of(update.osAccuracy), at: 8)
         try statement.bind(when, at: 9)

@@ -140,8 +140,8 @@ public struct ArgusServerCommand: AsyncParsableCommand {
         if !sinks.isEmpty { logger.notice("alerts go to: \(sinks.map { "\($0)" }.joined(separator: "; "))") }
         let server = ArgusServer(
             configuration: settings, store: store, accounts: store, alertSinks: sinks, sinkTypes: sinkTypes, logger: logger)
-        try await server.services.restoreAlertSinks()
-        if let token = try await server.services.prepareSetup() {
+        try await server.services.sinks.restore()
+        if let token = try await server.services.setup.prepare() {
             logger.notice(
                 "No user yet. Create the admin with POST /api/setup {username, password, setup_token, subnet} (see Docs/Server.md), or argus-cli user add NAME; one-time setup token: \(token)"
             )

@@ -169,7 +169,7 @@ public enum DeviceStoreContract: StoreContract {
             store, at: day(1),
             devices: [
                 DeviceUpdate(
-                    ip: "192.0.2.10", mac: "00:1B:21:3A:4B:5C", hostname: "nas", vendor: "Intel Corporate", deviceType: "nas", osName: "Linux 5.X",
+                    ip: "192.0.2.10", mac: "00:1B:21:3A:4B:5C", hostname: "nas", vendor: "Intel Corporate", deviceType: .nas, osName: "Linux 5.X",
                     osAccuracy: 96,
                     ports: [
                         port(22, service: "ssh", product: "OpenSSH", version: "8.9p1", cpes: ["cpe:/a:openbsd:openssh:8.9p1"]),
@@ -186,7 +186,7 @@ public enum DeviceStoreContract: StoreContract {
             store, at: day(2),
             devices: [
                 DeviceUpdate(
-                    deviceID: nas, ip: "192.0.2.11", mac: "00:1B:21:3A:4B:5C", deviceType: "nas", ports: [port(22, service: "ssh")], riskLevel: .low,
+                    deviceID: nas, ip: "192.0.2.11", mac: "00:1B:21:3A:4B:5C", deviceType: .nas, ports: [port(22, service: "ssh")], riskLevel: .low,
                     riskScore: 10)
             ], offline: [first.deviceIDs[1]])
         try await expect(second.newDevices == 0)
@@ -268,18 +268,18 @@ public enum DeviceStoreContract: StoreContract {
             store, at: day(1),
             devices: [
                 DeviceUpdate(
-                    ip: "10.0.0.10", hostname: "printer.lan", deviceType: "printer", ports: [port(631), port(9100)], riskLevel: .low, riskScore: 15),
+                    ip: "10.0.0.10", hostname: "printer.lan", deviceType: .printer, ports: [port(631), port(9100)], riskLevel: .low, riskScore: 15),
                 DeviceUpdate(
-                    ip: "10.0.0.2", mac: "AA:BB:CC:00:11:22", hostname: "Camera-Front", deviceType: "camera", ports: [port(554), port(80), port(23)],
+                    ip: "10.0.0.2", mac: "AA:BB:CC:00:11:22", hostname: "Camera-Front", deviceType: .camera, ports: [port(554), port(80), port(23)],
                     riskLevel: .critical, riskScore: 95),
-                DeviceUpdate(ip: "10.0.0.100", deviceType: "unknown"),
+                DeviceUpdate(ip: "10.0.0.100", deviceType: .unknown),
                 DeviceUpdate(ip: "2001:db8::5", hostname: "v6host"),
             ])
         let ids = first.deviceIDs
         try await store.editDevice(ids[1], DeviceEdit(label: "Front door", isTrusted: true, zone: "iot"))
         try await recordScan(
             store, at: day(2),
-            devices: [DeviceUpdate(deviceID: ids[0], ip: "10.0.0.10", deviceType: "printer", ports: [port(631)], riskLevel: .low, riskScore: 15)],
+            devices: [DeviceUpdate(deviceID: ids[0], ip: "10.0.0.10", deviceType: .printer, ports: [port(631)], riskLevel: .low, riskScore: 15)],
             offline: [ids[2]])
 
         let byIP = try await store.devices(DeviceQuery())
@@ -292,7 +292,7 @@ public enum DeviceStoreContract: StoreContract {
         try await expect(try await store.devices(DeviceQuery(riskLevel: .critical)).items.map(\.device.id) == [ids[1]])
         try await expect(try await store.devices(DeviceQuery(isTrusted: true)).items.map(\.device.id) == [ids[1]])
         try await expect(try await store.devices(DeviceQuery(zone: "iot")).items.map(\.device.id) == [ids[1]])
-        try await expect(try await store.devices(DeviceQuery(deviceType: "printer")).items.map(\.device.id) == [ids[0]])
+        try await expect(try await store.devices(DeviceQuery(deviceType: .printer)).items.map(\.device.id) == [ids[0]])
         try await expect(try await store.devices(DeviceQuery(isOnline: false)).items.map(\.device.id) == [ids[2]])
         try await expect(try await store.devices(DeviceQuery(search: "camera")).items.map(\.device.id) == [ids[1]])
         try await expect(try await store.devices(DeviceQuery(search: "aa:bb:cc")).items.map(\.device.id) == [ids[1]])

@@ -10,3 +10,4 @@ public import Argus
 extension ScanStatus: ExpressibleByArgument {}
 extension RiskLevel: ExpressibleByArgument {}
 extension DeviceSort: ExpressibleByArgument {}
+extension DeviceType: ExpressibleByArgument {}

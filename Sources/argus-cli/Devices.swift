@@ -27,7 +27,7 @@ struct Devices: AsyncParsableCommand {
     var zone: String?
 
     @Option(help: "Only devices of this type (router, printer, …).")
-    var type: String?
+    var type: DeviceType?
 
     @Option(help: "Only devices whose IP, MAC, host name, vendor or label contains this text.")
     var search: String?
@@ -85,7 +85,7 @@ struct Devices: AsyncParsableCommand {
         for listing in page.items {
             let device = listing.device
             table.add(
-                device.id.description, device.ip, device.mac ?? "-", device.hostname ?? "-", device.vendor ?? "-", device.deviceType,
+                device.id.description, device.ip, device.mac ?? "-", device.hostname ?? "-", device.vendor ?? "-", device.deviceType.rawValue,
                 String(listing.openPorts), device.riskLevel == .none ? "-" : "\(device.riskLevel.rawValue) \(device.riskScore)",
                 device.isOnline ? "yes" : "no", shortDate(device.lastSeen), device.label ?? "")
         }

@@ -11,9 +11,14 @@ struct Diff: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show what changed between two nmap XML files, device by device.",
         discussion: """
-            Devices are matched by MAC address, or by IP address when nmap saw no MAC, so a device
-            that moved is one change ("ip_changed"), not a removal and an addition. Each change has
-            a severity (info, warning, critical), the old and new values, and a sentence.
+            The changes are those two imports of the files would record. Devices are matched by
+            MAC address, or by IP address when nmap saw no MAC, so a device that moved is one
+            change ("ip_changed"), not a removal and an addition. Risk and known vulnerabilities
+            are judged as in a scan ("risk_changed", "new_cve"). Only what the newer scan covered
+            is compared: a port it did not scan is not reported closed, a device at an address it
+            did not target is not reported gone (a file without nmap's command line covers every
+            address). Each change has a severity (info, warning, critical), the old and new
+            values, and a sentence.
 
             Exit status: 0 when nothing changed, 3 when something did, 1 when a file cannot be read.
             """

@@ -126,7 +126,7 @@ struct Scan: AsyncParsableCommand {
             var table = TextTable("IP", "TYPE", "RISK", "OPEN")
             for listing in risky {
                 table.add(
-                    listing.device.ip, listing.device.deviceType, "\(listing.device.riskLevel.rawValue) \(listing.device.riskScore)",
+                    listing.device.ip, listing.device.deviceType.rawValue, "\(listing.device.riskLevel.rawValue) \(listing.device.riskScore)",
                     String(listing.openPorts))
             }
             table.print()

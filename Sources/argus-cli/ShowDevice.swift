@@ -52,7 +52,7 @@ struct ShowDevice: AsyncParsableCommand {
                 + (device.mac.map { Addresses.isLocallyAdministered(mac: $0) ? " (locally administered: may be randomised)" : "" } ?? ""))
         lines.append("  Host name  \(device.hostname ?? "-")")
         lines.append("  Vendor     \(device.vendor ?? "-")")
-        lines.append("  Type       \(device.deviceType)")
+        lines.append("  Type       \(device.deviceType.rawValue)")
         lines.append("  OS         \(device.osName.map { "\($0)" + (device.osAccuracy.map { " (\($0)%)" } ?? "") } ?? "-")")
         lines.append("  Risk       \(device.riskLevel.rawValue) (\(device.riskScore)/100)")
         lines.append("  Trusted    \(device.isTrusted ? "yes" : "no")" + (device.zone.map { ", zone \($0)" } ?? ""))

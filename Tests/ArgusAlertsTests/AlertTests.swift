@@ -23,6 +23,20 @@ func change(_ kind: ChangeKind, _ severity: Severity = .warning, device: DeviceR
 }
 
 @Suite struct AlertRuleTests {
+    @Test func alertsAboutChangesShareTheChangesVocabulary() throws {
+        for kind in ChangeKind.allCases {
+            guard let alert = AlertKind(change: kind) else { continue }
+            #expect(alert.rawValue == kind.rawValue, "\(kind) alerts as \(alert)")
+        }
+        #expect(AlertKind(change: .deviceAdded) == .deviceAdded && AlertKind(change: .ipChanged) == nil)
+        // An alert an earlier version queued under a former name is still read.
+        let queued = #"{"id":"a","kind":"new_device","severity":"warning","title":"t","message":"m","createdAt":0}"#
+        #expect(try JSONDecoder().decode(Alert.self, from: Data(queued.utf8)).kind == .deviceAdded)
+        #expect(AlertKind(named: "device_offline") == .deviceRemoved && AlertKind(named: "risk_raised") == .riskChanged)
+        #expect(AlertKind(named: "device_exploded") == nil)
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode(AlertKind.self, from: Data(#""device_exploded""#.utf8)) }
+    }
+
     @Test func changesBecomeAlertsByTheRules() throws {
         let now = Date(timeIntervalSince1970: 1_800_000_000)
         let trusted = Device(id: DeviceID(7), ip: "192.0.2.7", firstSeen: now, lastSeen: now, label: "NAS", isTrusted: true, zone: "servers")
@@ -41,15 +55,15 @@ func change(_ kind: ChangeKind, _ severity: Severity = .warning, device: DeviceR
         }
         let all = AlertRules().alerts(for: changes, scanID: ScanID(12), devices: devices, at: now)
         #expect(
-            all.map(\.kind) == [.newDevice, .portOpened, .riskRaised, .newCVE],
+            all.map(\.kind) == [.deviceAdded, .portOpened, .riskChanged, .newCVE],
             "medium is below the high threshold; a fall is no alert; host names do not alert")
         #expect(all.map(\.id) == ["scan-12-change-0", "scan-12-change-1", "scan-12-change-3", "scan-12-change-6"])
         #expect(all[1].device?.name == "NAS" && all[1].device?.id == 7)
         #expect(
             AlertRules(minimumSeverity: .warning).alerts(for: changes, scanID: ScanID(12), devices: devices).map(\.kind) == [
-                .newDevice, .riskRaised, .newCVE,
+                .deviceAdded, .riskChanged, .newCVE,
             ])
-        #expect(AlertRules(skipTrusted: true).alerts(for: changes, scanID: ScanID(12), devices: devices).map(\.kind) == [.newDevice])
+        #expect(AlertRules(skipTrusted: true).alerts(for: changes, scanID: ScanID(12), devices: devices).map(\.kind) == [.deviceAdded])
         #expect(AlertRules(zones: ["servers"]).alerts(for: changes, scanID: ScanID(12), devices: devices).count == 3)
         #expect(AlertRules(kinds: [.newCVE]).alerts(for: changes, scanID: ScanID(12), devices: devices).map(\.newValue) == ["CVE-2024-6387"])
         let messages = try? AlertRules.outbox(for: all, sinks: ["a", "b"])
@@ -64,7 +78,7 @@ func change(_ kind: ChangeKind, _ severity: Severity = .warning, device: DeviceR
     static func queue(_ store: any ArgusStore, count: Int, sinks: [String], at date: Date = t0) async throws -> [Alert] {
         let alerts = (0..<count).map {
             Alert(
-                id: "scan-1-change-\($0)", kind: .newDevice, severity: .warning, title: "New device on the network",
+                id: "scan-1-change-\($0)", kind: .deviceAdded, severity: .warning, title: "New device on the network",
                 message: "A new device appeared at 192.0.2.\($0).", createdAt: date)
         }
         try await store.enqueue(try AlertRules.outbox(for: alerts, sinks: sinks), at: date)
@@ -267,7 +281,7 @@ func change(_ kind: ChangeKind, _ severity: Severity = .warning, device: DeviceR
             change(.riskChanged, .info, device: .known(device.id), old: "critical", new: "low"),
         ]
         let alerts = AlertRules(minimumSeverity: .warning).alerts(for: changes, scanID: ScanID(9), devices: { _ in device })
-        #expect(alerts.map(\.kind) == [.riskRaised, .riskCleared], "a clear passes even below the minimum severity")
+        #expect(alerts.map(\.kind) == [.riskChanged, .riskCleared], "a clear passes even below the minimum severity")
 
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("argus-pagerduty-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)

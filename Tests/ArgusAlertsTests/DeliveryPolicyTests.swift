@@ -37,7 +37,7 @@ import Testing
         let sink = RecordingAlertSink()
         let dispatcher = AlertDispatcher(store: store, sinks: [sink])
         // Missed by a scan, held for 15 minutes; back 10 minutes later.
-        try await Self.queue(Self.presence(.deviceOffline, id: "off-1", at: Self.t0, grace: 900), in: store, at: Self.t0)
+        try await Self.queue(Self.presence(.deviceRemoved, id: "off-1", at: Self.t0, grace: 900), in: store, at: Self.t0)
         #expect(try await dispatcher.deliverDue(at: Self.t0.addingTimeInterval(60)).delivered == 0, "held for the grace period")
         try await Self.queue(
             Self.presence(.deviceBackOnline, id: "on-1", at: Self.t0.addingTimeInterval(600)), in: store, at: Self.t0.addingTimeInterval(600))
@@ -56,7 +56,7 @@ import Testing
         let store = try Self.store(sqlite: sqlite)
         let sink = RecordingAlertSink()
         let dispatcher = AlertDispatcher(store: store, sinks: [sink])
-        try await Self.queue(Self.presence(.deviceOffline, id: "off-1", at: Self.t0, grace: 900), in: store, at: Self.t0)
+        try await Self.queue(Self.presence(.deviceRemoved, id: "off-1", at: Self.t0, grace: 900), in: store, at: Self.t0)
         try await dispatcher.deliverDue(at: Self.t0.addingTimeInterval(900))
         #expect(sink.received == ["off-1"])
         try await Self.queue(
@@ -70,7 +70,7 @@ import Testing
         let store = try Self.store(sqlite: sqlite)
         let sink = RecordingAlertSink(failures: 1)
         let dispatcher = AlertDispatcher(store: store, sinks: [sink], initialDelay: 30)
-        try await Self.queue(Self.presence(.deviceOffline, id: "off-1", at: Self.t0), in: store, at: Self.t0)
+        try await Self.queue(Self.presence(.deviceRemoved, id: "off-1", at: Self.t0), in: store, at: Self.t0)
         #expect(try await dispatcher.deliverDue(at: Self.t0).failed == 1)
         try await Self.queue(
             Self.presence(.deviceBackOnline, id: "on-1", at: Self.t0.addingTimeInterval(10)), in: store, at: Self.t0.addingTimeInterval(10))
@@ -87,7 +87,7 @@ import Testing
         let dispatcher = AlertDispatcher(store: store, sinks: [sink], policy: DeliveryPolicy(flapLimit: 4, flapWindow: 3_600))
         for step in 0..<8 {
             let date = Self.t0.addingTimeInterval(TimeInterval(step * 300))
-            try await Self.queue(Self.presence(step % 2 == 0 ? .deviceOffline : .deviceBackOnline, id: "p-\(step)", at: date), in: store, at: date)
+            try await Self.queue(Self.presence(step % 2 == 0 ? .deviceRemoved : .deviceBackOnline, id: "p-\(step)", at: date), in: store, at: date)
             try await dispatcher.deliverDue(at: date)
         }
         #expect(sink.received == ["p-0", "p-1", "p-2", "p-3"])
@@ -95,7 +95,7 @@ import Testing
         #expect(flapping.count == 2, "the outages after the fourth alert are flapping; the returns follow unsent outages")
         // Another device is not held back by this one.
         try await Self.queue(
-            Self.presence(.deviceOffline, device: 8, id: "other", at: Self.t0.addingTimeInterval(2_400)), in: store,
+            Self.presence(.deviceRemoved, device: 8, id: "other", at: Self.t0.addingTimeInterval(2_400)), in: store,
             at: Self.t0.addingTimeInterval(2_400))
         try await dispatcher.deliverDue(at: Self.t0.addingTimeInterval(2_400))
         #expect(sink.received.last == "other")
@@ -110,7 +110,7 @@ import Testing
         // 6 h 30 (the count of recent alerts is at the limit, but its outage was reported).
         for (step, hours) in [0, 1, 2, 3, 6.08, 6.5].enumerated() {
             let date = Self.t0.addingTimeInterval(hours * 3_600)
-            try await Self.queue(Self.presence(step % 2 == 0 ? .deviceOffline : .deviceBackOnline, id: "p-\(step)", at: date), in: store, at: date)
+            try await Self.queue(Self.presence(step % 2 == 0 ? .deviceRemoved : .deviceBackOnline, id: "p-\(step)", at: date), in: store, at: date)
             try await dispatcher.deliverDue(at: date)
         }
         #expect(sink.received == ["p-0", "p-1", "p-2", "p-3", "p-4", "p-5"])
@@ -140,7 +140,7 @@ import Testing
         try await store.enqueue(try AlertRules.outbox(for: backlog, sinks: ["dead"]), at: Self.t0)
         try await store.enqueue(
             try AlertRules.outbox(
-                for: [Alert(id: "fresh", kind: .newDevice, severity: .warning, title: "New device", message: "x", createdAt: Self.t0)],
+                for: [Alert(id: "fresh", kind: .deviceAdded, severity: .warning, title: "New device", message: "x", createdAt: Self.t0)],
                 sinks: ["alive"]), at: Self.t0.addingTimeInterval(1))
         let round = try await dispatcher.deliverDue(at: Self.t0.addingTimeInterval(2))
         #expect(alive.received == ["fresh"])
@@ -250,12 +250,12 @@ import Testing
         try await AlertSnooze(allUntil: Self.t0.addingTimeInterval(600)).save(to: store)
         try await store.enqueue(
             try AlertRules.outbox(
-                for: [Alert(id: "during", kind: .newDevice, severity: .warning, title: "New device", message: "x", createdAt: Self.t0)],
+                for: [Alert(id: "during", kind: .deviceAdded, severity: .warning, title: "New device", message: "x", createdAt: Self.t0)],
                 sinks: ["recording"]), at: Self.t0)
         try await dispatcher.deliverDue(at: Self.t0.addingTimeInterval(60))
         try await store.enqueue(
             try AlertRules.outbox(
-                for: [Alert(id: "after", kind: .newDevice, severity: .warning, title: "New device", message: "y", createdAt: Self.t0)],
+                for: [Alert(id: "after", kind: .deviceAdded, severity: .warning, title: "New device", message: "y", createdAt: Self.t0)],
                 sinks: ["recording"]), at: Self.t0.addingTimeInterval(601))
         try await dispatcher.deliverDue(at: Self.t0.addingTimeInterval(601))
         #expect(sink.received == ["eight", "after"])
@@ -267,7 +267,7 @@ import Testing
         let request = ScanRequest(targets: try ScanTargetList(["192.0.2.0/24"]), profile: .quick, resolvesNames: false)
         let monitor = Monitor(
             store: store, scanner: HostsScanner(addresses: ["192.0.2.10", "192.0.2.11", "192.0.2.12"]),
-            alerting: .init(rules: AlertRules(kinds: [.newDevice], summarizesFirstScan: false), sinks: ["ops", "pager"]))
+            alerting: .init(rules: AlertRules(kinds: [.deviceAdded], summarizesFirstScan: false), sinks: ["ops", "pager"]))
         let recorded = try await monitor.scan(request)
         let changes = try await store.changes(ChangeQuery(scanID: recorded.scan.id)).items.filter { $0.kind == .deviceAdded }
         #expect(changes.count == 3, "and other changes, which these rules do not alert on")
@@ -292,7 +292,7 @@ import Testing
         let store = try Self.store(sqlite: sqlite)
         let sink = RecordingAlertSink()
         let dispatcher = AlertDispatcher(store: store, sinks: [sink])
-        try await Self.queue(Self.presence(.deviceOffline, id: "off", at: Self.t0), in: store, at: Self.t0)
+        try await Self.queue(Self.presence(.deviceRemoved, id: "off", at: Self.t0), in: store, at: Self.t0)
         try await store.enqueue(
             try AlertRules.outbox(
                 for: [Alert(id: "port", kind: .portOpened, severity: .info, title: "Port opened", message: "22", createdAt: Self.t0)],

@@ -41,7 +41,7 @@ struct HostsScanner: Argus.Scanner {
     @Test func theFirstScanOfANetworkSendsOneSummaryAndLaterScansAlertPerChange() async throws {
         let store = InMemoryDeviceStore()
         let request = ScanRequest(targets: try ScanTargetList(["192.0.2.0/24"]), profile: .quick, resolvesNames: false)
-        let rules = AlertRules(kinds: [.newDevice, .deviceOffline, .baselineRecorded])
+        let rules = AlertRules(kinds: [.deviceAdded, .deviceRemoved, .baselineRecorded])
         let first = Monitor(
             store: store, scanner: HostsScanner(addresses: ["192.0.2.10", "192.0.2.11", "192.0.2.12"]), alerting: .init(rules: rules, sinks: ["ops"]))
         let recorded = try await first.scan(request)
@@ -61,7 +61,7 @@ struct HostsScanner: Argus.Scanner {
             alerting: .init(rules: rules, sinks: ["ops"]))
         _ = try await second.scan(request)
         let kinds = try await store.recentMessages(limit: 10).compactMap { try? Alert.decode($0.payload).kind }
-        #expect(kinds == [.newDevice, .baselineRecorded])
+        #expect(kinds == [.deviceAdded, .baselineRecorded])
         // The first scan of another network summarises again.
         let other = Monitor(store: store, scanner: HostsScanner(addresses: ["198.51.100.1"]), alerting: .init(rules: rules, sinks: ["ops"]))
         let third = try await other.scan(ScanRequest(targets: try ScanTargetList(["198.51.100.0/24"]), profile: .quick, resolvesNames: false))
@@ -75,7 +75,7 @@ struct HostsScanner: Argus.Scanner {
         // One alert per change from the first scan on (no baseline summary).
         let first = Monitor(
             store: store, scanner: HostsScanner(addresses: ["192.0.2.10", "192.0.2.11"]),
-            alerting: .init(rules: AlertRules(kinds: [.newDevice, .deviceOffline], summarizesFirstScan: false), sinks: ["ops"]))
+            alerting: .init(rules: AlertRules(kinds: [.deviceAdded, .deviceRemoved], summarizesFirstScan: false), sinks: ["ops"]))
         let recorded = try await first.scan(request)
         #expect(await store.pendingMessageCount() == 2, "one per new device, queued with the scan")
         let dispatcher = AlertDispatcher(store: store, sinks: [sink])
@@ -87,7 +87,7 @@ struct HostsScanner: Argus.Scanner {
         #expect(AlertRules().offlineGrace.standard == 15 * 60)
         let second = Monitor(
             store: store, scanner: HostsScanner(addresses: ["192.0.2.10"]),
-            alerting: .init(rules: AlertRules(kinds: [.newDevice, .deviceOffline], offlineGrace: OfflineGrace(standard: 0)), sinks: ["ops"]))
+            alerting: .init(rules: AlertRules(kinds: [.deviceAdded, .deviceRemoved], offlineGrace: OfflineGrace(standard: 0)), sinks: ["ops"]))
         _ = try await second.scan(request)
         #expect(try await dispatcher.deliverDue().delivered == 1)
         #expect(sink.received.count == 3)

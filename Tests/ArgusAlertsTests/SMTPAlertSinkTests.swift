@@ -14,7 +14,7 @@ import Testing
 /// message with a line that starts with a dot, a long line, `=` and a trailing space.
 let mailAlert = Alert(
     id: "scan-12-change-3",
-    kind: .newDevice,
+    kind: .deviceAdded,
     severity: .warning,
     title: "Neues Gerät im Netz\r\nBcc: attacker@example.test",
     message: "A new device appeared at 192.0.2.10.\n.hidden line starting with a dot\nA = sign and a long line: "
@@ -35,7 +35,7 @@ let mailAlert = Alert(
         #expect(lines.contains("To: ops@example.test"))
         #expect(lines.contains("Date: Fri, 15 Jan 2027 08:00:00 +0000"))
         #expect(lines.contains("Message-ID: <scan-12-change-3@argus>"))
-        #expect(lines.contains("X-Argus-Alert-Kind: new_device"))
+        #expect(lines.contains("X-Argus-Alert-Kind: device_added"))
         #expect(lines.contains("MIME-Version: 1.0"))
         #expect(lines.contains("Content-Type: text/plain; charset=utf-8"))
         #expect(lines.contains("Content-Transfer-Encoding: quoted-printable"))
@@ -167,13 +167,13 @@ struct SMTPDeliveryTests {
         #expect(record["message_id"] as? String == "<scan-12-change-3@argus>")
         let raw = try #require(record["raw"] as? String)
         #expect(!raw.contains("\nBcc:"))
-        #expect(raw.contains("X-Argus-Alert-Kind: new_device"))
+        #expect(raw.contains("X-Argus-Alert-Kind: device_added"))
         let body = try #require(record["body"] as? String).replacingOccurrences(of: "\r\n", with: "\n")
         #expect(
             body.hasPrefix(
                 "A new device appeared at 192.0.2.10.\n.hidden line starting with a dot\nA = sign and a long line: "
                     + String(repeating: "abcdefghij", count: 12) + "\nTrailing space \n"), "\(body)")
-        #expect(body.contains("Alert:    Neues Gerät im Netz  Bcc: attacker@example.test (new_device)\n"))
+        #expect(body.contains("Alert:    Neues Gerät im Netz  Bcc: attacker@example.test (device_added)\n"))
         #expect(body.contains("Device:   Kamera Küche\n"))
         #expect(body.contains("IP:       192.0.2.10\n"))
         #expect(body.contains("MAC:      aa:bb:cc:dd:ee:ff\n"))

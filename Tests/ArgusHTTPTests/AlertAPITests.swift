@@ -47,7 +47,7 @@ final class KeepingSink: AlertSink {
             #expect(pending >= 2, "the scan's alerts are queued for both sinks")
             let round = try await server.server.services.alerts.deliverDue()
             #expect(round.delivered == pending / 2 && round.failed == 1, "the dead sink is tried once per round")
-            #expect(good.received.withLock { $0.map(\.kind) }.contains(.newDevice))
+            #expect(good.received.withLock { $0.map(\.kind) }.contains(.deviceAdded))
             let sent = try await client.object("/api/alerts/sinks/ops/test", method: .post, headers: headers)
             #expect(sent.0 == .ok && good.received.withLock { $0.last?.kind } == .test)
             let failed = try await client.object("/api/alerts/sinks/pager/test", method: .post, headers: headers)
@@ -63,7 +63,7 @@ final class KeepingSink: AlertSink {
             #expect(deliveries.count == pending)
             #expect(
                 deliveries.contains {
-                    $0["sink"] as? String == "ops" && $0["status"] as? String == "delivered" && $0["kind"] as? String == "new_device"
+                    $0["sink"] as? String == "ops" && $0["status"] as? String == "delivered" && $0["kind"] as? String == "device_added"
                 })
             #expect(
                 deliveries.contains {
@@ -119,7 +119,7 @@ final class KeepingSink: AlertSink {
             let restarted = ArgusServer(
                 configuration: ServerConfiguration(), store: server.store, accounts: server.accounts, alertSinks: [],
                 sinkTypes: AlertSinkRegistry.standard.building(factory))
-            try await restarted.services.restoreAlertSinks()
+            try await restarted.services.sinks.restore()
             #expect(await restarted.services.alerts.sinkNames == ["hook"])
 
             #expect(try await client.execute(uri: "/api/alerts/sinks/hook", method: .delete, headers: headers).status == .noContent)

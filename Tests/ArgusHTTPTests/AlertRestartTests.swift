@@ -68,7 +68,7 @@ extension LiveServerTests {
             try await Task.sleep(for: .milliseconds(100))
         }
         #expect(!queued.isEmpty && queued.allSatisfy { $0["status"] as? String == "retrying" }, "\(queued)")
-        #expect(queued.contains { $0["kind"] as? String == "new_device" })
+        #expect(queued.contains { $0["kind"] as? String == "device_added" })
         _ = first.stop(SIGKILL)
         killed = true
 

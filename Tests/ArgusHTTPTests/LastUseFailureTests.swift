@@ -76,7 +76,7 @@ actor LastUseFailingAccounts: AccountStore {
         configuration.subnets = ["192.0.2.0/24"]
         let server = ArgusServer(
             configuration: configuration, store: InMemoryDeviceStore(), accounts: accounts, scanner: FakeScanner(), hasher: PasswordHasher(cost: 4))
-        let token = try #require(try await server.services.prepareSetup())
+        let token = try #require(try await server.services.setup.prepare())
         try await server.application().test(.router) { client in
             let setup = try await client.execute(
                 uri: "/api/setup", method: .post, headers: [.contentType: "application/json"],
@@ -101,10 +101,10 @@ actor LastUseFailingAccounts: AccountStore {
             #expect(!String(buffer: withSession.body).contains("/var/lib"))
             #expect(await accounts.failedAttempts == 2, "both last uses were attempted")
             // What is logged of such a failure names no file.
-            let logged = server.services.redacted(
+            let logged = server.services.storeHealth.redacted(
                 StoreError(.readOnly, "cannot write to /var/lib/argus/argus.db or its folder (attempt to write a readonly database)"))
             #expect(logged == "cannot write to a file or its folder (attempt to write a readonly database)", "\(logged)")
-            #expect(server.services.redacted(StoreError(.storage, "port 22/tcp of 192.0.2.1/24")) == "port 22/tcp of 192.0.2.1/24")
+            #expect(server.services.storeHealth.redacted(StoreError(.storage, "port 22/tcp of 192.0.2.1/24")) == "port 22/tcp of 192.0.2.1/24")
         }
     }
 }

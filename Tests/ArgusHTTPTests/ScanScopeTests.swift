@@ -61,7 +61,7 @@ final class RecordingScanner: Argus.Scanner {
         configuration.subnets = subnets
         let server = ArgusServer(
             configuration: configuration, store: store, accounts: InMemoryAccountStore(), scanner: scanner, hasher: PasswordHasher(cost: 4))
-        let token = try #require(try await server.services.prepareSetup())
+        let token = try #require(try await server.services.setup.prepare())
         try await server.application().test(.router) { client in
             let setup = try await client.execute(
                 uri: "/api/setup", method: .post, headers: [.contentType: "application/json"],

@@ -63,7 +63,7 @@ struct LeakySink: AlertSink {
                     !text.contains("X-Injected") && !text.contains("QUIT") && !text.contains("Bcc") && !text.contains("abc"),
                     "the value is not repeated: \(text)")
             }
-            #expect(await server.server.services.alertSinkList().isEmpty, "nothing was saved")
+            #expect(await server.server.services.sinks.list().isEmpty, "nothing was saved")
             // The settings form: the form again with the reason, never the value.
             let form: HTTPFields = [.cookie: "argus_session=\(browser.cookie)", .contentType: "application/x-www-form-urlencoded"]
             let page = try await client.execute(
@@ -73,7 +73,7 @@ struct LeakySink: AlertSink {
                 ))
             let html = String(buffer: page.body)
             #expect(page.status == .unprocessableContent && html.contains("control characters") && !html.contains("X-Injected"))
-            #expect(await server.server.services.alertSinkList().isEmpty)
+            #expect(await server.server.services.sinks.list().isEmpty)
             let audit = await server.accounts.auditEntries(action: nil, limit: 100, offset: 0).items
             #expect(!audit.contains { ($0.details ?? "").contains("X-Injected") })
         }

@@ -52,7 +52,7 @@ import Testing
             #expect(
                 response.status == .unprocessableContent && (answer?["field"] as? String)?.hasSuffix("url") == true,
                 "\(String(buffer: response.body))")
-            #expect(await server.server.services.alertSinkList().isEmpty)
+            #expect(await server.server.services.sinks.list().isEmpty)
         }
     }
 }

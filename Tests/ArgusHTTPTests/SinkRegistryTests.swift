@@ -102,7 +102,7 @@ import Testing
         let stored = try #require(try await store.setting("alerts.api_sinks"))
         #expect(stored.contains(#""pager":"5551234""#) && !stored.contains("ignored"))
         let restarted = ArgusServer(configuration: ServerConfiguration(), store: store, accounts: accounts, sinkTypes: Self.registry)
-        try await restarted.services.restoreAlertSinks()
+        try await restarted.services.sinks.restore()
         #expect(await restarted.services.alerts.sinkNames.sorted() == ["desk", "night"])
     }
 
@@ -121,13 +121,13 @@ import Testing
                 built.withLock { $0[configuration.name] = configuration }
                 return KeepingSink(name: configuration.name)
             })
-        try await server.services.restoreAlertSinks()
+        try await server.services.sinks.restore()
         #expect(await server.services.alerts.sinkNames == ["ha"], "the unreadable one is logged and left out")
         let ha = try #require(built.withLock { $0["ha"] })
         #expect(ha.options(as: MQTTAlertSink.Options.self)?.topicPrefix == "lab")
         #expect(ha.digestMinutes == 5 && ha.quietHours?.description == "22:00-06:00")
         // Adding another keeps the one this version cannot read.
-        _ = try await server.services.addAlertSink(
+        _ = try await server.services.sinks.add(
             AlertSinkConfiguration(name: "hook", type: "webhook", options: HTTPAlertSink.Options(service: .webhook, url: "https://example.org/h")))
         #expect(try await store.setting("alerts.api_sinks")?.contains(#""type":"fax""#) == true)
     }

@@ -76,7 +76,7 @@ struct TestServer {
         server = ArgusServer(
             configuration: configuration, store: store, accounts: accounts, scanner: scanner, hasher: PasswordHasher(cost: 4), alertSinks: alertSinks,
             sinkTypes: sinkFactory.map { sinkTypes.building($0) } ?? sinkTypes)
-        setupToken = try #require(try await server.services.prepareSetup())
+        setupToken = try #require(try await server.services.setup.prepare())
     }
 
     var application: some ApplicationProtocol { get throws { try server.application() } }

@@ -148,7 +148,7 @@ import Testing
                 try await post("/settings/scanning", "subnets=198.51.100.0%2F28&exclusions=198.51.100.9&profile=quick&ports=22&os=true").status
                     == .seeOther)
             #expect(await server.store.setting("network.subnets") == "198.51.100.0/28")
-            #expect(try await server.server.services.exclusions() == ["198.51.100.9"])
+            #expect(try await server.server.services.scanning.exclusions() == ["198.51.100.9"])
             let excluded = try await client.execute(uri: "/api/scan/device/198.51.100.9", method: .post, headers: browser.headers)
             #expect(excluded.status == .unprocessableContent, "a run-time exclusion is honoured")
             // Bulk edits from the device list.

@@ -67,7 +67,7 @@ let labAvailable =
         #expect(devices.map(\.ip) == ["10.77.0.11", "10.77.0.12", "10.77.0.13"])
         #expect(devices.map(\.mac) == ["00:1B:21:00:00:11", "00:11:32:00:00:12", "00:00:48:00:00:13"])
         #expect(devices.map(\.vendor) == ["Intel Corporate", "Synology Incorporated", "Seiko Epson"])
-        #expect(devices.map(\.deviceType) == ["unknown", "nas", "printer"])
+        #expect(devices.map(\.deviceType) == [.unknown, .nas, .printer])
         // h1: ftp (high) 25 + ssh (medium) 10 + the confirmed vsftpd backdoor (CVSS 9.8) 10, and
         // that confirmed critical CVE makes it critical. h2: http 10 + smb 25 + 3 for each of the
         // two likely CVSS 9.8 flaws of its Apache 2.4.7 (Ubuntu). 9100 has no rule.
@@ -136,6 +136,6 @@ let labAvailable =
         #expect(try await store.devices(DeviceQuery()).total == 4)
         // h4 has RDP open: a Windows desktop, at high risk (http 10 + rdp 25 + Apache's 6).
         let h4 = try #require(try await store.device(address: "10.77.0.14"))
-        #expect(h4.deviceType == "desktop" && h4.riskLevel == .high && h4.riskScore == 41)
+        #expect(h4.deviceType == .desktop && h4.riskLevel == .high && h4.riskScore == 41)
     }
 }

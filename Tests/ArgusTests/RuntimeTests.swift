@@ -19,7 +19,7 @@ import Testing
         let dispatcher = AlertDispatcher(store: store, sinks: [sink], initialDelay: 1)
         let monitor = Monitor(
             store: store, scanner: ReplayScanner(files: [monday]),
-            alerting: .init(rules: AlertRules(kinds: [.newDevice], summarizesFirstScan: false), dispatcher: dispatcher))
+            alerting: .init(rules: AlertRules(kinds: [.deviceAdded], summarizesFirstScan: false), dispatcher: dispatcher))
         let scans = ScanCoordinator(monitor: monitor)
         let now = Date(timeIntervalSince1970: TimeInterval(TestRun.dayOne))
         let schedule = try await store.createSchedule(
@@ -45,7 +45,7 @@ import Testing
         while sink.alerts.count < 3 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
         #expect(try await store.scan(scanID)?.status == .completed)
         #expect(await scans.runningScans.isEmpty)
-        #expect(Set(sink.alerts.map(\.kind)) == [.newDevice])
+        #expect(Set(sink.alerts.map(\.kind)) == [.deviceAdded])
         #expect(sink.alerts.compactMap(\.device?.ip).sorted() == ["192.0.2.1", "192.0.2.2", "192.0.2.3"])
         // Alerts carry the stored device's id.
         let stored = try await store.inventory().map(\.id.rawValue).sorted()

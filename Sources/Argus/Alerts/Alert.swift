@@ -41,7 +41,7 @@ public struct Alert: Sendable, Codable, Hashable, Identifiable {
     /// What the alert is about when a later alert can cancel it: a device's presence
     /// (`device-7-presence`) for offline and back-online alerts.
     public var subject: String? {
-        guard kind == .deviceOffline || kind == .deviceBackOnline, let id = device?.id else { return nil }
+        guard kind == .deviceRemoved || kind == .deviceBackOnline, let id = device?.id else { return nil }
         return "device-\(id)-presence"
     }
 
@@ -99,12 +99,14 @@ public struct AlertDevice: Sendable, Codable, Hashable {
     }
 }
 
-/// What an alert is about.
+/// What an alert is about. An alert about a change has that change's ``ChangeKind`` (the same
+/// raw value), except a risk change that falls below the threshold, which is ``riskCleared``;
+/// the other kinds (``scanFailed``, ``baselineRecorded``, …) are about no single change.
 public enum AlertKind: String, Sendable, Codable, Hashable, CaseIterable {
     /// A device appeared for the first time.
-    case newDevice = "new_device"
+    case deviceAdded = "device_added"
     /// A device was not seen by a network scan.
-    case deviceOffline = "device_offline"
+    case deviceRemoved = "device_removed"
     /// A device that was offline is back.
     case deviceBackOnline = "device_back_online"
     /// A port opened.
@@ -113,8 +115,8 @@ public enum AlertKind: String, Sendable, Codable, Hashable, CaseIterable {
     case portClosed = "port_closed"
     /// A service's product or version changed.
     case serviceChanged = "service_changed"
-    /// A device's risk rose to the threshold or above.
-    case riskRaised = "risk_raised"
+    /// A device's risk changed and is at the threshold or above.
+    case riskChanged = "risk_changed"
     /// A device's risk fell below the threshold again (pagers resolve their incident).
     case riskCleared = "risk_cleared"
     /// A known vulnerability now applies.
@@ -131,31 +133,44 @@ public enum AlertKind: String, Sendable, Codable, Hashable, CaseIterable {
     /// A test sent from the settings.
     case test
 
+    /// The names earlier versions used, still read from stored outbox messages.
+    static let formerNames: [String: AlertKind] = ["new_device": .deviceAdded, "device_offline": .deviceRemoved, "risk_raised": .riskChanged]
+
+    /// The kind of a name, also one that earlier versions used (`new_device`, `device_offline`,
+    /// `risk_raised`).
+    public init?(named name: String) {
+        guard let kind = AlertKind(rawValue: name) ?? Self.formerNames[name] else { return nil }
+        self = kind
+    }
+
+    /// Reads a kind by its name, also a former one (an alert queued by an earlier version).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        let name = try container.decode(String.self)
+        guard let kind = AlertKind(named: name) else {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "\(name) is not an alert kind")
+        }
+        self = kind
+    }
+
     /// The kind for a stored change, if that change can alert.
     public init?(change kind: ChangeKind) {
         switch kind {
-        case .deviceAdded: self = .newDevice
-        case .deviceRemoved: self = .deviceOffline
-        case .deviceBackOnline: self = .deviceBackOnline
-        case .portOpened: self = .portOpened
-        case .portClosed: self = .portClosed
-        case .serviceChanged: self = .serviceChanged
-        case .riskChanged: self = .riskRaised
-        case .newCVE: self = .newCVE
         case .ipChanged, .macChanged, .hostnameChanged, .osChanged: return nil
+        default: self.init(rawValue: kind.rawValue)
         }
     }
 
     /// A title for people.
     public var title: String {
         switch self {
-        case .newDevice: "New device on the network"
-        case .deviceOffline: "Device offline"
+        case .deviceAdded: "New device on the network"
+        case .deviceRemoved: "Device offline"
         case .deviceBackOnline: "Device back online"
         case .portOpened: "Port opened"
         case .portClosed: "Port closed"
         case .serviceChanged: "Service changed"
-        case .riskRaised: "Risk raised"
+        case .riskChanged: "Risk raised"
         case .riskCleared: "Risk cleared"
         case .newCVE: "Known vulnerability"
         case .scanFailed: "Scan failed"

@@ -234,7 +234,7 @@ public actor AlertDispatcher {
         let later = history.filter { $0.id.rawValue > message.id.rawValue }
         func kind(_ other: OutboxMessage) -> AlertKind? { try? Alert.decode(other.payload).kind }
         switch alert.kind {
-        case .deviceOffline:
+        case .deviceRemoved:
             // Back before the grace period ran out: neither alert is worth sending.
             let graceEnd = alert.notBefore ?? alert.createdAt
             if later.contains(where: { kind($0) == .deviceBackOnline && $0.createdAt <= graceEnd }) {
@@ -252,7 +252,7 @@ public actor AlertDispatcher {
         case .deviceBackOnline:
             // Its outage is the latest presence message before it; anything else means the
             // owner never heard of this outage.
-            guard let outage = earlier.last, kind(outage) == .deviceOffline else {
+            guard let outage = earlier.last, kind(outage) == .deviceRemoved else {
                 return .suppress("its offline alert was not sent")
             }
             if !outage.isSettled {

@@ -23,7 +23,7 @@ public struct AlertRules: Sendable, Hashable, Codable {
     /// Leave out devices the owner marked trusted.
     public var skipTrusted: Bool
     /// Only these device types (empty: every type).
-    public var deviceTypes: Set<String>
+    public var deviceTypes: Set<DeviceType>
     /// How long a device may be unseen before its offline alert goes out.
     public var offlineGrace: OfflineGrace
     /// Whether the first scan of a network (no known device at the addresses it covered) sends
@@ -34,7 +34,7 @@ public struct AlertRules: Sendable, Hashable, Codable {
     /// Creates rules.
     public init(
         kinds: Set<AlertKind> = Set(AlertKind.allCases).subtracting([.test, .digest]), minimumSeverity: Severity = .info,
-        riskThreshold: RiskLevel = .high, zones: Set<String> = [], skipTrusted: Bool = false, deviceTypes: Set<String> = [],
+        riskThreshold: RiskLevel = .high, zones: Set<String> = [], skipTrusted: Bool = false, deviceTypes: Set<DeviceType> = [],
         offlineGrace: OfflineGrace = OfflineGrace(), summarizesFirstScan: Bool = true
     ) {
         self.kinds = kinds
@@ -56,11 +56,11 @@ public struct AlertRules: Sendable, Hashable, Codable {
         var alerts: [Alert] = []
         for (index, change) in changes.enumerated() {
             guard var kind = AlertKind(change: change.kind) else { continue }
-            if kind == .riskRaised {
+            if kind == .riskChanged {
                 let new = change.newValue.flatMap(RiskLevel.init) ?? .none
                 let old = change.oldValue.flatMap(RiskLevel.init) ?? .none
                 if new >= riskThreshold && new > old {
-                    kind = .riskRaised
+                    kind = .riskChanged
                 } else if new < riskThreshold && old >= riskThreshold {
                     // A fall below the threshold clears what a rise raised, whatever its severity.
                     guard kinds.contains(.riskCleared) else { continue }
@@ -81,7 +81,7 @@ public struct AlertRules: Sendable, Hashable, Codable {
             let name = device.map { ($0.label?.isEmpty == false ? $0.label : nil) ?? $0.hostname ?? $0.ip }
             // An offline alert waits until the device has been unseen for its grace period.
             let notBefore =
-                kind == .deviceOffline
+                kind == .deviceRemoved
                 ? device.map { $0.lastSeen.addingTimeInterval(offlineGrace.period(for: $0)) }.flatMap { $0 > date ? $0 : nil } : nil
             alerts.append(
                 Alert(

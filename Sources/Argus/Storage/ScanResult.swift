@@ -79,7 +79,7 @@ public struct DeviceUpdate: Sendable, Codable, Hashable {
     /// The vendor.
     public var vendor: String?
     /// The device type.
-    public var deviceType: String
+    public var deviceType: DeviceType
     /// The best OS match.
     public var osName: String?
     /// nmap's accuracy for ``osName``.
@@ -99,7 +99,7 @@ public struct DeviceUpdate: Sendable, Codable, Hashable {
 
     /// Describes what a scan saw of a device.
     public init(
-        deviceID: DeviceID? = nil, ip: String, mac: String? = nil, hostname: String? = nil, vendor: String? = nil, deviceType: String = "unknown",
+        deviceID: DeviceID? = nil, ip: String, mac: String? = nil, hostname: String? = nil, vendor: String? = nil, deviceType: DeviceType = .unknown,
         osName: String? = nil, osAccuracy: Int? = nil, ports: [ObservedPort] = [], riskLevel: RiskLevel = .none, riskScore: Int = 0,
         assessment: String? = nil, seenAt: Date? = nil
     ) {

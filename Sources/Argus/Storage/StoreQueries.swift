@@ -79,7 +79,7 @@ public struct DeviceQuery: Sendable, Hashable {
     /// Only devices in this zone.
     public var zone: String?
     /// Only devices of this type.
-    public var deviceType: String?
+    public var deviceType: DeviceType?
     /// Only online (or offline) devices.
     public var isOnline: Bool?
     /// Only devices whose IP, MAC, host name, vendor or label contains this text (any case).
@@ -95,7 +95,7 @@ public struct DeviceQuery: Sendable, Hashable {
 
     /// Describes a device listing.
     public init(
-        scanID: ScanID? = nil, riskLevel: RiskLevel? = nil, isTrusted: Bool? = nil, zone: String? = nil, deviceType: String? = nil,
+        scanID: ScanID? = nil, riskLevel: RiskLevel? = nil, isTrusted: Bool? = nil, zone: String? = nil, deviceType: DeviceType? = nil,
         isOnline: Bool? = nil, search: String? = nil, sort: DeviceSort = .ip, descending: Bool = false, limit: Int = 100, offset: Int = 0
     ) {
         self.scanID = scanID

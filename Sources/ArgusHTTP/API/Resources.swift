@@ -44,8 +44,8 @@ public struct DeviceResource: ResponseEncodable, Decodable, Sendable {
         randomizedMac = device.hasRandomizedMAC
         hostname = device.hostname
         vendor = device.vendor
-        deviceType = device.deviceType
-        deviceTypeLabel = DeviceType(rawValue: device.deviceType)?.label ?? "Unknown device"
+        deviceType = device.deviceType.rawValue
+        deviceTypeLabel = device.deviceType.label
         osName = device.osName
         osAccuracy = device.osAccuracy
         firstSeen = device.firstSeen

@@ -12,12 +12,12 @@ import Hummingbird
 struct AdminRoutes {
     let services: ServerServices
 
-    func register(on router: Router<ArgusRequestContext>) {
-        router.get("/api/audit-logs", use: auditLog)
-        router.get("/api/audit-logs/actions", use: auditActions)
-        router.get("/api/export/devices.json", use: exportJSON)
-        router.get("/api/export/devices.csv", use: exportCSV)
-        router.post("/api/retention/cleanup", use: cleanup)
+    func register(on routes: RouteGroups) {
+        routes.api.get("/api/audit-logs", use: auditLog)
+        routes.api.get("/api/audit-logs/actions", use: auditActions)
+        routes.api.get("/api/export/devices.json", use: exportJSON)
+        routes.api.get("/api/export/devices.csv", use: exportCSV)
+        routes.api.post("/api/retention/cleanup", use: cleanup)
     }
 
     struct AuditResource: Encodable, Sendable {
@@ -126,7 +126,7 @@ struct AdminRoutes {
 
     /// `POST /api/retention/cleanup`: applies `retention.days` and `retention.keep_scans` now.
     @Sendable func cleanup(_ request: Request, context: ArgusRequestContext) async throws -> Cleaned {
-        let deleted = try await services.pruneScans()
+        let deleted = try await services.retention.prune()
         await services.audit("retention_cleanup", context, request: request, details: "\(deleted) scans")
         return Cleaned(deletedScans: deleted)
     }

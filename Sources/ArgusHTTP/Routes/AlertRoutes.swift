@@ -13,15 +13,15 @@ import Hummingbird
 struct AlertRoutes {
     let services: ServerServices
 
-    func register(on router: Router<ArgusRequestContext>) {
-        router.get("/api/alerts", use: log)
-        router.get("/api/alerts/sinks", use: list)
-        router.post("/api/alerts/sinks", use: add)
-        router.delete("/api/alerts/sinks/:name", use: remove)
-        router.post("/api/alerts/sinks/:name/test", use: test)
-        router.get("/api/alerts/snooze", use: snooze)
-        router.post("/api/alerts/snooze", use: setSnooze)
-        router.delete("/api/alerts/snooze", use: clearSnooze)
+    func register(on routes: RouteGroups) {
+        routes.api.get("/api/alerts", use: log)
+        routes.api.get("/api/alerts/sinks", use: list)
+        routes.api.post("/api/alerts/sinks", use: add)
+        routes.api.delete("/api/alerts/sinks/:name", use: remove)
+        routes.api.post("/api/alerts/sinks/:name/test", use: test)
+        routes.api.get("/api/alerts/snooze", use: snooze)
+        routes.api.post("/api/alerts/snooze", use: setSnooze)
+        routes.api.delete("/api/alerts/snooze", use: clearSnooze)
     }
 
     /// Reads a sink to add: the fields of an `alerts.sinks` item in config.yaml, checked by
@@ -29,9 +29,9 @@ struct AlertRoutes {
     static func sinkSettings(from data: Data, services: ServerServices) throws -> AlertSinkConfiguration {
         // A type only config.yaml may define is refused before its settings are looked at.
         struct Head: Decodable { var type: String? }
-        if let type = (try? JSONDecoder().decode(Head.self, from: data))?.type { try services.requireAddableSinkType(type) }
+        if let type = (try? JSONDecoder().decode(Head.self, from: data))?.type { try services.sinks.requireAddableType(type) }
         let decoder = JSONDecoder()
-        decoder.userInfo = services.sinkTypes.userInfo(refusingUnknownSettings: false)
+        decoder.userInfo = services.sinks.types.userInfo(refusingUnknownSettings: false)
         do {
             return try decoder.decode(AlertSinkConfiguration.self, from: data)
         } catch let problem as SettingProblem {
@@ -55,14 +55,14 @@ struct AlertRoutes {
 
     @Sendable func add(_ request: Request, context: ArgusRequestContext) async throws -> Added {
         let settings = try Self.sinkSettings(from: try await request.jsonBody(), services: services)
-        let sink = try await services.addAlertSink(settings)
+        let sink = try await services.sinks.add(settings)
         await services.audit("alert_sink_add", context, request: request, resource: ("alert_sink", sink.name), details: settings.type)
         return Added(sink: Sink(name: sink.name, description: "\(sink)", source: "api"))
     }
 
     @Sendable func remove(_ request: Request, context: ArgusRequestContext) async throws -> Response {
         let name = try context.parameters.require("name")
-        try await services.removeAlertSink(name)
+        try await services.sinks.remove(named: name)
         await services.audit("alert_sink_remove", context, request: request, resource: ("alert_sink", name))
         return Response(status: .noContent)
     }
@@ -140,7 +140,7 @@ struct AlertRoutes {
     @Sendable func setSnooze(_ request: Request, context: ArgusRequestContext) async throws -> Snooze {
         let body = try await request.decodeJSON(as: SnoozeRequest.self, context: context)
         guard (1...43_200).contains(body.minutes) else { throw APIError.invalid("minutes", "must be 1 to 43200 (30 days)") }
-        let snooze = try await services.snoozeAlerts(for: body.deviceId.map { DeviceID($0) }, minutes: body.minutes)
+        let snooze = try await services.suppression.snooze(body.deviceId.map { DeviceID($0) }, minutes: body.minutes)
         await services.audit(
             "alerts_snoozed", context, request: request, resource: body.deviceId.map { ("device", "\($0)") }, details: "\(body.minutes) minutes")
         return Snooze(snooze)
@@ -151,7 +151,7 @@ struct AlertRoutes {
             guard let id = Int64(text) else { throw APIError.invalid("device_id", "must be a device id") }
             return DeviceID(id)
         }
-        let snooze = try await services.snoozeAlerts(for: device, minutes: 0)
+        let snooze = try await services.suppression.snooze(device, minutes: 0)
         await services.audit("alerts_unsnoozed", context, request: request, resource: device.map { ("device", "\($0.rawValue)") })
         return Snooze(snooze)
     }
@@ -169,7 +169,7 @@ struct AlertRoutes {
 
     @Sendable func list(_ request: Request, context: ArgusRequestContext) async throws -> Sinks {
         Sinks(
-            sinks: await services.alertSinkList().map { Sink(name: $0.name, description: $0.description, source: $0.source) },
+            sinks: await services.sinks.list().map { Sink(name: $0.name, description: $0.description, source: $0.source) },
             pending: try await services.store.pendingMessageCount())
     }
 
@@ -180,7 +180,7 @@ struct AlertRoutes {
 
     @Sendable func test(_ request: Request, context: ArgusRequestContext) async throws -> Sent {
         let name = try context.parameters.require("name")
-        guard await services.hasAlertSink(name) else { throw APIError.notFound("Alert sink") }
+        guard await services.sinks.contains(name) else { throw APIError.notFound("Alert sink") }
         do {
             try await services.alerts.test(name)
         } catch {

@@ -12,16 +12,16 @@ import Hummingbird
 struct AuthRoutes {
     let services: ServerServices
 
-    func register(on router: Router<ArgusRequestContext>) {
-        router.get("/api/setup") { _, _ in SetupStatus(needsSetup: try await services.accounts.userCount() == 0) }
-        router.post("/api/setup", use: setup)
-        router.post("/api/login", use: login)
-        router.post("/api/logout", use: logout)
-        router.get("/api/me", use: me)
-        router.post("/api/password", use: changePassword)
-        router.get("/api/keys", use: listKeys)
-        router.post("/api/keys", use: createKey)
-        router.delete("/api/keys/:id", use: revokeKey)
+    func register(on routes: RouteGroups) {
+        routes.open.get("/api/setup") { _, _ in SetupStatus(needsSetup: try await services.accounts.userCount() == 0) }
+        routes.open.post("/api/setup", use: setup)
+        routes.open.post("/api/login", use: login)
+        routes.api.post("/api/logout", use: logout)
+        routes.api.get("/api/me", use: me)
+        routes.api.post("/api/password", use: changePassword)
+        routes.api.get("/api/keys", use: listKeys)
+        routes.api.post("/api/keys", use: createKey)
+        routes.api.delete("/api/keys/:id", use: revokeKey)
     }
 
     struct SetupStatus: ResponseEncodable { var needsSetup: Bool }
@@ -58,10 +58,10 @@ struct AuthRoutes {
         if let problem = PasswordHasher.problem(with: body.password) { throw APIError.invalid("password", problem) }
         var networks: [String] = []
         if let subnet = body.subnet, !subnet.isEmpty {
-            do { networks = try services.setupNetworks(subnet) } catch { throw APIError.invalid("subnet", "\(error)") }
+            do { networks = try services.setup.networks(subnet) } catch { throw APIError.invalid("subnet", "\(error)") }
         }
         guard try await services.accounts.userCount() == 0 else { throw APIError(.conflict, "Setup is done already: sign in") }
-        switch try await services.completeSetup(
+        switch try await services.setup.complete(
             username: body.username, password: body.password, token: body.setupToken, networks: networks, request: request, context: context)
         {
         case .created(let user):
@@ -75,13 +75,13 @@ struct AuthRoutes {
 
     @Sendable func login(_ request: Request, context: ArgusRequestContext) async throws -> Response {
         let body = try await request.decodeJSON(as: Credentials.self, context: context)
-        let user = try await services.verifyCredentials(username: body.username, password: body.password, request: request, context: context)
+        let user = try await services.credentials.verify(username: body.username, password: body.password, request: request, context: context)
         return try await signIn(user, remember: body.remember ?? false, request: request, context: context, status: .ok)
     }
 
     /// Starts a session and answers with its CSRF token, the cookie set.
     func signIn(_ user: User, remember: Bool, request: Request, context: ArgusRequestContext, status: HTTPResponse.Status) async throws -> Response {
-        let (cookie, session) = try await services.startSession(for: user, remember: remember, request: request, context: context)
+        let (cookie, session) = try await services.sessions.start(for: user, remember: remember, request: request, context: context)
         var response = try SignedIn(username: user.username, csrfToken: session.csrfToken, expiresAt: session.expiresAt).response(
             from: request, context: context)
         response.status = status
@@ -95,7 +95,7 @@ struct AuthRoutes {
             await services.audit("logout", context, request: request, user: user)
         }
         var response = Response(status: .noContent)
-        response.setCookie(services.expiredSessionCookie(request, context: context))
+        response.setCookie(services.sessions.expired(request, context: context))
         return response
     }
 

@@ -12,9 +12,9 @@ import Hummingbird
 struct ChangeRoutes {
     let services: ServerServices
 
-    func register(on router: Router<ArgusRequestContext>) {
-        router.get("/api/changes", use: list)
-        router.post("/api/changes/acknowledge", use: acknowledge)
+    func register(on routes: RouteGroups) {
+        routes.api.get("/api/changes", use: list)
+        routes.api.post("/api/changes/acknowledge", use: acknowledge)
     }
 
     /// `GET /api/changes?scan_id&change_type&severity&device_id&acknowledged&limit&offset`
@@ -57,7 +57,7 @@ struct ChangeRoutes {
     @Sendable func acknowledge(_ request: Request, context: ArgusRequestContext) async throws -> Acknowledged {
         let body = try await request.decodeJSON(as: Acknowledge.self, context: context)
         guard !body.ids.isEmpty, body.ids.count <= 10_000 else { throw APIError.invalid("ids", "1 to 10000 change ids") }
-        let (updated, withdrawn) = try await services.acknowledgeChanges(body.ids.map { ChangeID($0) }, acknowledged: body.acknowledged ?? true)
+        let (updated, withdrawn) = try await services.suppression.acknowledge(body.ids.map { ChangeID($0) }, acknowledged: body.acknowledged ?? true)
         await services.audit(
             "change_acknowledge", context, request: request,
             details: "\(updated) changes" + (withdrawn > 0 ? ", \(withdrawn) waiting alerts withdrawn" : ""))

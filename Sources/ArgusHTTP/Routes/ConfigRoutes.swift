@@ -14,9 +14,9 @@ import Hummingbird
 struct ConfigRoutes {
     let services: ServerServices
 
-    func register(on router: Router<ArgusRequestContext>) {
-        router.get("/api/config", use: show)
-        router.put("/api/config", use: update)
+    func register(on routes: RouteGroups) {
+        routes.api.get("/api/config", use: show)
+        routes.api.put("/api/config", use: update)
     }
 
     struct Settings: ResponseEncodable, Decodable {
@@ -36,11 +36,11 @@ struct ConfigRoutes {
     }
 
     func current() async throws -> Settings {
-        let subnets = try await services.configuredSubnets()
+        let subnets = try await services.scanning.configuredSubnets()
         let profile = try await services.store.setting("network.scan_profile") ?? services.configuration.scanProfile
         let ports = try await services.store.setting("scanning.port_range")
         let os = try await services.store.setting("scanning.enable_os_detection").map { $0 == "true" } ?? true
-        let outside = try await services.allowsScansOutsideScope()
+        let outside = try await services.scanning.allowsScansOutsideScope()
         return Settings(
             network: .init(subnets: subnets, subnet: subnets.first, scanProfile: profile),
             scanning: .init(portRange: ports, enableOsDetection: os, allowOutsideScope: outside))
@@ -57,7 +57,9 @@ struct ConfigRoutes {
         if let subnets {
             let trimmed = subnets.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
             do {
-                if !trimmed.isEmpty { _ = try services.configuration.targetRules.targets(trimmed, excluding: try await services.exclusions()) }
+                if !trimmed.isEmpty {
+                    _ = try services.configuration.targetRules.targets(trimmed, excluding: try await services.scanning.exclusions())
+                }
             } catch {
                 throw APIError.invalid("network.subnets", "\(error)")
             }
@@ -83,7 +85,7 @@ struct ConfigRoutes {
             changed.append("enable_os_detection=\(os)")
         }
         if let outside = body.scanning?.allowOutsideScope {
-            try await services.store.setSetting(ServerServices.allowOutsideScopeSetting, to: outside ? "true" : "false")
+            try await services.scanning.allowScansOutsideScope(outside)
             changed.append("allow_outside_scope=\(outside)")
         }
         await services.audit("config_update", context, request: request, resource: ("config", "scanning"), details: changed.joined(separator: "; "))

@@ -12,10 +12,10 @@ import Hummingbird
 struct DashboardRoutes {
     let services: ServerServices
 
-    func register(on router: Router<ArgusRequestContext>) {
-        router.get("/api/trends", use: trends)
-        router.get("/api/dashboard/distributions", use: distributions)
-        router.get("/api/device-history", use: deviceHistory)
+    func register(on routes: RouteGroups) {
+        routes.api.get("/api/trends", use: trends)
+        routes.api.get("/api/dashboard/distributions", use: distributions)
+        routes.api.get("/api/device-history", use: deviceHistory)
     }
 
     struct Trends: ResponseEncodable {
@@ -95,7 +95,7 @@ struct DashboardRoutes {
         guard counts.total > 0 else { return Distributions(riskDistribution: [:], deviceTypes: [:], topPorts: [], hasData: false, totalDevices: 0) }
         var risk = Dictionary(uniqueKeysWithValues: RiskLevel.allCases.filter { $0 != .none }.map { ($0.rawValue, counts.byRisk[$0, default: 0]) })
         risk["safe"] = counts.byRisk[.none, default: 0]
-        let types = Dictionary(grouping: try await services.store.inventory(), by: \.deviceType).mapValues(\.count)
+        let types = Dictionary(grouping: try await services.store.inventory(), by: \.deviceType.rawValue).mapValues(\.count)
         let latest = try await services.store.scans(ScanQuery(status: .completed, kind: .network, limit: 1)).items.first
         var ports: [String: Int] = [:]
         if let latest {

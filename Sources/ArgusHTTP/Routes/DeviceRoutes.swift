@@ -12,12 +12,12 @@ import Hummingbird
 struct DeviceRoutes {
     let services: ServerServices
 
-    func register(on router: Router<ArgusRequestContext>) {
-        router.get("/api/devices", use: list)
-        router.get("/api/devices/:id", use: detail)
-        router.get("/api/devices/:id/ports", use: ports)
-        router.put("/api/devices/:id", use: edit)
-        router.get("/api/zones", use: zones)
+    func register(on routes: RouteGroups) {
+        routes.api.get("/api/devices", use: list)
+        routes.api.get("/api/devices/:id", use: detail)
+        routes.api.get("/api/devices/:id/ports", use: ports)
+        routes.api.put("/api/devices/:id", use: edit)
+        routes.api.get("/api/zones", use: zones)
     }
 
     static func deviceID(_ context: ArgusRequestContext) throws -> DeviceID {
@@ -41,8 +41,8 @@ struct DeviceRoutes {
         query.isTrusted = try request.queryBool("is_trusted")
         query.isOnline = try request.queryBool("online")
         query.zone = request.queryText("zone")
-        if let type = request.queryText("type") {
-            guard DeviceType(rawValue: type) != nil else {
+        if let name = request.queryText("type") {
+            guard let type = DeviceType(rawValue: name) else {
                 throw APIError.invalid("type", "one of \(DeviceType.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             query.deviceType = type

@@ -12,17 +12,17 @@ import Hummingbird
 struct ScanRoutes {
     let services: ServerServices
 
-    func register(on router: Router<ArgusRequestContext>) {
-        router.get("/api/scans", use: list)
-        router.post("/api/scans", use: create)
-        router.post("/api/scans/import", use: importXML)
-        router.get("/api/scans/:id", use: show)
-        router.get("/api/scans/:id/devices", use: devices)
-        router.post("/api/scans/:id/cancel", use: cancel)
-        router.get("/api/scans/:id/compare/:previous", use: compare)
-        router.post("/api/scan/trigger", use: trigger)
-        router.post("/api/scan/device/:address", use: scanDevice)
-        router.get("/api/scan/status", use: status)
+    func register(on routes: RouteGroups) {
+        routes.api.get("/api/scans", use: list)
+        routes.api.post("/api/scans", use: create)
+        routes.api.post("/api/scans/import", use: importXML)
+        routes.api.get("/api/scans/:id", use: show)
+        routes.api.get("/api/scans/:id/devices", use: devices)
+        routes.api.post("/api/scans/:id/cancel", use: cancel)
+        routes.api.get("/api/scans/:id/compare/:previous", use: compare)
+        routes.api.post("/api/scan/trigger", use: trigger)
+        routes.api.post("/api/scan/device/:address", use: scanDevice)
+        routes.api.get("/api/scan/status", use: status)
     }
 
     static func scanID(_ context: ArgusRequestContext, _ name: String = "id") throws -> ScanID {
@@ -90,11 +90,13 @@ struct ScanRoutes {
     }
 
     func configuredTargets() async throws -> ScanTargetList {
-        try await services.networkTargets()
+        try await services.scanning.networkTargets()
     }
 
     func profile(named name: String?, field: String) async throws -> ScanProfile {
-        guard let profile = try await services.defaultProfile(named: name) else { throw APIError.invalid(field, "one of quick, normal, intensive") }
+        guard let profile = try await services.scanning.defaultProfile(named: name) else {
+            throw APIError.invalid(field, "one of quick, normal, intensive")
+        }
         return profile
     }
 
@@ -121,7 +123,7 @@ struct ScanRoutes {
         }
         let targets: ScanTargetList
         if let subnet = body.subnet, !subnet.isEmpty {
-            targets = try await services.scopedTargets(ScanTargetRules.split(subnet), field: "subnet")
+            targets = try await services.scanning.scopedTargets(ScanTargetRules.split(subnet), field: "subnet")
         } else {
             targets = try await configuredTargets()
         }
@@ -160,12 +162,12 @@ struct ScanRoutes {
         let target: ScanTarget
         do { target = try ScanTarget(address) } catch { throw APIError.invalid("address", "\(error)") }
         guard target.addressCount == 1 else { throw APIError.invalid("address", "a device scan covers one address, not \(target.addressCount)") }
-        let exclusions = try await services.exclusions()
+        let exclusions = try await services.scanning.exclusions()
         if exclusions.contains(where: { (try? ScanTarget($0))?.contains(address: address) == true }) {
             throw APIError.invalid("address", "\(address) is excluded from scanning (network.exclusions)")
         }
         // A host name is resolved once; its address is checked against the scope and scanned.
-        let targets = try await services.scopedTargets([address], field: "address")
+        let targets = try await services.scanning.scopedTargets([address], field: "address")
         if let resolved = targets.targets.first?.text, resolved != address,
             exclusions.contains(where: { (try? ScanTarget($0))?.contains(address: resolved) == true })
         {

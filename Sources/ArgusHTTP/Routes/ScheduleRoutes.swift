@@ -12,11 +12,11 @@ import Hummingbird
 struct ScheduleRoutes {
     let services: ServerServices
 
-    func register(on router: Router<ArgusRequestContext>) {
-        router.get("/api/schedule", use: list)
-        router.post("/api/schedule", use: create)
-        router.put("/api/schedule/:id", use: update)
-        router.delete("/api/schedule/:id", use: delete)
+    func register(on routes: RouteGroups) {
+        routes.api.get("/api/schedule", use: list)
+        routes.api.post("/api/schedule", use: create)
+        routes.api.put("/api/schedule/:id", use: update)
+        routes.api.delete("/api/schedule/:id", use: delete)
     }
 
     struct Job: ResponseEncodable {
@@ -72,7 +72,7 @@ struct ScheduleRoutes {
         }
         let targets = body.targets ?? []
         if !targets.isEmpty {
-            let exclusions = try await services.exclusions()
+            let exclusions = try await services.scanning.exclusions()
             do { _ = try services.configuration.targetRules.targets(targets, excluding: exclusions) } catch {
                 throw APIError.invalid("targets", "\(error)")
             }

@@ -13,12 +13,12 @@ import Logging
 struct SystemRoutes {
     let services: ServerServices
 
-    func register(on router: Router<ArgusRequestContext>) {
-        router.get("/health", use: health)
-        router.get("/api/version") { _, _ in Version(version: ArgusVersion.current, swift: ArgusVersion.swift) }
-        router.get("/api/stats", use: stats)
-        router.get("/metrics", use: metrics)
-        router.get("/api/openapi.json") { _, _ in
+    func register(on routes: RouteGroups) {
+        routes.open.get("/health", use: health)
+        routes.api.get("/api/version") { _, _ in Version(version: ArgusVersion.current, swift: ArgusVersion.swift) }
+        routes.api.get("/api/stats", use: stats)
+        routes.api.get("/metrics", use: metrics)
+        routes.open.get("/api/openapi.json") { _, _ in
             Response(
                 status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: PackageResources.openapi_json)))
         }
@@ -33,15 +33,15 @@ struct SystemRoutes {
     /// `200 {"status": "healthy"}`, or `503 {"status": "unhealthy", "reason"}` when the store is
     /// damaged or cannot be read: a load balancer or a monitor sees the server's real state.
     @Sendable func health(_ request: Request, context: ArgusRequestContext) async throws -> Response {
-        var problem = await services.storeProblem()
+        var problem = await services.storeHealth.problem()
         if problem == nil {
             // A cheap read that touches the file: a damaged or vanished database shows here.
             do {
                 _ = try await services.store.scans(ScanQuery(limit: 1))
             } catch let error as StoreError {
-                services.noteStoreError(error)
-                context.logger.error("health check: store error (\(error.code.rawValue)): \(services.redacted(error))")
-                problem = await services.storeProblem() ?? SecurityHeadersMiddleware.answer(for: error).detail
+                services.storeHealth.note(error)
+                context.logger.error("health check: store error (\(error.code.rawValue)): \(services.storeHealth.redacted(error))")
+                problem = await services.storeHealth.problem() ?? SecurityHeadersMiddleware.answer(for: error).detail
             }
         }
         let health = Health(status: problem == nil ? "healthy" : "unhealthy", reason: problem, timestamp: Date())

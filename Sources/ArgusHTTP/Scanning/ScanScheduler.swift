@@ -27,10 +27,10 @@ public struct ScanScheduler: ServiceLifecycle.Service {
         self.services = services
         self.interval = interval
         runner = ScheduleRunner(store: services.store, scans: services.scans) { schedule in
-            guard let profile = try await services.defaultProfile(named: schedule.profile) else {
+            guard let profile = try await services.scanning.defaultProfile(named: schedule.profile) else {
                 throw APIError.invalid("profile", "unknown profile \(schedule.profile)")
             }
-            let targets = try await services.networkTargets(schedule.targets)
+            let targets = try await services.scanning.networkTargets(schedule.targets)
             return ScanRequest(
                 targets: targets, profile: profile, resolvesNames: services.configuration.resolveNames,
                 timeout: .seconds(services.configuration.scanTimeoutMinutes * 60))

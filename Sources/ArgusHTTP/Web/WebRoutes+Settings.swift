@@ -10,22 +10,22 @@ import Hummingbird
 
 /// The pages beyond the inventory: settings, comparing scans, the network map, bulk edits.
 extension WebRoutes {
-    func registerMore(on router: Router<ArgusRequestContext>) {
-        router.post("/devices/bulk", use: bulkEdit)
-        router.get("/compare", use: compare)
-        router.get("/visualization", use: visualization)
-        router.get("/settings", use: settings)
-        router.post("/settings/scanning", use: saveScanning)
-        router.post("/settings/schedules", use: addSchedule)
-        router.post("/settings/schedules/:id/delete", use: deleteSchedule)
-        router.post("/settings/keys", use: createKey)
-        router.post("/settings/keys/:id/revoke", use: revokeKey)
-        router.post("/settings/password", use: changePassword)
-        router.post("/settings/retention", use: applyRetention)
-        router.post("/settings/alerts/:name/test", use: testAlert)
-        router.post("/settings/alerts/snooze", use: snoozeAlerts)
-        router.post("/settings/alerts", use: addSink)
-        router.post("/settings/alerts/:name/delete", use: removeSink)
+    func registerMore(on routes: RouteGroups) {
+        routes.pages.post("/devices/bulk", use: bulkEdit)
+        routes.pages.get("/compare", use: compare)
+        routes.pages.get("/visualization", use: visualization)
+        routes.pages.get("/settings", use: settings)
+        routes.pages.post("/settings/scanning", use: saveScanning)
+        routes.pages.post("/settings/schedules", use: addSchedule)
+        routes.pages.post("/settings/schedules/:id/delete", use: deleteSchedule)
+        routes.pages.post("/settings/keys", use: createKey)
+        routes.pages.post("/settings/keys/:id/revoke", use: revokeKey)
+        routes.pages.post("/settings/password", use: changePassword)
+        routes.pages.post("/settings/retention", use: applyRetention)
+        routes.pages.post("/settings/alerts/:name/test", use: testAlert)
+        routes.pages.post("/settings/alerts/snooze", use: snoozeAlerts)
+        routes.pages.post("/settings/alerts", use: addSink)
+        routes.pages.post("/settings/alerts/:name/delete", use: removeSink)
     }
 
     // MARK: Bulk edits
@@ -97,7 +97,7 @@ extension WebRoutes {
             let device = listing.device
             return [
                 "id": device.id.rawValue, "name": Self.name(device), "ip": device.ip, "risk": device.riskLevel.rawValue, "score": device.riskScore,
-                "type": device.deviceType,
+                "type": device.deviceType.rawValue,
             ]
         }
         // Ports and services: the 20 most common open ports across the devices' latest observations.
@@ -137,10 +137,10 @@ extension WebRoutes {
         var values = base(context, nav: "settings", flash: flash, error: error)
         let profile = try await store.setting("network.scan_profile") ?? services.configuration.scanProfile
         values["scanning"] = [
-            "subnets": try await services.configuredSubnets().joined(separator: ", "),
+            "subnets": try await services.scanning.configuredSubnets().joined(separator: ", "),
             "exclusions": (try await store.setting("network.exclusions") ?? "").split(separator: ",").joined(separator: ", "),
             "ports": try await store.setting("scanning.port_range") ?? "", "os": try await store.setting("scanning.enable_os_detection") != "false",
-            "outside": try await services.allowsScansOutsideScope(),
+            "outside": try await services.scanning.allowsScansOutsideScope(),
         ]
         values["profiles"] = Self.options(services.configuration.profiles.map(\.name), selected: profile)
         values["exclusions"] = services.configuration.exclusions.isEmpty ? "none" : services.configuration.exclusions.joined(separator: ", ")
@@ -166,10 +166,10 @@ extension WebRoutes {
             }
         }
         if let newKey { values["newKey"] = newKey }
-        let sinks = await services.alertSinkList()
+        let sinks = await services.sinks.list()
         values["hasSinks"] = !sinks.isEmpty
         values["sinks"] = sinks.map { ["name": $0.name, "description": $0.description, "removable": $0.source == "api"] as [String: Any] }
-        let sinkForm = SinkForm(services.sinkTypes)
+        let sinkForm = SinkForm(services.sinks.types)
         values["sinkForm"] = sinkForm
         values["canAddSinks"] = !sinkForm.choices.isEmpty
         values["pendingAlerts"] = try await store.pendingMessageCount()
@@ -230,8 +230,8 @@ extension WebRoutes {
         try await services.store.setSetting("scanning.port_range", to: ports.isEmpty ? nil : ports)
         try await services.store.setSetting("scanning.enable_os_detection", to: form["os"] == "true" ? "true" : "false")
         let outside = form["outside"] == "true"
-        let wasOutside = try await services.allowsScansOutsideScope()
-        try await services.store.setSetting(ServerServices.allowOutsideScopeSetting, to: outside ? "true" : "false")
+        let wasOutside = try await services.scanning.allowsScansOutsideScope()
+        try await services.scanning.allowScansOutsideScope(outside)
         await services.audit(
             "config_update", context, request: request, resource: ("config", "scanning"),
             details:
@@ -307,13 +307,13 @@ extension WebRoutes {
         }
         try await Accounts(store: services.accounts, hasher: services.hasher).setPassword(of: user.username, to: form["new_password"] ?? "")
         await services.audit("password_change", context, request: request)
-        let (cookie, _) = try await services.startSession(for: user, remember: false, request: request, context: context)
+        let (cookie, _) = try await services.sessions.start(for: user, remember: false, request: request, context: context)
         return Self.redirect("/settings?done=Password+changed%3B+other+sessions+have+ended.", cookie: cookie)
     }
 
     @Sendable func testAlert(_ request: Request, context: ArgusRequestContext) async throws -> Response {
         let name = try context.parameters.require("name")
-        guard await services.hasAlertSink(name) else { throw APIError.notFound("Alert sink") }
+        guard await services.sinks.contains(name) else { throw APIError.notFound("Alert sink") }
         do {
             try await services.alerts.test(name)
             await services.audit("alert_test", context, request: request, resource: ("alert_sink", name))
@@ -327,8 +327,8 @@ extension WebRoutes {
     @Sendable func addSink(_ request: Request, context: ArgusRequestContext) async throws -> Response {
         let form = try await Form(request)
         do {
-            let settings = try SinkForm.settings(from: form, registry: services.sinkTypes, services: services)
-            let sink = try await services.addAlertSink(settings)
+            let settings = try SinkForm.settings(from: form, registry: services.sinks.types, services: services)
+            let sink = try await services.sinks.add(settings)
             await services.audit("alert_sink_add", context, request: request, resource: ("alert_sink", sink.name), details: "web: \(settings.type)")
             return Self.redirect("/settings?done=Alert+sink+added.")
         } catch let error as APIError {
@@ -338,7 +338,7 @@ extension WebRoutes {
 
     @Sendable func removeSink(_ request: Request, context: ArgusRequestContext) async throws -> Response {
         let name = try context.parameters.require("name")
-        try await services.removeAlertSink(name)
+        try await services.sinks.remove(named: name)
         await services.audit("alert_sink_remove", context, request: request, resource: ("alert_sink", name), details: "web")
         return Self.redirect("/settings?done=Alert+sink+removed.")
     }
@@ -353,7 +353,7 @@ extension WebRoutes {
             guard let id = Int64(text) else { throw APIError.notFound("Device") }
             device = DeviceID(id)
         }
-        try await services.snoozeAlerts(for: device, minutes: minutes)
+        try await services.suppression.snooze(device, minutes: minutes)
         await services.audit(
             minutes > 0 ? "alerts_snoozed" : "alerts_unsnoozed", context, request: request, resource: device.map { ("device", "\($0.rawValue)") },
             details: "web: \(minutes) minutes")
@@ -362,7 +362,7 @@ extension WebRoutes {
     }
 
     @Sendable func applyRetention(_ request: Request, context: ArgusRequestContext) async throws -> Response {
-        let deleted = try await services.pruneScans()
+        let deleted = try await services.retention.prune()
         await services.audit("retention_cleanup", context, request: request, details: "web: \(deleted) scans")
         return Self.redirect("/settings?done=\(deleted)+old+scans+deleted.")
     }

@@ -21,24 +21,24 @@ struct WebRoutes {
         self.pages = try PageRenderer()
     }
 
-    func register(on router: Router<ArgusRequestContext>) {
-        router.get("/static/app.css") { _, _ in WebAssets.response(PackageResources.app_css, type: "text/css; charset=utf-8") }
-        router.get("/static/app.js") { _, _ in WebAssets.response(PackageResources.app_js, type: "text/javascript; charset=utf-8") }
-        router.get("/login", use: loginPage)
-        router.post("/login", use: login)
-        router.get("/setup", use: setupPage)
-        router.post("/setup", use: setup)
-        router.post("/logout", use: logout)
-        router.get("/", use: dashboard)
-        router.get("/devices", use: devices)
-        router.get("/devices/:id", use: device)
-        router.post("/devices/:id", use: editDevice)
-        router.get("/scans", use: scans)
-        router.post("/scans", use: startScan)
-        router.post("/scans/:id/cancel", use: cancelScan)
-        router.get("/changes", use: changes)
-        router.post("/changes/acknowledge", use: acknowledge)
-        registerMore(on: router)
+    func register(on routes: RouteGroups) {
+        routes.assets.get("/static/app.css") { _, _ in WebAssets.response(PackageResources.app_css, type: "text/css; charset=utf-8") }
+        routes.assets.get("/static/app.js") { _, _ in WebAssets.response(PackageResources.app_js, type: "text/javascript; charset=utf-8") }
+        routes.open.get("/login", use: loginPage)
+        routes.open.post("/login", use: login)
+        routes.open.get("/setup", use: setupPage)
+        routes.open.post("/setup", use: setup)
+        routes.pages.post("/logout", use: logout)
+        routes.pages.get("/", use: dashboard)
+        routes.pages.get("/devices", use: devices)
+        routes.pages.get("/devices/:id", use: device)
+        routes.pages.post("/devices/:id", use: editDevice)
+        routes.pages.get("/scans", use: scans)
+        routes.pages.post("/scans", use: startScan)
+        routes.pages.post("/scans/:id/cancel", use: cancelScan)
+        routes.pages.get("/changes", use: changes)
+        routes.pages.post("/changes/acknowledge", use: acknowledge)
+        registerMore(on: routes)
     }
 
     // MARK: Helpers
@@ -103,9 +103,9 @@ struct WebRoutes {
         let form = try await Form(request)
         let next = Self.safeNext(form["next"])
         do {
-            let user = try await services.verifyCredentials(
+            let user = try await services.credentials.verify(
                 username: form["username"] ?? "", password: form["password"] ?? "", request: request, context: context)
-            let (cookie, _) = try await services.startSession(for: user, remember: form["remember"] == "true", request: request, context: context)
+            let (cookie, _) = try await services.sessions.start(for: user, remember: form["remember"] == "true", request: request, context: context)
             return Self.redirect(next, cookie: cookie)
         } catch let error as APIError {
             // The form again, with the reason; 429 while throttled.
@@ -136,14 +136,14 @@ struct WebRoutes {
         if let problem = PasswordHasher.problem(with: password) { return failure("The password \(problem).") }
         var networks: [String] = []
         if let subnet = form["subnet"], !subnet.isEmpty {
-            do { networks = try services.setupNetworks(subnet) } catch { return failure("The network: \(error).") }
+            do { networks = try services.setup.networks(subnet) } catch { return failure("The network: \(error).") }
         }
         var cadence: ScanCadence?
         if let schedule = form["schedule"], !schedule.isEmpty {
             do { cadence = try ScanCadence(schedule) } catch { return failure("The schedule: \(error.description).") }
         }
         let user: User
-        switch try await services.completeSetup(
+        switch try await services.setup.complete(
             username: username, password: password, token: form["setup_token"] ?? "", networks: networks, request: request, context: context)
         {
         case .created(let created): user = created
@@ -156,7 +156,7 @@ struct WebRoutes {
                     id: ScheduleID(0), name: "Network", expression: cadence.description, profile: services.configuration.scanProfile,
                     nextRunAt: cadence.nextRun(after: Date())))
         }
-        let (cookie, _) = try await services.startSession(for: user, remember: false, request: request, context: context)
+        let (cookie, _) = try await services.sessions.start(for: user, remember: false, request: request, context: context)
         return Self.redirect("/", cookie: cookie)
     }
 
@@ -165,7 +165,7 @@ struct WebRoutes {
             try await services.accounts.deleteSession(idHash: session.idHash)
             await services.audit("logout", context, request: request, user: user)
         }
-        return Self.redirect("/login", cookie: services.expiredSessionCookie(request, context: context))
+        return Self.redirect("/login", cookie: services.sessions.expired(request, context: context))
     }
 
     // MARK: Dashboard
@@ -221,7 +221,7 @@ struct WebRoutes {
         query.isTrusted = try? request.queryBool("is_trusted")
         query.search = request.queryText("q").map { String($0.prefix(200)) }
         let type = request.queryText("type")
-        query.deviceType = type.flatMap { DeviceType(rawValue: $0) != nil ? $0 : nil }
+        query.deviceType = type.flatMap(DeviceType.init(rawValue:))
         let zone = request.queryText("zone")
         query.zone = zone
         let sort = request.queryText("sort") ?? "ip"
@@ -235,8 +235,8 @@ struct WebRoutes {
             let device = listing.device
             return Self.present([
                 "id": device.id.rawValue, "name": Self.name(device), "ip": device.ip, "mac": device.mac ?? "", "vendor": device.vendor ?? "",
-                "randomizedMac": device.hasRandomizedMAC, "type": device.deviceType,
-                "typeLabel": DeviceType(rawValue: device.deviceType)?.label ?? "Unknown", "openPorts": listing.openPorts,
+                "randomizedMac": device.hasRandomizedMAC, "type": device.deviceType.rawValue,
+                "typeLabel": device.deviceType.label, "openPorts": listing.openPorts,
                 "risk": device.riskLevel.rawValue, "score": device.riskScore, "online": device.isOnline, "lastSeen": Self.date(device.lastSeen),
                 "isTrusted": device.isTrusted, "zone": device.zone?.isEmpty == false ? device.zone : nil,
             ])
@@ -279,8 +279,8 @@ struct WebRoutes {
         values["device"] =
             [
                 "id": device.id.rawValue, "name": Self.name(device), "ip": device.ip, "mac": device.mac ?? "—", "vendor": device.vendor ?? "—",
-                "randomizedMac": device.hasRandomizedMAC, "type": device.deviceType,
-                "typeLabel": DeviceType(rawValue: device.deviceType)?.label ?? "Unknown", "hostname": device.hostname ?? "—",
+                "randomizedMac": device.hasRandomizedMAC, "type": device.deviceType.rawValue,
+                "typeLabel": device.deviceType.label, "hostname": device.hostname ?? "—",
                 "os": device.osName.map { $0 + (device.osAccuracy.map { " (\($0)%)" } ?? "") } ?? "—", "risk": device.riskLevel.rawValue,
                 "score": device.riskScore, "timesSeen": device.timesSeen, "firstSeen": Self.date(device.firstSeen),
                 "lastSeen": Self.date(device.lastSeen), "online": device.isOnline, "label": device.label ?? "", "notes": device.notes ?? "",
@@ -359,9 +359,9 @@ struct WebRoutes {
             ])
         }
         // The configured profile, as the dashboard's button uses: a host-discovery scan only when chosen.
-        let configured = (try? await services.defaultProfile())?.name ?? services.configuration.scanProfile
+        let configured = (try? await services.scanning.defaultProfile())?.name ?? services.configuration.scanProfile
         values["profiles"] = Self.options(services.configuration.profiles.map(\.name), selected: configured)
-        values["defaultTargets"] = (try? await services.configuredSubnets().joined(separator: ", ")) ?? ""
+        values["defaultTargets"] = (try? await services.scanning.configuredSubnets().joined(separator: ", ")) ?? ""
         values["scans"] = try await services.store.scans(ScanQuery(limit: 50)).items.map { scan -> [String: Any] in
             Self.present([
                 "id": scan.id.rawValue, "started": Self.date(scan.startedAt ?? scan.createdAt),
@@ -376,13 +376,13 @@ struct WebRoutes {
     @Sendable func startScan(_ request: Request, context: ArgusRequestContext) async throws -> Response {
         let form = try await Form(request)
         do {
-            guard var profile = try await services.defaultProfile(named: form["profile"]) else {
+            guard var profile = try await services.scanning.defaultProfile(named: form["profile"]) else {
                 throw APIError.invalid("profile", "one of quick, normal, intensive")
             }
             if let ports = form["ports"], !ports.isEmpty {
                 do { profile.ports = try PortSpecification(ports) } catch { throw APIError.invalid("ports", "\(error)") }
             }
-            let targets = try await services.networkTargets(ScanTargetRules.split(form["targets"] ?? ""))
+            let targets = try await services.scanning.networkTargets(ScanTargetRules.split(form["targets"] ?? ""))
             let id = try await services.scans.start(
                 ScanRequest(
                     targets: targets, profile: profile, resolvesNames: services.configuration.resolveNames,
@@ -427,7 +427,7 @@ struct WebRoutes {
     @Sendable func acknowledge(_ request: Request, context: ArgusRequestContext) async throws -> Response {
         let form = try await Form(request)
         let ids = form.all("ids").compactMap(Int64.init).prefix(10_000).map { ChangeID($0) }
-        let (updated, withdrawn) = ids.isEmpty ? (0, 0) : try await services.acknowledgeChanges(Array(ids), acknowledged: true)
+        let (updated, withdrawn) = ids.isEmpty ? (0, 0) : try await services.suppression.acknowledge(Array(ids), acknowledged: true)
         if updated > 0 {
             await services.audit(
                 "change_acknowledge", context, request: request,

@@ -31,7 +31,7 @@ let path = CommandLine.arguments.dropFirst().first ?? "alerts.jsonl"
 let store = InMemoryDeviceStore()
 let sink = JSONLinesSink(path: path)
 let alerts = [
-    Alert(id: "demo-1", kind: .newDevice, severity: .warning, title: AlertKind.newDevice.title, message: "A new device appeared at 192.0.2.10."),
+    Alert(id: "demo-1", kind: .deviceAdded, severity: .warning, title: AlertKind.deviceAdded.title, message: "A new device appeared at 192.0.2.10."),
     Alert(
         id: "demo-2", kind: .newCVE, severity: .warning, title: AlertKind.newCVE.title, message: "CVE-2024-6387 applies to a service on 192.0.2.10."),
 ]

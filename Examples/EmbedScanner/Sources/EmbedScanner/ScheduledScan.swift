@@ -22,7 +22,7 @@ func runScheduledScan(of target: String) async throws {
     let dispatcher = AlertDispatcher(store: store, sinks: [PrintingSink()])
     let monitor = Monitor(
         store: store, scanner: NmapScanner(),
-        alerting: Monitor.Alerting(rules: AlertRules(kinds: [.newDevice, .baselineRecorded]), dispatcher: dispatcher))
+        alerting: Monitor.Alerting(rules: AlertRules(kinds: [.deviceAdded, .baselineRecorded]), dispatcher: dispatcher))
     let scans = ScanCoordinator(monitor: monitor)
     // Host discovery every hour; due now.
     _ = try await store.createSchedule(

@@ -25,7 +25,7 @@ public struct Device: Sendable, Codable, Hashable, Identifiable {
     /// The vendor (from the MAC prefix).
     public var vendor: String?
     /// The device type (`router`, `printer`, …; `unknown` until classified).
-    public var deviceType: String
+    public var deviceType: DeviceType
     /// The best OS match when last detected.
     public var osName: String?
     /// nmap's accuracy for ``osName``.
@@ -55,7 +55,7 @@ public struct Device: Sendable, Codable, Hashable, Identifiable {
 
     /// Creates a device record.
     public init(
-        id: DeviceID, mac: String? = nil, ip: String, hostname: String? = nil, vendor: String? = nil, deviceType: String = "unknown",
+        id: DeviceID, mac: String? = nil, ip: String, hostname: String? = nil, vendor: String? = nil, deviceType: DeviceType = .unknown,
         osName: String? = nil, osAccuracy: Int? = nil, firstSeen: Date, lastSeen: Date, timesSeen: Int = 1, lastScanID: ScanID? = nil,
         isOnline: Bool = true, riskLevel: RiskLevel = .none, riskScore: Int = 0, label: String? = nil, notes: String? = nil, isTrusted: Bool = false,
         zone: String? = nil

@@ -72,6 +72,6 @@ extension DeviceUpdate {
         ).type
         self.init(
             deviceID: deviceID, ip: host.primaryAddress ?? "", mac: mac.flatMap { Addresses.normalizedMAC($0.address) },
-            hostname: host.primaryHostname, vendor: mac?.vendor, deviceType: type.rawValue, osName: os?.name, osAccuracy: os?.accuracy, ports: ports)
+            hostname: host.primaryHostname, vendor: mac?.vendor, deviceType: type, osName: os?.name, osAccuracy: os?.accuracy, ports: ports)
     }
 }

@@ -38,8 +38,8 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
         } catch let error as any HTTPResponseError {
             response = try error.response(from: request, context: context)
         } catch let error as StoreError {
-            services.noteStoreError(error)
-            context.logger.error("store error (\(error.code.rawValue)): \(services.redacted(error))")
+            services.storeHealth.note(error)
+            context.logger.error("store error (\(error.code.rawValue)): \(services.storeHealth.redacted(error))")
             response = try Self.answer(for: error).response(from: request, context: context)
         }
         for field in Self.headers where response.headers[field.name] == nil { response.headers.append(field) }

@@ -12,14 +12,14 @@ import Hummingbird
 /// half-readable inventory for the truth. A restart after the database is restored clears it.
 struct StoreHealthMiddleware: RouterMiddleware {
     typealias Context = ArgusRequestContext
-    /// What the server shares.
-    let services: ServerServices
+    /// Whether the store can be used.
+    let storeHealth: StoreHealth
 
     /// Paths that answer whatever the store's state.
     static let alwaysServed: Set<String> = ["/health", "/api/openapi.json", "/static/app.css", "/static/app.js"]
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        if !Self.alwaysServed.contains(request.uri.path), let problem = await services.storeProblem() {
+        if !Self.alwaysServed.contains(request.uri.path), let problem = await storeHealth.problem() {
             throw APIError(.serviceUnavailable, "Argus cannot serve requests: \(problem)")
         }
         return try await next(request, context)
