@@ -48,6 +48,8 @@ let package = Package(
         // Raw sockets for the SMTP and MQTT alert sinks (already in the graph through AHC).
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        // `swift package generate-documentation --target Argus`: the API reference, built in CI.
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin.git", from: "1.5.0"),
         // CSV exports: a kept writer for quoting (formula neutralisation stays Argus's own).
         .package(url: "https://github.com/yaslab/CSV.swift.git", from: "2.5.2"),
     ],

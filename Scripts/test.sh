@@ -44,4 +44,12 @@ if [ $# -eq 0 ]; then
     grep -q "keeps the DeviceStore contract" "$out/store.txt"
     rm -rf "$out"
     echo "examples: built and ran"
+    # The API reference: the Argus module's DocC catalog, with every warning (a broken symbol
+    # link, a missing page) an error.
+    docs=$(mktemp -d)
+    swift package --allow-writing-to-directory "$docs" generate-documentation --target Argus \
+        --output-path "$docs/Argus.doccarchive" --warnings-as-errors --disable-indexing
+    test -f "$docs/Argus.doccarchive/data/documentation/argus.json"
+    rm -rf "$docs"
+    echo "docs: the Argus reference builds without warnings"
 fi

@@ -105,28 +105,48 @@ final class Connection {
         port: Int,
         tls: TLSClient?,
         timeout: Duration,
+        resolver: SinkHostResolver = .system,
         maximumPending: Int = 64 * 1024,
         _ body: (Connection) async throws -> Result
     ) async throws -> Result {
         // A day is plenty, and keeps NIO's deadlines far from overflowing.
         let timeout = min(timeout, .seconds(86_400))
         let start = ContinuousClock.now
-        let asyncChannel: NIOAsyncChannel<ByteBuffer, ByteBuffer>
+        // Resolved and checked here, and only those addresses are connected to (no DNS
+        // rebinding to a metadata service); each is tried in turn.
+        let addresses: [SocketAddress]
         do {
-            asyncChannel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                .connectTimeout(TimeAmount(timeout))
-                .channelOption(.socketOption(.tcp_nodelay), value: 1)
-                .connect(host: host, port: port) { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(ReceivedBytes())
-                        if let tls {
-                            try channel.pipeline.syncOperations.addHandler(tls.makeHandler(), position: .first)
-                        }
-                        return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
-                    }
-                }
+            addresses = try await resolver.addresses(of: host, port: port)
         } catch {
-            throw ConnectionError(Self.describeConnect(error, host: host, port: port, timeout: timeout), isTimeout: Self.isConnectTimeout(error))
+            throw ConnectionError("\(error)", isTimeout: false)
+        }
+        var connected: NIOAsyncChannel<ByteBuffer, ByteBuffer>?
+        var failures: [String] = []
+        for address in addresses {
+            let left = timeout - (ContinuousClock.now - start)
+            guard left > .zero else { break }
+            do {
+                connected = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                    .connectTimeout(TimeAmount(left))
+                    .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                    .connect(to: address) { channel in
+                        channel.eventLoop.makeCompletedFuture {
+                            try channel.pipeline.syncOperations.addHandler(ReceivedBytes())
+                            if let tls {
+                                try channel.pipeline.syncOperations.addHandler(tls.makeHandler(), position: .first)
+                            }
+                            return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                        }
+                    }
+                break
+            } catch {
+                if Self.isConnectTimeout(error) { throw ConnectionError("could not connect to \(host):\(port) within \(timeout)", isTimeout: true) }
+                failures.append(Self.describe(error))
+            }
+        }
+        guard let asyncChannel = connected else {
+            if failures.isEmpty { throw ConnectionError("could not connect to \(host):\(port) within \(timeout)", isTimeout: true) }
+            throw ConnectionError("cannot connect to \(host):\(port): " + failures.joined(separator: "; "), isTimeout: false)
         }
         let remaining = timeout - (ContinuousClock.now - start)
         return try await Self.run(asyncChannel, timeout: timeout, remaining: remaining, maximumPending: maximumPending, body)
@@ -136,17 +156,6 @@ final class Connection {
     private static func isConnectTimeout(_ error: any Error) -> Bool {
         if let error = error as? ChannelError, case .connectTimeout = error { return true }
         return false
-    }
-
-    /// A readable reason for a failed connect.
-    private static func describeConnect(_ error: any Error, host: String, port: Int, timeout: Duration) -> String {
-        if isConnectTimeout(error) { return "could not connect to \(host):\(port) within \(timeout)" }
-        if let error = error as? NIOConnectionError {
-            if error.dnsAError != nil && error.dnsAAAAError != nil { return "cannot resolve \(host)" }
-            let reasons = error.connectionErrors.map { describe($0.error) }
-            return "cannot connect to \(host):\(port)" + (reasons.isEmpty ? "" : ": " + reasons.joined(separator: "; "))
-        }
-        return "cannot connect to \(host):\(port): \(error)"
     }
 
     /// Runs `body` under the deadline: a timer closes the channel when it passes.

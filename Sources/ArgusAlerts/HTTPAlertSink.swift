@@ -78,6 +78,9 @@ public struct HTTPAlertSink: AlertSink, CustomStringConvertible {
     public let recipient: String?
     /// How long one delivery may take.
     public let timeout: Duration
+    /// Resolves the host when a delivery connects, refusing addresses no sink may reach (the
+    /// system's resolver unless a test gives its own).
+    public var resolver: SinkHostResolver = .system
 
     /// Creates a sink.
     /// - Parameters:
@@ -151,20 +154,36 @@ public struct HTTPAlertSink: AlertSink, CustomStringConvertible {
         [secret].compactMap(\.self) + ([.slack, .discord, .teams].contains(service) ? [url] : [])
     }
 
-    /// The client of every alert request: redirects are never followed (see the type's notes).
-    static let client = HTTPClient(
-        eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: HTTPClient.Configuration(redirectConfiguration: .disallow))
-
     public func deliver(_ alert: Alert) async throws {
-        var request = HTTPClientRequest(
-            url: service == .telegram ? "\(url.hasSuffix("/") ? String(url.dropLast()) : url)/bot\(secret ?? "")/sendMessage" : url)
+        let target = service == .telegram ? "\(url.hasSuffix("/") ? String(url.dropLast()) : url)/bot\(secret ?? "")/sendMessage" : url
+        guard let components = URLComponents(string: target), let host = components.host, !host.isEmpty else {
+            throw ConfigurationError("alert sink \(name): '\(Self.redacted(url))' is not an http(s) URL")
+        }
+        let port = components.port ?? (components.scheme?.lowercased() == "https" ? 443 : 80)
+        // The name is resolved and checked here, and the request goes to that address (the
+        // certificate is still checked against the name): a rebound name never reaches a
+        // metadata service. Redirects are never followed (see the type's notes).
+        let addresses = try await resolver.addresses(of: host, port: port)
+        var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow)
+        let bare = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
+        if let address = addresses.first?.ipAddress, address != bare { configuration.dnsOverride = [bare: address] }
+        let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+        var request = HTTPClientRequest(url: target)
         request.method = .POST
         let (body, headers) = try payload(for: alert, timestamp: Int(Date().timeIntervalSince1970))
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         request.body = .bytes(ByteBuffer(string: body))
-        let response = try await Self.client.execute(request, timeout: .seconds(timeout.components.seconds))
-        _ = try? await response.body.collect(upTo: 64 * 1024)
-        guard (200..<300).contains(Int(response.status.code)) else { throw DeliveryError(status: Int(response.status.code)) }
+        let status: Int
+        do {
+            let response = try await client.execute(request, timeout: .seconds(timeout.components.seconds))
+            _ = try? await response.body.collect(upTo: 64 * 1024)
+            status = Int(response.status.code)
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+        try? await client.shutdown()
+        guard (200..<300).contains(status) else { throw DeliveryError(status: status) }
     }
 
     /// The body and headers for a service.

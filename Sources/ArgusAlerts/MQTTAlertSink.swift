@@ -46,6 +46,9 @@ public struct MQTTAlertSink: AlertSink, CustomStringConvertible {
     public let trustRootsFile: String?
     /// How long one delivery may take, connecting included.
     public let timeout: Duration
+    /// Resolves the host when a delivery connects, refusing addresses no sink may reach (the
+    /// system's resolver unless a test gives its own).
+    public var resolver: SinkHostResolver = .system
     /// TLS settings, when ``tls`` is on.
     let tlsClient: TLSClient?
 
@@ -172,7 +175,7 @@ public struct MQTTAlertSink: AlertSink, CustomStringConvertible {
             will: Message(topic: statusTopic, payload: "offline", retain: true)
         )
         do {
-            try await Connection.with(host: host, port: Int(port), tls: tlsClient, timeout: timeout) { connection in
+            try await Connection.with(host: host, port: Int(port), tls: tlsClient, timeout: timeout, resolver: resolver) { connection in
                 try await connection.write(ByteBuffer(bytes: connect))
                 let acknowledgement = try await connection.read(MQTTPacket.parse)
                 guard acknowledgement.type == .connack, acknowledgement.body.count == 2 else {

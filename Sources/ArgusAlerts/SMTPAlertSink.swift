@@ -59,6 +59,9 @@ public struct SMTPAlertSink: AlertSink, CustomStringConvertible {
     public let trustRootsFile: String?
     /// How long one delivery may take, connecting included.
     public let timeout: Duration
+    /// Resolves the host when a delivery connects, refusing addresses no sink may reach (the
+    /// system's resolver unless a test gives its own).
+    public var resolver: SinkHostResolver = .system
     /// TLS, unless ``security`` is ``Security/none``.
     let tls: TLSClient?
 
@@ -170,7 +173,8 @@ public struct SMTPAlertSink: AlertSink, CustomStringConvertible {
     public func deliver(_ alert: Alert) async throws {
         let message = Self.message(for: alert, from: from, to: to)
         do {
-            try await Connection.with(host: host, port: Int(port), tls: security == .tls ? tls : nil, timeout: timeout) { connection in
+            try await Connection.with(host: host, port: Int(port), tls: security == .tls ? tls : nil, timeout: timeout, resolver: resolver) {
+                connection in
                 try await send(message, on: connection)
             }
         } catch let error as DeliveryError {

@@ -5,6 +5,7 @@
 
 public import Argus
 public import Foundation
+import NIOCore
 
 #if canImport(Glibc)
     import Glibc
@@ -32,6 +33,9 @@ public struct SyslogAlertSink: AlertSink, CustomStringConvertible {
     public let transport: Transport
     /// The syslog facility (16 = local0).
     public let facility: Int
+    /// Resolves the host when a delivery connects, refusing addresses no sink may reach (the
+    /// system's resolver unless a test gives its own).
+    public var resolver: SinkHostResolver = .system
 
     /// Creates a sink.
     public init(name: String, host: String, port: UInt16 = 514, transport: Transport = .udp, facility: Int = 16) {
@@ -53,8 +57,15 @@ public struct SyslogAlertSink: AlertSink, CustomStringConvertible {
     public func deliver(_ alert: Alert) async throws {
         let message = Self.format(alert, facility: facility, hostname: Self.hostname, processID: Int(getpid()))
         let (host, port, transport) = (host, port, transport)
+        // Resolved and checked once, and sent to that address only (no DNS rebinding).
+        let addresses: [SocketAddress]
+        do {
+            addresses = try await resolver.addresses(of: host, port: Int(port))
+        } catch {
+            throw SendError(description: "\(error)")
+        }
         try await Task.detached {
-            try Self.send(message, host: host, port: port, transport: transport)
+            try Self.send(message, to: addresses[0], host: host, port: port, transport: transport)
         }.value
     }
 
@@ -93,21 +104,15 @@ public struct SyslogAlertSink: AlertSink, CustomStringConvertible {
         return result
     }
 
-    private static func send(_ message: String, host: String, port: UInt16, transport: Transport) throws {
-        var hints = addrinfo()
-        hints.ai_family = AF_UNSPEC
-        hints.ai_socktype = Int32(transport == .udp ? SOCK_DGRAM.rawValue : SOCK_STREAM.rawValue)
-        var result: UnsafeMutablePointer<addrinfo>?
-        guard getaddrinfo(host, String(port), &hints, &result) == 0, let first = result else {
-            throw SendError(description: "cannot resolve \(host)")
-        }
-        defer { freeaddrinfo(result) }
-        let socket = Glibc.socket(first.pointee.ai_family, first.pointee.ai_socktype, first.pointee.ai_protocol)
+    private static func send(_ message: String, to address: SocketAddress, host: String, port: UInt16, transport: Transport) throws {
+        let family = address.protocol == .inet6 ? AF_INET6 : AF_INET
+        let socket = Glibc.socket(family, Int32(transport == .udp ? SOCK_DGRAM.rawValue : SOCK_STREAM.rawValue), 0)
         guard socket >= 0 else { throw SendError(description: "no socket: \(String(cString: strerror(errno)))") }
         defer { close(socket) }
         var timeout = timeval(tv_sec: 5, tv_usec: 0)
         setsockopt(socket, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        guard connect(socket, first.pointee.ai_addr, first.pointee.ai_addrlen) == 0 else {
+        let status = address.withSockAddr { pointer, length in connect(socket, pointer, socklen_t(length)) }
+        guard status == 0 else {
             throw SendError(description: "cannot reach \(host):\(port): \(String(cString: strerror(errno)))")
         }
         let bytes = Array((transport == .tcp ? "\(message.utf8.count) \(message)" : message).utf8)

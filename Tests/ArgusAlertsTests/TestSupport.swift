@@ -127,7 +127,7 @@ enum Environment {
             let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
             guard fd >= 0 else { throw TestFailure("no socket") }
             defer { close(fd) }
-            var address = sockaddr_in()
+            var address = Glibc.sockaddr_in()
             address.sin_family = sa_family_t(AF_INET)
             address.sin_port = UInt16(port).bigEndian
             address.sin_addr.s_addr = inet_addr("127.0.0.1")
@@ -159,7 +159,7 @@ enum Environment {
         while ContinuousClock.now < end {
             let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
             guard fd >= 0 else { throw TestFailure("no socket") }
-            var address = sockaddr_in()
+            var address = Glibc.sockaddr_in()
             address.sin_family = sa_family_t(AF_INET)
             address.sin_port = UInt16(port).bigEndian
             address.sin_addr.s_addr = inet_addr("127.0.0.1")
