@@ -40,6 +40,9 @@ public actor AlertDispatcher {
     ///   - sinks: Where alerts go, by ``AlertSink/name``.
     ///   - policy: The delivery policy for sinks without one of their own.
     ///   - policies: Policies by sink name.
+    ///   - initialDelay: The first retry's delay, in seconds; each further one doubles.
+    ///   - maximumDelay: The longest delay between retries, in seconds.
+    ///   - perSinkLimit: At most this many messages per sink per round.
     public init(
         store: any AlertOutbox & SettingsStore, sinks: [any AlertSink], policy: DeliveryPolicy = DeliveryPolicy(),
         policies: [String: DeliveryPolicy] = [:], initialDelay: TimeInterval = 30, maximumDelay: TimeInterval = 3_600, perSinkLimit: Int = 50
@@ -108,7 +111,9 @@ public actor AlertDispatcher {
     /// Delivers the outbox every `interval` until the task is cancelled: the delivery loop of a
     /// program that embeds Argus (argus-server runs it beside its HTTP server). What is
     /// undelivered when it stops waits in the store for the next run.
-    /// - Parameter onRound: Called with each round's counts, or why the outbox could not be read.
+    /// - Parameters:
+    ///   - interval: How long to wait between rounds.
+    ///   - onRound: Called with each round's counts, or why the outbox could not be read.
     public func run(every interval: Duration, onRound: @Sendable (Result<Round, any Error>) -> Void = { _ in }) async {
         while !Task.isCancelled {
             do {

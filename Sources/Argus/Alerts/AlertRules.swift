@@ -52,6 +52,7 @@ public struct AlertRules: Sendable, Hashable, Codable {
     ///   - changes: What the scan noticed, in order.
     ///   - scanID: The scan (part of each alert's id).
     ///   - devices: What is known of the devices the changes name (for filters and names).
+    ///   - date: When the alerts are made (their creation time).
     public func alerts(for changes: [NewChange], scanID: ScanID, devices: (DeviceReference?) -> Device?, at date: Date = Date()) -> [Alert] {
         var alerts: [Alert] = []
         for (index, change) in changes.enumerated() {

@@ -19,7 +19,9 @@ public enum SecretRedaction {
     public static let placeholder = "[redacted]"
 
     /// `text` with every known secret replaced by ``placeholder``.
-    /// - Parameter secrets: The values to hide; empty ones are ignored.
+    /// - Parameters:
+    ///   - text: What may hold secrets (an error's message, a description).
+    ///   - secrets: The values to hide; empty ones are ignored.
     public static func redact(_ text: String, secrets: [String]) -> String {
         var forms = Set<String>()
         for secret in secrets where !secret.isEmpty {

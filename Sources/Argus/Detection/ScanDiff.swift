@@ -27,8 +27,10 @@ import Synchronization
 /// ```
 public enum ScanDiff {
     /// The changes from the scan in `oldPath` to the scan in `newPath`.
-    /// - Parameter detector: How risk is judged (the built-in port rules and vulnerabilities by
-    ///   default).
+    /// - Parameters:
+    ///   - oldPath: The older scan's file.
+    ///   - newPath: The newer scan's file.
+    ///   - detector: How risk is judged (the built-in port rules and vulnerabilities by default).
     /// - Throws: ``NmapXMLError`` when either file cannot be read.
     public static func changes(from oldPath: String, to newPath: String, detector: ThreatDetector = ThreatDetector()) throws -> [NewChange] {
         // The two files are read, their hosts classified and assessed, at the same time: one on

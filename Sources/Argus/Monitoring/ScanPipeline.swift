@@ -128,6 +128,7 @@ public struct ScanPipeline: Sendable {
     ///   - scanID: The scan.
     ///   - scannedAt: When the scan saw its hosts.
     ///   - detector: How risk is judged (with the store's imported vulnerabilities, when any).
+    ///   - changeDetector: How changes are found.
     ///   - alerting: Which changes alert, and for which sinks.
     ///   - namesVendors: Whether MAC addresses reported without a vendor get one from nmap's table.
     public init(
@@ -207,8 +208,9 @@ public struct ScanPipeline: Sendable {
     /// Ends the scan: known devices at covered addresses that it did not see are marked offline
     /// and reported gone (unless they were seen after the scan), and the alerts of its changes
     /// are queued.
-    /// - Parameter reportingAbsent: False for a scan cut short, which cannot say what it did
-    ///   not see.
+    /// - Parameters:
+    ///   - recorder: The store's recorder for this scan.
+    ///   - reportingAbsent: False for a scan cut short, which cannot say what it did not see.
     public mutating func finish(into recorder: any ScanRecorder, reportingAbsent: Bool = true) throws {
         var offline: [DeviceID] = []
         for device in known.values.sorted(by: { $0.id < $1.id })

@@ -26,7 +26,7 @@ internal import CLibXML2
 /// handed on and ``ScanRun/truncation`` says where the input ended.
 ///
 /// A reader is not thread-safe: one task owns it. Events are delivered synchronously from
-/// within ``feed(_:)`` and ``finish()``.
+/// within ``feed(_:)-([UInt8])`` and ``finish()``.
 public final class NmapXMLReader {
     /// Bounds that keep a hostile document from exhausting memory.
     public struct Limits: Sendable, Hashable {
@@ -68,7 +68,7 @@ public final class NmapXMLReader {
     /// - Parameters:
     ///   - limits: Bounds on attribute, text and nesting sizes.
     ///   - onEvent: Called for each ``NmapXMLEvent``, in document order, from within
-    ///     ``feed(_:)`` and ``finish()``.
+    ///     ``feed(_:)-([UInt8])`` and ``finish()``.
     public init(limits: Limits = Limits(), onEvent: @escaping (NmapXMLEvent) -> Void) {
         _ = Self.libraryInitialized
         state = .allocate(capacity: 1)

@@ -54,7 +54,9 @@ public struct ScheduleRunner: Sendable {
     }
 
     /// Checks the schedules every `interval` until the task is cancelled.
-    /// - Parameter onOutcome: Called with what each check did (for logs).
+    /// - Parameters:
+    ///   - interval: How long to wait between checks.
+    ///   - onOutcome: Called with what each check did (for logs).
     public func run(every interval: Duration, onOutcome: @Sendable (Outcome) -> Void = { _ in }) async {
         while !Task.isCancelled {
             for outcome in await tick(at: Date()) { onOutcome(outcome) }

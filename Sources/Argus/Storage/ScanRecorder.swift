@@ -94,7 +94,9 @@ extension ScanResult {
 extension DeviceReference {
     /// The device id this reference names, for a recorder that has added `added` so far.
     ///
-    /// - Parameter exists: Whether the store knows a device.
+    /// - Parameters:
+    ///   - added: The devices the recorder added so far, in order.
+    ///   - exists: Whether the store knows a device.
     /// - Throws: ``StoreError`` when the device is unknown or the index out of range.
     public func resolve(added: [DeviceID], exists: (DeviceID) throws -> Bool) throws -> DeviceID {
         switch self {

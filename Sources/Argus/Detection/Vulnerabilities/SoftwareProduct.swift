@@ -7,7 +7,7 @@
 ///
 /// nmap and NVD do not always spell a product alike (nmap's `igor_sysoev:nginx` is NVD's
 /// `f5:nginx`; NVD's `vsftpd_project:vsftpd` is nmap's `vsftpd:vsftpd`), so products are compared
-/// in their ``canonical`` form.
+/// through the catalog's table of equivalent names (``VulnerabilityCatalog``).
 public struct SoftwareProduct: Sendable, Hashable, Codable, CustomStringConvertible, Comparable {
     /// The CPE vendor.
     public var vendor: String

@@ -94,7 +94,7 @@ public struct SoftwareVersion: Sendable, Hashable, Comparable, CustomStringConve
     /// Equal when the upstream parts are equal; the distribution's part does not count.
     public static func == (lhs: Self, rhs: Self) -> Bool { lhs.parts == rhs.parts }
 
-    /// Hashes the upstream parts, like ``==``.
+    /// Hashes the upstream parts, as equality compares them.
     public func hash(into hasher: inout Hasher) { hasher.combine(parts) }
 
     /// Orders by upstream parts.
