@@ -23,6 +23,33 @@ func change(_ kind: ChangeKind, _ severity: Severity = .warning, device: DeviceR
 }
 
 @Suite struct AlertRuleTests {
+    @Test func typesOnlyAConfigurationFileMayDefineAreRefusedBeforeTheirSettingsAreRead() throws {
+        let registry = AlertSinkRegistry.standard
+        func decode(_ json: String, addableOnly: Bool) throws -> AlertSinkConfiguration {
+            let decoder = JSONDecoder()
+            decoder.userInfo = registry.userInfo(refusingUnknownSettings: true, addableAtRunTimeOnly: addableOnly)
+            return try decoder.decode(AlertSinkConfiguration.self, from: Data(json.utf8))
+        }
+        // A bad setting of a command sink is not even looked at when the type is refused.
+        let command = #"{"name": "run", "type": "command", "command": 42}"#
+        #expect {
+            try decode(command, addableOnly: true)
+        } throws: { error in
+            guard let problem = error as? SettingProblem else { return false }
+            return problem.key == "type" && problem.reason.contains("only config.yaml may define them")
+        }
+        // From a configuration file the same type is fine.
+        let configured = try decode(#"{"name": "run", "type": "command", "command": "/bin/true"}"#, addableOnly: false)
+        #expect(configured.type == "command")
+        // An unknown type offers only the types that may be added.
+        #expect {
+            try decode(#"{"name": "x", "type": "carrier_pigeon"}"#, addableOnly: true)
+        } throws: { error in
+            guard let problem = error as? SettingProblem else { return false }
+            return problem.key == "type" && problem.reason.contains("webhook") && !problem.reason.contains("command")
+        }
+    }
+
     @Test func alertsAboutChangesShareTheChangesVocabulary() throws {
         for kind in ChangeKind.allCases {
             guard let alert = AlertKind(change: kind) else { continue }

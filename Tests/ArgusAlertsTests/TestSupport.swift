@@ -4,6 +4,7 @@
 //
 
 import Foundation
+import NIOCore
 
 #if canImport(Glibc)
     import Glibc
@@ -127,13 +128,7 @@ enum Environment {
             let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
             guard fd >= 0 else { throw TestFailure("no socket") }
             defer { close(fd) }
-            var address = Glibc.sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_port = UInt16(port).bigEndian
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            let bound = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-            }
+            let bound = try SocketAddress(ipAddress: "127.0.0.1", port: port).withSockAddr { bind(fd, $0, socklen_t($1)) }
             if bound == 0 { return port }
         }
         throw TestFailure("no free port on 127.0.0.1")
@@ -159,13 +154,7 @@ enum Environment {
         while ContinuousClock.now < end {
             let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
             guard fd >= 0 else { throw TestFailure("no socket") }
-            var address = Glibc.sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_port = UInt16(port).bigEndian
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            let connected = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-            }
+            let connected = try SocketAddress(ipAddress: "127.0.0.1", port: port).withSockAddr { connect(fd, $0, socklen_t($1)) }
             close(fd)
             if connected == 0 { return true }
             try await Task.sleep(for: .milliseconds(50))

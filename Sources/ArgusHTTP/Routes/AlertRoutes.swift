@@ -28,10 +28,8 @@ struct AlertRoutes {
     /// the server's sink registry, whose problems are 422s naming the field.
     static func sinkSettings(from data: Data, services: ServerServices) throws -> AlertSinkConfiguration {
         // A type only config.yaml may define is refused before its settings are looked at.
-        struct Head: Decodable { var type: String? }
-        if let type = (try? JSONDecoder().decode(Head.self, from: data))?.type { try services.sinks.requireAddableType(type) }
         let decoder = JSONDecoder()
-        decoder.userInfo = services.sinks.types.userInfo(refusingUnknownSettings: false)
+        decoder.userInfo = services.sinks.types.userInfo(refusingUnknownSettings: false, addableAtRunTimeOnly: true)
         do {
             return try decoder.decode(AlertSinkConfiguration.self, from: data)
         } catch let problem as SettingProblem {

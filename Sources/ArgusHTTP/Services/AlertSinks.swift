@@ -105,12 +105,10 @@ public struct AlertSinks: Sendable {
     /// Refuses a type the registry does not know, or one that only config.yaml may define.
     /// - Throws: ``APIError`` 422 on `type`.
     func requireAddableType(_ name: String) throws {
-        guard let type = types[name], type.isAddableAtRunTime else {
-            let addable = types.types.filter(\.isAddableAtRunTime).map(\.name)
-            throw APIError.invalid(
-                "type",
-                types[name] == nil
-                    ? "one of \(addable.joined(separator: ", "))" : "\(name) sinks run programs or touch files, so only config.yaml may define them")
+        do {
+            try types.checkAddableAtRunTime(name)
+        } catch {
+            throw APIError.invalid("type", error.reason)
         }
     }
 

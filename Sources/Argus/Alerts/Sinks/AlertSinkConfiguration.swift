@@ -66,7 +66,8 @@ public struct AlertSinkConfiguration: Sendable, Equatable, Codable, CustomString
         guard let context = decoder.userInfo[AlertSinkRegistry.userInfoKey] as? AlertSinkRegistry.DecodingContext else {
             throw SettingProblem("type", "no registry of sink types to decode it with (see AlertSinkRegistry.userInfo)")
         }
-        self = try context.registry.decodeSink(from: decoder, refusingUnknownSettings: context.refusesUnknownSettings)
+        self = try context.registry.decodeSink(
+            from: decoder, refusingUnknownSettings: context.refusesUnknownSettings, addableAtRunTimeOnly: context.addableAtRunTimeOnly)
     }
 
     /// Encodes the flat object: the common settings, then the type's.

@@ -71,10 +71,17 @@ public struct AlertSinkRegistry: Sendable {
     // MARK: Decoding
 
     /// The user info a `JSONDecoder` or `YAMLDecoder` needs to decode ``AlertSinkConfiguration``s.
-    /// - Parameter refusingUnknownSettings: Whether a setting the type does not know is an
-    ///   error (for files people write) or ignored (for stored settings of a newer version).
-    public func userInfo(refusingUnknownSettings: Bool = true) -> [CodingUserInfoKey: any Sendable] {
-        [Self.userInfoKey: DecodingContext(registry: self, refusesUnknownSettings: refusingUnknownSettings)]
+    /// - Parameters:
+    ///   - refusingUnknownSettings: Whether a setting the type does not know is an error (for
+    ///     files people write) or ignored (for stored settings of a newer version).
+    ///   - addableAtRunTimeOnly: Whether a type that only a configuration file may define
+    ///     (``AlertSinkType/isAddableAtRunTime`` false) is refused, before its settings are read
+    ///     (for sinks added through an API or a form).
+    public func userInfo(refusingUnknownSettings: Bool = true, addableAtRunTimeOnly: Bool = false) -> [CodingUserInfoKey: any Sendable] {
+        [
+            Self.userInfoKey: DecodingContext(
+                registry: self, refusesUnknownSettings: refusingUnknownSettings, addableAtRunTimeOnly: addableAtRunTimeOnly)
+        ]
     }
 
     static let userInfoKey = CodingUserInfoKey(rawValue: "argus.alert-sink-registry")!
@@ -82,11 +89,18 @@ public struct AlertSinkRegistry: Sendable {
     struct DecodingContext: Sendable {
         var registry: AlertSinkRegistry
         var refusesUnknownSettings: Bool
+        var addableAtRunTimeOnly = false
     }
 
     /// Decodes and checks one sink from a decoder positioned at its object.
+    /// - Parameters:
+    ///   - decoder: A decoder at the sink's object.
+    ///   - refusingUnknownSettings: Whether a setting the type does not know is an error.
+    ///   - addableAtRunTimeOnly: Whether a type only a configuration file may define is refused.
     /// - Throws: ``SettingProblem`` naming the first unusable setting.
-    public func decodeSink(from decoder: any Decoder, refusingUnknownSettings: Bool = true) throws(SettingProblem) -> AlertSinkConfiguration {
+    public func decodeSink(from decoder: any Decoder, refusingUnknownSettings: Bool = true, addableAtRunTimeOnly: Bool = false) throws(SettingProblem)
+        -> AlertSinkConfiguration
+    {
         let container: KeyedDecodingContainer<AlertSinkConfiguration.CodingKeys>
         do {
             container = try decoder.container(keyedBy: AlertSinkConfiguration.CodingKeys.self)
@@ -98,6 +112,7 @@ public struct AlertSinkRegistry: Sendable {
             throw SettingProblem("name", "1 to 64 letters, digits, '-', '_', '.' or ':'")
         }
         let typeName = try Self.decoding("type") { try container.decodeText(forKey: .type) ?? "" }
+        if addableAtRunTimeOnly { try checkAddableAtRunTime(typeName) }
         guard let type = self[typeName] else { throw unknownType() }
         if refusingUnknownSettings {
             let known = AlertSinkConfiguration.commonKeys + type.keys
@@ -135,8 +150,19 @@ public struct AlertSinkRegistry: Sendable {
         }
     }
 
-    private func unknownType() -> SettingProblem {
-        SettingProblem("type", "one of \(names.joined(separator: ", "))")
+    /// Refuses a type the registry does not know, or one that only a configuration file may
+    /// define (``AlertSinkType/isAddableAtRunTime`` false: it runs programs or touches files).
+    /// - Throws: ``SettingProblem`` on `type`.
+    public func checkAddableAtRunTime(_ typeName: String) throws(SettingProblem) {
+        guard let type = self[typeName] else { throw unknownType(addableAtRunTimeOnly: true) }
+        guard type.isAddableAtRunTime else {
+            throw SettingProblem("type", "\(typeName) sinks run programs or touch files, so only config.yaml may define them")
+        }
+    }
+
+    private func unknownType(addableAtRunTimeOnly: Bool = false) -> SettingProblem {
+        let offered = addableAtRunTimeOnly ? types.filter(\.isAddableAtRunTime).map(\.name) : names
+        return SettingProblem("type", "one of \(offered.joined(separator: ", "))")
     }
 
     /// Runs a decoding step, turning a decoding error into a problem naming the setting.
