@@ -15,6 +15,7 @@ struct PageFrame: Sendable {
     struct Navigation: Sendable {
         /// A menu item.
         enum Item: Sendable {
+            /// One page of the menu, named as its flag.
             case dashboard, devices, scans, changes, compare, visualization, settings
         }
 

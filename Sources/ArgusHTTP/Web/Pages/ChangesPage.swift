@@ -12,7 +12,7 @@ struct ChangesPage: WebPage {
     struct View: PageView {
         /// The template.
         static let template = "changes"
-        /// The layout\'s values.
+        /// The layout's values.
         var frame: PageFrame
         /// The changes found.
         var changes: [ChangeRow]

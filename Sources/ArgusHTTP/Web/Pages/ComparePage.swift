@@ -12,7 +12,7 @@ struct ComparePage: WebPage {
     struct View: PageView {
         /// The template.
         static let template = "compare"
-        /// The layout\'s values.
+        /// The layout's values.
         var frame: PageFrame
         /// The scans to choose as the earlier one.
         var earlier: [Option]
@@ -43,6 +43,7 @@ struct ComparePage: WebPage {
         let scans = try await services.store.scans(ScanQuery(status: .completed, limit: 100)).items
         let later = request.queryText("scan1").flatMap(Int64.init) ?? scans.first?.id.rawValue
         let earlier = request.queryText("scan2").flatMap(Int64.init) ?? scans.dropFirst().first?.id.rawValue
+        /// The completed scans as options, `selected` chosen.
         func options(_ selected: Int64?) -> [Option] {
             scans.map {
                 Option(

@@ -25,7 +25,7 @@ struct DashboardPage: WebPage {
         /// The template.
 
         static let template = "dashboard"
-        /// The layout\'s values.
+        /// The layout's values.
         var frame: PageFrame
         /// The cards.
         var stats: Stats

@@ -14,8 +14,11 @@ struct DevicePage: WebPage {
     struct View: PageView {
         /// What is known about the device, and its editable fields.
         struct Facts: Sendable {
+            /// Its id.
             var id: Int64
+            /// Its name.
             var name: String
+            /// Its IP address.
             var ip: String
             /// The MAC address, or a dash.
             var mac: String
@@ -35,13 +38,21 @@ struct DevicePage: WebPage {
             var risk: String
             /// The risk score.
             var score: Int
+            /// How many scans have seen it.
             var timesSeen: Int
+            /// When it was first seen.
             var firstSeen: String
+            /// When it was last seen.
             var lastSeen: String
+            /// Whether it is online.
             var online: Bool
+            /// Its label, or empty.
             var label: String
+            /// Its notes, or empty.
             var notes: String
+            /// Its zone, or empty.
             var zone: String
+            /// Whether it is marked trusted.
             var isTrusted: Bool
         }
 
@@ -49,8 +60,11 @@ struct DevicePage: WebPage {
         struct Port: Sendable {
             /// The number and protocol, `22/tcp`.
             var port: String
+            /// The service nmap named, or empty.
             var service: String
+            /// The product, or empty.
             var product: String
+            /// The version, or empty.
             var version: String
         }
 
@@ -58,10 +72,15 @@ struct DevicePage: WebPage {
         struct Threat: Sendable {
             /// The risk level's name.
             var level: String
+            /// The port number.
             var port: Int
+            /// The protocol's name.
             var `protocol`: String
+            /// Its name.
             var name: String
+            /// What it is about.
             var description: String
+            /// What to do.
             var remediation: String
         }
 
@@ -71,8 +90,11 @@ struct DevicePage: WebPage {
             var id: String
             /// The CVSS score, or a dash.
             var cvss: String
+            /// How sure the match is.
             var confidence: String
+            /// The port number.
             var port: Int
+            /// What it is, in one sentence.
             var summary: String
             /// What to do, or empty.
             var remediation: String
@@ -80,10 +102,13 @@ struct DevicePage: WebPage {
 
         /// One observation of the device.
         struct Observation: Sendable {
+            /// When it happened.
             var when: String
             /// The scan's id.
             var scan: Int64
+            /// Its IP address.
             var ip: String
+            /// How many ports are open.
             var openPorts: Int
             /// The risk level's name.
             var risk: String
@@ -92,18 +117,25 @@ struct DevicePage: WebPage {
         /// The template.
 
         static let template = "device"
-        /// The layout\'s values.
+        /// The layout's values.
         var frame: PageFrame
+        /// The device.
         var device: Facts
         /// The assessment's summary.
         var summary: String
         /// Until when the device's alerts are snoozed, if they are.
         var snoozedUntil: String?
+        /// Its open ports.
         var ports: [Port]
+        /// The risk rules that fire.
         var threats: [Threat]
+        /// The known vulnerabilities.
         var cves: [Vulnerability]
+        /// Whether any port is open.
         var hasPorts: Bool
+        /// Whether any rule fires.
         var hasThreats: Bool
+        /// Whether any vulnerability is known.
         var hasCVEs: Bool
         /// The latest 20 observations.
         var history: [Observation]

@@ -13,8 +13,11 @@ struct DevicesPage: WebPage {
     struct View: PageView {
         /// One device in the table.
         struct Row: Sendable {
+            /// Its id.
             var id: Int64
+            /// Its name.
             var name: String
+            /// Its IP address.
             var ip: String
             /// The MAC address, or empty.
             var mac: String
@@ -26,13 +29,17 @@ struct DevicesPage: WebPage {
             var type: String
             /// The type's name for people.
             var typeLabel: String
+            /// How many ports are open.
             var openPorts: Int
             /// The risk level's name.
             var risk: String
             /// The risk score.
             var score: Int
+            /// Whether it is online.
             var online: Bool
+            /// When it was last seen.
             var lastSeen: String
+            /// Whether it is marked trusted.
             var isTrusted: Bool
             /// The zone, if it has one.
             var zone: String?
@@ -42,25 +49,34 @@ struct DevicesPage: WebPage {
         struct Filters: Sendable {
             /// The search text.
             var q: String
+            /// Whether only online devices are asked for.
             var onlineTrue: Bool
+            /// Whether only offline ones are.
             var onlineFalse: Bool
+            /// Whether only trusted devices are asked for.
             var trustedTrue: Bool
+            /// Whether only untrusted ones are.
             var trustedFalse: Bool
         }
 
         /// The template.
 
         static let template = "devices"
-        /// The layout\'s values.
+        /// The layout's values.
         var frame: PageFrame
         /// This page's devices.
         var devices: [Row]
         /// How many devices match.
         var total: Int
+        /// The filters as asked for.
         var filters: Filters
+        /// The risk filter's options.
         var riskOptions: [Option]
+        /// The sort's options.
         var sortOptions: [Option]
+        /// The type filter's options.
         var typeOptions: [Option]
+        /// The zone filter's options, from the zones in use.
         var zoneOptions: [Option]
         /// The previous page's link, if there is one.
         var previous: String?
@@ -101,6 +117,7 @@ struct DevicesPage: WebPage {
         let page = try await services.store.devices(query)
         let online = request.queryText("online")
         let trusted = request.queryText("is_trusted")
+        /// This query at another offset.
         func link(_ offset: Int) -> String {
             var items = (request.uri.queryParameters.map { (String($0.key), String($0.value)) }).filter { $0.0 != "offset" }
             items.append(("offset", "\(offset)"))

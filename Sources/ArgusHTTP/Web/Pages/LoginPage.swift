@@ -13,7 +13,7 @@ struct LoginPage: WebPage {
     struct View: PageView {
         /// The template.
         static let template = "login"
-        /// The layout\'s values.
+        /// The layout's values.
         var frame: PageFrame
         /// Where to go once signed in (already checked by `Redirect.safeNext`).
         var next: String

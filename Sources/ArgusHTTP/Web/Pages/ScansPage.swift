@@ -13,14 +13,17 @@ struct ScansPage: WebPage {
     struct View: PageView {
         /// A scan that is running.
         struct Running: Sendable {
+            /// Its id.
             var id: Int64
             /// Its targets, comma-separated.
             var targets: String
+            /// The scan profile's name.
             var profile: String
             /// What nmap is doing.
             var phase: String
             /// The hosts found up so far.
             var hosts: Int
+            /// How far it is, in percent.
             var percent: Int
             /// About how many seconds are left, if nmap says.
             var eta: Int?
@@ -28,27 +31,34 @@ struct ScansPage: WebPage {
 
         /// A scan in the history.
         struct Row: Sendable {
+            /// Its id.
             var id: Int64
+            /// When it started.
             var started: String
             /// How long it took, or a dash.
             var duration: String
+            /// Its status.
             var status: String
             /// Why it failed, if it did.
             var error: String?
             /// Its targets, comma-separated.
             var targets: String
+            /// Its kind.
             var kind: String
+            /// The scan profile's name.
             var profile: String
             /// The devices found.
             var devices: Int
+            /// How many ports are open.
             var openPorts: Int
         }
 
         /// The template.
 
         static let template = "scans"
-        /// The layout\'s values.
+        /// The layout's values.
         var frame: PageFrame
+        /// The scans running now.
         var running: [Running]
         /// The profiles to choose, the configured one selected.
         var profiles: [Option]

@@ -29,12 +29,15 @@ struct SettingsPage: WebPage {
 
         /// A scan schedule.
         struct Schedule: Sendable {
+            /// Its id.
             var id: Int64
+            /// Its name.
             var name: String
             /// Its cron expression or interval.
             var expression: String
             /// The expression in words.
             var summary: String
+            /// The scan profile's name.
             var profile: String
             /// When it runs next, or "disabled".
             var next: String
@@ -42,9 +45,13 @@ struct SettingsPage: WebPage {
 
         /// One of the user's API keys.
         struct Key: Sendable {
+            /// Its id.
             var id: Int64
+            /// Its name.
             var name: String
+            /// The key's visible start.
             var prefix: String
+            /// When it was created.
             var created: String
             /// When it was last used, or "never".
             var lastUsed: String
@@ -58,6 +65,7 @@ struct SettingsPage: WebPage {
 
         /// An alert sink.
         struct Sink: Sendable {
+            /// Its name.
             var name: String
             /// Where it sends (secrets redacted).
             var description: String
@@ -67,10 +75,15 @@ struct SettingsPage: WebPage {
 
         /// An alert's delivery to a sink.
         struct Delivery: Sendable {
+            /// When it was created.
             var created: String
+            /// The sink's name.
             var sink: String
+            /// The alert's severity.
             var severity: String
+            /// The alert's title.
             var title: String
+            /// Its status.
             var status: String
             /// Why it was not sent, when it was sent, or when it is due.
             var detail: String
@@ -86,34 +99,44 @@ struct SettingsPage: WebPage {
 
         /// An entry of the audit log.
         struct AuditEntry: Sendable {
+            /// When it happened.
             var when: String
             /// The user, the API key, or a dash.
             var who: String
+            /// What was done.
             var action: String
+            /// The details, or empty.
             var details: String
             /// The client's address.
             var client: String
+            /// Whether it succeeded.
             var success: Bool
         }
 
         /// The template.
 
         static let template = "settings"
-        /// The layout\'s values.
+        /// The layout's values.
         var frame: PageFrame
+        /// The scanning form's values.
         var scanning: Scanning
         /// The profiles, the saved one selected.
         var profiles: [Option]
         /// The addresses config.yaml never scans, or "none".
         var exclusions: String
+        /// Whether there are schedules.
         var hasSchedules: Bool
+        /// The scan schedules.
         var schedules: [Schedule]
+        /// Whether the user has keys.
         var hasKeys = false
         /// The signed-in user's keys.
         var keys: [Key] = []
         /// A key just created, shown this once.
         var newKey: String?
+        /// Whether any sink is set up.
         var hasSinks: Bool
+        /// The alert sinks.
         var sinks: [Sink]
         /// The form that adds a sink.
         var sinkForm: SinkForm
@@ -125,9 +148,11 @@ struct SettingsPage: WebPage {
         var alertPolicy: String
         /// Until when every alert is snoozed, if it is.
         var snoozedUntil: String?
+        /// Whether anything was delivered yet.
         var hasDeliveries: Bool
         /// The latest 20 deliveries.
         var deliveries: [Delivery]
+        /// The retention settings.
         var retention: Retention
         /// The latest 50 entries.
         var audit: [AuditEntry]
@@ -376,6 +401,7 @@ struct SettingsPage: WebPage {
         guard let minutes = Int(form["minutes"] ?? ""), (0...43_200).contains(minutes) else {
             return try await render(context, error: "Snooze for 1 minute to 30 days.", status: .unprocessableContent)
         }
+        /// The device.
         var device: DeviceID?
         if let text = form["device_id"], !text.isEmpty {
             guard let id = Int64(text) else { throw APIError.notFound("Device") }

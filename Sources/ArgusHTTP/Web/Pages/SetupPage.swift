@@ -15,7 +15,7 @@ struct SetupPage: WebPage {
     struct View: PageView {
         /// The template.
         static let template = "setup"
-        /// The layout\'s values.
+        /// The layout's values.
         var frame: PageFrame
         /// The user name.
         var username = ""
@@ -48,6 +48,7 @@ struct SetupPage: WebPage {
     @Sendable func setup(_ request: Request, context: ArgusRequestContext) async throws -> Response {
         let form = try await Form(request)
         guard try await services.accounts.userCount() == 0 else { return Redirect.to("/login") }
+        /// The form again with what was typed and why it failed.
         func failure(_ message: String, _ status: HTTPResponse.Status = .unprocessableContent) -> Response {
             pages.render(
                 View(

@@ -12,8 +12,11 @@ struct VisualizationPage: WebPage {
     struct View: PageView {
         /// A device in the heat map.
         struct Tile: Sendable {
+            /// Its id.
             var id: Int64
+            /// Its name.
             var name: String
+            /// Its IP address.
             var ip: String
             /// The risk level's name.
             var risk: String
@@ -25,7 +28,9 @@ struct VisualizationPage: WebPage {
 
         /// A device's row in the ports matrix.
         struct MatrixRow: Sendable {
+            /// Its id.
             var id: Int64
+            /// Its name.
             var name: String
             /// One cell per column.
             var cells: [Cell]
@@ -33,6 +38,7 @@ struct VisualizationPage: WebPage {
 
         /// Whether a device has a column's port open, and what listens there.
         struct Cell: Sendable {
+            /// Whether the port is open.
             var open: Bool
             /// The service, product and version, space-separated (empty when closed).
             var service: String
@@ -41,7 +47,7 @@ struct VisualizationPage: WebPage {
         /// The template.
 
         static let template = "visualization"
-        /// The layout\'s values.
+        /// The layout's values.
         var frame: PageFrame
         /// Up to 500 devices, riskiest first.
         var tiles: [Tile]
