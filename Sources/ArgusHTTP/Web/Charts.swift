@@ -10,6 +10,7 @@ import Foundation
 /// Charts as inline SVG, drawn on the server: no script, no library, styled by the stylesheet
 /// (so they follow light and dark). Text in them is escaped.
 enum Charts {
+    /// Text escaped for HTML, in an SVG's text or attribute.
     static func escape(_ text: String) -> String {
         var result = ""
         for character in text {

@@ -10,9 +10,9 @@ import Foundation
 /// per type that may be added at run time, and one input per setting any of them has (a
 /// script shows only the chosen type's; without it, every input shows and the others are
 /// ignored).
-struct SinkForm {
+struct SinkForm: Sendable {
     /// A type to choose.
-    struct TypeChoice {
+    struct TypeChoice: Sendable {
         /// Its `type:` name.
         var value: String
         /// Its name for people.
@@ -20,7 +20,7 @@ struct SinkForm {
     }
 
     /// One input.
-    struct Input {
+    struct Input: Sendable {
         /// The setting's name, also the input's.
         var key: String
         /// Its label.
@@ -69,18 +69,40 @@ struct SinkForm {
     /// JSON.
     /// - Throws: ``APIError`` 422 naming the field.
     static func settings(from form: Form, registry: AlertSinkRegistry, services: ServerServices) throws -> AlertSinkConfiguration {
-        var object: [String: Any] = [
-            "name": (form["name"] ?? "").trimmingCharacters(in: .whitespaces), "type": form["type"] ?? "",
+        var object: [String: Value] = [
+            "name": .text((form["name"] ?? "").trimmingCharacters(in: .whitespaces)), "type": .text(form["type"] ?? ""),
         ]
         if let minutes = form["digest_minutes"], !minutes.isEmpty {
             guard let value = Int(minutes) else { throw APIError.invalid("digest_minutes", "a number of minutes") }
-            object["digest_minutes"] = value
+            object["digest_minutes"] = .number(value)
         }
         for field in registry[form["type"] ?? ""]?.fields ?? [] {
             guard let value = form[field.key], !value.isEmpty else { continue }
             object[field.key] =
-                field.kind == .list ? value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } : value
+                field.kind == .list
+                ? .list(value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }) : .text(value)
         }
-        return try AlertRoutes.sinkSettings(from: try JSONSerialization.data(withJSONObject: object), services: services)
+        return try AlertRoutes.sinkSettings(from: try JSONEncoder().encode(object), services: services)
+    }
+
+    /// A posted field's value in the JSON the API reads: keyed by the type's setting names,
+    /// which are known only at run time.
+    enum Value: Encodable {
+        /// A string.
+        case text(String)
+        /// A list setting's items.
+        case list([String])
+        /// A number.
+        case number(Int)
+
+        /// Encodes the bare value.
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.singleValueContainer()
+            switch self {
+            case .text(let text): try container.encode(text)
+            case .list(let items): try container.encode(items)
+            case .number(let number): try container.encode(number)
+            }
+        }
     }
 }
