@@ -480,9 +480,9 @@ public final class SQLiteDeviceStore: DeviceStore, StoreHealthReporting {
         }
     }
 
-    public func assessments(of devices: [DeviceID]) async throws -> [DeviceID: String] {
+    public func assessments(of devices: [DeviceID]) async throws -> [DeviceID: ThreatAssessment] {
         try await reader.perform { connection in
-            var found: [DeviceID: String] = [:]
+            var found: [DeviceID: ThreatAssessment] = [:]
             // SQLite takes at most 32,766 parameters: ask in slices.
             var start = devices.startIndex
             while start < devices.endIndex {
@@ -492,7 +492,7 @@ public final class SQLiteDeviceStore: DeviceStore, StoreHealthReporting {
                     "SELECT id, assessment FROM devices WHERE assessment IS NOT NULL AND id IN (\(marks))", slice.map { .of($0) },
                     { ($0.id(0) as DeviceID, $0.string(1)) })
                 {
-                    found[id] = text
+                    found[id] = AssessmentJSON.assessment(in: text)
                 }
                 start = slice.endIndex
             }
@@ -508,8 +508,11 @@ public final class SQLiteDeviceStore: DeviceStore, StoreHealthReporting {
         try await reader.perform { try Self.observations($0, where: "scan_id = ? ORDER BY device_id", [.of(scan)], limit: -1) }
     }
 
-    public func assessment(of device: DeviceID) async throws -> String? {
-        try await reader.perform { try $0.first("SELECT assessment FROM devices WHERE id = ?", [.of(device)]) { $0.optionalString(0) } ?? nil }
+    public func assessment(of device: DeviceID) async throws -> ThreatAssessment? {
+        let text = try await reader.perform {
+            try $0.first("SELECT assessment FROM devices WHERE id = ?", [.of(device)]) { $0.optionalString(0) } ?? nil
+        }
+        return AssessmentJSON.assessment(in: text)
     }
 
     public func editDevice(_ id: DeviceID, _ edit: DeviceEdit) async throws -> Device {

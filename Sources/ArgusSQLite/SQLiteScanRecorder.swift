@@ -19,6 +19,7 @@ final class SQLiteScanRecorder: ScanRecorder {
     private let scan: ScanID
     private let when: SQLiteValue
     private let date: Date
+    private var assessments = AssessmentJSON()
     private(set) var ids: [DeviceID] = []
     private(set) var newDevices = 0
     private(set) var openPorts = 0
@@ -88,7 +89,7 @@ final class SQLiteScanRecorder: ScanRecorder {
         try statement.bind(update.riskLevel.rawValue, at: 11)
         statement.bind(Int64(update.riskScore), at: 12)
         statement.bind(Int64(open), at: 13)
-        try statement.bind(update.assessment, at: 14)
+        try statement.bind(try update.assessment.map { try assessments.text(of: $0) }, at: 14)
         let id: DeviceID
         if let known = update.deviceID {
             statement.bind(known.rawValue, at: 15)

@@ -73,11 +73,18 @@ public enum DeviceStoreContract: StoreContract {
         try await expect(try await store.devices(DeviceQuery()).total == 2)
     }
 
+    /// A real assessment with findings and a known vulnerability (OpenSSH 7.4 on port 22).
+    static var nasAssessment: ThreatAssessment {
+        ThreatDetector().assess([port(22, service: "ssh", product: "OpenSSH", version: "7.4", cpes: ["cpe:/a:openbsd:openssh:7.4"]), port(23)])
+    }
+
     static func olderSightingsCoverageAndCarriedPorts(_ store: any DeviceStore) async throws {
         let first = try await recordScan(
-            store, at: day(2), devices: [DeviceUpdate(ip: "192.0.2.1", ports: [port(22)], assessment: "{\"level\":\"low\"}")])
+            store, at: day(2), devices: [DeviceUpdate(ip: "192.0.2.1", ports: [port(22)], assessment: ThreatDetector().assess([port(22)]))])
         let a = first.deviceIDs[0]
-        try await expect(try await store.assessments(of: [a, DeviceID(9_999)]) == [a: "{\"level\":\"low\"}"])
+        try await expect(
+            try await store.assessments(of: [a, DeviceID(9_999)]) == [a: ThreatDetector().assess([port(22)])], "assessments come back as they went in"
+        )
 
         // A scan recorded later that saw A earlier (an older file): history only.
         let coverage = ScanCoverage(
@@ -174,7 +181,7 @@ public enum DeviceStoreContract: StoreContract {
                     ports: [
                         port(22, service: "ssh", product: "OpenSSH", version: "8.9p1", cpes: ["cpe:/a:openbsd:openssh:8.9p1"]),
                         port(445, service: "microsoft-ds", product: ""),
-                    ], riskLevel: .medium, riskScore: 40, assessment: #"{"score":40}"#),
+                    ], riskLevel: .medium, riskScore: 40, assessment: Self.nasAssessment),
                 DeviceUpdate(ip: "192.0.2.20"),
             ])
         try await expect(first.newDevices == 2)
@@ -205,7 +212,7 @@ public enum DeviceStoreContract: StoreContract {
         try await expect(device.riskLevel == .low && device.riskScore == 10)
         try await expect(device.label == "Backup NAS" && device.notes == "in the cupboard" && device.isTrusted && device.zone == "servers")
         try await expect(try await store.device(first.deviceIDs[1])?.isOnline == false)
-        try await expect(try await store.assessment(of: nas) == #"{"score":40}"#)
+        try await expect(try await store.assessment(of: nas) == Self.nasAssessment)
 
         let history = try await store.history(of: nas, limit: 10)
         try await expect(history.map(\.scanID) == [second.scan.id, first.scan.id])

@@ -52,8 +52,7 @@ import Testing
 
         let first = try await monitor.scan(request)
         let id = try #require(first.deviceIDs.first)
-        let stored = try #require(try await store.assessment(of: id))
-        let assessment = try JSONDecoder().decode(ThreatAssessment.self, from: Data(stored.utf8))
+        let assessment = try #require(try await store.assessment(of: id))
         // The banner is a Debian build of OpenSSH 7.4p1: the bundled CVEs for it are likely.
         #expect(assessment.vulnerabilities.map(\.id).sorted() == ["CVE-2018-15473", "CVE-2021-41617", "CVE-2023-48795"])
         #expect(assessment.vulnerabilities.allSatisfy { $0.confidence == .likely && $0.port == port })

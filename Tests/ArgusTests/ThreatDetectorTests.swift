@@ -4,11 +4,24 @@
 //
 
 import Argus
+import Foundation
 import Testing
 
 @Suite struct ThreatDetectorTests {
     static func tcp(_ numbers: Int...) -> [ObservedPort] {
         numbers.map { ObservedPort(protocol: .tcp, number: $0, state: .open) }
+    }
+
+    @Test func assessmentsRoundTripAndOlderOnesStillRead() throws {
+        let detector = ThreatDetector()
+        let ssh = ObservedPort(
+            protocol: .tcp, number: 22, state: .open, serviceName: "ssh", product: "OpenSSH", version: "7.4", cpes: ["cpe:/a:openbsd:openssh:7.4"])
+        let assessment = detector.assess([ssh, ObservedPort(protocol: .tcp, number: 23, state: .open)])
+        #expect(!assessment.vulnerabilities.isEmpty && !assessment.findings.isEmpty)
+        #expect(try JSONDecoder().decode(ThreatAssessment.self, from: JSONEncoder().encode(assessment)) == assessment)
+        // Stored before vulnerability matching (and before summaries): still an assessment.
+        let older = try JSONDecoder().decode(ThreatAssessment.self, from: Data(#"{"level":"high","score":50}"#.utf8))
+        #expect(older.level == .high && older.score == 50 && older.vulnerabilities.isEmpty && older.vulnerabilityIDs.isEmpty)
     }
 
     @Test func theBundledRulesCoverTheOriginalsAndCommonExposures() {

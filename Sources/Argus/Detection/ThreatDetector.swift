@@ -118,6 +118,18 @@ public struct ThreatAssessment: Sendable, Hashable, Codable {
         self.vulnerabilities = vulnerabilities
     }
 
+    /// Reads an assessment; one stored before vulnerability matching existed has none.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        level = try container.decode(RiskLevel.self, forKey: .level)
+        score = try container.decode(Int.self, forKey: .score)
+        scoreInputs = try container.decodeIfPresent([ScoreInput].self, forKey: .scoreInputs) ?? []
+        findings = try container.decodeIfPresent([ThreatFinding].self, forKey: .findings) ?? []
+        summary = try container.decodeIfPresent(String.self, forKey: .summary) ?? ""
+        topRemediation = try container.decodeIfPresent(String.self, forKey: .topRemediation)
+        vulnerabilities = try container.decodeIfPresent([VulnerabilityMatch].self, forKey: .vulnerabilities) ?? []
+    }
+
     /// The ids of the vulnerabilities that were confirmed or likely (the ones change detection
     /// reports as new).
     public var vulnerabilityIDs: Set<String> {

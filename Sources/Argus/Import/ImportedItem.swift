@@ -31,10 +31,10 @@ enum ImportedItem: Sendable {
                 guard host.isUp, host.primaryAddress != nil else { return host.status.state == .down ? .down : nil }
                 var update = DeviceUpdate(host: host, deviceID: nil)
                 update.seenAt = host.endTime ?? host.startTime ?? state.runStart ?? now
-                let (assessment, text) = state.assessment(of: update.ports, by: detector)
+                let assessment = state.assessment(of: update.ports, by: detector)
                 update.riskLevel = assessment.level
                 update.riskScore = assessment.score
-                update.assessment = text
+                update.assessment = assessment
                 return .up(update, assessment)
             default:
                 return nil
@@ -48,14 +48,14 @@ final class ReadingState: @unchecked Sendable {
     var runStart: Date?
     /// Assessments by open ports: hosts of one kind (a fleet of cameras, the same server image)
     /// share them, and an assessment is a pure function of the ports. Bounded.
-    private var assessments: [[ObservedPort]: (ThreatAssessment, String?)] = [:]
+    private var assessments: [[ObservedPort]: ThreatAssessment] = [:]
 
-    func assessment(of ports: [ObservedPort], by detector: ThreatDetector) -> (ThreatAssessment, String?) {
+    /// The assessment of these ports, made once for each set of ports seen lately.
+    func assessment(of ports: [ObservedPort], by detector: ThreatDetector) -> ThreatAssessment {
         if let known = assessments[ports] { return known }
         let assessment = detector.assess(ports)
-        let text = try? ScanPipeline.encode(assessment)
         if assessments.count >= 4_096 { assessments.removeAll(keepingCapacity: true) }
-        assessments[ports] = (assessment, text)
-        return (assessment, text)
+        assessments[ports] = assessment
+        return assessment
     }
 }

@@ -199,11 +199,4 @@ public actor Monitor {
         }
     }
 
-    /// The confirmed and likely vulnerability ids of a stored assessment (none when there is
-    /// none, or it predates vulnerability matching).
-    static func vulnerabilityIDs(inAssessment text: String?) -> Set<String> {
-        struct Stored: Decodable { var vulnerabilities: [VulnerabilityMatch]? }
-        guard let text, let stored = try? JSONDecoder().decode(Stored.self, from: Data(text.utf8)) else { return [] }
-        return Set((stored.vulnerabilities ?? []).filter { $0.confidence >= .likely }.map(\.id))
-    }
 }

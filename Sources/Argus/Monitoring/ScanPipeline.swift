@@ -53,8 +53,8 @@ public struct ScanPipeline: Sendable {
             let devices = try await store.inventory()
             let states = Dictionary(try await store.latestObservations().map { ($0.deviceID, $0) }) { first, _ in first }
             var vulnerabilityIDs: [DeviceID: Set<String>] = [:]
-            for (id, text) in try await store.assessments(of: devices.map(\.id)) {
-                let ids = Monitor.vulnerabilityIDs(inAssessment: text)
+            for (id, assessment) in try await store.assessments(of: devices.map(\.id)) {
+                let ids = assessment.vulnerabilityIDs
                 if !ids.isEmpty { vulnerabilityIDs[id] = ids }
             }
             self.init(devices: devices, states: states, vulnerabilityIDs: vulnerabilityIDs)
@@ -176,7 +176,7 @@ public struct ScanPipeline: Sendable {
         let judged = reused ?? detector.assess(update.ports)
         update.riskLevel = judged.level
         update.riskScore = judged.score
-        if reused == nil || update.assessment == nil { update.assessment = try Self.encode(judged) }
+        update.assessment = judged
         let id = try recorder.add(update)
         defer { recorded += 1 }
         openPortsSeen += update.ports.count { $0.state == .open }
@@ -299,11 +299,6 @@ public struct ScanPipeline: Sendable {
         lastSeen.timeIntervalSince(sighting) >= 1
     }
 
-    static func encode(_ assessment: ThreatAssessment) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        return String(decoding: try encoder.encode(assessment), as: UTF8.self)
-    }
 }
 
 extension NewChange {

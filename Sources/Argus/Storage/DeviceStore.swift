@@ -100,15 +100,16 @@ public protocol DeviceStore: Sendable {
     func history(of device: DeviceID, limit: Int) async throws -> [DeviceObservation]
     /// What one scan saw of each device.
     func observations(in scan: ScanID) async throws -> [DeviceObservation]
-    /// The latest threat assessment of a device, as JSON text.
-    func assessment(of device: DeviceID) async throws -> String?
+    /// The latest threat assessment of a device (`nil` also for one stored in a form this
+    /// version cannot read).
+    func assessment(of device: DeviceID) async throws -> ThreatAssessment?
     /// Every device's last known state: the observation of its latest scan (``Device/lastScanID``),
     /// with the ports that scan saw or carried over. Read once per scan, in one batch: it is the
     /// baseline that change detection compares a scan with.
     func latestObservations() async throws -> [DeviceObservation]
-    /// The latest threat assessments of these devices, as JSON text, in one batch (devices
-    /// without one are left out).
-    func assessments(of devices: [DeviceID]) async throws -> [DeviceID: String]
+    /// The latest threat assessments of these devices, in one batch (devices without one, or
+    /// with one this version cannot read, are left out).
+    func assessments(of devices: [DeviceID]) async throws -> [DeviceID: ThreatAssessment]
     /// Changes a device's owner fields.
     @discardableResult
     func editDevice(_ id: DeviceID, _ edit: DeviceEdit) async throws -> Device

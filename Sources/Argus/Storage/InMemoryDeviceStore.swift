@@ -18,7 +18,7 @@ public actor InMemoryDeviceStore: DeviceStore {
     private var deviceRecords: [DeviceID: Device] = [:]
     private var observationsByScan: [ScanID: [DeviceObservation]] = [:]
     private var historyByDevice: [DeviceID: [DeviceObservation]] = [:]
-    private var assessments: [DeviceID: String] = [:]
+    private var assessments: [DeviceID: ThreatAssessment] = [:]
     var importedVulnerabilities: [String: (vulnerability: Vulnerability, products: Set<SoftwareProduct>)] = [:]
     private var changeRecords: [ChangeRecord] = []
     var outbox: [OutboxMessage] = []
@@ -209,7 +209,7 @@ public actor InMemoryDeviceStore: DeviceStore {
         observationsByScan[scan] ?? []
     }
 
-    public func assessment(of device: DeviceID) -> String? { assessments[device] }
+    public func assessment(of device: DeviceID) -> ThreatAssessment? { assessments[device] }
 
     public func latestObservations() -> [DeviceObservation] {
         deviceRecords.values.sorted { $0.id < $1.id }.compactMap { device in
@@ -217,8 +217,8 @@ public actor InMemoryDeviceStore: DeviceStore {
         }
     }
 
-    public func assessments(of devices: [DeviceID]) -> [DeviceID: String] {
-        var found: [DeviceID: String] = [:]
+    public func assessments(of devices: [DeviceID]) -> [DeviceID: ThreatAssessment] {
+        var found: [DeviceID: ThreatAssessment] = [:]
         for id in devices { found[id] = assessments[id] }
         return found
     }
@@ -273,7 +273,7 @@ final class InMemoryScanRecorder: ScanRecorder {
     var newDevices = 0
     var openPorts = 0
     var observations: [DeviceObservation] = []
-    var assessments: [DeviceID: String] = [:]
+    var assessments: [DeviceID: ThreatAssessment] = [:]
     var changes: [ChangeRecord] = []
 
     init(scanID: ScanID, date: Date, devices: [DeviceID: Device], outbox: [OutboxMessage], nextID: Int64) {

@@ -90,8 +90,8 @@ public struct DeviceUpdate: Sendable, Codable, Hashable {
     public var riskLevel: RiskLevel
     /// The assessed risk score, 0–100.
     public var riskScore: Int
-    /// The full threat assessment, as JSON text.
-    public var assessment: String?
+    /// The full threat assessment (the store keeps it as it likes: JSON for SQLite).
+    public var assessment: ThreatAssessment?
     /// When the scan saw the device, when nmap says (a host's own end time); `nil` means the
     /// time the scan is recorded at. A store never lets an older sighting overwrite a device's
     /// newer facts: it keeps the observation in the device's history only.
@@ -101,7 +101,7 @@ public struct DeviceUpdate: Sendable, Codable, Hashable {
     public init(
         deviceID: DeviceID? = nil, ip: String, mac: String? = nil, hostname: String? = nil, vendor: String? = nil, deviceType: DeviceType = .unknown,
         osName: String? = nil, osAccuracy: Int? = nil, ports: [ObservedPort] = [], riskLevel: RiskLevel = .none, riskScore: Int = 0,
-        assessment: String? = nil, seenAt: Date? = nil
+        assessment: ThreatAssessment? = nil, seenAt: Date? = nil
     ) {
         self.deviceID = deviceID
         self.ip = ip

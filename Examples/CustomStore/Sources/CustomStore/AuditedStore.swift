@@ -47,9 +47,9 @@ actor AuditedStore: DeviceStore {
     func device(address: String) async throws -> Device? { try await base.device(address: address) }
     func history(of device: DeviceID, limit: Int) async throws -> [DeviceObservation] { try await base.history(of: device, limit: limit) }
     func observations(in scan: ScanID) async throws -> [DeviceObservation] { try await base.observations(in: scan) }
-    func assessment(of device: DeviceID) async throws -> String? { try await base.assessment(of: device) }
+    func assessment(of device: DeviceID) async throws -> ThreatAssessment? { try await base.assessment(of: device) }
     func latestObservations() async throws -> [DeviceObservation] { try await base.latestObservations() }
-    func assessments(of devices: [DeviceID]) async throws -> [DeviceID: String] { try await base.assessments(of: devices) }
+    func assessments(of devices: [DeviceID]) async throws -> [DeviceID: ThreatAssessment] { try await base.assessments(of: devices) }
 
     func editDevice(_ id: DeviceID, _ edit: DeviceEdit) async throws -> Device {
         let device = try await base.editDevice(id, edit)
