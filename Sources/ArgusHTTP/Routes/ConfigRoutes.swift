@@ -68,7 +68,7 @@ struct ConfigRoutes {
         }
         if let profile = body.network.scanProfile {
             guard services.configuration.profiles.contains(where: { $0.name == profile }) else {
-                throw APIError.invalid("network.scan_profile", "one of quick, normal, intensive")
+                throw services.scanning.unknownProfile(field: "network.scan_profile")
             }
             try await services.store.setSetting("network.scan_profile", to: profile)
             changed.append("scan_profile=\(profile)")

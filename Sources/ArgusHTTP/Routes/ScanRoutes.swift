@@ -95,7 +95,7 @@ struct ScanRoutes {
 
     func profile(named name: String?, field: String) async throws -> ScanProfile {
         guard let profile = try await services.scanning.defaultProfile(named: name) else {
-            throw APIError.invalid(field, "one of quick, normal, intensive")
+            throw services.scanning.unknownProfile(field: field)
         }
         return profile
     }

@@ -68,7 +68,7 @@ struct ScheduleRoutes {
         do { cadence = try ScanCadence(body.cron) } catch { throw APIError.invalid("cron", error.description) }
         let profile = body.profile ?? "normal"
         guard services.configuration.profiles.contains(where: { $0.name == profile }) else {
-            throw APIError.invalid("profile", "one of quick, normal, intensive")
+            throw services.scanning.unknownProfile(field: "profile")
         }
         let targets = body.targets ?? []
         if !targets.isEmpty {

@@ -122,6 +122,12 @@ public struct ScanSettings: Sendable {
         return configuration.exclusions + stored.filter { !configuration.exclusions.contains($0) }
     }
 
+    /// The error for a profile name config.yaml does not define: 422 on `field`, naming those
+    /// it does.
+    func unknownProfile(field: String) -> APIError {
+        APIError.invalid(field, "one of \(configuration.profiles.map(\.name).joined(separator: ", "))")
+    }
+
     /// The profile of network scans, with the ports and OS detection set at run time.
     public func defaultProfile(named name: String? = nil) async throws -> ScanProfile? {
         var chosen = name

@@ -115,7 +115,7 @@ struct ScansPage: WebPage {
         let form = try await Form(request)
         do {
             guard var profile = try await services.scanning.defaultProfile(named: form["profile"]) else {
-                throw APIError.invalid("profile", "one of quick, normal, intensive")
+                throw services.scanning.unknownProfile(field: "profile")
             }
             if let ports = form["ports"], !ports.isEmpty {
                 do { profile.ports = try PortSpecification(ports) } catch { throw APIError.invalid("ports", "\(error)") }
