@@ -8,6 +8,11 @@ import Foundation
 #if canImport(Glibc)
     import Glibc
 #endif
+// With PostgresNIO in the package graph, the compiler takes sockaddr_in's members from NIO's
+// C module (which includes the same glibc headers); MemberImportVisibility then wants it imported.
+#if canImport(CNIOLinux)
+    import CNIOLinux
+#endif
 
 /// A child process for the tests (posix_spawn: Foundation's Process can miss exits in async
 /// tests), its standard output and error in `log`.
