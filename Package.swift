@@ -83,7 +83,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // Test kit: a scanner that replays recorded nmap XML.
-        .target(name: "ArgusTesting", dependencies: ["Argus", "ArgusAccounts"], swiftSettings: swiftSettings),
+        // It also starts throwaway PostgreSQL clusters (PostgresTestServer), by running PostgreSQL's programs.
+        .target(
+            name: "ArgusTesting",
+            dependencies: [
+                "Argus", "ArgusAccounts",
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The default DeviceStore on the system libsqlite3.
         .target(name: "ArgusSQLite", dependencies: ["Argus", "ArgusAccounts", "CSQLite3"], swiftSettings: swiftSettings),
         // A store on PostgreSQL, for deployments that share one database between replicas.
