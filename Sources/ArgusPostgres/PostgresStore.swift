@@ -45,12 +45,24 @@ public final class PostgresStore: Sendable {
         self.client = client
         runner = Task { await client.run() }
         do {
+            try await probe()
             try await migrate()
         } catch {
             runner.cancel()
             await runner.value
-            throw error
+            throw storeError(error, "connecting")
         }
+    }
+
+    /// Makes one connection of its own first, so that a server that cannot be reached, or that
+    /// refuses the user or the database, is reported at once (the pool retries for a minute).
+    private func probe() async throws {
+        let connection = try await PostgresConnection.connect(
+            configuration: PostgresConnection.Configuration(
+                host: configuration.host, port: configuration.port, username: configuration.user, password: configuration.password,
+                database: configuration.database, tls: .disable),
+            id: 0, logger: logger)
+        try await connection.close()
     }
 
     deinit {
@@ -128,11 +140,18 @@ public final class PostgresStore: Sendable {
                     default: .storage
                     }
                 return StoreError(code, "\(server) failed \(doing): \(message) (SQLSTATE \(state))")
-            case .connectionError, .serverClosedConnection, .uncleanShutdown:
-                return StoreError(.storage, "\(server) cannot be reached or closed the connection while \(doing) (\(error.code))")
+            case .connectionError:
+                return StoreError(.storage, "\(server) cannot be reached while \(doing): \(error.underlying.map { "\($0)" } ?? "\(error.code)")")
+            case .serverClosedConnection, .uncleanShutdown:
+                return StoreError(.storage, "\(server) closed the connection while \(doing) (\(error.code))")
             default:
                 return StoreError(.storage, "\(server) failed \(doing) (\(error.code))")
             }
+        }
+        // The pool's own errors (its module is not imported here): connections that cannot be
+        // made for a while trip its circuit breaker.
+        if "\(type(of: error))" == "ConnectionPoolError" {
+            return StoreError(.storage, "\(server) cannot be reached: no connection could be made while \(doing)")
         }
         if error is PostgresDecodingError {
             return StoreError(.corrupt, "a value stored in \(server) does not have the expected type (\(doing))")

@@ -65,6 +65,23 @@ import Testing
         await store.close()
     }
 
+    @Test func aServerThatCannotBeReachedOrRefusesIsSaidSoAtOnce() async throws {
+        // Nothing listens on port 1: the connection is refused.
+        let unreachable = PostgresStoreConfiguration(host: "127.0.0.1", port: 1, user: "argus", database: "argus", password: "hunter2-secret")
+        let refused = await #expect(throws: StoreError.self) { try await PostgresStore(unreachable) }
+        #expect(refused?.code == .storage)
+        #expect(refused?.message.hasPrefix("PostgreSQL at 127.0.0.1:1 cannot be reached while connecting: ") == true)
+        #expect(refused?.message.contains("hunter2") == false)
+        // A database that does not exist: the server's own words.
+        var missing = try await TestDatabase.create(password: "hunter2-secret").configuration
+        missing.database = "no_such_database"
+        let absent = await #expect(throws: StoreError.self) { try await PostgresStore(missing) }
+        #expect(absent?.code == .storage)
+        #expect(
+            absent?.message
+                == "PostgreSQL at 127.0.0.1:\(missing.port) failed connecting: database \"no_such_database\" does not exist (SQLSTATE 3D000)")
+    }
+
     @Test func theFirstUserIsCreatedOnceAcrossReplicas() async throws {
         let configuration = try await TestDatabase.create().configuration
         let first = try await PostgresStore(configuration)
