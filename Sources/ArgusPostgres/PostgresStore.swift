@@ -30,8 +30,9 @@ public final class PostgresStore: Sendable {
     /// - Parameters:
     ///   - configuration: Where to connect.
     ///   - maximumConnections: The most connections the pool opens.
-    /// - Throws: ``StoreError``: `newerSchema` when a newer Argus wrote the database, `storage`
-    ///   when the server cannot be reached or refuses.
+    /// - Throws: ``StoreError``: `newerSchema` when a newer Argus wrote the database,
+    ///   `notArgusDatabase` when it holds tables but no Argus schema, `storage` when the server
+    ///   cannot be reached or refuses.
     public init(_ configuration: PostgresStoreConfiguration, maximumConnections: Int = 10) async throws {
         self.configuration = configuration
         var logger = Logger(label: "argus.postgres")
@@ -162,11 +163,24 @@ public final class PostgresStore: Sendable {
     // MARK: Schema
 
     /// Applies the migrations the database lacks, one transaction each, under the advisory
-    /// lock; refuses a database written by a newer build.
+    /// lock; refuses a database written by a newer build, or another application's.
     private func migrate() async throws {
         while true {
             let applied = try await transaction("migrating the schema") { connection in
                 try await connection.query("SELECT pg_advisory_xact_lock(\(Schema.advisoryLockKey))", logger: logger)
+                // Tables without Argus's version table: another application's database.
+                let foreign =
+                    try await connection.query(
+                        """
+                        SELECT to_regclass('argus_schema_migrations') IS NULL
+                        AND EXISTS (SELECT 1 FROM pg_tables WHERE schemaname = current_schema())
+                        """, logger: logger
+                    ).decode(Bool.self).first { _ in true } ?? false
+                guard !foreign else {
+                    throw StoreError(
+                        .notArgusDatabase,
+                        "the database \(configuration.database) holds tables but no Argus schema: give Argus a database of its own")
+                }
                 try await connection.query(PostgresQuery(unsafeSQL: Schema.versionTable), logger: logger)
                 let version =
                     try await connection.query("SELECT coalesce(max(version), 0) FROM argus_schema_migrations", logger: logger)

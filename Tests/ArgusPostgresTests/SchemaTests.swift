@@ -46,6 +46,16 @@ import Testing
         #expect(error?.message.contains("hunter2") == false)
     }
 
+    @Test func anotherApplicationsDatabaseIsRefused() async throws {
+        let (database, configuration) = try await TestDatabase.create()
+        try await TestDatabase.execute("CREATE TABLE users (id integer PRIMARY KEY, email text)", in: database)
+        let error = await #expect(throws: StoreError.self) { try await PostgresStore(configuration) }
+        #expect(error?.code == .notArgusDatabase)
+        #expect(error?.message == "the database \(database.name) holds tables but no Argus schema: give Argus a database of its own")
+        // Nothing was created in it.
+        #expect(try await TestDatabase.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'", in: database) == "1")
+    }
+
     @Test func aFailedStatementSaysWhatFailedWithoutThePassword() async throws {
         let (database, configuration) = try await TestDatabase.create(password: "hunter2-is-not-printed")
         let store = try await PostgresStore(configuration)
