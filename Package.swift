@@ -19,6 +19,8 @@ let package = Package(
     products: [
         .library(name: "Argus", targets: ["Argus"]),
         .library(name: "ArgusSQLite", targets: ["ArgusSQLite"]),
+        // A PostgreSQL store (settings, accounts, vulnerabilities, the alert outbox, so far).
+        .library(name: "ArgusPostgres", targets: ["ArgusPostgres"]),
         .library(name: "ArgusHTTP", targets: ["ArgusHTTP"]),
         // The built-in alert sinks and their registry, AlertSinkRegistry.standard.
         .library(name: "ArgusAlerts", targets: ["ArgusAlerts"]),
@@ -52,6 +54,8 @@ let package = Package(
         .package(url: "https://github.com/swiftlang/swift-docc-plugin.git", from: "1.5.0"),
         // CSV exports: a kept writer for quoting (formula neutralisation stays Argus's own).
         .package(url: "https://github.com/yaslab/CSV.swift.git", from: "2.5.2"),
+        // ArgusPostgres: the PostgreSQL wire protocol and a connection pool (PostgresClient).
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // C shims over the system libraries (apt: libxml2-dev, libsqlite3-dev).
@@ -79,9 +83,24 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // Test kit: a scanner that replays recorded nmap XML.
-        .target(name: "ArgusTesting", dependencies: ["Argus", "ArgusAccounts"], swiftSettings: swiftSettings),
+        // It also starts throwaway PostgreSQL clusters (PostgresTestServer), by running PostgreSQL's programs.
+        .target(
+            name: "ArgusTesting",
+            dependencies: [
+                "Argus", "ArgusAccounts",
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The default DeviceStore on the system libsqlite3.
         .target(name: "ArgusSQLite", dependencies: ["Argus", "ArgusAccounts", "CSQLite3"], swiftSettings: swiftSettings),
+        // A store on PostgreSQL, for deployments that share one database between replicas.
+        .target(
+            name: "ArgusPostgres",
+            dependencies: ["Argus", "ArgusAccounts", .product(name: "PostgresNIO", package: "postgres-nio")],
+            swiftSettings: swiftSettings
+        ),
         // Accounts: password hashing (bcrypt), API keys and tokens, shared by the server and the CLI.
         .target(
             name: "ArgusAccounts",
@@ -163,6 +182,11 @@ let package = Package(
         .testTarget(
             name: "ArgusSQLiteTests",
             dependencies: ["Argus", "ArgusSQLite", "ArgusAccounts", "ArgusTesting"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ArgusPostgresTests",
+            dependencies: ["ArgusPostgres", "ArgusTesting", "Argus", "ArgusAccounts"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

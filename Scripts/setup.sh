@@ -5,13 +5,14 @@
 # lab), chromium with chromium-driver and curl (the web UI's browser tests), and mosquitto,
 # python3-aiosmtpd and openssl (the MQTT and email alert sinks' real receivers), python3-venv and
 # schemathesis (the OpenAPI conformance test), the version in Tests/Schemathesis/requirements.txt,
-# in a virtual environment at .build/schemathesis (no --user or --break-system-packages needed).
+# in a virtual environment at .build/schemathesis (no --user or --break-system-packages needed), and
+# postgresql (ArgusPostgres's tests start a throwaway cluster of their own with its programs).
 # The Swift toolchain itself must already be on PATH (swift.org's Linux build, 6.2 or newer).
 set -euo pipefail
 
 packages=(libxml2-dev libsqlite3-dev pkg-config nmap)
 if [ "${1:-}" = "--for-tests" ]; then
-    packages+=(python3 python3-venv iproute2 curl chromium chromium-driver mosquitto mosquitto-clients python3-aiosmtpd openssl)
+    packages+=(python3 python3-venv iproute2 curl chromium chromium-driver mosquitto mosquitto-clients python3-aiosmtpd openssl postgresql)
 fi
 missing=()
 for package in "${packages[@]}"; do
