@@ -9,7 +9,7 @@
 /// It encodes to one flat object — `name`, `type`, `digest_minutes`, `quiet_hours` and the
 /// type's own settings — the shape of an `alerts.sinks` item in `config.yaml` and of the API's
 /// request. Decoding needs the registry that knows the type: see
-/// ``AlertSinkRegistry/userInfo(refusingUnknownSettings:)``.
+/// ``AlertSinkRegistry/userInfo(refusingUnknownSettings:addableAtRunTimeOnly:)``.
 public struct AlertSinkConfiguration: Sendable, Equatable, Codable, CustomStringConvertible {
     /// Its unique name (the outbox keys messages by it).
     public var name: String
