@@ -7,10 +7,6 @@ public import Argus
 public import NIOCore
 import NIOPosix
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// Resolves a sink's host name when a delivery connects, and refuses the delivery when the name
 /// resolves to an address no sink may reach (``SinkAddressRules``: link-local addresses, where
 /// cloud metadata services answer). A name that passed the checks when the sink was configured
@@ -32,9 +28,12 @@ public struct SinkHostResolver: Sendable {
         self.lookup = lookup
     }
 
-    /// The system's resolver (`getaddrinfo`, with `/etc/hosts`), run off the event loops.
+    /// The system's resolver (``HostResolver``: `getaddrinfo`, with `/etc/hosts`), run off the
+    /// event loops.
     public static let system = SinkHostResolver { host, port in
-        try await NIOThreadPool.singleton.runIfActive { try Self.getaddrinfo(host, port: port) }
+        try await NIOThreadPool.singleton.runIfActive {
+            try HostResolver.addresses(of: host).map { try SocketAddress(ipAddress: $0, port: port) }
+        }
     }
 
     /// The addresses of `host` that a sink may connect to, in the resolver's order.
@@ -57,35 +56,6 @@ public struct SinkHostResolver: Sendable {
             if let reason = SinkAddressRules.refusal(forHost: ip) {
                 throw SinkAddressError(ip == bare ? reason : "\(host) resolves to an address no alert sink may reach: \(reason)")
             }
-        }
-        return addresses
-    }
-
-    /// Every IPv4 and IPv6 address of `host` for TCP, as `getaddrinfo` gives them.
-    static func getaddrinfo(_ host: String, port: Int) throws -> [SocketAddress] {
-        var hints = addrinfo()
-        hints.ai_family = AF_UNSPEC
-        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-        var result: UnsafeMutablePointer<addrinfo>?
-        let status = Glibc.getaddrinfo(host, String(port), &hints, &result)
-        guard status == 0, let first = result else {
-            throw SinkAddressError("cannot resolve \(host): \(String(cString: gai_strerror(status)))")
-        }
-        defer { freeaddrinfo(first) }
-        var addresses: [SocketAddress] = []
-        var next: UnsafeMutablePointer<addrinfo>? = first
-        while let info = next {
-            if let pointer = info.pointee.ai_addr {
-                switch info.pointee.ai_family {
-                case AF_INET:
-                    addresses.append(pointer.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { SocketAddress($0.pointee, host: host) })
-                case AF_INET6:
-                    addresses.append(pointer.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { SocketAddress($0.pointee, host: host) })
-                default:
-                    break
-                }
-            }
-            next = info.pointee.ai_next
         }
         return addresses
     }

@@ -10,10 +10,11 @@
 #endif
 
 /// Resolves a host name once, with the system's resolver (`getaddrinfo`: /etc/hosts, then DNS),
-/// so that the address checked against the scan scope is the address nmap scans.
-enum HostResolver {
+/// so that the address checked (against the scan scope, or a sink's address rules) is the
+/// address then used.
+public enum HostResolver {
     /// The name's addresses, canonical (`inet_ntop`), IPv4 first; empty when it does not resolve.
-    static func addresses(of name: String) -> [String] {
+    public static func addresses(of name: String) -> [String] {
         var hints = addrinfo()
         hints.ai_family = AF_UNSPEC
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
