@@ -4,6 +4,8 @@ records it, one JSON line per request. Test helper only; binds 127.0.0.1.
 
 Usage: receiver.py PORT SECRET LOGFILE    (SECRET "-": accept unsigned requests)
 
+PORT 0 lets the system choose a free port; "ready PORT" is printed once it listens.
+
 A request to /redirect?to=URL[&status=307] is recorded, then answered 302 (or that status) with
 Location: URL: what a hostile or hijacked server could answer, to draw the alert and its token
 elsewhere. GET requests (a 302 followed as a browser would) are recorded too.
@@ -43,5 +45,5 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
 
 server = http.server.HTTPServer(("127.0.0.1", port), Handler)
-print("ready", flush=True)
+print("ready", server.server_address[1], flush=True)
 server.serve_forever()

@@ -25,28 +25,32 @@ extension LiveServerTests {
             "/usr/bin/env", ["python3", Self.root.appendingPathComponent("Scripts/fake_services.py").path, "127.0.0.1", "\(servicePort):ssh-old"],
             log: folder.appendingPathComponent("services.log"))
         defer { _ = services.stop(SIGKILL) }
-        let receiverPort = Self.freePort() + 1
+        // Nothing listens on port 9 of loopback (discard, never served here): the first life's
+        // deliveries fail. The second life's configuration names the receiver's own port.
         let config = folder.appendingPathComponent("config.yaml")
-        try """
-        network:
-          subnets: [127.0.0.1]
-        alerts:
-          summarize_first_scan: false
-          retry_seconds: 1
-          offline_grace_minutes: 0
-          sinks:
-            - name: ops
-              type: webhook
-              url: http://127.0.0.1:\(receiverPort)/hook
-              secret: kill-test-secret
-        """.write(to: config, atomically: true, encoding: .utf8)
+        func configure(receiverPort: Int) throws {
+            try """
+            network:
+              subnets: [127.0.0.1]
+            alerts:
+              summarize_first_scan: false
+              retry_seconds: 1
+              offline_grace_minutes: 0
+              sinks:
+                - name: ops
+                  type: webhook
+                  url: http://127.0.0.1:\(receiverPort)/hook
+                  secret: kill-test-secret
+            """.write(to: config, atomically: true, encoding: .utf8)
+        }
+        try configure(receiverPort: 9)
         let port = Self.freePort()
         let base = "http://127.0.0.1:\(port)"
         func start(_ name: String) async throws -> Child {
             let server = try Child(
                 Self.binaries.appendingPathComponent("argus-server").path, ["--config", config.path, "--db", db, "--port", "\(port)"],
                 log: folder.appendingPathComponent("\(name).log"))
-            for _ in 0..<100 where !server.output.contains("listens on") { try await Task.sleep(for: .milliseconds(100)) }
+            for _ in 0..<300 where !server.output.contains("listens on") { try await Task.sleep(for: .milliseconds(100)) }
             return server
         }
         func deliveries() async throws -> [[String: Any]] {
@@ -76,16 +80,18 @@ extension LiveServerTests {
         let received = folder.appendingPathComponent("received.jsonl")
         let receiver = try Child(
             "/usr/bin/env",
-            [
-                "python3", Self.root.appendingPathComponent("Tests/ArgusAlertsTests/receiver.py").path, "\(receiverPort)", "kill-test-secret",
-                received.path,
-            ], log: folder.appendingPathComponent("receiver.log"))
+            ["python3", Self.root.appendingPathComponent("Tests/ArgusAlertsTests/receiver.py").path, "0", "kill-test-secret", received.path],
+            log: folder.appendingPathComponent("receiver.log"))
         defer { _ = receiver.stop(SIGKILL) }
-        for _ in 0..<50 where !receiver.output.contains("ready") { try await Task.sleep(for: .milliseconds(100)) }
+        for _ in 0..<300 where !receiver.output.contains("ready ") { try await Task.sleep(for: .milliseconds(100)) }
+        let receiverPort = try #require(
+            receiver.output.split(whereSeparator: \.isNewline).first { $0.hasPrefix("ready ") }.flatMap { Int($0.dropFirst(6)) },
+            "the receiver did not start: \(receiver.output)")
+        try configure(receiverPort: receiverPort)
         let second = try await start("second")
         defer { _ = second.stop(SIGKILL) }
         var lines: [[String: Any]] = []
-        for _ in 0..<300 {
+        for _ in 0..<600 {
             lines = ((try? String(contentsOf: received, encoding: .utf8)) ?? "").split(separator: "\n").map { Self.object(Data($0.utf8)) }
             if lines.count >= queued.count { break }
             try await Task.sleep(for: .milliseconds(100))

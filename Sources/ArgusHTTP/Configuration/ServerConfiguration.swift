@@ -54,8 +54,10 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var rememberDays = 30
     /// Failed sign-ins allowed per client or per user name before a pause.
     public var maxLoginFailures = 5
-    /// The pause, in minutes.
+    /// The longest pause, in minutes, and how long a client's failures are remembered.
     public var lockoutMinutes = 15
+    /// The first pause, in seconds, after the free failures; each further failure doubles it.
+    public var firstLoginDelaySeconds = 5
     /// Failed sign-ins for one user name, from all addresses together, in an hour before that
     /// name is refused from addresses it never signed in from.
     public var maxFailuresPerUserPerHour = 100
@@ -201,6 +203,7 @@ public struct ServerConfiguration: Sendable, Equatable {
             ("scanning.timeout_minutes", scanTimeoutMinutes), ("scanning.parallel", scanParallelism), ("sessions.idle_minutes", sessionIdleMinutes),
             ("sessions.absolute_hours", sessionAbsoluteHours), ("sessions.remember_days", rememberDays),
             ("security.max_login_failures", maxLoginFailures), ("security.lockout_minutes", lockoutMinutes),
+            ("security.first_delay_seconds", firstLoginDelaySeconds),
             ("security.max_failures_per_user_per_hour", maxFailuresPerUserPerHour),
         ]
         for (key, value) in positives where value < 1 {
@@ -260,6 +263,7 @@ private struct YAMLReader {
         case "sessions.remember_days": configuration.rememberDays = try int(key, value)
         case "security.max_login_failures": configuration.maxLoginFailures = try int(key, value)
         case "security.lockout_minutes": configuration.lockoutMinutes = try int(key, value)
+        case "security.first_delay_seconds": configuration.firstLoginDelaySeconds = try int(key, value)
         case "security.max_failures_per_user_per_hour": configuration.maxFailuresPerUserPerHour = try int(key, value)
         case "retention.days": configuration.retentionDays = try int(key, value)
         case "retention.keep_scans": configuration.keepScans = try int(key, value)

@@ -26,7 +26,7 @@ struct CredentialCheck: Sendable {
         self.audit = audit
         self.throttle = LoginThrottle(
             limit: configuration.maxLoginFailures, window: TimeInterval(configuration.lockoutMinutes * 60),
-            ceiling: configuration.maxFailuresPerUserPerHour)
+            firstDelay: TimeInterval(configuration.firstLoginDelaySeconds), ceiling: configuration.maxFailuresPerUserPerHour)
     }
 
     /// The user whose name and password these are.

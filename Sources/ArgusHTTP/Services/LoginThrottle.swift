@@ -9,7 +9,7 @@ import Foundation
 ///
 /// - **Per client address and user name.** The first `limit` failures of a pair within the
 ///   window cost nothing; each further one makes the pair wait twice as long as the one before
-///   (5 s, 10 s, 20 s, … up to the window), and an attempt while it waits is refused (429,
+///   (5 s, 10 s, 20 s, … by default, up to the window), and an attempt while it waits is refused (429,
 ///   `Retry-After`) without being tried. The pair's count is forgotten after a window without
 ///   failures once it may try again, and at its first success.
 /// - **A ceiling per user name**, across every address: after `ceiling` failures in an hour the
@@ -26,7 +26,7 @@ actor LoginThrottle {
     private let window: TimeInterval
     private let ceiling: Int
     /// The first delay after the free attempts.
-    static let firstDelay: TimeInterval = 5
+    private let firstDelay: TimeInterval
 
     /// A pair's failures and when it may try again.
     private struct Pair {
@@ -49,10 +49,12 @@ actor LoginThrottle {
     /// - Parameters:
     ///   - limit: Free failures per client and user name.
     ///   - window: The longest wait, and how long a pair's failures are remembered.
+    ///   - firstDelay: The first wait after the free failures, in seconds; each further failure doubles it.
     ///   - ceiling: Failures per hour for one name, or from one client, before the strict mode.
-    init(limit: Int, window: TimeInterval, ceiling: Int = 100) {
+    init(limit: Int, window: TimeInterval, firstDelay: TimeInterval = 5, ceiling: Int = 100) {
         self.limit = max(1, limit)
         self.window = window
+        self.firstDelay = max(1, firstDelay)
         self.ceiling = max(1, ceiling)
     }
 
@@ -86,7 +88,7 @@ actor LoginThrottle {
         let free = strict ? 1 : limit
         if pair.failures >= free {
             let doublings = Double(min(pair.failures - free, 20))
-            pair.allowedAt = date.addingTimeInterval(min(window, Self.firstDelay * pow(2, doublings)))
+            pair.allowedAt = date.addingTimeInterval(min(window, firstDelay * pow(2, doublings)))
         }
         pairs[key] = pair
     }
