@@ -3,20 +3,25 @@
 // SPDX-License-Identifier: Apache-2.0
 //
 
-import Argus
+public import Argus
 import PostgresNIO
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// A store on PostgreSQL, for deployments that keep Argus's data in a shared server.
 ///
-/// It plays these roles so far: ``SettingsStore``, `AccountStore`, ``VulnerabilityStore`` and
-/// ``AlertOutbox``. The `DeviceStore` role (scans, devices and the synchronous scan recorder,
-/// with `COPY` ingest) comes next; until then argus-server keeps using ArgusSQLite.
+/// It plays every role: ``DeviceStore`` (the inventory, with `COPY` ingest), ``AlertOutbox``,
+/// ``VulnerabilityStore``, ``SettingsStore`` and `AccountStore`.
 ///
 /// Opening a store connects, then applies the migrations the database lacks, each in one
 /// transaction under an advisory lock, and refuses a database whose schema is newer than this
 /// build. Queries run on a pool of connections (`PostgresClient`) that the store runs in a task
 /// of its own until ``close()``.
-public final class PostgresStore: Sendable {
+public final class PostgresStore: StoreHealthReporting, Sendable {
     /// Where the store connects (the password is never printed).
     public let configuration: PostgresStoreConfiguration
     /// The connection pool.
@@ -48,6 +53,7 @@ public final class PostgresStore: Sendable {
         do {
             try await probe()
             try await migrate()
+            try await markAbandonedScans(at: Date())
         } catch {
             runner.cancel()
             await runner.value
@@ -108,9 +114,17 @@ public final class PostgresStore: Sendable {
                     throw error
                 }
             }
+        } catch let error as ProducerError {
+            throw error
         } catch {
             throw storeError(error, doing)
         }
+    }
+
+    /// A scan producer's own error, carried out of the recording transaction as it was thrown.
+    struct ProducerError: Error {
+        /// What the producer threw.
+        let error: any Error
     }
 
     /// Decodes rows, turning a decoding failure into a ``StoreError``.
@@ -199,6 +213,29 @@ public final class PostgresStore: Sendable {
                 return true
             }
             if !applied { return }
+        }
+    }
+
+    /// Why the store cannot be used now: the server cannot be reached or answers with an error;
+    /// `nil` while a trivial query succeeds (within five seconds).
+    public func healthProblem() async -> String? {
+        do {
+            return try await withThrowingTaskGroup(of: String?.self) { group in
+                group.addTask {
+                    try await self.fetch("SELECT 1", "checking the connection")
+                    return nil
+                }
+                group.addTask {
+                    try await Task.sleep(for: .seconds(5))
+                    return "PostgreSQL at \(self.configuration.host):\(self.configuration.port) did not answer within 5 s"
+                }
+                defer { group.cancelAll() }
+                return try await group.next() ?? nil
+            }
+        } catch let error as StoreError {
+            return error.message
+        } catch {
+            return "PostgreSQL at \(configuration.host):\(configuration.port) cannot be used (\(type(of: error)))"
         }
     }
 

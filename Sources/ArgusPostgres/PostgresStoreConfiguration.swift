@@ -90,6 +90,20 @@ public struct PostgresStoreConfiguration: Sendable, Hashable, CustomStringConver
         self.init(host: String(host), port: port, user: user, database: decodedDatabase, password: password)
     }
 
+    /// Whether `text` names a PostgreSQL database (`postgres://…` or `postgresql://…`) rather
+    /// than a file: how `--db` and `$ARGUS_DB` tell the two stores apart.
+    public static func isURL(_ text: String) -> Bool {
+        text.hasPrefix("postgres://") || text.hasPrefix("postgresql://")
+    }
+
+    /// Parses a URL as ``init(url:)`` does; when it holds no password, `$PGPASSWORD` from
+    /// `environment` gives it (as for psql), so that the password need not be on a command line.
+    /// - Throws: ``URLError``, naming what is wrong (never quoting the password).
+    public init(url: String, environment: [String: String]) throws(URLError) {
+        try self.init(url: url)
+        if password == nil, let password = environment["PGPASSWORD"], !password.isEmpty { self.password = password }
+    }
+
     /// The configuration as a URL with the password shown as `***`.
     public var description: String {
         let host = self.host.contains(":") ? "[\(self.host)]" : self.host

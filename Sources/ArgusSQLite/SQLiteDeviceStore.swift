@@ -208,7 +208,7 @@ public final class SQLiteDeviceStore: DeviceStore, StoreHealthReporting {
             profile: row.string(3), targets: decodeList(row.string(4)), createdAt: row.date(5), startedAt: row.optionalDate(6),
             finishedAt: row.optionalDate(7), nmapVersion: row.optionalString(8), nmapArguments: row.optionalString(9), hostsUp: row.int(10),
             hostsDown: row.int(11), devicesFound: row.int(12), openPorts: row.int(13), errorMessage: row.optionalString(14),
-            coverage: row.optionalString(15).flatMap(decodeCoverage))
+            coverage: row.optionalString(15).flatMap(ScanCoverage.init(storedText:)))
     }
 
     static func fetchScan(_ connection: SQLiteConnection, _ id: ScanID) throws -> ScanRecord? {
@@ -270,7 +270,7 @@ public final class SQLiteDeviceStore: DeviceStore, StoreHealthReporting {
                     [
                         .text(outcome.status.rawValue), .of(outcome.startedAt), .of(outcome.finishedAt ?? date), .of(outcome.nmapVersion),
                         .of(outcome.nmapArguments), .of(outcome.hostsUp), .of(outcome.hostsDown), .of(recorder.ids.count), .of(recorder.openPorts),
-                        .of(outcome.errorMessage), .of(try outcome.coverage.map(Self.encodeCoverage)), .of(scanID),
+                        .of(outcome.errorMessage), .of(try outcome.coverage.map { try $0.storedText }), .of(scanID),
                     ])
                 return RecordedScan(
                     scan: try Self.fetchScan(connection, scanID)!, deviceIDs: recorder.ids, newDevices: recorder.newDevices,
@@ -437,16 +437,6 @@ public final class SQLiteDeviceStore: DeviceStore, StoreHealthReporting {
             product: row.optionalString(first + 4), version: row.optionalString(first + 5), extraInfo: row.optionalString(first + 6),
             tunnel: row.optionalString(first + 7), cpes: row.optionalString(first + 8).map(decodeList) ?? [], confirmedAt: row.optionalDate(first + 9)
         )
-    }
-
-    static func encodeCoverage(_ coverage: ScanCoverage) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        return String(decoding: try encoder.encode(coverage), as: UTF8.self)
-    }
-
-    static func decodeCoverage(_ text: String) -> ScanCoverage? {
-        try? JSONDecoder().decode(ScanCoverage.self, from: Data(text.utf8))
     }
 
     public func latestObservations() async throws -> [DeviceObservation] {

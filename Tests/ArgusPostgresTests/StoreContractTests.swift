@@ -11,12 +11,14 @@ import Testing
 
 /// The store contracts of ArgusTesting, each check a test case on a new, empty database.
 @Suite(TestDatabase.available) struct StoreContractTests {
-    @Test(
-        .disabled("AlertOutboxContract's checks record scans: they need the DeviceStore role, which PostgresStore does not implement yet"),
-        arguments: AlertOutboxContract.checkNames)
+    @Test(arguments: DeviceStoreContract.checkNames)
+    func deviceStore(check: String) async throws {
+        try await TestDatabase.withStore { try await DeviceStoreContract.run(check, on: $0) }
+    }
+
+    @Test(arguments: AlertOutboxContract.checkNames)
     func alertOutbox(check: String) async throws {
-        // AlertOutboxContract.Store is `any DeviceStore & AlertOutbox`; PostgresOutboxTests
-        // covers the outbox on its own meanwhile.
+        try await TestDatabase.withStore { try await AlertOutboxContract.run(check, on: $0) }
     }
 
     @Test(arguments: VulnerabilityStoreContract.checkNames)

@@ -681,8 +681,9 @@ public struct CronSchedule: Sendable, Hashable, CustomStringConvertible {
         return era * 146_097 + dayOfEra - 719_468
     }
 
-    /// The date `dayNumber` days after 1970-01-01 in the proleptic Gregorian calendar.
-    private static func civil(fromDays dayNumber: Int) -> (year: Int, month: Int, day: Int) {
+    /// The date `dayNumber` days after 1970-01-01 in the proleptic Gregorian calendar (also
+    /// for the stores of this package, which write dates as text).
+    package static func civil(fromDays dayNumber: Int) -> (year: Int, month: Int, day: Int) {
         let shifted = dayNumber + 719_468
         let era = floorDiv(shifted, 146_097)
         let dayOfEra = shifted - era * 146_097

@@ -3,6 +3,12 @@
 // SPDX-License-Identifier: Apache-2.0
 //
 
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+
 /// What a scan looked at: the addresses it targeted (less its exclusions), the ports it scanned
 /// for each protocol, and whether it probed services, the operating system and scripts.
 ///
@@ -148,5 +154,22 @@ extension ScanCoverage {
             }
         }
         return result
+    }
+}
+
+extension ScanCoverage {
+    /// The JSON text the stores of this package keep a coverage as (keys sorted).
+    package var storedText: String {
+        get throws {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = .sortedKeys
+            return String(decoding: try encoder.encode(self), as: UTF8.self)
+        }
+    }
+
+    /// The coverage stored as `text`; `nil` for text this version cannot read.
+    package init?(storedText text: String) {
+        guard let coverage = try? JSONDecoder().decode(ScanCoverage.self, from: Data(text.utf8)) else { return nil }
+        self = coverage
     }
 }

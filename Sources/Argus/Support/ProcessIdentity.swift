@@ -14,13 +14,22 @@
 #endif
 
 /// Names a process so that another process can later tell whether it still runs: its id and
-/// its start time (ids are reused; an id with the same start time is the same process).
-enum ProcessIdentity {
+/// its start time (ids are reused; an id with the same start time is the same process). The
+/// stores use it to tell the scans of a process that stopped from those of one that runs.
+package enum ProcessIdentity {
     /// This process, as `pid:start-time`.
-    static let current: String = identity(of: getpid()) ?? "\(getpid()):0"
+    package static let current: String = identity(of: getpid()) ?? "\(getpid()):0"
+
+    /// This machine's host name, to tell processes of different machines apart in a shared
+    /// database.
+    package static let hostName: String = {
+        var name = [CChar](repeating: 0, count: 256)
+        guard gethostname(&name, name.count) == 0 else { return "localhost" }
+        return String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }()
 
     /// `pid:start-time` of a running process, from `/proc`; `nil` when none runs with that id.
-    static func identity(of pid: Int32) -> String? {
+    package static func identity(of pid: Int32) -> String? {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
             let close = stat.lastIndex(of: ")")
         else { return nil }
@@ -31,7 +40,7 @@ enum ProcessIdentity {
     }
 
     /// True when the process named by `identity` still runs.
-    static func isAlive(_ identity: String) -> Bool {
+    package static func isAlive(_ identity: String) -> Bool {
         guard let pid = Int32(identity.prefix { $0 != ":" }) else { return false }
         return self.identity(of: pid) == identity
     }

@@ -3,13 +3,16 @@
 // SPDX-License-Identifier: Apache-2.0
 //
 
-import Argus
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
-/// How the store keeps a ``ThreatAssessment``: JSON text in the device's row, keys sorted.
+/// How the stores keep a ``ThreatAssessment``: JSON text in the device's row, keys sorted.
 /// Hosts of one kind share an assessment, so a recorder remembers the text of those it wrote
-/// lately instead of encoding each again.
-struct AssessmentJSON {
+/// lately instead of encoding each again. For the stores of this package (SQLite, PostgreSQL).
+package struct AssessmentJSON {
     private let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
@@ -17,8 +20,10 @@ struct AssessmentJSON {
     }()
     private var recent: [ThreatAssessment: String] = [:]
 
+    package init() {}
+
     /// The text of an assessment.
-    mutating func text(of assessment: ThreatAssessment) throws -> String {
+    package mutating func text(of assessment: ThreatAssessment) throws -> String {
         if let known = recent[assessment] { return known }
         let text = String(decoding: try encoder.encode(assessment), as: UTF8.self)
         if recent.count >= 1_024 { recent.removeAll(keepingCapacity: true) }
@@ -27,7 +32,7 @@ struct AssessmentJSON {
     }
 
     /// The assessment a row holds; `nil` for none, or for text this version cannot read.
-    static func assessment(in text: String?) -> ThreatAssessment? {
+    package static func assessment(in text: String?) -> ThreatAssessment? {
         guard let text else { return nil }
         return try? JSONDecoder().decode(ThreatAssessment.self, from: Data(text.utf8))
     }
