@@ -98,7 +98,9 @@ let package = Package(
         // A store on PostgreSQL, for deployments that share one database between replicas.
         .target(
             name: "ArgusPostgres",
-            dependencies: ["Argus", "ArgusAccounts", .product(name: "PostgresNIO", package: "postgres-nio")],
+            dependencies: [
+                "Argus", "ArgusAccounts", .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "NIOCore", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         // Accounts: password hashing (bcrypt), API keys and tokens, shared by the server and the CLI.
@@ -158,7 +160,7 @@ let package = Package(
         .target(
             name: "ArgusServerMain",
             dependencies: [
-                "ArgusHTTP", "ArgusSQLite", "ArgusAlerts",
+                "ArgusHTTP", "ArgusSQLite", "ArgusPostgres", "ArgusAlerts",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -167,7 +169,7 @@ let package = Package(
         .executableTarget(
             name: "argus-cli",
             dependencies: [
-                "Argus", "ArgusSQLite", "ArgusAccounts",
+                "Argus", "ArgusSQLite", "ArgusPostgres", "ArgusAccounts",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -192,7 +194,7 @@ let package = Package(
         .testTarget(
             name: "ArgusHTTPTests",
             dependencies: [
-                "ArgusHTTP", "ArgusAccounts", "ArgusAlerts", "Argus", "ArgusSQLite",
+                "ArgusHTTP", "ArgusAccounts", "ArgusAlerts", "Argus", "ArgusSQLite", "ArgusTesting",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
             ],

@@ -5,8 +5,10 @@
 
 public import ArgumentParser
 public import Argus
+import ArgusAccounts
 import ArgusAlerts
 import ArgusHTTP
+import ArgusPostgres
 import ArgusSQLite
 import Foundation
 import Hummingbird
@@ -43,8 +45,8 @@ public struct ArgusServerCommand: AsyncParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "The database (default: database.path, $ARGUS_DB, else /var/lib/argus/argus.db for root, ~/.local/share/argus/argus.db for others).",
-            valueName: "path"))
+            "The database: a file, or postgres://USER@HOST:PORT/DB with the password from $PGPASSWORD (default: database.path, $ARGUS_DB, else /var/lib/argus/argus.db for root, ~/.local/share/argus/argus.db for others).",
+            valueName: "path|url"))
     var db: String?
 
     @Option(help: "The address to listen on (default 127.0.0.1).")
@@ -105,16 +107,27 @@ public struct ArgusServerCommand: AsyncParsableCommand {
         }
         var logger = Logger(label: "argus-server")
         logger.logLevel = .info
-        let store: SQLiteDeviceStore
+        let store: any ArgusStore & AccountStore
         let path = settings.databasePath ?? SQLiteDeviceStore.defaultPath
         settings.databasePath = path
         do {
-            store = try SQLiteDeviceStore(path: path)
-            let interrupted = try await store.markInterruptedScans(at: Date())
+            if PostgresStoreConfiguration.isURL(path) {
+                let postgres = try await PostgresStore(PostgresStoreConfiguration(url: path, environment: ProcessInfo.processInfo.environment))
+                logger.notice("the database is \(postgres.configuration)")
+                // Replicas share the database: opening it marked interrupted only the scans that
+                // stopped processes of this machine left, never another replica's.
+                store = postgres
+            } else {
+                store = try SQLiteDeviceStore(path: path)
+            }
+            let interrupted = PostgresStoreConfiguration.isURL(path) ? [] : try await store.markInterruptedScans(at: Date())
             if !interrupted.isEmpty {
                 logger.notice(
                     "scans left running by an earlier stop are marked interrupted: \(interrupted.map(\.description).joined(separator: ", "))")
             }
+        } catch let error as PostgresStoreConfiguration.URLError {
+            FileHandle.standardError.write(Data("argus-server: cannot start: \(error)\n".utf8))
+            throw ExitCode(2)
         } catch let error as StoreError {
             // A damaged or unwritable database is refused, never served: say what is wrong and
             // what to do, without the file's path (the operator gave it; logs travel further).

@@ -68,7 +68,7 @@ struct UserCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingFailures {
                 let password = try password.read()
-                let store = try database.open()
+                let store = try await database.open()
                 let user = try await Accounts(store: store).addUser(name, password: password)
                 try await store.appendAudit(
                     AuditEntry(
@@ -92,7 +92,7 @@ struct UserCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingFailures {
                 let password = try password.read()
-                let store = try database.open()
+                let store = try await database.open()
                 try await Accounts(store: store).setPassword(of: name, to: password)
                 try await store.appendAudit(
                     AuditEntry(username: name, action: "password_change", resourceType: "user", details: "argus-cli", clientAddress: "local"))
@@ -127,7 +127,7 @@ struct APIKeyCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingFailures {
-                let store = try database.open()
+                let store = try await database.open()
                 let owner: User
                 if let user {
                     guard let found = try await store.user(named: user) else { throw CLIFailure("no user is named \(user)") }
@@ -194,7 +194,7 @@ struct APIKeyCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingFailures {
-                let store = try database.open()
+                let store = try await database.open()
                 guard let key = try await store.apiKeys(of: nil).first(where: { $0.id.rawValue == id }) else {
                     throw CLIFailure("no API key has id \(id)")
                 }

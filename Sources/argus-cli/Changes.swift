@@ -52,7 +52,7 @@ struct Changes: AsyncParsableCommand {
             }
             kindFilter = parsed
         }
-        let store = try await reportingFailures { try database.open() }
+        let store = try await reportingFailures { try await database.open() }
         if !acknowledge.isEmpty {
             let count = try await reportingFailures { try await store.acknowledgeChanges(acknowledge.map { ChangeID($0) }, acknowledged: true) }
             print("Acknowledged \(count) of \(acknowledge.count) changes.")

@@ -6,6 +6,7 @@
 import ArgumentParser
 import Argus
 import ArgusAccounts
+import ArgusPostgres
 import ArgusSQLite
 
 #if canImport(Glibc)
@@ -23,16 +24,24 @@ struct DatabaseOptions: ParsableArguments {
     @Option(
         name: .customLong("db"),
         help: ArgumentHelp(
-            "The Argus database (default: $ARGUS_DB, else /var/lib/argus/argus.db for root, else ~/.local/share/argus/argus.db).", valueName: "path"))
+            "The Argus database: a file, or postgres://USER@HOST:PORT/DB (password from $PGPASSWORD) (default: $ARGUS_DB, else /var/lib/argus/argus.db for root, else ~/.local/share/argus/argus.db).",
+            valueName: "path|url"))
     var path: String?
 
-    /// True when the database file exists (commands that only read can do without one).
-    var exists: Bool { access(path ?? SQLiteDeviceStore.defaultPath, F_OK) == 0 }
+    /// The database named: the option, else `$ARGUS_DB`, else the default file.
+    var location: String { path ?? SQLiteDeviceStore.defaultPath }
+
+    /// True when the database exists: a file that is there, or any PostgreSQL URL (commands
+    /// that only read can do without one).
+    var exists: Bool { PostgresStoreConfiguration.isURL(location) || access(location, F_OK) == 0 }
 
     /// Opens the store, turning its refusals into a message and exit status 1.
-    func open() throws -> any ArgusStore & AccountStore {
+    func open() async throws -> any ArgusStore & AccountStore {
         do {
-            return try SQLiteDeviceStore(path: path ?? SQLiteDeviceStore.defaultPath)
+            if PostgresStoreConfiguration.isURL(location) {
+                return try await PostgresStore(PostgresStoreConfiguration(url: location, environment: ProcessInfo.processInfo.environment))
+            }
+            return try SQLiteDeviceStore(path: location)
         } catch {
             throw CLIFailure("\(error)")
         }

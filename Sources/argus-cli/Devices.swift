@@ -71,7 +71,7 @@ struct Devices: AsyncParsableCommand {
         let query = DeviceQuery(
             scanID: scan.map { ScanID($0) }, riskLevel: risk, isTrusted: trusted, zone: zone, deviceType: type,
             isOnline: online ? true : offline ? false : nil, search: search, sort: sort, descending: descending, limit: limit, offset: offset)
-        let store = try await reportingFailures { try database.open() }
+        let store = try await reportingFailures { try await database.open() }
         let clock = ContinuousClock()
         let start = clock.now
         let page = try await reportingFailures { try await store.devices(query) }

@@ -36,7 +36,7 @@ struct Import: AsyncParsableCommand {
         // A file-size limit (ulimit -f) should end in a clear "disk full" error, not a signal.
         signal(SIGXFSZ, SIG_IGN)
         let recorded = try await reportingFailures {
-            let store = try database.open()
+            let store = try await database.open()
             return try await ScanImporter(store: store).importFile(at: file)
         }
         if json {

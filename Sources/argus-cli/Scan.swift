@@ -108,7 +108,7 @@ struct Scan: AsyncParsableCommand {
         let display = ProgressDisplay()
         let recorded = try await reportingFailures {
             let scanner = sweeper
-            let monitor = Monitor(store: try database.open(), scanner: scanner)
+            let monitor = Monitor(store: try await database.open(), scanner: scanner)
             defer { display.finish() }
             return try await monitor.scan(request, kind: device ? .device : .network, onEvent: { display.show($0) })
         }
@@ -117,7 +117,7 @@ struct Scan: AsyncParsableCommand {
             "Scan \(scan.id) \(scan.status.rawValue): \(scan.hostsUp) hosts up, \(scan.devicesFound) devices (\(recorded.newDevices) new), \(scan.openPorts) open ports."
         )
         if let error = scan.errorMessage { printStandardError("argus-cli: warning: \(error)") }
-        let store = try database.open()
+        let store = try await database.open()
         let risky = try await store.devices(DeviceQuery(scanID: scan.id, sort: .risk, descending: true, limit: 10)).items.filter {
             $0.device.riskLevel != .none
         }

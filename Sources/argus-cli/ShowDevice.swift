@@ -33,7 +33,7 @@ struct ShowDevice: AsyncParsableCommand {
 
     func run() async throws {
         let report = try await reportingFailures {
-            let store = try database.open()
+            let store = try await database.open()
             guard let device = try await store.device(address: address) else {
                 throw CLIFailure("no device is known at \(address)")
             }

@@ -40,7 +40,7 @@ struct Vulnerabilities: AsyncParsableCommand {
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
-            let store = try await reportingFailures { try database.open() }
+            let store = try await reportingFailures { try await database.open() }
             var failed = 0
             for file in files {
                 do {
