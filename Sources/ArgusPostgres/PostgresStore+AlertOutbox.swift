@@ -14,11 +14,10 @@ import PostgresNIO
 
 /// The alert outbox: one row per sink and alert.
 ///
-/// Due messages are read with `FOR UPDATE SKIP LOCKED`: a message that another transaction (on
-/// any replica) is settling at that moment is left out rather than waited for. The protocol has
-/// no claim or lease, so this does not stop two replicas' dispatchers from both reading the same
-/// idle message; exclusive delivery across replicas needs a lease in the protocol (to come with
-/// replicas).
+/// A dispatcher's round claims a sink's due messages (``claimDueMessages(to:at:limit:leaseFor:)``):
+/// one statement takes them `FOR UPDATE SKIP LOCKED` and moves their due time to the lease's end,
+/// so no other replica's round returns them while this one delivers; a replica that dies
+/// mid-round holds them up until the lease ends, and then they are due again.
 extension PostgresStore: AlertOutbox {
 
     /// The columns ``message(_:)`` reads, in order.
@@ -70,6 +69,22 @@ extension PostgresStore: AlertOutbox {
             SELECT \(unescaped: Self.outboxColumns) FROM outbox WHERE sink = \(sink) AND delivered_at IS NULL AND next_attempt_at <= \(date)
             ORDER BY next_attempt_at, id LIMIT \(limit) FOR UPDATE SKIP LOCKED
             """, "reading due alerts")
+        return try decode(rows, Self.message)
+    }
+
+    public func claimDueMessages(to sink: String, at date: Date, limit: Int, leaseFor lease: TimeInterval) async throws -> [OutboxMessage] {
+        let columns = Self.outboxColumns.split(separator: ", ").map { $0 == "next_attempt_at" ? "due.due_at" : "o.\($0)" }.joined(separator: ", ")
+        let rows = try await fetch(
+            """
+            WITH due AS (
+                SELECT id, next_attempt_at AS due_at FROM outbox
+                WHERE sink = \(sink) AND delivered_at IS NULL AND next_attempt_at <= \(date)
+                ORDER BY next_attempt_at, id LIMIT \(limit) FOR UPDATE SKIP LOCKED
+            ), claimed AS (
+                UPDATE outbox o SET next_attempt_at = \(date.addingTimeInterval(max(1, lease))) FROM due WHERE o.id = due.id
+                RETURNING \(unescaped: columns)
+            ) SELECT * FROM claimed ORDER BY due_at, id
+            """, "claiming due alerts")
         return try decode(rows, Self.message)
     }
 

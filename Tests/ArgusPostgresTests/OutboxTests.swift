@@ -5,11 +5,12 @@
 
 import Argus
 import ArgusTesting
+import Foundation
 import Testing
 
 @testable import ArgusPostgres
 
-/// The alert outbox on its own (AlertOutboxContract's checks need the DeviceStore role, to come).
+/// The alert outbox beyond its contract: settling, and claims shared by replicas.
 @Suite(TestDatabase.available) struct OutboxTests {
     @Test func eachMessageIsDeliveredOnce() async throws {
         try await TestDatabase.withStore { store in
@@ -65,5 +66,56 @@ import Testing
             #expect(try await store.pruneSettledMessages(queuedBefore: day(9)) == 1)
             #expect(try await store.recentMessages(limit: 10).map(\.id) == [queued[2].id, queued[0].id])
         }
+    }
+
+    /// A claim hides its messages from other claims until its lease ends; postponing gives one
+    /// back; the messages keep their due time.
+    @Test func aClaimHoldsItsMessagesUntilItsLeaseEnds() async throws {
+        try await TestDatabase.withStore { store in
+            let queued = try await store.enqueue(
+                (1...3).map { NewOutboxMessage(sink: "webhook", idempotencyKey: "k\($0)", payload: "{}") } + [
+                    NewOutboxMessage(sink: "ntfy", idempotencyKey: "k1", payload: "{}")
+                ], at: day(1))
+            let first = try await store.claimDueMessages(to: "webhook", at: day(2), limit: 2, leaseFor: 600)
+            #expect(first.map(\.idempotencyKey) == ["k1", "k2"] && first.allSatisfy { $0.nextAttemptAt == day(1) })
+            #expect(try await store.claimDueMessages(to: "webhook", at: day(2), limit: 10, leaseFor: 600).map(\.idempotencyKey) == ["k3"])
+            #expect(try await store.claimDueMessages(to: "webhook", at: day(2).addingTimeInterval(599), limit: 10, leaseFor: 600).isEmpty)
+            #expect(try await store.claimDueMessages(to: "ntfy", at: day(2), limit: 10, leaseFor: 600).map(\.id) == [queued[3].id])
+            try await store.postpone(first[1].id, until: day(1))
+            #expect(try await store.claimDueMessages(to: "webhook", at: day(2), limit: 10, leaseFor: 600).map(\.idempotencyKey) == ["k2"])
+            // The leases over, their claimers having died: the messages are due again.
+            #expect(
+                try await store.claimDueMessages(to: "webhook", at: day(2).addingTimeInterval(600), limit: 10, leaseFor: 600).map(\.idempotencyKey)
+                    == ["k1", "k2", "k3"])
+            #expect(try await store.pendingMessageCount() == 4)
+        }
+    }
+
+    /// Two replicas' dispatchers on one database, rounds at the same moments: every alert is
+    /// delivered, each once; a sink that fails gives the rest of its claim back for the next round.
+    @Test func twoReplicasDeliverEachAlertOnce() async throws {
+        let (_, configuration) = try await TestDatabase.create()
+        let stores = [try await PostgresStore(configuration), try await PostgresStore(configuration)]
+        defer { Task { for store in stores { await store.close() } } }
+        let alerts = (1...120).map { Alert(id: "alert-\($0)", kind: .deviceAdded, severity: .warning, title: "new \($0)", message: "m") }
+        _ = try await stores[0].enqueue(
+            try alerts.map { NewOutboxMessage(sink: "webhook", idempotencyKey: $0.id, payload: try $0.json()) }, at: Date().addingTimeInterval(-5))
+        // The first replica's sink fails its first delivery; the rest of that claim goes back.
+        let sinks = [RecordingAlertSink(name: "webhook", failures: 1), RecordingAlertSink(name: "webhook")]
+        let dispatchers = zip(stores, sinks).map { AlertDispatcher(store: $0, sinks: [$1], initialDelay: 1, perSinkLimit: 25) }
+        for _ in 0..<40 {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for dispatcher in dispatchers { group.addTask { try await dispatcher.deliverDue(at: Date().addingTimeInterval(5)) } }
+                try await group.waitForAll()
+            }
+            if try await stores[0].pendingMessageCount() == 0 { break }
+            // The failed alert is retried a second after its failure.
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        let received = sinks.flatMap(\.received)
+        #expect(try await stores[0].pendingMessageCount() == 0)
+        #expect(received.count == alerts.count, "each alert once: \(received.count) deliveries for \(alerts.count) alerts")
+        #expect(Set(received) == Set(alerts.map(\.id)))
+        #expect(sinks.allSatisfy { !$0.received.isEmpty }, "both replicas delivered")
     }
 }

@@ -125,6 +125,11 @@ public actor AlertDispatcher {
         }
     }
 
+    /// How long a round's claim on its messages lasts: longer than any round takes (a sink's
+    /// messages are sent one by one, each within its sink's timeout), so that a dispatcher that
+    /// died mid-round holds up its messages for no more than this.
+    public static let claimLease: TimeInterval = 600
+
     /// Delivers what is due at `now`, sink by sink: each sink's oldest due messages, at most
     /// ``perSinkLimit`` a round. A sink that fails is not tried again in the same round: its
     /// other messages wait, so one dead receiver costs one timeout per round, not one per
@@ -143,7 +148,8 @@ public actor AlertDispatcher {
 
     private func deliver(to sink: any AlertSink, policy: DeliveryPolicy, snooze: AlertSnooze, at now: Date, into round: inout Round) async throws {
         var digest: [(OutboxMessage, Alert)] = []
-        for message in try await store.dueMessages(to: sink.name, at: now, limit: perSinkLimit) {
+        let claimed = try await store.claimDueMessages(to: sink.name, at: now, limit: perSinkLimit, leaseFor: Self.claimLease)
+        for (position, message) in claimed.enumerated() {
             let alert: Alert
             do {
                 alert = try Alert.decode(message.payload)
@@ -183,6 +189,9 @@ public actor AlertDispatcher {
             } catch {
                 try await recordFailure(of: [message], error, secrets: sink.secrets, at: now)
                 round.failed += 1
+                // The rest wait for the next round, as they were: their claim is given back.
+                for rest in claimed[(position + 1)...] { try await store.postpone(rest.id, until: rest.nextAttemptAt) }
+                for (waiting, _) in digest { try await store.postpone(waiting.id, until: waiting.nextAttemptAt) }
                 return
             }
             // A store that fails after a sink accepted is the store's failure, not the sink's.

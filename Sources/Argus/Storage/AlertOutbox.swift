@@ -32,6 +32,15 @@ public protocol AlertOutbox: Sendable {
     func dueMessages(at date: Date, limit: Int) async throws -> [OutboxMessage]
     /// One sink's undelivered messages due at `date`, oldest first.
     func dueMessages(to sink: String, at date: Date, limit: Int) async throws -> [OutboxMessage]
+    /// Claims one sink's due messages for a delivery round, oldest first: until `date + lease`
+    /// no other claim returns them, so dispatchers of several processes sharing the store (the
+    /// replicas of one server) never both send one. The claimer settles, fails, postpones or
+    /// releases each; one it never gets to (its process died) is due again when the lease ends.
+    /// The messages keep the due time they had before the claim.
+    ///
+    /// A store that one process alone uses may keep the default, which is
+    /// ``dueMessages(to:at:limit:)``: a dispatcher never claims against itself.
+    func claimDueMessages(to sink: String, at date: Date, limit: Int, leaseFor lease: TimeInterval) async throws -> [OutboxMessage]
     /// Undelivered messages, however many.
     func pendingMessageCount() async throws -> Int
     /// Marks messages delivered, all at once (the alerts of one digest); a message settled
@@ -60,6 +69,11 @@ public protocol AlertOutbox: Sendable {
 }
 
 extension AlertOutbox {
+    /// One sink's due messages, without a lease: for stores that one process alone uses.
+    public func claimDueMessages(to sink: String, at date: Date, limit: Int, leaseFor lease: TimeInterval) async throws -> [OutboxMessage] {
+        try await dueMessages(to: sink, at: date, limit: limit)
+    }
+
     /// Marks one message delivered.
     public func markDelivered(_ id: OutboxID, at date: Date) async throws {
         try await markDelivered([id], at: date)
