@@ -7,9 +7,9 @@ public import Argus
 import PostgresNIO
 
 #if canImport(FoundationEssentials)
-    import FoundationEssentials
+    public import FoundationEssentials
 #else
-    import Foundation
+    public import Foundation
 #endif
 
 /// Run-time settings and scan schedules.
@@ -67,6 +67,15 @@ extension PostgresStore: SettingsStore {
             last_run_at = \(schedule.lastRunAt) WHERE id = \(schedule.id.rawValue) RETURNING id
             """, "saving a schedule")
         guard !rows.isEmpty else { throw StoreError.notFound("schedule \(schedule.id)") }
+    }
+
+    public func advanceSchedule(_ id: ScheduleID, from due: Date?, to next: Date?, ranAt: Date?) async throws -> Bool {
+        try await !fetch(
+            """
+            UPDATE schedules SET next_run_at = \(next), last_run_at = coalesce(\(ranAt), last_run_at)
+            WHERE id = \(id.rawValue) AND next_run_at IS NOT DISTINCT FROM \(due) RETURNING id
+            """, "moving a schedule on"
+        ).isEmpty
     }
 
     public func deleteSchedule(_ id: ScheduleID) async throws -> Bool {

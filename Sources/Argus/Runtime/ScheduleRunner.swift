@@ -74,23 +74,23 @@ public struct ScheduleRunner: Sendable {
             return [.storeFailed("the schedules could not be read: \(error)")]
         }
         var outcomes: [Outcome] = []
-        for var schedule in schedules where schedule.isEnabled {
+        for schedule in schedules where schedule.isEnabled {
             guard let cadence = try? ScanCadence(schedule.expression) else {
                 outcomes.append(.failed(schedule.id, "schedule \(schedule.name) has an invalid expression '\(schedule.expression)': skipped"))
                 continue
             }
             let plan = cadence.plan(dueAt: schedule.nextRunAt, now: now)
-            if plan.runNow {
-                outcomes.append(await start(schedule))
-                schedule.lastRunAt = now
-            }
             guard plan.runNow || schedule.nextRunAt != plan.next else { continue }
-            schedule.nextRunAt = plan.next
+            // The run is taken before it starts: of several servers sharing the store (replicas),
+            // the one that moves the schedule on runs it; the others see it moved.
             do {
-                try await store.updateSchedule(schedule)
+                guard try await store.advanceSchedule(schedule.id, from: schedule.nextRunAt, to: plan.next, ranAt: plan.runNow ? now : nil)
+                else { continue }
             } catch {
                 outcomes.append(.storeFailed("schedule \(schedule.name) could not be updated: \(error)"))
+                continue
             }
+            if plan.runNow { outcomes.append(await start(schedule)) }
         }
         return outcomes
     }
