@@ -83,4 +83,27 @@ extension LiveServerTests {
         }
         replicas = []
     }
+
+    /// A PostgreSQL URL that cannot be read stops argus-server with status 2 and says why; one
+    /// whose server cannot be reached with status 1; neither says the password.
+    @Test(.timeLimit(.minutes(2)))
+    func aBadOrUnreachablePostgreSQLURLIsRefusedWithoutThePassword() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("argus-pg-url-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        func run(_ url: String, _ name: String) throws -> (status: Int32, output: String) {
+            let child = try Child(
+                Self.binaries.appendingPathComponent("argus-server").path, ["--db", url, "--port", "\(Self.freePort())"],
+                log: folder.appendingPathComponent("\(name).log"))
+            var status: Int32 = 0
+            _ = waitpid(child.pid, &status, 0)
+            return ((status >> 8) & 0xff, child.output)
+        }
+        let malformed = try run("postgres://s3cret-word@127.0.0.1:5432", "malformed")
+        #expect(malformed.status == 2 && malformed.output.contains("names no database"), "\(malformed)")
+        #expect(!malformed.output.contains("s3cret-word"))
+        // Port 9 of loopback: nothing listens there.
+        let unreachable = try run("postgres://argus:s3cret-word@127.0.0.1:9/argus", "unreachable")
+        #expect(unreachable.status == 1 && unreachable.output.contains("cannot be reached"), "\(unreachable)")
+        #expect(!unreachable.output.contains("s3cret-word"))
+    }
 }
