@@ -118,6 +118,27 @@ public actor PostgresTestServer {
         return output
     }
 
+    /// A server of its own, apart from ``shared``: for tests that stop and start it
+    /// (``pause()``, ``resume()``) while others use the shared one.
+    public init() {}
+
+    /// Stops the server without removing its data, as an outage or a restart of a database
+    /// server would; ``resume()`` starts it again on the same port.
+    /// - Throws: ``StartError`` when it cannot be stopped.
+    public func pause() async throws {
+        let running = try await start()
+        try await Self.run(running.binaries + "/pg_ctl", ["-D", running.folder + "/data", "-m", "fast", "-w", "stop"], asServerUser: true)
+    }
+
+    /// Starts a paused server again, on the same port, with its data.
+    /// - Throws: ``StartError`` when it does not start.
+    public func resume() async throws {
+        let running = try await start()
+        try await Self.run(
+            running.binaries + "/pg_ctl", ["-D", running.folder + "/data", "-l", running.folder + "/server.log", "-w", "-t", "60", "start"],
+            asServerUser: true)
+    }
+
     /// Stops the server and removes its folder (also done on its own when the process ends).
     public func stop() async {
         guard let starting else { return }
