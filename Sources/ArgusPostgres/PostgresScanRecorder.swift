@@ -90,11 +90,7 @@ final class PostgresScanRecorder: ScanRecorder, @unchecked Sendable {
             rows.field(id)
             write(update, into: &rows)
             rows.field(seen)
-            rows.field(update.riskLevel.rawValue)
-            rows.field(update.riskScore)
-            rows.field(open)
-            rows.field(assessment)
-            rows.endRow()
+            write(update, openPorts: open, assessment: assessment, into: &rows)
             batch.deviceUpdates = rows
         } else {
             if reservedDevices.isEmpty { try reserve(devices: true) }
@@ -107,11 +103,7 @@ final class PostgresScanRecorder: ScanRecorder, @unchecked Sendable {
             rows.field(seen)
             rows.field(seen)
             rows.field(scan)
-            rows.field(update.riskLevel.rawValue)
-            rows.field(update.riskScore)
-            rows.field(open)
-            rows.field(assessment)
-            rows.endRow()
+            write(update, openPorts: open, assessment: assessment, into: &rows)
             batch.newDevices = rows
         }
         ids.append(DeviceID(id))
@@ -163,6 +155,16 @@ final class PostgresScanRecorder: ScanRecorder, @unchecked Sendable {
         rows.field(update.deviceType.rawValue)
         rows.field(update.osName)
         rows.field(update.osAccuracy)
+    }
+
+    /// The fields that end both a new device's row and a known device's update, from
+    /// `risk_level` on, and the row's end.
+    private func write(_ update: DeviceUpdate, openPorts: Int, assessment: String?, into rows: inout CopyRows) {
+        rows.field(update.riskLevel.rawValue)
+        rows.field(update.riskScore)
+        rows.field(openPorts)
+        rows.field(assessment)
+        rows.endRow()
     }
 
     func markOffline(_ devices: [DeviceID]) throws {

@@ -259,12 +259,22 @@ extension PostgresStore: DeviceStore {
         var filter = PostgresFilter()
         filter.add("status = $?", query.status?.rawValue)
         filter.add("kind = $?", query.kind?.rawValue)
-        let total = try await count(filter.query("SELECT count(*) FROM scans \(filter.clause)"), "counting scans")
-        let limit = filter.bind(query.limit)
-        let offset = filter.bind(query.offset)
+        return try await page(
+            of: "scans", Self.scanColumns, filter, order: "id DESC", limit: query.limit, offset: query.offset, Self.scanRecord)
+    }
+
+    /// One page of a table's rows that match `filter`, in `order`, and how many match in all.
+    private func page<Item: Sendable & Hashable>(
+        of table: String, _ columns: String, _ filter: PostgresFilter, order: String, limit: Int, offset: Int,
+        _ transform: (PostgresRow) throws -> Item
+    ) async throws -> Page<Item> {
+        var filter = filter
+        let total = try await count(filter.query("SELECT count(*) FROM \(table) \(filter.clause)"), "counting \(table)")
+        let limit = filter.bind(limit)
+        let offset = filter.bind(offset)
         let rows = try await fetch(
-            filter.query("SELECT \(Self.scanColumns) FROM scans \(filter.clause) ORDER BY id DESC LIMIT \(limit) OFFSET \(offset)"), "reading scans")
-        return Page(items: try decode(rows, Self.scanRecord), total: total)
+            filter.query("SELECT \(columns) FROM \(table) \(filter.clause) ORDER BY \(order) LIMIT \(limit) OFFSET \(offset)"), "reading \(table)")
+        return Page(items: try decode(rows, transform), total: total)
     }
 
     public func markInterruptedScans(at date: Date) async throws -> [ScanID] {
@@ -354,15 +364,9 @@ extension PostgresStore: DeviceStore {
             case .risk:
                 "CASE risk_level WHEN 'critical' THEN 4 WHEN 'high' THEN 3 WHEN 'medium' THEN 2 WHEN 'low' THEN 1 ELSE 0 END \(direction), risk_score \(direction), id"
             }
-        let total = try await count(filter.query("SELECT count(*) FROM devices \(filter.clause)"), "counting devices")
-        let limit = filter.bind(query.limit)
-        let offset = filter.bind(query.offset)
-        let rows = try await fetch(
-            filter.query("SELECT \(Self.deviceColumns) FROM devices \(filter.clause) ORDER BY \(order) LIMIT \(limit) OFFSET \(offset)"),
-            "reading devices")
-        let items = try decode(rows) { row in DeviceListing(device: try Self.device(row), openPorts: try row.makeRandomAccess()[19].decode(Int.self))
+        return try await page(of: "devices", Self.deviceColumns, filter, order: order, limit: query.limit, offset: query.offset) { row in
+            DeviceListing(device: try Self.device(row), openPorts: try row.makeRandomAccess()[19].decode(Int.self))
         }
-        return Page(items: items, total: total)
     }
 
     public func inventory() async throws -> [Device] {
@@ -554,13 +558,8 @@ extension PostgresStore: DeviceStore {
         filter.add("kind = $?", query.kind?.rawValue)
         filter.add("severity_rank >= $?", query.minimumSeverity.map { Severity.allCases.firstIndex(of: $0)! })
         filter.add("acknowledged = $?", query.acknowledged)
-        let total = try await count(filter.query("SELECT count(*) FROM changes \(filter.clause)"), "counting changes")
-        let limit = filter.bind(query.limit)
-        let offset = filter.bind(query.offset)
-        let rows = try await fetch(
-            filter.query("SELECT \(Self.changeColumns) FROM changes \(filter.clause) ORDER BY id DESC LIMIT \(limit) OFFSET \(offset)"),
-            "reading changes")
-        return Page(items: try decode(rows, Self.changeRecord), total: total)
+        return try await page(
+            of: "changes", Self.changeColumns, filter, order: "id DESC", limit: query.limit, offset: query.offset, Self.changeRecord)
     }
 
     public func changes(withIDs ids: [ChangeID]) async throws -> [ChangeRecord] {
